@@ -1,0 +1,28 @@
+# Two entry points on a fresh machine: `make run` (the main job on built-in defaults)
+# and `make test`. Each creates the virtual environment it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint schemas bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/opsmaturity score \
+	  --answers opsmaturity/questionnaires/examples/workshop.yaml \
+	  --out assessment.json
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+schemas: $(BIN)/.installed
+	$(BIN)/python -m opsmaturity.scoring.schemas
+
+clean:
+	rm -rf $(VENV) assessment.json .pytest_cache .ruff_cache .hypothesis

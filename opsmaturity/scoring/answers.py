@@ -1,0 +1,166 @@
+"""Questionnaire answers: the file people fill in, and its checked, normalised form.
+
+An answers file holds one participant (a team lead's self-assessment) or many
+(a workshop). Values are checked against the catalogue on load, so a typo in
+an option is reported at its line rather than silently scored as "don't know".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .catalogue import DONT_KNOW, Catalogue, Role
+from .yamlsource import SourceError, YamlSource, load_yaml
+
+RawValue = str | int | float | bool | None
+_DONT_KNOW_WORDS = {DONT_KNOW, "dont know", "don't know", "unknown", "?", "n/a", ""}
+
+
+class AnswerWithComment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    value: RawValue = None
+    comment: str | None = None
+
+
+class ParticipantAnswers(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, description="optional; leave out to stay anonymous")
+    role: Role
+    answers: dict[str, RawValue | AnswerWithComment] = Field(default_factory=dict)
+
+
+class AnswersFile(BaseModel):
+    """The YAML a team lead or facilitator writes (`opsmaturity questionnaire --format yaml`)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    schema_ref: str | None = Field(default=None, alias="$schema")
+    organisation: str | None = None
+    team: str | None = None
+    date: dt.date | None = None
+    catalogue_version: str | None = None
+    participants: list[ParticipantAnswers] = Field(min_length=1)
+
+
+class Answer(BaseModel):
+    """One participant's checked answer to one question."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    question_id: str
+    participant: str
+    role: Role
+    value: str
+    number: float | None = None
+    score: float | None = Field(default=None, description="None for don't know")
+    comment: str | None = None
+
+
+class Respondent(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    participant: str
+    role: Role
+
+
+class Responses(BaseModel):
+    """What the scoring engine reads: participants are labelled P1..Pn, never by name."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    organisation: str | None = None
+    team: str | None = None
+    date: dt.date | None = None
+    respondents: list[Respondent] = Field(default_factory=list)
+    answers: list[Answer] = Field(default_factory=list)
+
+
+def load_answers(path: str | Path, catalogue: Catalogue) -> Responses:
+    """Read and check an answers file; problems raise SourceError with file:line."""
+    src = load_yaml(path)
+    if not isinstance(src.data, dict):
+        raise src.error((), "an answers file must be a mapping with 'participants'")
+    return check_answers(src, catalogue)
+
+
+def check_answers(src: YamlSource, catalogue: Catalogue) -> Responses:
+    try:
+        parsed = AnswersFile.model_validate(src.data)
+    except ValidationError as exc:
+        raise src.validation_error(exc) from None
+    respondents: list[Respondent] = []
+    answers: list[Answer] = []
+    for i, person in enumerate(parsed.participants):
+        label = f"P{i + 1}"
+        respondents.append(Respondent(participant=label, role=person.role))
+        for question_id, raw in person.answers.items():
+            loc = ("participants", i, "answers", question_id)
+            answers.append(_normalise(catalogue, src, loc, question_id, label, person.role, raw))
+    answers.sort(key=lambda a: (a.question_id, int(a.participant[1:])))
+    return Responses(
+        organisation=parsed.organisation, team=parsed.team, date=parsed.date,
+        respondents=respondents, answers=answers,
+    )
+
+
+def _normalise(
+    catalogue: Catalogue, src: YamlSource, loc: tuple[Any, ...], question_id: str,
+    participant: str, role: Role, raw: RawValue | AnswerWithComment,
+) -> Answer:
+    comment = None
+    if isinstance(raw, AnswerWithComment):
+        comment, raw = raw.comment, raw.value
+    if not catalogue.has_question(question_id):
+        raise src.error(loc, f"unknown question id {question_id!r}")
+    question = catalogue.question(question_id)
+    scale = catalogue.scale_of(question)
+    base = {"question_id": question_id, "participant": participant, "role": role,
+            "comment": comment}
+    if raw is None or (isinstance(raw, str) and raw.strip().lower() in _DONT_KNOW_WORDS):
+        return Answer(value=DONT_KNOW, **base)
+    if isinstance(raw, bool):
+        raw = "yes" if raw else "no"
+    if isinstance(raw, int | float):
+        if scale.kind != "numeric":
+            raise src.error(loc, f"{question_id}: expected one of {_choices(scale)}, got {raw}")
+        if math.isnan(raw):
+            raise src.error(loc, f"{question_id}: not a number")
+        option = scale.option_for_number(float(raw))
+        if option is None:
+            raise src.error(loc, f"{question_id}: {raw} is outside the scale's ranges")
+        return Answer(value=option.value, number=float(raw), score=option.score, **base)
+    option = scale.option(str(raw).strip())
+    if option is None:
+        hint = " or a number" if scale.kind == "numeric" else ""
+        raise src.error(loc, f"{question_id}: {raw!r} is not an option; use one of "
+                             f"{_choices(scale)}{hint} (or dont_know)")
+    return Answer(value=option.value, score=option.score, **base)
+
+
+def _choices(scale: Any) -> str:
+    return ", ".join(o.value for o in scale.options)
+
+
+def answers_json_schema() -> dict[str, Any]:
+    schema = AnswersFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "opsmaturity answers file"
+    return schema
+
+
+def answers_schema_text() -> str:
+    return json.dumps(answers_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+__all__ = [
+    "Answer", "AnswersFile", "Respondent", "Responses", "SourceError", "check_answers",
+    "load_answers",
+]

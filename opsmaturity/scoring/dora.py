@@ -1,0 +1,733 @@
+"""DORA software delivery metrics and placement in DORA's published performance clusters.
+
+Pure module: no clock, no I/O. Everything a result depends on is passed in (the deployments
+and the window) or encoded below (the cluster tables), so the same input always gives the
+same, byte-identical output and an assessment can be reproduced later.
+
+The definitions, the cluster tables and the nearest-cluster method are explained for people
+in ``docs/dora.md``; keep the two in step.
+"""
+
+import math
+import statistics
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "CHANGE_FAIL_RATE_SCALE",
+    "CLUSTERS",
+    "CLUSTER_METRICS",
+    "CLUSTER_TABLES",
+    "DEFAULT_YEAR",
+    "DORA_MEASURES",
+    "SUPPORTED_YEARS",
+    "ClusterProfile",
+    "ClusterTable",
+    "Deployment",
+    "DoraMetrics",
+    "DoraPlacement",
+    "cluster_table",
+    "compute_metrics",
+    "metrics_from_measures",
+    "place",
+]
+
+DORA_MEASURES: tuple[str, ...] = (
+    "deployment_frequency_per_week",
+    "change_lead_time_hours",
+    "change_fail_rate",
+    "failed_deployment_recovery_time_hours",
+    "deployment_rework_rate",
+)
+"""Measure-id suffixes of the five DORA metrics, in the order DORA lists them."""
+
+CLUSTER_METRICS: tuple[str, ...] = DORA_MEASURES[:4]
+"""The metrics DORA's cluster tables are built from (rework rate is not one of them)."""
+
+CLUSTERS: tuple[str, ...] = ("elite", "high", "medium", "low")
+"""Cluster names, best-performing first; ties are broken towards the end of this tuple."""
+
+SUPPORTED_YEARS: tuple[int, ...] = (2023, 2024)
+DEFAULT_YEAR = 2024
+
+CHANGE_FAIL_RATE_SCALE = 0.1
+"""A change-fail-rate gap of 0.1 (ten percentage points) counts as distance 1.0, the same
+as a tenfold gap in a time or frequency metric (one step in log10 space)."""
+
+_RATE_METRICS = ("change_fail_rate", "deployment_rework_rate")
+_HIGHER_IS_BETTER = {
+    "deployment_frequency_per_week": True,
+    "change_lead_time_hours": False,
+    "failed_deployment_recovery_time_hours": False,
+}
+# Values are clamped up to these floors before taking logs, so that 0 (no successful
+# deployment, an instant lead time) has a finite distance. Both floors lie far below every
+# published bound, so they never change which cluster is nearest.
+_LOG_FLOOR = {
+    "deployment_frequency_per_week": 0.001,  # about once in 19 years
+    "change_lead_time_hours": 0.01,  # 36 seconds
+    "failed_deployment_recovery_time_hours": 0.01,
+}
+_LABELS = {
+    "deployment_frequency_per_week": "deployment-frequency",
+    "change_lead_time_hours": "lead-time",
+    "change_fail_rate": "change-fail-rate",
+    "failed_deployment_recovery_time_hours": "recovery-time",
+    "deployment_rework_rate": "rework-rate",
+}
+_DISTANCE_DIGITS = 9  # distances are rounded so that mathematically equal ones tie
+
+# Units. Lead and recovery times are in hours, deployment frequency in deployments per week.
+_HOUR = 1.0
+_DAY = 24.0
+_WEEK = 7 * _DAY
+_MONTH = 365.25 / 12 * _DAY  # 730.5 hours: an average calendar month
+_SIX_MONTHS = 6 * _MONTH
+_PER_DAY = 7.0
+_PER_WEEK = 1.0
+_PER_MONTH = _WEEK / _MONTH  # about 0.23 per week
+_PER_SIX_MONTHS = _WEEK / _SIX_MONTHS  # about 0.038 per week
+
+
+def _require_aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(
+            f"{name} must be timezone-aware (got naive {value.isoformat()}); "
+            "attach the source system's timezone, e.g. UTC"
+        )
+    return value
+
+
+def _check_metric_value(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    if name in _RATE_METRICS and value > 1:
+        raise ValueError(f"{name} is a fraction between 0 and 1, got {value!r}")
+    return value
+
+
+class Deployment(BaseModel):
+    """One production deployment: the unit of evidence for every DORA metric.
+
+    Times must carry a timezone because deployments from different systems are compared on
+    one clock; a naive time would silently shift lead and recovery times by hours.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    finished_at: datetime
+    succeeded: bool
+    change_times: list[datetime] = Field(
+        default_factory=list,
+        description="Commit/creation times of the changes this deployment first brought to "
+        "production; lead time is measured from these.",
+    )
+    caused_failure: bool | None = Field(
+        default=None, description="Whether it degraded service in production; None = unknown."
+    )
+    is_rework: bool | None = Field(
+        default=None,
+        description="Made to fix a failed deployment or an incident rather than to ship "
+        "planned work; None = unknown.",
+    )
+    is_rollback: bool = False
+
+    @field_validator("finished_at")
+    @classmethod
+    def _finished_at_aware(cls, value: datetime) -> datetime:
+        return _require_aware(value, "finished_at")
+
+    @field_validator("change_times")
+    @classmethod
+    def _change_times_aware(cls, values: list[datetime]) -> list[datetime]:
+        for value in values:
+            _require_aware(value, "change_times")
+        return values
+
+    @model_validator(mode="after")
+    def _changes_precede_deployment(self) -> "Deployment":
+        for value in self.change_times:
+            if value > self.finished_at:
+                raise ValueError(
+                    f"deployment {self.id!r}: change time {value.isoformat()} is after "
+                    f"finished_at {self.finished_at.isoformat()}; a deployment cannot ship a "
+                    "change made after it finished"
+                )
+        return self
+
+
+class DoraMetrics(BaseModel):
+    """The five DORA metrics for one team and window, with the evidence behind them.
+
+    None means "not available": the evidence was missing, which says nothing about how well
+    the team performs, so nothing downstream may turn None into a low score. ``details``
+    keeps the counts and per-deployment values so a consultant can show where a number
+    came from; it holds only JSON types so it can be stored with the assessment.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    deployment_frequency_per_week: float | None = None
+    change_lead_time_hours: float | None = Field(default=None, description="Median.")
+    change_fail_rate: float | None = Field(default=None, description="Fraction, 0 to 1.")
+    failed_deployment_recovery_time_hours: float | None = Field(default=None, description="Median.")
+    deployment_rework_rate: float | None = Field(default=None, description="Fraction, 0 to 1.")
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator(*DORA_MEASURES)
+    @classmethod
+    def _valid_value(cls, value: float | None, info: ValidationInfo) -> float | None:
+        return _check_metric_value(str(info.field_name), value)
+
+
+class DoraPlacement(BaseModel):
+    """Where a team's metrics sit among one year's published DORA clusters, and why.
+
+    The notes are part of the answer, not decoration: the published clusters overlap and
+    are coarse, and a consultant has to be able to say when a placement was a close call.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    year: int
+    cluster: str | None = Field(description="elite/high/medium/low; None if no metric.")
+    distance: float | None = Field(description="Mean distance to the chosen cluster.")
+    per_metric: dict[str, list[str]] = Field(
+        description="For each metric used, the clusters whose published range holds its value."
+    )
+    metrics_used: list[str]
+    missing: list[str] = Field(description="Clustering metrics that were not available.")
+    notes: list[str]
+    distances: dict[str, float] = Field(
+        default_factory=dict, description="Mean distance to every cluster, for drill-down."
+    )
+    source: str = ""
+
+
+# --------------------------------------------------------------------------------------
+# Metrics from deployments
+# --------------------------------------------------------------------------------------
+
+
+def _hours(seconds: float) -> float:
+    return seconds / 3600.0
+
+
+def _sort_key(deployment: Deployment) -> tuple[datetime, str, str]:
+    # The JSON form makes the order total, so equal (time, id) pairs cannot let the input
+    # order leak into the details.
+    return (deployment.finished_at, deployment.id, deployment.model_dump_json())
+
+
+def _is_failure(deployment: Deployment) -> bool:
+    return (not deployment.succeeded) or deployment.caused_failure is True
+
+
+def _recovers(deployment: Deployment) -> bool:
+    # Unknown (None) counts as not having caused a failure: otherwise a team without
+    # incident linkage could never be seen to recover.
+    return deployment.succeeded and deployment.caused_failure is not True
+
+
+def _p90(values: list[float]) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=10, method="inclusive")[-1]
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def compute_metrics(
+    deployments: Iterable[Deployment], window_start: datetime, window_end: datetime
+) -> DoraMetrics:
+    """Compute the five DORA metrics from production deployments in ``[start, end)``.
+
+    Deployments finishing outside the window are ignored (and counted in the details).
+    The result does not depend on input order. No deployment in the window gives all None.
+    """
+    _require_aware(window_start, "window_start")
+    _require_aware(window_end, "window_end")
+    if window_end <= window_start:
+        raise ValueError(
+            f"window_end ({window_end.isoformat()}) must be after "
+            f"window_start ({window_start.isoformat()})"
+        )
+    given = [d if isinstance(d, Deployment) else Deployment.model_validate(d) for d in deployments]
+    in_window = sorted(
+        (d for d in given if window_start <= d.finished_at < window_end), key=_sort_key
+    )
+    days = (window_end - window_start).total_seconds() / 86400.0
+    weeks = days / 7.0
+    details: dict[str, Any] = {
+        "window": {
+            "start": window_start.isoformat(),
+            "end": window_end.isoformat(),
+            "days": days,
+            "weeks": weeks,
+        },
+        "deployments": {
+            "given": len(given),
+            "in_window": len(in_window),
+            "outside_window": len(given) - len(in_window),
+        },
+    }
+    if not in_window:
+        return DoraMetrics(details=details)
+
+    successful = [d for d in in_window if d.succeeded]
+    failures = [d for d in in_window if _is_failure(d)]
+    details["deployments"]["successful"] = len(successful)
+    details["deployments"]["failures"] = len(failures)
+
+    # Deployment frequency: successful deployments per week of window.
+    frequency = len(successful) / weeks
+    details["deployment_frequency"] = {"successful_deployments": len(successful), "weeks": weeks}
+
+    # Change lead time: every change of every successful deployment counts once.
+    lead_rows: list[dict[str, Any]] = []
+    lead_times: list[float] = []
+    without_changes = 0
+    for deployment in successful:
+        leads = sorted(
+            _hours((deployment.finished_at - t).total_seconds()) for t in deployment.change_times
+        )
+        if not leads:
+            without_changes += 1
+            continue
+        lead_times.extend(leads)
+        lead_rows.append(
+            {
+                "id": deployment.id,
+                "finished_at": deployment.finished_at.isoformat(),
+                "lead_times_hours": leads,
+            }
+        )
+    lead_times.sort()
+    lead_median = _median(lead_times)
+    details["change_lead_time"] = {
+        "changes": len(lead_times),
+        "successful_deployments_without_change_times": without_changes,
+        "median_hours": lead_median,
+        "p90_hours": _p90(lead_times),
+        "per_deployment": lead_rows,
+    }
+
+    # Change fail rate: among deployments whose outcome is known.
+    known = [d for d in in_window if (not d.succeeded) or d.caused_failure is not None]
+    fail_rate = len(failures) / len(known) if known else None
+    details["change_fail_rate"] = {
+        "failures": len(failures),
+        "known": len(known),
+        "unknown": len(in_window) - len(known),
+        "failure_ids": [d.id for d in failures],
+    }
+
+    # Failed deployment recovery time: from each failure to the next deployment that
+    # finished strictly later, succeeded and did not itself cause a failure.
+    recoverers = [d for d in in_window if _recovers(d)]
+    recoverer_times = [d.finished_at for d in recoverers]
+    recovery_rows: list[dict[str, Any]] = []
+    recovery_times: list[float] = []
+    for failure in failures:
+        index = bisect_right(recoverer_times, failure.finished_at)
+        if index < len(recoverers):
+            fix = recoverers[index]
+            hours = _hours((fix.finished_at - failure.finished_at).total_seconds())
+            recovery_times.append(hours)
+            recovery_rows.append({"failed_id": failure.id, "recovered_by": fix.id, "hours": hours})
+        else:
+            recovery_rows.append({"failed_id": failure.id, "recovered_by": None, "hours": None})
+    recovery_times.sort()
+    recovery_median = _median(recovery_times)
+    details["failed_deployment_recovery_time"] = {
+        "failures": len(failures),
+        "recovered": len(recovery_times),
+        "unrecovered_in_window": len(failures) - len(recovery_times),
+        "median_hours": recovery_median,
+        "p90_hours": _p90(recovery_times),
+        "per_failure": recovery_rows,
+    }
+
+    # Rework rate: only reported if the evidence says anything about rework at all.
+    rework = [d for d in in_window if d.is_rework or d.is_rollback]
+    has_rework_evidence = any(d.is_rework is not None or d.is_rollback for d in in_window)
+    rework_rate = len(rework) / len(in_window) if has_rework_evidence else None
+    details["deployment_rework_rate"] = {
+        "rework": len(rework),
+        "rollbacks": sum(1 for d in in_window if d.is_rollback),
+        "deployments": len(in_window),
+        "has_rework_evidence": has_rework_evidence,
+        "rework_ids": [d.id for d in rework],
+    }
+
+    return DoraMetrics(
+        deployment_frequency_per_week=frequency,
+        change_lead_time_hours=lead_median,
+        change_fail_rate=fail_rate,
+        failed_deployment_recovery_time_hours=recovery_median,
+        deployment_rework_rate=rework_rate,
+        details=details,
+    )
+
+
+def metrics_from_measures(values: Mapping[str, float | None]) -> DoraMetrics:
+    """Build metrics from collector measures such as ``gitlab.change_fail_rate``.
+
+    For each DORA suffix the first id in sorted order that ends with ``.<suffix>`` and has a
+    value wins, so the choice does not depend on mapping order. None and NaN are skipped as
+    "not available". The chosen ids are recorded in ``details["sources"]``.
+    """
+    chosen: dict[str, float | None] = {}
+    sources: dict[str, str | None] = {}
+    for suffix in DORA_MEASURES:
+        chosen[suffix] = None
+        sources[suffix] = None
+        for measure_id in sorted(k for k in values if k.endswith("." + suffix)):
+            value = values[measure_id]
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                continue
+            chosen[suffix] = float(value)
+            sources[suffix] = measure_id
+            break
+    return DoraMetrics(**chosen, details={"sources": sources})
+
+
+# --------------------------------------------------------------------------------------
+# Cluster tables
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClusterProfile:
+    """One published performance cluster, turned into numbers a team can be compared with.
+
+    Ranges are (lower, upper) in the metric's unit; the best cluster's range is open-ended
+    on its good side, since doing better than "elite" must not count as a distance.
+    Change fail rate is published as one typical value per cluster, not a range.
+    """
+
+    name: str
+    deployment_frequency_per_week: tuple[float, float]
+    change_lead_time_hours: tuple[float, float]
+    change_fail_rate: float
+    failed_deployment_recovery_time_hours: tuple[float, float]
+    published: tuple[str, str, str, str]
+    """The report's wording for the four metrics, paraphrased, in CLUSTER_METRICS order."""
+
+
+@dataclass(frozen=True)
+class ClusterTable:
+    """One report year's clusters, pinned so a placement can be reproduced and cited."""
+
+    year: int
+    source: str
+    clusters: tuple[ClusterProfile, ...]
+
+    def profile(self, name: str) -> ClusterProfile:
+        for cluster in self.clusters:
+            if cluster.name == name:
+                return cluster
+        raise KeyError(name)
+
+
+_INF = math.inf
+
+_TABLE_2024 = ClusterTable(
+    year=2024,
+    source=(
+        "DORA, Accelerate State of DevOps Report 2024 (Google Cloud), software delivery "
+        "performance levels; cross-checked with Octopus Deploy's summary "
+        "'The 2024 DevOps performance clusters' (October 2024)"
+    ),
+    clusters=(
+        ClusterProfile(
+            "elite",
+            deployment_frequency_per_week=(_PER_DAY, _INF),
+            change_lead_time_hours=(0.0, _DAY),
+            change_fail_rate=0.05,
+            failed_deployment_recovery_time_hours=(0.0, _HOUR),
+            published=("on demand, several a day", "under a day", "5%", "under an hour"),
+        ),
+        ClusterProfile(
+            "high",
+            deployment_frequency_per_week=(_PER_WEEK, _PER_DAY),
+            change_lead_time_hours=(_DAY, _WEEK),
+            change_fail_rate=0.20,
+            failed_deployment_recovery_time_hours=(_HOUR, _DAY),
+            published=("daily to weekly", "a day to a week", "20%", "under a day"),
+        ),
+        ClusterProfile(
+            "medium",
+            deployment_frequency_per_week=(_PER_MONTH, _PER_WEEK),
+            change_lead_time_hours=(_WEEK, _MONTH),
+            change_fail_rate=0.10,
+            failed_deployment_recovery_time_hours=(_HOUR, _DAY),
+            published=("weekly to monthly", "a week to a month", "10%", "under a day"),
+        ),
+        ClusterProfile(
+            "low",
+            deployment_frequency_per_week=(_PER_SIX_MONTHS, _PER_MONTH),
+            change_lead_time_hours=(_MONTH, _SIX_MONTHS),
+            change_fail_rate=0.40,
+            failed_deployment_recovery_time_hours=(_WEEK, _MONTH),
+            published=(
+                "monthly to once in six months",
+                "one to six months",
+                "40%",
+                "a week to a month",
+            ),
+        ),
+    ),
+)
+
+_TABLE_2023 = ClusterTable(
+    year=2023,
+    source=(
+        "DORA, Accelerate State of DevOps Report 2023 (Google Cloud), software delivery "
+        "performance levels; cross-checked with Octopus Deploy's summary "
+        "'The 2023 DevOps performance clusters' (October 2023)"
+    ),
+    clusters=(
+        ClusterProfile(
+            "elite",
+            deployment_frequency_per_week=(_PER_DAY, _INF),
+            change_lead_time_hours=(0.0, _DAY),
+            change_fail_rate=0.05,
+            failed_deployment_recovery_time_hours=(0.0, _HOUR),
+            published=("on demand, several a day", "under a day", "5%", "under an hour"),
+        ),
+        ClusterProfile(
+            "high",
+            deployment_frequency_per_week=(_PER_WEEK, _PER_DAY),
+            change_lead_time_hours=(_DAY, _WEEK),
+            change_fail_rate=0.10,
+            failed_deployment_recovery_time_hours=(_HOUR, _DAY),
+            published=("daily to weekly", "a day to a week", "10%", "under a day"),
+        ),
+        ClusterProfile(
+            "medium",
+            deployment_frequency_per_week=(_PER_MONTH, _PER_WEEK),
+            change_lead_time_hours=(_WEEK, _MONTH),
+            change_fail_rate=0.15,
+            failed_deployment_recovery_time_hours=(_DAY, _WEEK),
+            published=("weekly to monthly", "a week to a month", "15%", "a day to a week"),
+        ),
+        ClusterProfile(
+            "low",
+            deployment_frequency_per_week=(_PER_MONTH, _PER_WEEK),
+            change_lead_time_hours=(_WEEK, _MONTH),
+            change_fail_rate=0.64,
+            failed_deployment_recovery_time_hours=(_MONTH, _SIX_MONTHS),
+            published=("weekly to monthly", "a week to a month", "64%", "one to six months"),
+        ),
+    ),
+)
+
+CLUSTER_TABLES: Mapping[int, ClusterTable] = MappingProxyType(
+    {2023: _TABLE_2023, 2024: _TABLE_2024}
+)
+
+
+def cluster_table(year: int = DEFAULT_YEAR) -> ClusterTable:
+    """Return the pinned cluster table for a report year, or explain which years exist."""
+    if isinstance(year, bool) or year not in CLUSTER_TABLES:
+        supported = ", ".join(str(y) for y in SUPPORTED_YEARS)
+        raise ValueError(
+            f"no DORA cluster table for year {year!r}; supported report years: {supported}"
+        )
+    return CLUSTER_TABLES[year]
+
+
+# --------------------------------------------------------------------------------------
+# Placement
+# --------------------------------------------------------------------------------------
+
+
+def _bounds(cluster: ClusterProfile, metric: str) -> tuple[float, float]:
+    bounds: tuple[float, float] = getattr(cluster, metric)
+    return bounds
+
+
+def _better_end(bounds: tuple[float, float], metric: str) -> float:
+    return bounds[1] if _HIGHER_IS_BETTER[metric] else bounds[0]
+
+
+def _worse_end(bounds: tuple[float, float], metric: str) -> float:
+    return bounds[0] if _HIGHER_IS_BETTER[metric] else bounds[1]
+
+
+def _range_members(table: ClusterTable, metric: str, value: float) -> list[str]:
+    """Clusters whose range holds the value; a shared bound belongs to the worse cluster."""
+    better_ends = {_better_end(_bounds(c, metric), metric) for c in table.clusters}
+    members = []
+    for cluster in table.clusters:
+        low, high = _bounds(cluster, metric)
+        if not low <= value <= high:
+            continue
+        if value == _worse_end((low, high), metric) and value in better_ends:
+            continue
+        members.append(cluster.name)
+    return members
+
+
+def _range_distance(metric: str, value: float, bounds: tuple[float, float]) -> float:
+    low, high = bounds
+    x = max(value, _LOG_FLOOR[metric])
+    if x < low:
+        return math.log10(low) - math.log10(x)
+    if x > high:
+        return math.log10(x) - math.log10(high)
+    return 0.0
+
+
+def _metric_distance(cluster: ClusterProfile, metric: str, value: float) -> float:
+    if metric == "change_fail_rate":
+        return abs(value - cluster.change_fail_rate) / CHANGE_FAIL_RATE_SCALE
+    return _range_distance(metric, value, _bounds(cluster, metric))
+
+
+def _join(names: list[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _format_value(metric: str, value: float) -> str:
+    if metric in _RATE_METRICS:
+        return f"{value:.1%}"
+    if metric == "deployment_frequency_per_week":
+        return f"{value:.3g} per week"
+    return f"{value:.3g} h"
+
+
+def place(metrics: DoraMetrics, year: int = DEFAULT_YEAR) -> DoraPlacement:
+    """Place a team in the nearest of one report year's clusters, using available metrics.
+
+    Distance per metric is 0 inside a cluster's range and otherwise the log10 gap to the
+    nearest bound (change fail rate: absolute gap / CHANGE_FAIL_RATE_SCALE). The cluster
+    with the smallest mean distance wins; ties go to the lower-performing cluster.
+    """
+    table = cluster_table(year)
+    used = [m for m in CLUSTER_METRICS if getattr(metrics, m) is not None]
+    missing = [m for m in CLUSTER_METRICS if getattr(metrics, m) is None]
+    notes: list[str] = []
+    if missing and used:
+        labels = ", ".join(_LABELS[m] for m in missing)
+        notes.append(
+            f"not available, so left out rather than counted as bad: {labels}; "
+            f"placement uses the {len(used)} available metric(s)"
+        )
+    rework = metrics.deployment_rework_rate
+    if rework is not None:
+        notes.append(
+            f"{year}: deployment rework rate ({_format_value('deployment_rework_rate', rework)})"
+            f" is reported but is not part of the {year} cluster table, so it does not affect"
+            " placement"
+        )
+    if not used:
+        notes.append(
+            "no clustering metric is available, so no cluster is given; "
+            "this means not available, not a low score"
+        )
+        return DoraPlacement(
+            year=year,
+            cluster=None,
+            distance=None,
+            per_metric={},
+            metrics_used=[],
+            missing=missing,
+            notes=notes,
+            distances={},
+            source=table.source,
+        )
+
+    values = {m: float(getattr(metrics, m)) for m in used}
+    distances: dict[str, float] = {}
+    for cluster in table.clusters:
+        total = math.fsum(_metric_distance(cluster, m, values[m]) for m in used)
+        distances[cluster.name] = round(total / len(used), _DISTANCE_DIGITS)
+
+    per_metric: dict[str, list[str]] = {}
+    shared: dict[tuple[str, ...], list[str]] = {}
+    for metric in used:
+        value = values[metric]
+        if metric == "change_fail_rate":
+            gaps = {
+                c.name: round(_metric_distance(c, metric, value), _DISTANCE_DIGITS)
+                for c in table.clusters
+            }
+            nearest = min(gaps.values())
+            per_metric[metric] = [name for name in CLUSTERS if gaps[name] == nearest]
+            if len(per_metric[metric]) > 1:
+                published = ", ".join(
+                    f"{name} {table.profile(name).change_fail_rate:.0%}"
+                    for name in per_metric[metric]
+                )
+                notes.append(
+                    f"{year}: change fail rate {_format_value(metric, value)} is equally close "
+                    f"to the published values of {_join(per_metric[metric])} ({published})"
+                )
+            continue
+        members = _range_members(table, metric, value)
+        per_metric[metric] = members
+        if len(members) > 1:
+            shared.setdefault(tuple(members), []).append(metric)
+        elif not members:
+            notes.append(
+                f"{year}: {_LABELS[metric]} {_format_value(metric, value)} lies outside every "
+                "published range; its distance is measured to the nearest bound"
+            )
+    for group, group_metrics in shared.items():
+        labels = _join([_LABELS[m] for m in group_metrics])
+        plural = "ranges" if len(group_metrics) > 1 else "range"
+        values_lie = "values lie" if len(group_metrics) > 1 else "value lies"
+        where = "both" if len(group) == 2 else "all of them"
+        notes.append(
+            f"{year}: {_join(list(group))} share the same {labels} {plural}; "
+            f"this team's {values_lie} in {where}"
+        )
+
+    best = min(distances.values())
+    tied = [name for name in CLUSTERS if distances[name] == best]
+    chosen = tied[-1]
+    if len(tied) > 1:
+        notes.append(
+            f"{year}: {_join(tied)} are equally near (mean distance {best:.3f}); placed in "
+            f"{chosen}, the lower-performing of them, to stay conservative"
+        )
+    if year == 2024 and "change_fail_rate" in used and chosen in ("high", "medium"):
+        notes.append(
+            "2024: the published change fail rate is 20% for high but 10% for medium, so on "
+            "that metric alone a lower rate points towards medium; read it with the others"
+        )
+    return DoraPlacement(
+        year=year,
+        cluster=chosen,
+        distance=best,
+        per_metric=per_metric,
+        metrics_used=used,
+        missing=missing,
+        notes=notes,
+        distances=distances,
+        source=table.source,
+    )

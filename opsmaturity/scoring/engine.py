@@ -1,0 +1,386 @@
+"""Catalogue + evidence + answers -> Assessment. Pure: no clock, no I/O.
+
+Every formula here is written out for consultants in docs/scoring.md; change
+one, change the other (tests/scoring/test_docs.py keeps the parameter names in
+step). All tunable numbers come from the catalogue's `scoring:` parameters.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+
+from opsmaturity.collectors.evidence import EvidenceSet, Measure
+
+from . import dora
+from .answers import Answer, Responses
+from .assessment import (
+    AreaResult,
+    Assessment,
+    CoverageEntry,
+    DoraSummary,
+    Finding,
+    Inputs,
+    Overall,
+    PerceptionGap,
+    ProbeResult,
+    QuestionStats,
+    RankedRecommendation,
+)
+from .catalogue import (
+    DONT_KNOW,
+    RISK_ORDER,
+    ROLES,
+    Catalogue,
+    Probe,
+    RiskLevel,
+    ScoringParameters,
+    WarningSign,
+)
+
+_OPS: dict[str, Callable[[object, object], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+    "==": operator.eq, "!=": operator.ne,
+}
+_DIGITS = 4
+
+
+def _r(x: float) -> float:
+    return round(x, _DIGITS)
+
+
+def score(
+    catalogue: Catalogue,
+    evidence: Sequence[EvidenceSet] = (),
+    responses: Responses | None = None,
+    *,
+    dora_year: int = 2024,
+) -> Assessment:
+    """Judge every warning sign of the catalogue from the evidence and answers given."""
+    params = catalogue.scoring
+    responses = responses or Responses()
+    by_question: dict[str, list[Answer]] = defaultdict(list)
+    for a in responses.answers:
+        by_question[a.question_id].append(a)
+
+    stats = {q.id: _question_stats(q.id, by_question.get(q.id, []), params)
+             for q in catalogue.questions if q.kind == "practice"}
+    sets = sorted(evidence, key=lambda e: (e.collector, e.source))
+    probe_results = {p.id: evaluate_probe(p, sets) for p in catalogue.probes}
+    coverage_of = {(e.collector, e.source): e.coverage.ratio for e in sets}
+
+    findings = [
+        _finding(catalogue, sign, stats, probe_results, coverage_of, by_question, params)
+        for sign in catalogue.signs
+    ]
+    areas = [_area(area.id, findings, params) for area in catalogue.areas]
+    overall = _overall(findings, params)
+    recs = _recommendations(catalogue, findings, params)
+    notes = _notes(responses, sets, findings)
+    return Assessment(
+        catalogue_version=catalogue.version,
+        organisation=responses.organisation,
+        team=responses.team,
+        date=responses.date,
+        inputs=Inputs(
+            respondents=len(responses.respondents),
+            roles={r: n for r, n in sorted(Counter(p.role for p in responses.respondents).items())},
+            evidence_sets=len(sets),
+            answers=sum(1 for a in responses.answers if a.value != DONT_KNOW),
+        ),
+        findings=findings,
+        areas=areas,
+        overall=overall,
+        recommendations=recs,
+        coverage=[
+            CoverageEntry(collector=e.collector, source=e.source, ratio=_r(e.coverage.ratio),
+                          partial=e.partial, missing=sorted(e.coverage.missing))
+            for e in sets
+        ],
+        dora=_dora(sets, dora_year),
+        notes=notes,
+    )
+
+
+# ----------------------------------------------------------------------------- answers
+
+def _question_stats(question_id: str, answers: list[Answer],
+                    params: ScoringParameters) -> QuestionStats:
+    known = [a for a in answers if a.score is not None]
+    scores = [a.score for a in known if a.score is not None]
+    by_role: dict[str, list[float]] = defaultdict(list)
+    for a in known:
+        by_role[a.role].append(a.score)  # type: ignore[arg-type]
+    spread = statistics.pstdev(scores) if len(scores) > 1 else (0.0 if scores else None)
+    disagreement = (
+        len(scores) >= params.disagreement_min_respondents
+        and spread is not None and spread >= params.disagreement_spread
+    )
+    return QuestionStats(
+        question_id=question_id,
+        respondents=len(scores),
+        dont_know=len(answers) - len(known),
+        score=_r(statistics.fmean(scores)) if scores else None,
+        spread=_r(spread) if spread is not None else None,
+        distribution=dict(sorted(Counter(a.value for a in answers).items())),
+        role_medians={r: _r(statistics.median(v)) for r, v in sorted(by_role.items())},
+        disagreement=disagreement,
+        comments=[f"{a.participant} ({a.role}): {a.comment}" for a in answers if a.comment],
+    )
+
+
+def _weighted_mean(pairs: Iterable[tuple[float, float]]) -> float | None:
+    pairs = list(pairs)
+    total = sum(w for _, w in pairs)
+    return sum(v * w for v, w in pairs) / total if total else None
+
+
+# ----------------------------------------------------------------------------- probes
+
+def _candidates(measure_id: str, sets: Sequence[EvidenceSet]) -> list[tuple[EvidenceSet, Measure]]:
+    if measure_id.startswith("*."):
+        suffix = measure_id[1:]
+        return [(e, m) for e in sets for m in e.measures if m.id.endswith(suffix)]
+    return [(e, m) for e in sets for m in e.measures if m.id == measure_id]
+
+
+def evaluate_probe(probe: Probe, sets: Sequence[EvidenceSet]) -> ProbeResult:
+    """Answer a probe true/false from the evidence, or say why it cannot be answered."""
+    base = {"probe_id": probe.id, "measure": probe.measure, "op": probe.op,
+            "threshold": probe.threshold}
+    found = _candidates(probe.measure, sets)
+    if not found:
+        return ProbeResult(outcome="not_available", healthy=None, **base,
+                           message="no collector measured this")
+    # Prefer a measured value, then the best-covered source; ties broken by name for determinism.
+    found.sort(key=lambda em: (em[1].value is None, -em[0].coverage.ratio,
+                               em[0].collector, em[0].source, em[1].id))
+    ev, m = found[0]
+    where = {"value": m.value, "unit": m.unit, "source": f"{ev.collector}:{ev.source}",
+             "coverage": _r(ev.coverage.ratio)}
+    if not m.applicable:
+        return ProbeResult(outcome="not_applicable", healthy=None, **base, **where)
+    if m.value is None:
+        return ProbeResult(outcome="not_available", healthy=None, **base, **where,
+                           message="measured but no value")
+    value = m.value
+    if isinstance(probe.threshold, bool) != isinstance(value, bool) or isinstance(value, str) or (
+        isinstance(value, float) and math.isnan(value)
+    ):
+        return ProbeResult(outcome="error", healthy=None, **base, **where,
+                           message=f"cannot compare {value!r} with {probe.threshold!r}")
+    result = _OPS[probe.op](value, probe.threshold)
+    return ProbeResult(outcome="true" if result else "false",
+                       healthy=result == probe.healthy_when, **base, **where)
+
+
+# ----------------------------------------------------------------------------- findings
+
+def _impact_factor(catalogue: Catalogue, sign: WarningSign,
+                   by_question: dict[str, list[Answer]]) -> float:
+    factor = 1.0
+    for q in catalogue.context_questions():
+        if q.scales_impact_of and not set(q.scales_impact_of) & set(sign.areas):
+            continue
+        scale = catalogue.scale_of(q)
+        picks = [scale.option(a.value) for a in by_question.get(q.id, []) if a.value != DONT_KNOW]
+        factors = [o.impact_factor for o in picks if o and o.impact_factor is not None]
+        if factors:
+            factor *= statistics.fmean(factors)
+    return factor
+
+
+def _finding(
+    catalogue: Catalogue, sign: WarningSign, stats: dict[str, QuestionStats],
+    probe_results: dict[str, ProbeResult], coverage_of: dict[tuple[str, str], float],
+    by_question: dict[str, list[Answer]], params: ScoringParameters,
+) -> Finding:
+    q_stats = [stats[q] for q in sign.questions]
+    weights = {q: catalogue.question(q).weight for q in sign.questions}
+    answered = [s for s in q_stats if s.score is not None]
+    health_a = _weighted_mean((s.score, weights[s.question_id]) for s in answered)  # type: ignore[misc]
+    l_answers = None if health_a is None else 1 - health_a
+
+    probes = [probe_results[p] for p in sign.probes]
+    decided = [r for r in probes if r.healthy is not None]
+    l_evidence = _weighted_mean(
+        (0.0 if r.healthy else 1.0, catalogue.probe(r.probe_id).weight) for r in decided
+    )
+
+    if l_answers is not None and l_evidence is not None:
+        likelihood: float | None = (params.evidence_share * l_evidence
+                                    + (1 - params.evidence_share) * l_answers)
+    else:
+        likelihood = l_evidence if l_answers is None else l_answers
+
+    factor = _impact_factor(catalogue, sign, by_question)
+    impact = min(5.0, max(1.0, sign.impact * factor))
+
+    if likelihood is None:
+        status, risk, level = "unknown", None, "unknown"
+    else:
+        status = "present" if likelihood >= params.present_at else "absent"
+        risk = likelihood * impact / 5
+        level = params.risk_levels.level(risk)
+        if status == "absent" and RISK_ORDER[level] > RISK_ORDER[params.absent_cap]:
+            level = params.absent_cap
+
+    # Confidence: answer coverage x respondent factor, combined with evidence coverage.
+    respondents = {a.participant for q in sign.questions for a in by_question.get(q, [])
+                   if a.value != DONT_KNOW}
+    n = len(respondents)
+    conf_a = (len(answered) / len(q_stats)) * (n / (n + params.respondent_saturation))
+    relevant = [r for r in probes if r.outcome != "not_applicable"]
+    conf_e = 0.0
+    if relevant:
+        total_w = sum(catalogue.probe(r.probe_id).weight for r in relevant)
+        conf_e = sum(catalogue.probe(r.probe_id).weight * (r.coverage or 0.0)
+                     for r in decided) / total_w
+    confidence = 1 - (1 - conf_a) * (1 - conf_e)
+
+    gap = None
+    if l_answers is not None and l_evidence is not None:
+        diff = l_evidence - l_answers
+        if abs(diff) >= params.perception_gap:
+            gap = PerceptionGap(
+                direction="answers_more_optimistic" if diff > 0 else "answers_more_pessimistic",
+                likelihood_from_answers=_r(l_answers), likelihood_from_evidence=_r(l_evidence),
+                gap=_r(abs(diff)),
+            )
+
+    role_l = _role_likelihoods(sign, stats, weights)
+    role_gap = max(role_l.values()) - min(role_l.values()) if len(role_l) > 1 else None
+    return Finding(
+        sign_id=sign.id,
+        areas=list(sign.areas),
+        status=status,
+        likelihood=None if likelihood is None else _r(likelihood),
+        likelihood_from_answers=None if l_answers is None else _r(l_answers),
+        likelihood_from_evidence=None if l_evidence is None else _r(l_evidence),
+        impact=_r(impact),
+        impact_factor=_r(factor),
+        risk=None if risk is None else _r(risk),
+        risk_level=level,
+        confidence=_r(confidence),
+        answers=q_stats,
+        probes=probes,
+        perception_gap=gap,
+        disagreement=any(s.disagreement for s in q_stats)
+        or (role_gap is not None and role_gap >= params.perception_gap),
+        role_likelihoods=role_l,
+        role_gap=None if role_gap is None else _r(role_gap),
+    )
+
+
+def _role_likelihoods(sign: WarningSign, stats: dict[str, QuestionStats],
+                      weights: dict[str, float]) -> dict[str, float]:
+    """Each role's view of the sign: 1 - weighted mean of that role's median scores."""
+    result: dict[str, float] = {}
+    for role in ROLES:
+        pairs = [(stats[q].role_medians[role], weights[q]) for q in sign.questions
+                 if role in stats[q].role_medians]
+        health = _weighted_mean(pairs)
+        if health is not None:
+            result[role] = _r(1 - health)
+    return result
+
+
+# ----------------------------------------------------------------------------- roll-ups
+
+def _worst(levels: Iterable[RiskLevel]) -> RiskLevel:
+    return max(levels, key=RISK_ORDER.__getitem__, default="unknown")
+
+
+def _area(area_id: str, findings: list[Finding], params: ScoringParameters) -> AreaResult:
+    mine = [f for f in findings if area_id in f.areas]
+    known = [f for f in mine if f.likelihood is not None]
+    health = _weighted_mean((1 - f.likelihood, f.impact) for f in known)  # type: ignore[operator]
+    level = None if health is None else 1 + math.floor(4 * health + 0.5)
+    return AreaResult(
+        area_id=area_id,
+        level=None if level is None else min(5, max(1, level)),
+        health=None if health is None else _r(health),
+        risk_level=_worst(f.risk_level for f in known),
+        confidence=_r(statistics.fmean(f.confidence for f in mine)) if mine else 0.0,
+        signs_known=len(known),
+        signs_total=len(mine),
+    )
+
+
+def _overall(findings: list[Finding], params: ScoringParameters) -> Overall:
+    known = [f for f in findings if f.likelihood is not None]
+    mean_l = _weighted_mean((f.likelihood, f.impact) for f in known)  # type: ignore[misc]
+    index = None if mean_l is None else 100 * mean_l
+    counts = Counter(f.risk_level for f in findings)
+    return Overall(
+        risk_index=None if index is None else round(index, 1),
+        risk_level="unknown" if mean_l is None else params.risk_levels.level(mean_l),
+        confidence=_r(statistics.fmean(f.confidence for f in findings)) if findings else 0.0,
+        counts={lv: counts.get(lv, 0) for lv in RISK_ORDER},
+        signs_present=sum(f.status == "present" for f in findings),
+        signs_absent=sum(f.status == "absent" for f in findings),
+        signs_unknown=sum(f.status == "unknown" for f in findings),
+    )
+
+
+def _recommendations(catalogue: Catalogue, findings: list[Finding],
+                     params: ScoringParameters) -> list[RankedRecommendation]:
+    risk_of = {f.sign_id: f.risk for f in findings if f.risk is not None}
+    scored = []
+    for rec in catalogue.all_recommendations():
+        signs = catalogue.addressed_signs(rec)
+        reduction = sum(risk_of.get(s, 0.0) * rec.reduces for s in signs)
+        if reduction <= 0:
+            continue
+        points = params.effort_points[rec.effort]
+        scored.append((rec, signs, _r(reduction), _r(reduction / points)))
+    scored.sort(key=lambda t: (-t[3], -t[2], t[0].id))
+    n_now, n_next = params.horizon_sizes["now"], params.horizon_sizes["next"]
+    ranked = []
+    for i, (rec, signs, reduction, priority) in enumerate(scored):
+        horizon = "now" if i < n_now else "next" if i < n_now + n_next else "later"
+        ranked.append(RankedRecommendation(
+            recommendation_id=rec.id, sign_ids=signs, effort=rec.effort,
+            risk_reduction=reduction, priority=priority, rank=i + 1, horizon=horizon,
+        ))
+    return ranked
+
+
+def _dora(sets: Sequence[EvidenceSet], year: int) -> DoraSummary | None:
+    values = {m.id: m.value for e in sets for m in e.measures
+              if isinstance(m.value, int | float) and not isinstance(m.value, bool)}
+    valid, rejected = {}, []
+    for measure_id, value in sorted(values.items()):
+        try:  # one bad value (a negative rate, say) must not sink the whole assessment
+            dora.metrics_from_measures({measure_id: value})
+            valid[measure_id] = value
+        except ValueError:
+            rejected.append(f"{measure_id}={value} is not a valid value and was left out")
+    metrics = dora.metrics_from_measures(valid)
+    placement = dora.place(metrics, year=year)
+    if placement.cluster is None:
+        return None
+    metric_values = metrics.model_dump(exclude={"details"})
+    return DoraSummary(
+        year=placement.year, cluster=placement.cluster,
+        metrics={k: None if v is None else _r(v) for k, v in sorted(metric_values.items())},
+        missing=sorted(placement.missing), notes=[*placement.notes, *rejected],
+    )
+
+
+def _notes(responses: Responses, sets: Sequence[EvidenceSet],
+           findings: list[Finding]) -> list[str]:
+    """Plain statements about the basis of the assessment (ids, not prose: reports word them)."""
+    notes = []
+    if not responses.respondents:
+        notes.append("no_answers")
+    if not sets:
+        notes.append("no_evidence")
+    if any(e.partial for e in sets):
+        notes.append("partial_evidence")
+    if any(f.status == "unknown" for f in findings):
+        notes.append("unknown_signs")
+    return notes

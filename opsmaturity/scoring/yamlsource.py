@@ -1,0 +1,127 @@
+"""YAML loading that remembers where every value came from.
+
+Users edit the catalogue and answer files by hand; a validation error is only
+useful if it points at the line to fix. PyYAML's composed node tree carries
+marks, so we build the plain data and a `path -> line` index in one walk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+Loc = tuple[str | int, ...]
+
+
+class SourceError(Exception):
+    """A problem in an input file, reported as `file:line: message`."""
+
+    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class YamlSource:
+    """Parsed YAML data plus the line of every mapping key and list item."""
+
+    path: Path
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+
+    def line_for(self, loc: Iterable[str | int]) -> int | None:
+        """Line of the deepest known element on the path `loc`."""
+        loc = tuple(loc)
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(loc[:end])
+            if line is not None:
+                return line
+        return None
+
+    def error(self, loc: Iterable[str | int], message: str) -> SourceError:
+        return SourceError(self.path, self.line_for(loc), message)
+
+    def validation_error(self, exc: ValidationError, prefix: Loc = ()) -> SourceError:
+        """Turn pydantic's first error into one `file:line: message` line."""
+        first = exc.errors(include_url=False)[0]
+        loc = prefix + tuple(p for p in first["loc"] if not _is_tag(p))
+        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        return self.error(loc, f"{dotted}: {first['msg']}")
+
+
+def _is_tag(part: str | int) -> bool:
+    # pydantic adds union-member / function tags such as 'function-after[...]' to loc.
+    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+
+
+def load_yaml(path: str | Path) -> YamlSource:
+    """Read a YAML file; syntax errors and duplicate keys become SourceError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SourceError(path, None, "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(path, None, f"not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise SourceError(path, None, exc.strerror or str(exc)) from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: str | Path = "<string>") -> YamlSource:
+    path = Path(path)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise SourceError(path, line, f"invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise SourceError(path, None, f"invalid YAML: {exc}") from None
+    source = YamlSource(path=path, data=None)
+    if node is None:
+        return source
+    source.data = _build(node, (), source)
+    return source
+
+
+def _build(node: yaml.Node, loc: Loc, source: YamlSource) -> Any:
+    source.lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise SourceError(source.path, key_node.start_mark.line + 1,
+                                  "YAML merge keys (<<) are not supported here")
+            key = _scalar(key_node, source)
+            if key in result:
+                raise SourceError(source.path, key_node.start_mark.line + 1,
+                                  f"duplicate key {key!r}")
+            child = (*loc, key)
+            source.lines[child] = key_node.start_mark.line + 1
+            result[key] = _build(value_node, child, source)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*loc, i), source) for i, item in enumerate(node.value)]
+    return _scalar(node, source)
+
+
+def _scalar(node: yaml.Node, source: YamlSource) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        raise SourceError(source.path, node.start_mark.line + 1, "a key must be a plain value")
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        raise SourceError(source.path, node.start_mark.line + 1, str(exc.problem)) from None

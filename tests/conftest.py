@@ -1,0 +1,47 @@
+"""Shared builders: real catalogues from YAML, evidence sets and answers as the engine reads them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Measure, Window
+from opsmaturity.scoring.answers import Responses, check_answers
+from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
+from opsmaturity.scoring.yamlsource import YamlSource
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI = FIXTURES / "mini_catalogue"
+
+
+@pytest.fixture(scope="session")
+def mini() -> Catalogue:
+    return load_catalogue(MINI)
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+def evidence(measures: dict[str, Any], *, collector: str = "test", source: str = "fixture",
+             coverage: float = 1.0, not_applicable: tuple[str, ...] = ()) -> EvidenceSet:
+    """An EvidenceSet with the given measure values (fixed times: scoring has no clock)."""
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    return EvidenceSet(
+        collector=collector, source=source,
+        window=Window(start=t0, end=datetime(2026, 6, 30, tzinfo=UTC)),
+        collected_at=datetime(2026, 7, 1, tzinfo=UTC),
+        coverage=Coverage(ratio=coverage),
+        measures=[Measure(id=k, value=v, applicable=k not in not_applicable)
+                  for k, v in sorted(measures.items())],
+    )
+
+
+def responses(cat: Catalogue, *participants: tuple[str, dict[str, Any]], **meta: Any) -> Responses:
+    """Responses from (role, {question: value}) pairs, checked like a real answers file."""
+    data = {**meta, "participants": [{"role": r, "answers": a} for r, a in participants]}
+    return check_answers(YamlSource(path=Path("<test>"), data=data), cat)

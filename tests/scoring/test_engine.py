@@ -1,0 +1,210 @@
+"""Scoring tables on the small fixture catalogue; every expected number is worked by hand.
+
+manual_deployments: questions pipeline (w1), rollback (w3), deploys (w1); probes
+production_deploy_is_automatic, deploys_at_least_weekly; impact 5.
+customers_detect_issues: question alerts; probe alerts_have_runbooks; impact 2,
+scaled by the context question `coupling` (loose x0.5, tight x2).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from opsmaturity.scoring.engine import evaluate_probe, score
+from tests.conftest import evidence, responses
+
+WORST = {"pipeline": "no", "rollback": "no", "deploys": 0}
+BEST = {"pipeline": "yes", "rollback": "yes", "deploys": 12}
+
+
+@pytest.mark.parametrize(
+    ("answers", "measures", "expect"),
+    [
+        pytest.param(  # all answers worst, nothing measured
+            WORST, {},
+            dict(status="present", likelihood=1.0, l_a=1.0, l_e=None, risk=1.0,
+                 level="critical", confidence=0.5),
+            id="worst-answers-only",
+        ),
+        pytest.param(  # health (1*1 + .5*3 + 1*1)/5 = .7 -> L_a .3; one probe bad -> L_e .5
+            {"pipeline": "yes", "rollback": "partly", "deploys": 10},
+            {"ci.production_deploy_automatic": False, "gitlab.deployment_frequency_per_week": 3},
+            dict(status="absent", likelihood=0.4, l_a=0.3, l_e=0.5, risk=0.4,
+                 level="medium", confidence=1.0),  # .4 would be high; absent is capped
+            id="mixed-absent-capped",
+        ),
+        pytest.param(  # the team thinks all is well, the pipeline says otherwise
+            BEST,
+            {"ci.production_deploy_automatic": False, "github.deployment_frequency_per_week": 0.2},
+            dict(status="present", likelihood=0.5, l_a=0.0, l_e=1.0, risk=0.5,
+                 level="high", confidence=1.0),
+            id="perception-gap",
+        ),
+        pytest.param(  # evidence alone, half covered: conf_e = (.5 + .5) / 2
+            {}, {"ci.production_deploy_automatic": True, "gitlab.deployment_frequency_per_week": 5},
+            dict(status="absent", likelihood=0.0, l_a=None, l_e=0.0, risk=0.0,
+                 level="low", confidence=0.5),
+            id="evidence-only",
+        ),
+        pytest.param(  # don't know everywhere is no information at all
+            {"pipeline": "dont_know", "rollback": None, "deploys": "dont_know"}, {},
+            dict(status="unknown", likelihood=None, l_a=None, l_e=None, risk=None,
+                 level="unknown", confidence=0.0),
+            id="dont-know-is-unknown",
+        ),
+    ],
+)
+def test_manual_deployments_table(mini, answers, measures, expect):
+    resp = responses(mini, ("dev", answers)) if answers else None
+    cov = 0.5 if expect["l_a"] is None and measures else 1.0
+    sets = [evidence(measures, coverage=cov)] if measures else []
+    f = score(mini, sets, resp).finding("manual_deployments")
+    assert f.status == expect["status"]
+    assert f.likelihood == expect["likelihood"]
+    assert f.likelihood_from_answers == expect["l_a"]
+    assert f.likelihood_from_evidence == expect["l_e"]
+    assert f.risk == expect["risk"]
+    assert f.risk_level == expect["level"]
+    assert f.confidence == expect["confidence"]
+
+
+def test_perception_gap_direction_and_size(mini):
+    resp = responses(mini, ("dev", BEST))
+    sets = [evidence({"ci.production_deploy_automatic": False,
+                      "gitlab.deployment_frequency_per_week": 0.2})]
+    gap = score(mini, sets, resp).finding("manual_deployments").perception_gap
+    assert gap is not None
+    assert gap.direction == "answers_more_optimistic"
+    assert (gap.likelihood_from_answers, gap.likelihood_from_evidence, gap.gap) == (0.0, 1.0, 1.0)
+
+
+def test_small_difference_is_no_gap(mini):
+    resp = responses(mini, ("dev", {"pipeline": "yes", "rollback": "partly", "deploys": 10}))
+    sets = [evidence({"ci.production_deploy_automatic": False,
+                      "gitlab.deployment_frequency_per_week": 3})]
+    assert score(mini, sets, resp).finding("manual_deployments").perception_gap is None
+
+
+@pytest.mark.parametrize(
+    ("coupling", "impact", "risk", "level"),
+    [("loose", 1.0, 0.2, "medium"), ("normal", 2.0, 0.4, "high"), ("tight", 4.0, 0.8, "critical"),
+     ("dont_know", 2.0, 0.4, "high")],
+)
+def test_context_scales_impact_only_of_its_areas(mini, coupling, impact, risk, level):
+    resp = responses(mini, ("ops", {"alerts": "no", "coupling": coupling, **WORST}))
+    a = score(mini, [], resp)
+    f = a.finding("customers_detect_issues")
+    assert (f.impact, f.risk, f.risk_level) == (impact, risk, level)
+    # manual_deployments is in `delivery`, which the coupling question does not scale
+    assert a.finding("manual_deployments").impact == 5.0
+
+
+def test_workshop_disagreement_and_role_medians(mini):
+    resp = responses(
+        mini,
+        ("dev", {"alerts": "yes"}), ("dev", {"alerts": "yes"}),
+        ("ops", {"alerts": "no"}), ("ops", {"alerts": {"value": "no", "comment": "pager is mute"}}),
+        ("management", {"alerts": "dont_know"}),
+    )
+    f = score(mini, [], resp).finding("customers_detect_issues")
+    stats = f.answers[0]
+    assert stats.respondents == 4 and stats.dont_know == 1
+    assert stats.distribution == {"dont_know": 1, "no": 2, "yes": 2}
+    assert stats.spread == 0.5 and stats.disagreement
+    assert stats.role_medians == {"dev": 1.0, "ops": 0.0}
+    assert stats.comments == ["P4 (ops): pager is mute"]
+    assert f.role_likelihoods == {"dev": 0.0, "ops": 1.0}
+    assert f.role_gap == 1.0 and f.disagreement
+    # 4 respondents: confidence from answers = 1 * 4/5
+    assert f.confidence == 0.8
+
+
+def test_two_agreeing_people_are_not_a_disagreement(mini):
+    resp = responses(mini, ("dev", {"alerts": "no"}), ("ops", {"alerts": "yes"}))
+    stats = score(mini, [], resp).finding("customers_detect_issues").answers[0]
+    assert stats.spread == 0.5 and not stats.disagreement  # too few people to call it
+
+
+def test_areas_overall_and_recommendations(mini):
+    a = score(mini, [], responses(mini, ("dev", WORST)))
+    delivery, operations = a.area("delivery"), a.area("operations")
+    assert (delivery.level, delivery.health, delivery.risk_level) == (1, 0.0, "critical")
+    assert (operations.level, operations.risk_level, operations.signs_known) == (None, "unknown", 0)
+    assert a.overall.risk_index == 100.0 and a.overall.risk_level == "critical"
+    assert (a.overall.signs_present, a.overall.signs_absent, a.overall.signs_unknown) == (1, 0, 1)
+    assert a.overall.counts == {"unknown": 1, "low": 0, "medium": 0, "high": 0, "critical": 1}
+    # page_oncall: 1.0 * .4 / S(1) = .4 ; build_pipeline: 1.0 * .5 / M(2) = .25
+    ranked = [(r.recommendation_id, r.risk_reduction, r.priority, r.rank, r.horizon)
+              for r in a.recommendations]
+    assert ranked == [("page_oncall", 0.4, 0.4, 1, "now"),
+                      ("build_pipeline", 0.5, 0.25, 2, "now")]
+    assert a.recommendations[0].sign_ids == ["customers_detect_issues", "manual_deployments"]
+    assert "unknown_signs" in a.notes and "no_evidence" in a.notes
+
+
+def test_area_level_scale(mini):
+    # health .7 (see mixed case) without evidence -> level 1 + round(2.8) = 4
+    a = score(mini, [], responses(mini, ("dev", {"pipeline": "yes", "rollback": "partly",
+                                                  "deploys": 10})))
+    assert a.area("delivery").level == 4
+
+
+def test_nothing_known_means_unknown_not_low(mini):
+    a = score(mini)
+    assert all(f.status == "unknown" and f.risk_level == "unknown" for f in a.findings)
+    assert a.overall.risk_index is None and a.overall.risk_level == "unknown"
+    assert a.overall.confidence == 0.0 and a.recommendations == []
+    assert a.notes == ["no_answers", "no_evidence", "unknown_signs"]
+
+
+@pytest.mark.parametrize(
+    ("measures", "kwargs", "outcome", "healthy"),
+    [
+        ({"monitoring.runbook_url_share": 0.9}, {}, "true", True),
+        ({"monitoring.runbook_url_share": 0.8}, {}, "true", True),  # >= is inclusive
+        ({"monitoring.runbook_url_share": 0.1}, {}, "false", False),
+        ({}, {}, "not_available", None),
+        ({"monitoring.runbook_url_share": None}, {}, "not_available", None),
+        ({"monitoring.runbook_url_share": 0.0},
+         {"not_applicable": ("monitoring.runbook_url_share",)}, "not_applicable", None),
+        ({"monitoring.runbook_url_share": "lots"}, {}, "error", None),
+        ({"monitoring.runbook_url_share": True}, {}, "error", None),
+    ],
+)
+def test_probe_outcomes(mini, measures, kwargs, outcome, healthy):
+    result = evaluate_probe(mini.probe("alerts_have_runbooks"), [evidence(measures, **kwargs)])
+    assert (result.outcome, result.healthy) == (outcome, healthy)
+
+
+def test_not_applicable_probe_does_not_lower_confidence(mini):
+    na = evidence({"monitoring.runbook_url_share": 0.0},
+                  not_applicable=("monitoring.runbook_url_share",))
+    resp = responses(mini, ("ops", {"alerts": "yes"}))
+    with_na = score(mini, [na], resp).finding("customers_detect_issues")
+    missing = score(mini, [], resp).finding("customers_detect_issues")
+    assert with_na.confidence == 0.5  # only the answer counts; the probe is out of the denominator
+    assert missing.confidence == 0.5  # not available: 1 - (1 - .5)(1 - 0)
+    assert with_na.probes[0].outcome == "not_applicable"
+
+
+def test_wildcard_measure_prefers_best_coverage(mini):
+    low = evidence({"gitlab.deployment_frequency_per_week": 0.1}, collector="gitlab", coverage=0.3)
+    high = evidence({"github.deployment_frequency_per_week": 4}, collector="github", coverage=0.9)
+    for sets in ([low, high], [high, low]):
+        r = evaluate_probe(mini.probe("deploys_at_least_weekly"), sets)
+        assert (r.outcome, r.value, r.source) == ("true", 4, "github:fixture")
+
+
+def test_json_is_canonical_and_order_independent(mini):
+    resp = responses(mini, ("dev", WORST), ("ops", BEST))
+    a = evidence({"ci.production_deploy_automatic": True}, collector="ci")
+    b = evidence({"monitoring.runbook_url_share": 0.5}, collector="monitoring")
+    first = score(mini, [a, b], resp).to_json()
+    assert first == score(mini, [b, a], resp).to_json()
+    import json
+    data = json.loads(first)
+    assert list(data) == sorted(data)
+    for key in ("catalogue_version", "findings", "areas", "overall", "recommendations"):
+        assert key in data
+    for f in data["findings"]:
+        assert {"sign_id", "status", "likelihood", "risk_level", "confidence"} <= set(f)
