@@ -1,4 +1,4 @@
-"""Shared builders: real catalogues from YAML, evidence sets and answers as the engine reads them."""
+"""Shared builders: real catalogues from YAML, evidence sets and answers as scoring reads them."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def test_questionnaire_markdown_lists_every_question(catalogue):
     for q in catalogue.questions:
         assert f"`{q.id}`" in result.stdout
         assert q.text["en"] in result.stdout
-    assert result.stdout.count("Don't know") == len(catalogue.questions)
+    assert result.stdout.count("(`dont_know`)") == len(catalogue.questions)
 
 
 def test_answers_template_round_trips(tmp_path: Path, catalogue):

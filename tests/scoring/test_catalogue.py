@@ -1,4 +1,4 @@
-"""The catalogue: the built-in one is complete and consistent; broken ones fail at the right line."""
+"""The built-in catalogue is complete and consistent; broken ones fail at the right line."""
 
 from __future__ import annotations
 
@@ -99,8 +99,9 @@ def test_examples_validate_against_answers_schema():
 # ------------------------------------------------------------------ broken catalogues
 
 BROKEN = [
-    pytest.param("questions: [pipeline, rollback, deploys]", "questions: [pipeline, rollbak, deploys]",
-                 "unknown question id 'rollbak'", "questions: [pipeline, rollbak", id="unknown-question"),
+    pytest.param("questions: [pipeline, rollback, deploys]",
+                 "questions: [pipeline, rollbak, deploys]", "unknown question id 'rollbak'",
+                 "questions: [pipeline, rollbak", id="unknown-question"),
     pytest.param("- {id: alerts, area: operations,", "- {id: pipeline, area: operations,",
                  "duplicate question id 'pipeline'", "- {id: pipeline, area: operations,",
                  id="duplicate-question"),
