@@ -55,6 +55,22 @@ class Gate(StrEnum):
     critical = "critical"
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out_console.print(f"opsmaturity {version('opsmaturity')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """DevOps maturity assessment: evidence from your systems, answers from your people."""
+
+
 CatalogueOpt = Annotated[
     Path | None,
     typer.Option("--catalogue", help="Catalogue directory (default: the built-in one).",
@@ -136,6 +152,9 @@ def score(
         sets: list[EvidenceSet] = [s for path in evidence or [] for s in load_evidence(path)]
     except (SourceError, EvidenceFileError) as exc:
         raise _fail(str(exc)) from None
+    if responses.catalogue_version and responses.catalogue_version != cat.version:
+        err_console.print(f"warning: {answers} was written for catalogue "
+                          f"{responses.catalogue_version}; scoring with {cat.version}")
     assessment = score_assessment(cat, sets, responses, dora_year=dora_year)
     if out:
         _write(out, assessment.to_json())

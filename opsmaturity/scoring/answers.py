@@ -79,6 +79,7 @@ class Responses(BaseModel):
     organisation: str | None = None
     team: str | None = None
     date: dt.date | None = None
+    catalogue_version: str | None = None
     respondents: list[Respondent] = Field(default_factory=list)
     answers: list[Answer] = Field(default_factory=list)
 
@@ -107,7 +108,7 @@ def check_answers(src: YamlSource, catalogue: Catalogue) -> Responses:
     answers.sort(key=lambda a: (a.question_id, int(a.participant[1:])))
     return Responses(
         organisation=parsed.organisation, team=parsed.team, date=parsed.date,
-        respondents=respondents, answers=answers,
+        catalogue_version=parsed.catalogue_version, respondents=respondents, answers=answers,
     )
 
 

@@ -203,3 +203,13 @@ def test_console_script_is_installed(tmp_path: Path):
     )
     assert proc.returncode == 1, proc.stderr
     assert out.exists() and "Traceback" not in proc.stderr
+
+
+def test_answers_for_another_catalogue_version_warn(tmp_path: Path, catalogue):
+    q = catalogue.questions[0].id
+    answers = tmp_path / "a.yaml"
+    answers.write_text(f"catalogue_version: '1999.1'\nparticipants:\n  - role: dev\n"
+                       f"    answers: {{{q}: dont_know}}\n")
+    result = run("score", "--answers", str(answers), "-q")
+    assert result.exit_code == 0
+    assert f"written for catalogue 1999.1; scoring with {catalogue.version}" in result.stderr

@@ -208,3 +208,13 @@ def test_json_is_canonical_and_order_independent(mini):
         assert key in data
     for f in data["findings"]:
         assert {"sign_id", "status", "likelihood", "risk_level", "confidence"} <= set(f)
+
+
+def test_invalid_dora_value_is_left_out_not_fatal(mini):
+    sets = [evidence({"gitlab.deployment_frequency_per_week": 20.0,
+                      "gitlab.change_fail_rate": 7.5,  # a rate above 1 is a collector bug
+                      "gitlab.change_lead_time_hours": 2.0}, collector="gitlab")]
+    a = score(mini, sets)
+    assert a.dora is not None and a.dora.metrics["change_fail_rate"] is None
+    assert any("gitlab.change_fail_rate=7.5" in n for n in a.dora.notes)
+    assert a.dora.cluster == "elite"
