@@ -1,0 +1,149 @@
+"""Streaming parser for `git log -z` output with --numstat or --name-status.
+
+One git process, read in chunks and parsed as it arrives: no commit objects,
+no per-commit subprocesses. Paths are split on NUL only, so spaces, newlines
+and non-UTF-8 bytes in file names are safe (kept as surrogate escapes).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # a missing git is our error to word
+import git
+
+RS, US = "\x1e", "\x1f"
+# hash, parents, author name, author e-mail, author time, committer time, subject, body
+FORMAT = f"--format={RS}%H{US}%P{US}%aN{US}%aE{US}%at{US}%ct{US}%s{US}%b{US}"
+CHUNK = 1 << 20
+
+
+class GitLogError(Exception):
+    """git log stopped with an error (for example a missing object in a partial clone)."""
+
+
+@dataclass(slots=True)
+class FileChange:
+    path: str
+    old_path: str | None = None  # set for renames and copies
+    added: int | None = None  # None: binary, or name-status mode
+    deleted: int | None = None
+    status: str | None = None  # name-status mode: A, M, D, R, C, T
+
+
+@dataclass(slots=True)
+class Commit:
+    sha: str
+    parents: list[str]
+    author_name: str
+    author_email: str
+    author_time: int
+    commit_time: int
+    subject: str
+    body: str
+    files: list[FileChange] = field(default_factory=list)
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _tokens(stream) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    pending = b""
+    while True:
+        chunk = stream.read(CHUNK)
+        if not chunk:
+            break
+        parts = (pending + chunk).split(b"\0")
+        pending = parts.pop()
+        yield from parts
+    if pending:
+        yield pending
+
+
+def _header(token: str) -> Commit:
+    fields = token[1:].split(US)
+    if len(fields) < 8:
+        raise GitLogError(f"unexpected git log record: {token[:80]!r}")
+    sha, parents, name, email, at, ct, subject = fields[:7]
+    body = US.join(fields[7:-1]) if len(fields) > 8 else fields[7]
+    return Commit(
+        sha=sha,
+        parents=parents.split() if parents else [],
+        author_name=name,
+        author_email=email.lower(),
+        author_time=int(at),
+        commit_time=int(ct),
+        subject=subject,
+        body=body,
+    )
+
+
+def parse(stream, numstat: bool) -> Iterator[Commit]:  # type: ignore[no-untyped-def]
+    """Yield commits from a `git log -z` byte stream, newest first."""
+    tokens = _tokens(stream)
+    current: Commit | None = None
+    for raw in tokens:
+        token = _decode(raw).lstrip("\n")
+        if token.startswith(RS):
+            if current is not None:
+                yield current
+            current = _header(token)
+            continue
+        if current is None or token == "":
+            continue
+        if numstat:
+            added, deleted, path = token.split("\t", 2)
+            change = FileChange(
+                path=path,
+                added=None if added == "-" else int(added),
+                deleted=None if deleted == "-" else int(deleted),
+            )
+            if path == "":  # rename/copy: old and new path follow as their own tokens
+                change.old_path = _decode(next(tokens))
+                change.path = _decode(next(tokens))
+        else:
+            status = token
+            change = FileChange(path=_decode(next(tokens)), status=status[0])
+            if status[0] in "RC":
+                change.old_path = change.path
+                change.path = _decode(next(tokens))
+        current.files.append(change)
+    if current is not None:
+        yield current
+
+
+def log(repo: str, *args: str, numstat: bool) -> Iterator[Commit]:
+    """Run one `git log` through GitPython's command interface and parse it as it streams."""
+    cmd = [
+        "git",
+        "-c",
+        "core.quotepath=off",
+        "-c",
+        "log.showSignature=false",
+        "-c",
+        "diff.renames=true",
+        "--no-optional-locks",
+        "log",
+        "-z",
+        FORMAT,
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--numstat" if numstat else "--name-status",
+        *args,
+    ]
+    proc = git.Git(repo).execute(cmd, as_process=True, env={"LC_ALL": "C"})
+    popen = proc.proc  # type: ignore[union-attr]
+    try:
+        yield from parse(popen.stdout, numstat)
+    except GeneratorExit:  # the caller stopped early: end git quietly
+        popen.kill()
+        popen.wait()
+        raise
+    err = popen.stderr.read() if popen.stderr else b""
+    code = popen.wait()
+    if code != 0:
+        raise GitLogError(_decode(err).strip() or f"git log exited with {code}")

@@ -1,0 +1,157 @@
+"""What a path in a repository tells us: test, docs, runbook, infrastructure as code, migrations.
+
+Conventions, not certainties: each rule is a plain pattern here so that a
+finding can say exactly which files made us think so.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+_TEST_DIRS = {"test", "tests", "spec", "specs", "__tests__", "testing", "e2e", "it"}
+_TEST_NAME = re.compile(
+    r"(^test_.*\.py$|_test\.py$|_test\.go$|\.(test|spec)\.[cm]?[jt]sx?$|Tests?\.(java|kt|cs|scala)$"
+    r"|_spec\.rb$|_test\.rb$|Test\.php$|_test\.exs?$|_tests?\.rs$)"
+)
+_SOURCE_EXT = {
+    ".py",
+    ".go",
+    ".js",
+    ".jsx",
+    ".ts",
+    ".tsx",
+    ".mjs",
+    ".cjs",
+    ".java",
+    ".kt",
+    ".scala",
+    ".cs",
+    ".rb",
+    ".php",
+    ".rs",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".hpp",
+    ".swift",
+    ".m",
+    ".ex",
+    ".exs",
+    ".clj",
+    ".groovy",
+    ".vue",
+    ".svelte",
+    ".pl",
+    ".sh",
+    ".sql",
+    ".fs",
+    ".dart",
+    ".lua",
+    ".r",
+}
+_DOC_EXT = {".md", ".rst", ".adoc", ".txt", ".org"}
+_RUNBOOK = re.compile(
+    r"(runbook|run-book|run_book|playbook|on-?call|incident[-_ ]?response"
+    r"|troubleshoot|operations[-_ ]manual|ops[-_ ]guide)",
+    re.I,
+)
+_ADR_DIR = re.compile(r"(^|/)(adr|adrs|decisions|architecture[-_]decisions?)(/|$)", re.I)
+_CODEOWNERS = {"CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"}
+_BACKUP = re.compile(
+    r"(backup|restore|failover|switchover|pg_?basebackup|patroni|pgbackrest"
+    r"|barman|wal-?g|replica(tion)?[-_]?setup|disaster[-_]?recovery)",
+    re.I,
+)
+_VENDORED = re.compile(r"(^|/)(vendor|node_modules|third[-_]party|external|\.yarn)/")
+
+IAC_RULES: dict[str, re.Pattern[str]] = {
+    "terraform": re.compile(r"(\.tf|\.tf\.json|\.tfvars|\.hcl)$"),
+    "helm": re.compile(r"(^|/)Chart\.ya?ml$|(^|/)(helm|charts)/[^/]+/.*\.(ya?ml|tpl)$"),
+    "kubernetes": re.compile(
+        r"(^|/)(k8s|kubernetes|manifests|kustomize)/.*\.ya?ml$"
+        r"|(^|/)kustomization\.ya?ml$"
+    ),
+    "ansible": re.compile(
+        r"(^|/)(ansible\.cfg|site\.ya?ml|playbooks?/.*\.ya?ml"
+        r"|roles/[^/]+/tasks/.*\.ya?ml)$"
+    ),
+    "docker": re.compile(
+        r"(^|/)(Dockerfile(\.[\w-]+)?|[\w.-]*\.Dockerfile|Containerfile"
+        r"|(docker-)?compose(\.[\w-]+)?\.ya?ml)$"
+    ),
+    "pulumi": re.compile(r"(^|/)Pulumi(\.[\w-]+)?\.ya?ml$"),
+    "cloudformation": re.compile(
+        r"(^|/)(cloudformation|cfn)/.*\.(ya?ml|json)$"
+        r"|\.(cfn|template)\.(ya?ml|json)$"
+    ),
+}
+MIGRATION_RULES: dict[str, re.Pattern[str]] = {
+    "flyway": re.compile(r"(^|/)V\d+(_\d+)*__[^/]+\.sql$|(^|/)flyway\.conf$"),
+    "liquibase": re.compile(r"(^|/)[\w.-]*changelog[\w.-]*\.(xml|ya?ml|json|sql)$", re.I),
+    "alembic": re.compile(r"(^|/)alembic\.ini$|(^|/)alembic/versions/[^/]+\.py$"),
+    "django": re.compile(r"(^|/)migrations/\d{4}_[^/]+\.py$"),
+    "rails": re.compile(r"(^|/)db/migrate/\d+_[^/]+\.rb$"),
+}
+
+
+def is_vendored(path: str) -> bool:
+    return bool(_VENDORED.search(path))
+
+
+def is_test(path: str) -> bool:
+    p = PurePosixPath(path)
+    if any(part.lower() in _TEST_DIRS for part in p.parts[:-1]):
+        return True
+    return bool(_TEST_NAME.search(p.name))
+
+
+def is_source(path: str) -> bool:
+    """Production code: a source file that is not a test and not vendored."""
+    return (
+        PurePosixPath(path).suffix.lower() in _SOURCE_EXT
+        and not is_test(path)
+        and not is_vendored(path)
+    )
+
+
+def is_doc(path: str) -> bool:
+    p = PurePosixPath(path)
+    return (p.suffix.lower() in _DOC_EXT and not is_vendored(path)) or (
+        len(p.parts) > 1 and p.parts[0].lower() in {"doc", "docs", "documentation", "wiki"}
+    )
+
+
+def is_runbook(path: str) -> bool:
+    # Ansible playbooks are code, not runbooks: only documents count.
+    return is_doc(path) and bool(_RUNBOOK.search(path))
+
+
+def is_adr(path: str) -> bool:
+    return is_doc(path) and bool(_ADR_DIR.search(path))
+
+
+def is_codeowners(path: str) -> bool:
+    return path in _CODEOWNERS
+
+
+def is_backup_script(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return not is_test(path) and not is_doc(path) and bool(_BACKUP.search(name))
+
+
+def iac_kind(path: str) -> str | None:
+    if is_vendored(path):
+        return None
+    return next((kind for kind, rule in IAC_RULES.items() if rule.search(path)), None)
+
+
+def migration_kind(path: str) -> str | None:
+    if is_vendored(path):
+        return None
+    return next((kind for kind, rule in MIGRATION_RULES.items() if rule.search(path)), None)
+
+
+def top_level(path: str) -> str:
+    return path.split("/", 1)[0] if "/" in path else "(root)"
