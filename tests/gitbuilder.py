@@ -103,10 +103,7 @@ class RepoBuilder:
     def tag(self, name: str, *, at: datetime | int, of: str | int | None = None,
             annotated: bool = True) -> None:
         """Tag a commit (a mark, a branch name, or the main tip)."""
-        if isinstance(of, int):
-            mark = of
-        else:
-            mark = self._tips[of or self.default_branch]
+        mark = of if isinstance(of, int) else self._tips[of or self.default_branch]
         if annotated:
             self._stream.append(
                 f"tag {name}\nfrom :{mark}\ntagger Rel <rel@example.com> {self._ts(at)} +0000\n"

@@ -7,6 +7,7 @@ known input error becomes one `error: file:line: message` line and exit code 2.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from opsmaturity.collectors import get_collector
+from opsmaturity.collectors.base import CollectorError
 from opsmaturity.collectors.evidence import EvidenceFileError, EvidenceSet, load_evidence
 from opsmaturity.reports import questionnaire as questionnaire_report
 from opsmaturity.scoring import dora
@@ -27,6 +30,7 @@ from opsmaturity.scoring.catalogue import (
 from opsmaturity.scoring.engine import score as score_assessment
 from opsmaturity.scoring.yamlsource import SourceError
 
+from .progress import progress_bar
 from .summary import print_summary
 
 app = typer.Typer(
@@ -38,6 +42,9 @@ app = typer.Typer(
 )
 catalogue_app = typer.Typer(help="Check and inspect a maturity catalogue.", no_args_is_help=True)
 app.add_typer(catalogue_app, name="catalogue")
+collect_app = typer.Typer(help="Collect evidence from a source into an evidence JSON file.",
+                          no_args_is_help=True)
+app.add_typer(collect_app, name="collect")
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -77,6 +84,17 @@ CatalogueOpt = Annotated[
                  exists=True, file_okay=False, dir_okay=True),
 ]
 LangOpt = Annotated[str, typer.Option("--lang", help="Language of texts (falls back to en).")]
+DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
+SinceOpt = Annotated[datetime | None, typer.Option(
+    "--since", formats=DATE_FORMATS, help="Window start, YYYY-MM-DD (default: 180 days back).")]
+UntilOpt = Annotated[datetime | None, typer.Option(
+    "--until", formats=DATE_FORMATS, help="Window end, YYYY-MM-DD (default: end of today, UTC).")]
+ShowNamesOpt = Annotated[bool, typer.Option(
+    "--show-names", help="Show people's names instead of stable pseudonyms.")]
+NoCacheOpt = Annotated[bool, typer.Option(
+    "--no-cache", help="Ignore and do not write the evidence cache.")]
+FailOnOpt = Annotated[Gate | None, typer.Option(
+    "--fail-on", help="Exit 1 if any warning sign reaches this risk level.")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -132,8 +150,7 @@ def score(
         "--evidence", "-e", help="Evidence JSON from a collector; repeat for several.")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write the Assessment JSON here.")] = None,
-    fail_on: Annotated[Gate | None, typer.Option(
-        "--fail-on", help="Exit 1 if any warning sign reaches this risk level.")] = None,
+    fail_on: FailOnOpt = None,
     dora_year: Annotated[int, typer.Option(
         "--dora-year", help="DORA report year whose performance clusters are used."
     )] = 2024,
@@ -148,13 +165,30 @@ def score(
         raise _fail(f"--dora-year must be one of {', '.join(map(str, dora.SUPPORTED_YEARS))}")
     cat = _catalogue(catalogue)
     try:
-        responses = load_answers(answers, cat) if answers else Responses()
         sets: list[EvidenceSet] = [s for path in evidence or [] for s in load_evidence(path)]
-    except (SourceError, EvidenceFileError) as exc:
+    except EvidenceFileError as exc:
+        raise _fail(str(exc)) from None
+    _score_and_report(cat, sets, _responses(answers, cat), out=out, fail_on=fail_on,
+                      dora_year=dora_year, lang=lang, quiet=quiet)
+
+
+def _responses(answers: Path | None, cat: Catalogue) -> Responses:
+    if answers is None:
+        return Responses()
+    try:
+        responses = load_answers(answers, cat)
+    except SourceError as exc:
         raise _fail(str(exc)) from None
     if responses.catalogue_version and responses.catalogue_version != cat.version:
         err_console.print(f"warning: {answers} was written for catalogue "
                           f"{responses.catalogue_version}; scoring with {cat.version}")
+    return responses
+
+
+def _score_and_report(cat: Catalogue, sets: list[EvidenceSet], responses: Responses, *,
+                      out: Path | None, fail_on: Gate | None, dora_year: int, lang: str,
+                      quiet: bool) -> None:
+    """Score, write the JSON (before any gate fires), print the summary, apply the gate."""
     assessment = score_assessment(cat, sets, responses, dora_year=dora_year)
     if out:
         _write(out, assessment.to_json())
@@ -169,6 +203,88 @@ def score(
             err_console.print(f"gate: {len(hits)} warning sign(s) at {fail_on.value} risk or "
                               f"above: {', '.join(hits)}")
             raise typer.Exit(code=1)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _collect(name: str, options: dict, label: str) -> EvidenceSet:
+    collector = get_collector(name)
+    config = collector.config_model.model_validate(options)
+    try:
+        with progress_bar(label, err_console) as progress:
+            return collector.collect(config, progress)
+    except CollectorError as exc:
+        raise _fail(str(exc)) from None
+
+
+@collect_app.command("git")
+def collect_git(
+    source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
+    = Path("evidence-git.json"),
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    show_names: ShowNamesOpt = False,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Mine git history (and the CI configuration at HEAD) into evidence JSON."""
+    sets = _collect_repository(source, since, until, show_names, no_cache)
+    _write(out, _evidence_json(sets))
+    err_console.print(f"wrote {out} ({sum(len(s.measures) for s in sets)} measures)")
+
+
+def _collect_repository(source: str, since: datetime | None, until: datetime | None,
+                        show_names: bool, no_cache: bool) -> list[EvidenceSet]:
+    from opsmaturity.collectors.git import default_cache_dir, is_url, open_repository, redact
+
+    try:  # clone or fetch once; both collectors then read the same local repository
+        with progress_bar("git", err_console) as progress:
+            repo = open_repository(source, default_cache_dir(), progress)
+    except CollectorError as exc:
+        raise _fail(str(exc)) from None
+    shown = redact(source) if is_url(source) else None
+    git_ev = _collect("git", {"source": repo, "display_source": shown, "since": _utc(since),
+                              "until": _utc(until), "show_names": show_names,
+                              "use_cache": not no_cache}, "git")
+    ci_ev = _collect("ci", {"repo": repo}, "ci")
+    return [git_ev, ci_ev]
+
+
+def _evidence_json(sets: list[EvidenceSet]) -> str:
+    import json
+
+    data = [s.model_dump(mode="json") for s in sets]
+    return json.dumps(data[0] if len(data) == 1 else data, indent=2, sort_keys=True) + "\n"
+
+
+@app.command()
+def assess(
+    source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
+    answers: Annotated[Path | None, typer.Option(
+        "--answers", "-a", help="Answers YAML to combine with the evidence.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the Assessment JSON here.")] = None,
+    evidence_out: Annotated[Path | None, typer.Option(
+        "--evidence-out", help="Also keep the collected evidence JSON here.")] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    show_names: ShowNamesOpt = False,
+    no_cache: NoCacheOpt = False,
+    fail_on: FailOnOpt = None,
+    catalogue: CatalogueOpt = None,
+    lang: LangOpt = "en",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stdout.")] = False,
+) -> None:
+    """Collect git and CI evidence from a repository, score it, print the summary."""
+    cat = _catalogue(catalogue)
+    responses = _responses(answers, cat)
+    sets = _collect_repository(source, since, until, show_names, no_cache)
+    if evidence_out:
+        _write(evidence_out, _evidence_json(sets))
+    _score_and_report(cat, sets, responses, out=out, fail_on=fail_on, dora_year=2024,
+                      lang=lang, quiet=quiet)
 
 
 @catalogue_app.command("check")

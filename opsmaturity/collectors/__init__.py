@@ -1,0 +1,48 @@
+"""Collectors: evidence in. Built-ins are listed here; others arrive by entry point.
+
+A third-party package registers a collector class under the entry-point group
+`opsmaturity.collectors` (name = the collector's `name`).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import entry_points
+
+from .base import Collector, CollectorError
+
+ENTRY_POINT_GROUP = "opsmaturity.collectors"
+BUILTINS: dict[str, str] = {
+    "git": "opsmaturity.collectors.git:GitCollector",
+    "ci": "opsmaturity.collectors.ci_config:CiConfigCollector",
+}
+
+
+def _load(target: str) -> type:
+    module, _, attr = target.partition(":")
+    return getattr(import_module(module), attr)
+
+
+def available() -> dict[str, str]:
+    """Collector name -> where it comes from ('builtin' or the providing distribution)."""
+    found = {name: "builtin" for name in BUILTINS}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(ep.name, ep.dist.name if ep.dist else ep.value)
+    return dict(sorted(found.items()))
+
+
+def get_collector(name: str) -> Collector:
+    if name in BUILTINS:
+        cls = _load(BUILTINS[name])
+    else:
+        eps = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+        if not eps:
+            raise CollectorError(f"unknown collector {name!r}; available: {', '.join(available())}")
+        cls = eps[0].load()
+    collector = cls()
+    if not isinstance(collector, Collector):
+        raise CollectorError(f"collector {name!r} does not implement the Collector protocol")
+    return collector
+
+
+__all__ = ["BUILTINS", "Collector", "CollectorError", "available", "get_collector"]

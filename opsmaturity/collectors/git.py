@@ -108,6 +108,9 @@ class GitOptions(BaseModel):
     source: str = Field(description="a local repository path or a clone URL")
     since: datetime | None = Field(default=None, description="window start (default: until-180d)")
     until: datetime | None = Field(default=None, description="window end (default: end of today)")
+    display_source: str | None = Field(
+        default=None, description="how to name the source in evidence (e.g. the URL of a clone)"
+    )
     show_names: bool = False
     large_commit_lines: int = Field(default=400, gt=0)
     main_author_min_changes: int = Field(default=20, gt=0)
@@ -377,7 +380,9 @@ class GitCollector:
         cache_dir = options.cache_dir or default_cache_dir()
         repo = open_repository(options.source, cache_dir, progress)
         since, until = _window(options)
-        source = redact(options.source) if is_url(options.source) else repo
+        source = options.display_source or (
+            redact(options.source) if is_url(options.source) else repo
+        )
         head = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
         if not head:
             return _empty(source, since, until)
@@ -387,6 +392,7 @@ class GitCollector:
                     VERSION,
                     head,
                     repo,
+                    source,
                     since.isoformat(),
                     until.isoformat(),
                     options.show_names,

@@ -1,0 +1,29 @@
+"""Progress on stderr for long collector runs, so stdout stays clean for data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from opsmaturity.collectors.base import Progress as ProgressFn
+
+
+@contextmanager
+def progress_bar(label: str, console: Console) -> Iterator[ProgressFn]:
+    """A collector progress callback drawing one bar; silent when stderr is not a terminal."""
+    columns = (TextColumn(f"[bold]{label}[/]"), BarColumn(), TaskProgressColumn(),
+               TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True,
+                  disable=not console.is_terminal) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(message: str, fraction: float | None) -> None:
+            if fraction is None:
+                bar.update(task, description=message, total=None)
+            else:
+                bar.update(task, description=message, total=1.0, completed=fraction)
+
+        yield update
