@@ -27,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -256,6 +257,7 @@ class Mining:
     dir_authors: dict[str, Counter[str]] = field(default_factory=dict)
     last_change: dict[str, int] = field(default_factory=dict)  # docs/runbooks/adr -> time
     window: list[WindowCommit] = field(default_factory=list)
+    later: dict[str, list[str]] = field(default_factory=dict)  # after the window: sha -> parents
     names: dict[str, str] = field(default_factory=dict)
     commits_seen: int = 0
 
@@ -276,48 +278,59 @@ class Mining:
             seen += 1
         return path
 
-    def add(self, commit: Commit, in_window: bool) -> None:
+    def add(self, commit: Commit, segment: str, line_counts: bool = False) -> None:
+        """Fold one commit in. This runs once per commit of the whole history: keep it lean."""
         self.commits_seen += 1
         who = self.person(commit)
         dirs: set[str] = set()
+        alias, head_files, changes = self.alias, self.head_files, self.authorship.changes
+        lines = tests = source = 0
         for change in commit.files:
-            current = self.resolve(change.path)
-            if change.old_path is not None and change.old_path != change.path:
-                self.alias[change.old_path] = current
-            if current in self.head_files:
-                self.authorship.touch(current, who)
-                dirs.add(paths.top_level(current))
-            for kind, test in (
-                ("docs", paths.is_doc),
-                ("runbooks", paths.is_runbook),
-                ("adr", paths.is_adr),
-            ):
-                if kind not in self.last_change and test(change.path):
-                    self.last_change[kind] = commit.commit_time  # newest first: first seen wins
+            path = change.path
+            current = self.resolve(path) if alias else path
+            if change.old_path is not None and change.old_path != path:
+                alias[change.old_path] = current
+            if current in head_files:
+                counts = changes.get(current)
+                if counts is None:
+                    counts = changes[current] = Counter()
+                counts[who] += 1
+                self.authorship.creator[current] = who  # newest first: the oldest stays
+                dirs.add(current.split("/", 1)[0] if "/" in current else "(root)")
+            kind = paths.classify(path)
+            tests |= kind.test
+            source |= kind.source
+            if line_counts:
+                lines += (change.added or 0) + (change.deleted or 0)  # binaries count 0
+            if len(self.last_change) < 3 and kind.doc:  # newest first: first seen is latest
+                for name, hit in (("docs", True), ("runbooks", kind.runbook), ("adr", kind.adr)):
+                    if hit and name not in self.last_change:
+                        self.last_change[name] = commit.commit_time
         for d in dirs:
-            self.dir_authors.setdefault(d, Counter())[who] += 1
-        if in_window:
-            self.window.append(self._window_commit(commit, who))
-
-    def _window_commit(self, commit: Commit, who: str) -> WindowCommit:
-        lines: int | None = None
-        if not any(c.status is not None for c in commit.files):  # numstat mode; binaries count 0
-            lines = sum((c.added or 0) + (c.deleted or 0) for c in commit.files)
-        reverted = REVERTS.search(commit.body)
-        subject = commit.subject
-        return WindowCommit(
-            sha=commit.sha,
-            parents=commit.parents,
-            author=who,
-            commit_time=commit.commit_time,
-            lines=lines,
-            files=len(commit.files),
-            touches_test=any(paths.is_test(c.path) for c in commit.files),
-            touches_source=any(paths.is_source(c.path) for c in commit.files),
-            revert_of=reverted.group(1) if reverted else None,
-            is_revert=subject.startswith('Revert "') or reverted is not None,
-            is_hotfix=bool(HOTFIX.search(subject)) or "hotfix/" in subject.lower(),
-        )
+            per_dir = self.dir_authors.get(d)
+            if per_dir is None:
+                per_dir = self.dir_authors[d] = Counter()
+            per_dir[who] += 1
+        if segment == "window":
+            subject = commit.subject
+            reverted = REVERTS.search(commit.body) if "reverts commit" in commit.body else None
+            self.window.append(
+                WindowCommit(
+                    sha=commit.sha,
+                    parents=commit.parents,
+                    author=who,
+                    commit_time=commit.commit_time,
+                    lines=lines if line_counts else None,
+                    files=len(commit.files),
+                    touches_test=bool(tests),
+                    touches_source=bool(source),
+                    revert_of=reverted.group(1) if reverted else None,
+                    is_revert=subject.startswith('Revert "') or reverted is not None,
+                    is_hotfix=bool(HOTFIX.search(subject)) or "hotfix/" in subject.lower(),
+                )
+            )
+        elif segment == "after":
+            self.later[commit.sha] = commit.parents
 
 
 @dataclass
@@ -440,7 +453,14 @@ def mine(
 ) -> EvidenceSet:
     missing: list[str] = []
     shallow = _git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
-    total = int(_git(repo, "rev-list", "--count", "HEAD").strip() or 0)
+    # The commit count only feeds the progress bar: count in the background, and only if shown.
+    counter = ThreadPoolExecutor(max_workers=1)
+    total = (
+        counter.submit(lambda: int(_git(repo, "rev-list", "--count", "HEAD").strip() or 0))
+        if progress is not no_progress
+        else None
+    )
+    counter.shutdown(wait=False)
     head_files = {
         f for f in _git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").split("\0") if f
     }
@@ -476,6 +496,11 @@ def mine(
     )
 
 
+def _gitdate(ts: int) -> str:
+    # "@<seconds>" is read as a timestamp only for large numbers; an explicit date always is.
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
+
+
 def _history(
     repo: str,
     head_files: set[str],
@@ -484,25 +509,38 @@ def _history(
     line_counts: bool,
     options: GitOptions,
     progress: Progress,
-    total: int,
+    total: Future[int] | None,
 ) -> Mining:
     """Newest first: after the window (names only), the window (with line counts), before it."""
     m = Mining(show_names=options.show_names, head_files=head_files)
     segments = [
-        ([f"--since-as-filter=@{u + 1}"], False),
-        ([f"--since-as-filter=@{s}", f"--until=@{u}"], True),
-        ([f"--until=@{s - 1}"], False),
+        ("after", [f"--since-as-filter={_gitdate(u + 1)}"]),
+        ("window", [f"--since-as-filter={_gitdate(s)}", f"--until={_gitdate(u)}"]),
+        ("before", [f"--until={_gitdate(s - 1)}"]),
     ]
-    step = max(1, total // 100)
-    for args, in_window in segments:
-        for commit in log(repo, "HEAD", *args, numstat=in_window and line_counts):
-            m.add(commit, in_window)
-            if m.commits_seen % step == 0:
+    head_time = int(_git(repo, "log", "-1", "--format=%ct", "HEAD").strip() or 0)
+    for segment, args in segments:
+        if segment == "after" and head_time <= u:
+            continue  # nothing newer than the window: skip a walk of the whole history
+        if segment == "before" and _closed(m):
+            continue  # every parent is already known: nothing lies before the window
+        numstat = segment == "window" and line_counts
+        for commit in log(repo, "HEAD", *args, numstat=numstat):
+            m.add(commit, segment, numstat)
+            if total is not None and m.commits_seen % 500 == 0:
+                n = total.result() if total.done() else None
                 progress(
-                    f"{m.commits_seen:,} of {total:,} commits",
-                    min(1.0, m.commits_seen / max(total, 1)),
+                    f"{m.commits_seen:,} of {n:,} commits" if n else f"{m.commits_seen:,} commits",
+                    min(1.0, m.commits_seen / n) if n else None,
                 )
     return m
+
+
+def _closed(m: Mining) -> bool:
+    known = set(m.later) | {c.sha for c in m.window}
+    return all(p in known for c in m.window for p in c.parents) and all(
+        p in known for parents in m.later.values() for p in parents
+    )
 
 
 # --------------------------------------------------------------------------- measures
@@ -543,24 +581,42 @@ def _branch_lifetimes(window: list[WindowCommit]) -> tuple[list[float], int]:
 
 
 def _release_containment(
-    repo: str, releases: list[Tag], window: dict[str, WindowCommit], since: int
+    repo: str, releases: list[Tag], graph: dict[str, list[str]], counted: set[str], since: int
 ) -> tuple[dict[str, Tag], list[int]]:
-    """For each window commit, the first release tag that contains it (exact, via git)."""
+    """For each counted commit, the first release tag that contains it.
+
+    Tags are taken in time order; a walk from each tag stops at commits an earlier
+    tag already reached, so the whole pass is linear in the window's commits. A tag
+    whose commit is not on HEAD's history (a release branch) is asked of git.
+    """
     first: dict[str, Tag] = {}
+    reached: set[str] = set()
     per_release: list[int] = []
-    earlier: list[str] = [t.commit for t in releases if t.time < since]
+    earlier = [t.commit for t in releases if t.time < since]
     for tag in [t for t in releases if t.time >= since][-MAX_RELEASES:]:
-        proc = subprocess.run(
-            ["git", "--no-optional-locks", "rev-list", "--stdin", tag.commit],
-            input="".join(f"^{c}\n" for c in earlier).encode(),
-            cwd=repo,
-            capture_output=True,
-            check=False,
-        )
-        new = [s for s in proc.stdout.decode().split() if s in window and s not in first]
-        for sha in new:
+        if tag.commit in graph:
+            new, stack = [], [tag.commit]
+            while stack:
+                sha = stack.pop()
+                if sha in reached or sha not in graph:
+                    continue
+                reached.add(sha)
+                new.append(sha)
+                stack.extend(graph[sha])
+        else:
+            proc = subprocess.run(
+                ["git", "--no-optional-locks", "rev-list", "--stdin", tag.commit],
+                input="".join(f"^{c}\n" for c in earlier).encode(),
+                cwd=repo,
+                capture_output=True,
+                check=False,
+            )
+            new = [x for x in proc.stdout.decode().split() if x in graph and x not in reached]
+            reached.update(new)
+        mine = [x for x in new if x in counted]
+        for sha in mine:
             first[sha] = tag
-        per_release.append(len(new))
+        per_release.append(len(mine))
         earlier.append(tag.commit)
     return first, per_release
 
@@ -738,8 +794,11 @@ def _measures(
         applicable=len(in_window) >= 2,
     )
     window_commits = {c.sha: c for c in commits}
+    graph = {**m.later, **{c.sha: c.parents for c in m.window}}
     first, per_release = (
-        _release_containment(repo, releases, window_commits, s) if releases else ({}, [])
+        _release_containment(repo, releases, graph, set(window_commits), s)
+        if releases
+        else ({}, [])
     )
     leads = [(tag.time - window_commits[sha].commit_time) / 3600 for sha, tag in first.items()]
     add(

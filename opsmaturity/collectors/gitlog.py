@@ -8,6 +8,8 @@ and non-UTF-8 bytes in file names are safe (kept as surrogate escapes).
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -50,12 +52,28 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def _tokens(stream) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+def _chunks(stream, depth: int = 32) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    """Read the pipe in a thread so git never waits for the parser (bounded: at most
+    `depth` chunks in flight, so memory does not grow with the history)."""
+    q: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+
+    def pump() -> None:
+        try:
+            while chunk := stream.read(CHUNK):
+                q.put(chunk)
+        except (OSError, ValueError):
+            pass  # the pipe was closed because the caller stopped early
+        finally:
+            q.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    while (chunk := q.get()) is not None:
+        yield chunk
+
+
+def _tokens(chunks: Iterator[bytes]) -> Iterator[bytes]:
     pending = b""
-    while True:
-        chunk = stream.read(CHUNK)
-        if not chunk:
-            break
+    for chunk in chunks:
         parts = (pending + chunk).split(b"\0")
         pending = parts.pop()
         yield from parts
@@ -81,9 +99,9 @@ def _header(token: str) -> Commit:
     )
 
 
-def parse(stream, numstat: bool) -> Iterator[Commit]:  # type: ignore[no-untyped-def]
-    """Yield commits from a `git log -z` byte stream, newest first."""
-    tokens = _tokens(stream)
+def parse(chunks: Iterator[bytes], numstat: bool) -> Iterator[Commit]:
+    """Yield commits from `git log -z` output (an iterator of byte chunks), newest first."""
+    tokens = _tokens(chunks)
     current: Commit | None = None
     for raw in tokens:
         token = _decode(raw).lstrip("\n")
@@ -137,13 +155,16 @@ def log(repo: str, *args: str, numstat: bool) -> Iterator[Commit]:
     ]
     proc = git.Git(repo).execute(cmd, as_process=True, env={"LC_ALL": "C"})
     popen = proc.proc  # type: ignore[union-attr]
+    errors: list[bytes] = []
+    drain = threading.Thread(target=lambda: errors.append(popen.stderr.read()), daemon=True)
+    drain.start()
     try:
-        yield from parse(popen.stdout, numstat)
+        yield from parse(_chunks(popen.stdout), numstat)
     except GeneratorExit:  # the caller stopped early: end git quietly
         popen.kill()
         popen.wait()
         raise
-    err = popen.stderr.read() if popen.stderr else b""
     code = popen.wait()
+    drain.join()
     if code != 0:
-        raise GitLogError(_decode(err).strip() or f"git log exited with {code}")
+        raise GitLogError(_decode(b"".join(errors)).strip() or f"git log exited with {code}")

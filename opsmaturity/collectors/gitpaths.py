@@ -7,7 +7,8 @@ finding can say exactly which files made us think so.
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
+from functools import lru_cache
+from typing import NamedTuple
 
 _TEST_DIRS = {"test", "tests", "spec", "specs", "__tests__", "testing", "e2e", "it"}
 _TEST_NAME = re.compile(
@@ -100,27 +101,31 @@ def is_vendored(path: str) -> bool:
     return bool(_VENDORED.search(path))
 
 
+def _name(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _suffix(path: str) -> str:
+    name = _name(path)
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
 def is_test(path: str) -> bool:
-    p = PurePosixPath(path)
-    if any(part.lower() in _TEST_DIRS for part in p.parts[:-1]):
+    if any(part.lower() in _TEST_DIRS for part in path.split("/")[:-1]):
         return True
-    return bool(_TEST_NAME.search(p.name))
+    return bool(_TEST_NAME.search(_name(path)))
 
 
 def is_source(path: str) -> bool:
     """Production code: a source file that is not a test and not vendored."""
-    return (
-        PurePosixPath(path).suffix.lower() in _SOURCE_EXT
-        and not is_test(path)
-        and not is_vendored(path)
-    )
+    return _suffix(path) in _SOURCE_EXT and not is_test(path) and not is_vendored(path)
 
 
 def is_doc(path: str) -> bool:
-    p = PurePosixPath(path)
-    return (p.suffix.lower() in _DOC_EXT and not is_vendored(path)) or (
-        len(p.parts) > 1 and p.parts[0].lower() in {"doc", "docs", "documentation", "wiki"}
-    )
+    if _suffix(path) in _DOC_EXT and not is_vendored(path):
+        return True
+    return "/" in path and path.split("/", 1)[0].lower() in {"doc", "docs", "documentation", "wiki"}
 
 
 def is_runbook(path: str) -> bool:
@@ -137,8 +142,7 @@ def is_codeowners(path: str) -> bool:
 
 
 def is_backup_script(path: str) -> bool:
-    name = PurePosixPath(path).name
-    return not is_test(path) and not is_doc(path) and bool(_BACKUP.search(name))
+    return not is_test(path) and not is_doc(path) and bool(_BACKUP.search(_name(path)))
 
 
 def iac_kind(path: str) -> str | None:
@@ -155,3 +159,24 @@ def migration_kind(path: str) -> str | None:
 
 def top_level(path: str) -> str:
     return path.split("/", 1)[0] if "/" in path else "(root)"
+
+
+class PathKind(NamedTuple):
+    test: bool
+    source: bool
+    doc: bool
+    runbook: bool
+    adr: bool
+
+
+@lru_cache(maxsize=1 << 17)
+def classify(path: str) -> PathKind:
+    """All per-commit path questions at once, cached: paths repeat across commits."""
+    doc = is_doc(path)
+    return PathKind(
+        test=is_test(path),
+        source=is_source(path),
+        doc=doc,
+        runbook=doc and bool(_RUNBOOK.search(path)),
+        adr=doc and bool(_ADR_DIR.search(path)),
+    )

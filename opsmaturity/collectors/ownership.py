@@ -32,7 +32,10 @@ class Authorship:
     changes: dict[str, Counter[str]] = field(default_factory=dict)
 
     def touch(self, path: str, author: str) -> None:
-        self.changes.setdefault(path, Counter())[author] += 1
+        counts = self.changes.get(path)
+        if counts is None:
+            counts = self.changes[path] = Counter()
+        counts[author] += 1
         self.creator[path] = author  # fed newest first, so the oldest toucher stays
 
     def authors_of(self, path: str) -> list[str]:
@@ -41,13 +44,14 @@ class Authorship:
             return []
         total = sum(counts.values())
         doa = {
-            dev: DOA_ABSOLUTE + 1.098 * (self.creator.get(path) == dev) + 0.164 * n
+            dev: DOA_ABSOLUTE
+            + 1.098 * (self.creator.get(path) == dev)
+            + 0.164 * n
             - 0.321 * math.log(1 + total - n)
             for dev, n in counts.items()
         }
         best = max(doa.values())
-        return sorted(d for d, v in doa.items()
-                      if v >= DOA_ABSOLUTE and v / best >= DOA_NORMALISED)
+        return sorted(d for d, v in doa.items() if v >= DOA_ABSOLUTE and v / best >= DOA_NORMALISED)
 
 
 def truck_factor(files_authors: dict[str, list[str]]) -> tuple[int, list[str]]:
