@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint schemas bench clean
+.PHONY: run test schemas bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,9 +13,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 run: $(BIN)/.installed
-	$(BIN)/opsmaturity score \
-	  --answers opsmaturity/questionnaires/examples/workshop.yaml \
-	  --out assessment.json
+	$(BIN)/opsmaturity assess . --out assessment.json
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -23,6 +21,9 @@ test: $(BIN)/.installed
 
 schemas: $(BIN)/.installed
 	$(BIN)/python -m opsmaturity.scoring.schemas
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_git
 
 clean:
 	rm -rf $(VENV) assessment.json .pytest_cache .ruff_cache .hypothesis

@@ -47,3 +47,23 @@ def test_readme_set_up_is_two_commands_and_ci_runs_the_test_one():
     assert commands == ["make run", "make test"]
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_git_measures_are_documented():
+    from opsmaturity.collectors.git import GitCollector
+
+    doc = (ROOT / "docs" / "git-evidence.md").read_text()
+    for measure in GitCollector.measures:
+        stem = measure.removesuffix("_p90").removesuffix("_median")
+        assert stem in doc, f"docs/git-evidence.md does not explain {measure}"
+
+
+def test_catalogue_probes_read_measures_collectors_publish():
+    from opsmaturity.collectors import BUILTINS, get_collector
+    from opsmaturity.scoring.catalogue import load_catalogue
+
+    published = {m for name in BUILTINS for m in get_collector(name).measures}
+    namespaces = {m.split(".")[0] for m in published}
+    for probe in load_catalogue().probes:
+        if probe.measure.split(".")[0] in namespaces:
+            assert probe.measure in published, f"{probe.id} reads {probe.measure}: not published"

@@ -229,27 +229,43 @@ def collect_git(
     show_names: ShowNamesOpt = False,
     no_cache: NoCacheOpt = False,
 ) -> None:
-    """Mine git history (and the CI configuration at HEAD) into evidence JSON."""
-    sets = _collect_repository(source, since, until, show_names, no_cache)
+    """Mine git history into evidence JSON (people pseudonymised unless --show-names)."""
+    repo, shown = _open_repository(source)
+    sets = [_collect_git(repo, shown, since, until, show_names, no_cache)]
     _write(out, _evidence_json(sets))
-    err_console.print(f"wrote {out} ({sum(len(s.measures) for s in sets)} measures)")
+    err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
 
 
-def _collect_repository(source: str, since: datetime | None, until: datetime | None,
-                        show_names: bool, no_cache: bool) -> list[EvidenceSet]:
+@collect_app.command("ci")
+def collect_ci(
+    source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
+    = Path("evidence-ci.json"),
+) -> None:
+    """Analyse CI configuration (GitLab CI, GitHub Actions, Jenkinsfile) into evidence JSON."""
+    repo, _ = _open_repository(source)
+    sets = [_collect("ci", {"repo": repo}, "ci")]
+    _write(out, _evidence_json(sets))
+    err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
+
+
+def _open_repository(source: str) -> tuple[str, str | None]:
+    """A local path to read (a URL is cloned or fetched once) and the name to show for it."""
     from opsmaturity.collectors.git import default_cache_dir, is_url, open_repository, redact
 
-    try:  # clone or fetch once; both collectors then read the same local repository
+    try:
         with progress_bar("git", err_console) as progress:
             repo = open_repository(source, default_cache_dir(), progress)
     except CollectorError as exc:
         raise _fail(str(exc)) from None
-    shown = redact(source) if is_url(source) else None
-    git_ev = _collect("git", {"source": repo, "display_source": shown, "since": _utc(since),
-                              "until": _utc(until), "show_names": show_names,
-                              "use_cache": not no_cache}, "git")
-    ci_ev = _collect("ci", {"repo": repo}, "ci")
-    return [git_ev, ci_ev]
+    return repo, redact(source) if is_url(source) else None
+
+
+def _collect_git(repo: str, shown: str | None, since: datetime | None, until: datetime | None,
+                 show_names: bool, no_cache: bool) -> EvidenceSet:
+    return _collect("git", {"source": repo, "display_source": shown, "since": _utc(since),
+                            "until": _utc(until), "show_names": show_names,
+                            "use_cache": not no_cache}, "git")
 
 
 def _evidence_json(sets: list[EvidenceSet]) -> str:
@@ -280,7 +296,9 @@ def assess(
     """Collect git and CI evidence from a repository, score it, print the summary."""
     cat = _catalogue(catalogue)
     responses = _responses(answers, cat)
-    sets = _collect_repository(source, since, until, show_names, no_cache)
+    repo, shown = _open_repository(source)
+    sets = [_collect_git(repo, shown, since, until, show_names, no_cache),
+            _collect("ci", {"repo": repo}, "ci")]
     if evidence_out:
         _write(evidence_out, _evidence_json(sets))
     _score_and_report(cat, sets, responses, out=out, fail_on=fail_on, dora_year=2024,
