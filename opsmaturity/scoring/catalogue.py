@@ -247,6 +247,10 @@ class ScoringParameters(_Model):
 
     present_at: float = Field(default=0.5, gt=0, lt=1)
     evidence_share: float = Field(default=0.5, ge=0, le=1)
+    evidence_prior_weight: float = Field(
+        default=1.0, ge=0, description="pseudo-probes at 0.5 that keep thin evidence from "
+        "claiming certainty (0 turns this off)"
+    )
     risk_levels: RiskThresholds = RiskThresholds(medium=0.2, high=0.4, critical=0.6)
     absent_cap: RiskLevel = "medium"
     perception_gap: float = Field(default=0.4, gt=0, le=1)

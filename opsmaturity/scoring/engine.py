@@ -206,9 +206,10 @@ def _finding(
 
     probes = [probe_results[p] for p in sign.probes]
     decided = [r for r in probes if r.healthy is not None]
-    l_evidence = _weighted_mean(
-        (0.0 if r.healthy else 1.0, catalogue.probe(r.probe_id).weight) for r in decided
-    )
+    l_evidence = None
+    if decided:  # shrunk towards 0.5: one missing file is a hint, not a certainty
+        pairs = [(0.0 if r.healthy else 1.0, catalogue.probe(r.probe_id).weight) for r in decided]
+        l_evidence = _weighted_mean([*pairs, (0.5, params.evidence_prior_weight)])
 
     if l_answers is not None and l_evidence is not None:
         likelihood: float | None = (params.evidence_share * l_evidence

@@ -26,23 +26,23 @@ BEST = {"pipeline": "yes", "rollback": "yes", "deploys": 12}
                  level="critical", confidence=0.5),
             id="worst-answers-only",
         ),
-        pytest.param(  # health (1*1 + .5*3 + 1*1)/5 = .7 -> L_a .3; one probe bad -> L_e .5
+        pytest.param(  # health (1*1 + .5*3 + 1*1)/5 = .7 -> L_a .3; L_e (1 + .5) / (2 + 1) = .5
             {"pipeline": "yes", "rollback": "partly", "deploys": 10},
             {"ci.production_deploy_automatic": False, "gitlab.deployment_frequency_per_week": 3},
             dict(status="absent", likelihood=0.4, l_a=0.3, l_e=0.5, risk=0.4,
                  level="medium", confidence=1.0),  # .4 would be high; absent is capped
             id="mixed-absent-capped",
         ),
-        pytest.param(  # the team thinks all is well, the pipeline says otherwise
+        pytest.param(  # the team thinks all is well; L_e (2 + .5) / (2 + 1) = .8333
             BEST,
             {"ci.production_deploy_automatic": False, "github.deployment_frequency_per_week": 0.2},
-            dict(status="present", likelihood=0.5, l_a=0.0, l_e=1.0, risk=0.5,
-                 level="high", confidence=1.0),
+            dict(status="absent", likelihood=0.4167, l_a=0.0, l_e=0.8333, risk=0.4167,
+                 level="medium", confidence=1.0),
             id="perception-gap",
         ),
-        pytest.param(  # evidence alone, half covered: conf_e = (.5 + .5) / 2
+        pytest.param(  # evidence alone, half covered: conf_e = (.5 + .5) / 2; L_e .5 / 3
             {}, {"ci.production_deploy_automatic": True, "gitlab.deployment_frequency_per_week": 5},
-            dict(status="absent", likelihood=0.0, l_a=None, l_e=0.0, risk=0.0,
+            dict(status="absent", likelihood=0.1667, l_a=None, l_e=0.1667, risk=0.1667,
                  level="low", confidence=0.5),
             id="evidence-only",
         ),
@@ -75,7 +75,8 @@ def test_perception_gap_direction_and_size(mini):
     gap = score(mini, sets, resp).finding("manual_deployments").perception_gap
     assert gap is not None
     assert gap.direction == "answers_more_optimistic"
-    assert (gap.likelihood_from_answers, gap.likelihood_from_evidence, gap.gap) == (0.0, 1.0, 1.0)
+    assert (gap.likelihood_from_answers, gap.likelihood_from_evidence, gap.gap) == (
+        0.0, 0.8333, 0.8333)
 
 
 def test_small_difference_is_no_gap(mini):
@@ -218,3 +219,10 @@ def test_invalid_dora_value_is_left_out_not_fatal(mini):
     assert a.dora is not None and a.dora.metrics["change_fail_rate"] is None
     assert any("gitlab.change_fail_rate=7.5" in n for n in a.dora.notes)
     assert a.dora.cluster == "elite"
+
+
+def test_thin_evidence_does_not_claim_certainty(mini):
+    one_bad = [evidence({"monitoring.runbook_url_share": 0.1})]
+    f = score(mini, one_bad).finding("customers_detect_issues")
+    assert f.likelihood_from_evidence == 0.75  # (1 + .5) / (1 + 1)
+    assert (f.status, f.risk_level) == ("present", "medium")  # .75 x impact 2/5 = .3
