@@ -103,25 +103,51 @@ JENKINS_FILE = "Jenkinsfile"
 WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 
 MEASURES: tuple[str, ...] = (
-    "ci.present", "ci.systems", "ci.test_stage_present", "ci.deploy_job_present",
-    "ci.production_deploy_automatic", "ci.rollback_job_defined", "ci.environments_count",
-    "ci.review_environments_present", "ci.security_scanning_present", "ci.manual_jobs_count",
+    "ci.present",
+    "ci.systems",
+    "ci.test_stage_present",
+    "ci.deploy_job_present",
+    "ci.production_deploy_automatic",
+    "ci.rollback_job_defined",
+    "ci.environments_count",
+    "ci.review_environments_present",
+    "ci.security_scanning_present",
+    "ci.manual_jobs_count",
     "ci.jobs_count",
 )
-_UNITS = {"ci.present": "boolean", "ci.systems": "systems", "ci.environments_count": "environments",
-          "ci.manual_jobs_count": "jobs", "ci.jobs_count": "jobs"}
+_UNITS = {
+    "ci.present": "boolean",
+    "ci.systems": "systems",
+    "ci.environments_count": "environments",
+    "ci.manual_jobs_count": "jobs",
+    "ci.jobs_count": "jobs",
+}
 
-GITLAB_RESERVED = frozenset({
-    "image", "services", "variables", "stages", "types", "include", "default", "workflow",
-    "before_script", "after_script", "cache", "spec",
-})
+GITLAB_RESERVED = frozenset(
+    {
+        "image",
+        "services",
+        "variables",
+        "stages",
+        "types",
+        "include",
+        "default",
+        "workflow",
+        "before_script",
+        "after_script",
+        "cache",
+        "spec",
+    }
+)
 GITLAB_DEFAULT_STAGES = (".pre", "build", "test", "deploy", ".post")
-MAX_INCLUDE_DEPTH = 100   # GitLab's own nesting limit
-MAX_INCLUDES = 150        # GitLab's own limit per pipeline
+MAX_INCLUDE_DEPTH = 100  # GitLab's own nesting limit
+MAX_INCLUDES = 150  # GitLab's own limit per pipeline
 MAX_DETAILS = 50
-NOT_VISIBLE = ("approvals configured outside the repository (GitHub environment protection "
-               "rules, GitLab protected environments and deployment approvals) are not visible "
-               "in CI files")
+NOT_VISIBLE = (
+    "approvals configured outside the repository (GitHub environment protection "
+    "rules, GitLab protected environments and deployment approvals) are not visible "
+    "in CI files"
+)
 
 # ---------------------------------------------------------------- YAML with line numbers
 
@@ -154,7 +180,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[_Map]:
     data.key_lines = {}
     yield data
     data.update(loader.construct_mapping(node))
-    for key_node, _ in node.value:   # flattened by construct_mapping: merge keys first
+    for key_node, _ in node.value:  # flattened by construct_mapping: merge keys first
         data.key_lines[loader.construct_object(key_node)] = key_node.start_mark.line + 1
 
 
@@ -210,13 +236,13 @@ def _parse_yaml(path: str, text: str) -> tuple[_Map | None, str | None]:
         return None, f"{path}: invalid YAML: {exc}"
     except RecursionError:
         return None, f"{path}: invalid YAML: nested too deeply"
-    except (ValueError, TypeError, OverflowError) as exc:   # e.g. an impossible date
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible date
         return None, f"{path}: invalid YAML: {exc}"
     if not docs:
         return _empty_map(), None
     doc = docs[0]
     if len(docs) > 1 and isinstance(doc, dict) and set(doc) == {"spec"}:
-        doc = docs[1]   # a GitLab `spec:` header document comes before the configuration
+        doc = docs[1]  # a GitLab `spec:` header document comes before the configuration
     if not isinstance(doc, _Map):
         return None, f"{_where(path, getattr(doc, 'line', 1))}: top level is not a mapping"
     return doc, None
@@ -289,17 +315,19 @@ def _tokens(text: str) -> list[str]:
     return [t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t]
 
 
-_BLANK = r"(?:[ \t]|\\\n)+"   # spaces within one command line (a `\` continues it)
+_BLANK = r"(?:[ \t]|\\\n)+"  # spaces within one command line (a `\` continues it)
 
 
 def _commands(*patterns: tuple[str, str]) -> list[tuple[str, re.Pattern[str]]]:
     """Command patterns: not after `$`, `-` or a word character (flags, variables), whole words;
     whitespace between words stays on one command line."""
-    return [(name, re.compile(r"(?<![\w$-])(?:" + rx.replace(r"\s+", _BLANK) + r")(?!\w)", re.I))
-            for name, rx in patterns]
+    return [
+        (name, re.compile(r"(?<![\w$-])(?:" + rx.replace(r"\s+", _BLANK) + r")(?!\w)", re.I))
+        for name, rx in patterns
+    ]
 
 
-_FLAGS = r"(?:\s+--?[^\s;&|]+(?:\s+[^-\s;&|][^\s;&|]*)?)*"   # options (with values) before a verb
+_FLAGS = r"(?:\s+--?[^\s;&|]+(?:\s+[^-\s;&|][^\s;&|]*)?)*"  # options (with values) before a verb
 _ARGS = r"(?:\s+[^\s;&|]+)*?"
 
 TEST_COMMANDS = _commands(
@@ -315,8 +343,11 @@ TEST_COMMANDS = _commands(
     ("rspec", r"rspec|rake\s+(?:test|spec)"),
     ("phpunit", r"phpunit"),
     ("make test", r"make" + _ARGS + r"\s+(?:tests?|check)[\w-]*"),
-    ("other test runner", r"ctest|mix\s+test|sbt" + _ARGS + r"\s+test|swift\s+test|flutter\s+test|"
-                          r"deno\s+test|bun\s+test|xcodebuild[ \t][^\n;&|]*[ \t]test"),
+    (
+        "other test runner",
+        r"ctest|mix\s+test|sbt" + _ARGS + r"\s+test|swift\s+test|flutter\s+test|"
+        r"deno\s+test|bun\s+test|xcodebuild[ \t][^\n;&|]*[ \t]test",
+    ),
 )
 DEPLOY_COMMANDS = _commands(
     ("kubectl", r"(?:kubectl|oc)" + _FLAGS + r"\s+(?:apply|replace|set\s+image|rollout\s+restart)"),
@@ -324,15 +355,25 @@ DEPLOY_COMMANDS = _commands(
     ("helmfile", r"helmfile" + _FLAGS + r"\s+(?:apply|sync)"),
     ("terraform apply", r"(?:terraform|tofu|terragrunt)" + _FLAGS + r"\s+(?:run-all\s+)?apply"),
     ("pulumi up", r"pulumi" + _FLAGS + r"\s+up"),
-    ("cloud cli", r"aws\s+ecs\s+update-service|aws\s+lambda\s+update-function-code|"
-                  r"aws\s+cloudformation\s+(?:deploy|update-stack)|az\s+webapp\s+(?:deploy|up)|"
-                  r"az\s+containerapp\s+update|az\s+deployment\s+\w+\s+create"),
-    ("paas", r"vercel[ \t][^\n;&|]*--prod|git\s+push[ \t][^\n;&|]*heroku|"
-             r"heroku\s+container:release"),
+    (
+        "cloud cli",
+        r"aws\s+ecs\s+update-service|aws\s+lambda\s+update-function-code|"
+        r"aws\s+cloudformation\s+(?:deploy|update-stack)|az\s+webapp\s+(?:deploy|up)|"
+        r"az\s+containerapp\s+update|az\s+deployment\s+\w+\s+create",
+    ),
+    (
+        "paas",
+        r"vercel[ \t][^\n;&|]*--prod|git\s+push[ \t][^\n;&|]*heroku|"
+        r"heroku\s+container:release",
+    ),
     ("gitops", r"argocd\s+app\s+sync|skaffold\s+(?:run|deploy)|ansible-playbook"),
-    ("publish", r"(?:npm|yarn|pnpm|poetry|cargo|flit|hatch|uv|(?:\./)?gradlew?)" + _ARGS
-                + r"\s+publish|twine\s+upload|gem\s+push|(?:dotnet\s+)?nuget\s+push|"
-                  r"gh\s+release\s+create|semantic-release|goreleaser|changeset\s+publish"),
+    (
+        "publish",
+        r"(?:npm|yarn|pnpm|poetry|cargo|flit|hatch|uv|(?:\./)?gradlew?)"
+        + _ARGS
+        + r"\s+publish|twine\s+upload|gem\s+push|(?:dotnet\s+)?nuget\s+push|"
+        r"gh\s+release\s+create|semantic-release|goreleaser|changeset\s+publish",
+    ),
     ("deploy", r"deploy"),
 )
 ROLLBACK_COMMANDS = _commands(
@@ -347,22 +388,53 @@ SECURITY_TOOLS = re.compile(
     r"(?:npm|pnpm|yarn)\s+(?:npm\s+)?audit|cargo[-\s]+(?:audit|deny)|bundler?[-\s]audit|"
     r"govulncheck|gosec|brakeman|checkov|tfsec|kics|zap[-_](?:baseline|full[-_]scan|api[-_]scan)|"
     r"zaproxy|owasp|sonar[-_]?scanner|sonarqube|sonarcloud|gemnasium|dependency[-_]review|"
-    r"ossf|auto[-_]devops)(?![a-z0-9])", re.I)
+    r"ossf|auto[-_]devops)(?![a-z0-9])",
+    re.I,
+)
 
-DEPLOY_WORDS = frozenset({"deploy", "deploys", "deployment", "deploying", "release", "releases",
-                          "releasing", "publish", "publishing", "rollout", "ship", "promote"})
+DEPLOY_WORDS = frozenset(
+    {
+        "deploy",
+        "deploys",
+        "deployment",
+        "deploying",
+        "release",
+        "releases",
+        "releasing",
+        "publish",
+        "publishing",
+        "rollout",
+        "ship",
+        "promote",
+    }
+)
 NOT_PUBLISHED = frozenset({"test", "tests", "coverage", "report", "reports", "results", "junit"})
 TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "unittests", "e2e"})
 PROD_WORDS = frozenset({"prod", "production", "prd", "live"})
 NON_PROD_TIERS = frozenset({"staging", "testing", "development"})
-JENKINS_ENVS = {"production": "production", "prod": "production", "prd": "production",
-                "live": "production", "staging": "staging", "stage": "staging", "stg": "staging",
-                "qa": "qa", "uat": "uat", "dev": "development", "development": "development",
-                "test": "test", "testing": "test", "review": "review", "preview": "review",
-                "sandbox": "sandbox", "demo": "demo"}
+JENKINS_ENVS = {
+    "production": "production",
+    "prod": "production",
+    "prd": "production",
+    "live": "production",
+    "staging": "staging",
+    "stage": "staging",
+    "stg": "staging",
+    "qa": "qa",
+    "uat": "uat",
+    "dev": "development",
+    "development": "development",
+    "test": "test",
+    "testing": "test",
+    "review": "review",
+    "preview": "review",
+    "sandbox": "sandbox",
+    "demo": "demo",
+}
 _VARIABLE = re.compile(r"\$\{\{.*?\}\}|\$\{?[A-Za-z_]\w*\}?|%\w+%")
 _REVIEW_VARIABLE = re.compile(
-    r"\$\{?(?:CI_COMMIT_REF|CI_MERGE_REQUEST|CI_COMMIT_BRANCH|CI_COMMIT_SHORT_SHA|CI_COMMIT_SHA)")
+    r"\$\{?(?:CI_COMMIT_REF|CI_MERGE_REQUEST|CI_COMMIT_BRANCH|CI_COMMIT_SHORT_SHA|CI_COMMIT_SHA)"
+)
 _WEB_ONLY = re.compile(r"""\$CI_PIPELINE_SOURCE\s*==\s*["']web["']""")
 _DISPATCH_ONLY = re.compile(r"""github\.event_name\s*==\s*["']workflow_dispatch["']""")
 
@@ -448,24 +520,24 @@ class _Job:
     file: str
     line: int | None
     name: str
-    label: str = ""                 # names matched for words (job id, display name)
+    label: str = ""  # names matched for words (job id, display name)
     stage: str | None = None
     step_names: str = ""
-    text: str = ""                  # commands (scripts, run steps)
-    refs: str = ""                  # actions used, images, templates extended
+    text: str = ""  # commands (scripts, run steps)
+    refs: str = ""  # actions used, images, templates extended
     env_names: list[str] = field(default_factory=list)
     env_action: str | None = None
     env_tier: str | None = None
     on_stop: str | None = None
     auto_stop: bool = False
-    manual: str | None = None       # why this job itself waits for a person
-    blocking: bool = False          # GitLab: a manual job that holds back later stages
+    manual: str | None = None  # why this job itself waits for a person
+    blocking: bool = False  # GitLab: a manual job that holds back later stages
     needs: list[str] | None = None
     order: int = 0
     pr_trigger: bool = False
     review_hint: str | None = None
-    conditions: list[str] = field(default_factory=list)   # Jenkins `when { ... }` blocks
-    gated: str | None = None        # why it, or a job it waits for, waits for a person
+    conditions: list[str] = field(default_factory=list)  # Jenkins `when { ... }` blocks
+    gated: str | None = None  # why it, or a job it waits for, waits for a person
     test: list[str] = field(default_factory=list)
     deploy: list[str] = field(default_factory=list)
     rollback: list[str] = field(default_factory=list)
@@ -474,8 +546,13 @@ class _Job:
     review: list[str] = field(default_factory=list)
 
     def ref(self, **extra: Any) -> dict[str, Any]:
-        return {"system": self.system, "file": self.file, "line": self.line, "job": self.name,
-                **extra}
+        return {
+            "system": self.system,
+            "file": self.file,
+            "line": self.line,
+            "job": self.name,
+            **extra,
+        }
 
 
 def _classify(job: _Job) -> None:
@@ -502,9 +579,14 @@ def _classify(job: _Job) -> None:
         job.deploy += [f"script: {m}" for m in _first_match(DEPLOY_COMMANDS, job.text)]
         for ref in job.refs.split("\n"):
             tokens = _tokens(ref.split("@")[0])
-            local = ref.startswith("./")   # a local reusable workflow: its own jobs count
-            if job.system == "github" and ref and not local and "drafter" not in tokens and (
-                    _has_deploy_word(tokens) or "gh-pages" in ref.lower()):
+            local = ref.startswith("./")  # a local reusable workflow: its own jobs count
+            if (
+                job.system == "github"
+                and ref
+                and not local
+                and "drafter" not in tokens
+                and (_has_deploy_word(tokens) or "gh-pages" in ref.lower())
+            ):
                 job.deploy.append(f"uses: {ref}")
     if job.system == "jenkins" and job.deploy and not job.env_names:
         job.env_names = sorted({JENKINS_ENVS[t] for t in label if t in JENKINS_ENVS})
@@ -517,8 +599,12 @@ def _classify(job: _Job) -> None:
 
     if "security" in label:
         job.security.append("name")
-    hits = sorted({m.group(0).lower() for m in SECURITY_TOOLS.finditer(
-        "\n".join((job.label, job.text, job.refs)))})
+    hits = sorted(
+        {
+            m.group(0).lower()
+            for m in SECURITY_TOOLS.finditer("\n".join((job.label, job.text, job.refs)))
+        }
+    )
     job.security += hits
 
     if job.deploy:
@@ -538,9 +624,14 @@ def _classify(job: _Job) -> None:
                 job.review.append(f"{name}: review/ name")
             elif job.on_stop or job.auto_stop:
                 job.review.append(f"{name}: stopped automatically (on_stop/auto_stop_in)")
-        elif job.system == "github" and job.pr_trigger and (
+        elif (
+            job.system == "github"
+            and job.pr_trigger
+            and (
                 {"review", "preview", "pr"} & set(_tokens(name))
-                or re.search(r"head_ref|event\.number|pull_request\.number", name)):
+                or re.search(r"head_ref|event\.number|pull_request\.number", name)
+            )
+        ):
             job.review.append(f"{name}: environment of a pull_request workflow")
     if job.review_hint and job.deploy:
         job.review.append(job.review_hint)
@@ -562,11 +653,19 @@ def _gate(jobs: list[_Job], *, stage_blocking: bool) -> None:
                     reason = f"needs manual job '{need}'"
                     break
         elif reason is None and stage_blocking:
-            blocker = next((o for o in jobs if o.manual and o.blocking and o.order < job.order
-                            and o.env_action != "stop"), None)   # stop jobs run last
+            blocker = next(
+                (
+                    o
+                    for o in jobs
+                    if o.manual and o.blocking and o.order < job.order and o.env_action != "stop"
+                ),
+                None,
+            )  # stop jobs run last
             if blocker is not None:
-                reason = (f"blocked by manual job '{blocker.name}' (allow_failure: false) "
-                          f"in earlier stage '{blocker.stage}'")
+                reason = (
+                    f"blocked by manual job '{blocker.name}' (allow_failure: false) "
+                    f"in earlier stage '{blocker.stage}'"
+                )
         memo[job.name] = reason
         return reason
 
@@ -604,7 +703,7 @@ class AnalysisResult:
 
 @dataclass
 class _Include:
-    kind: str      # local, remote, template, project, component, unknown
+    kind: str  # local, remote, template, project, component, unknown
     target: str
     line: int | None
 
@@ -623,12 +722,13 @@ def _gitlab_includes(doc: Mapping[Any, Any]) -> list[_Include]:
             kind = "remote" if re.match(r"https?://", item) else "local"
             out.append(_Include(kind, item, line))
         elif isinstance(item, dict):
-            kind = next((k for k in ("local", "remote", "template", "component", "project")
-                         if k in item), "unknown")
+            kind = next(
+                (k for k in ("local", "remote", "template", "component", "project") if k in item),
+                "unknown",
+            )
             if kind == "project":
                 files = _as_list(item.get("file")) or ["(no file)"]
-                out += [_Include(kind, f"{_text(item['project'])}:{_text(f)}", line)
-                        for f in files]
+                out += [_Include(kind, f"{_text(item['project'])}:{_text(f)}", line) for f in files]
             else:
                 out.append(_Include(kind, _text(item.get(kind)), line))
         else:
@@ -656,7 +756,7 @@ class _State:
 
     def __init__(self, files: Mapping[str, str]) -> None:
         self.files = files
-        self.found: dict[str, None] = {}           # ordered set; includes unresolved includes
+        self.found: dict[str, None] = {}  # ordered set; includes unresolved includes
         self.parsed: set[str] = set()
         self.problems: list[str] = []
         self.unresolved: list[str] = []
@@ -695,8 +795,9 @@ class _State:
                     config[key] = _deep_merge(config.get(key), value)
                     origin[key] = (path, doc.key_lines.get(key))
 
-        stages = [s for s in _as_list(config.get("stages") or config.get("types"))
-                  if isinstance(s, str)]
+        stages = [
+            s for s in _as_list(config.get("stages") or config.get("types")) if isinstance(s, str)
+        ]
         order = [".pre", *stages, ".post"] if stages else list(GITLAB_DEFAULT_STAGES)
         workflow = config.get("workflow")
         pipeline_manual = None
@@ -717,15 +818,16 @@ class _State:
                 if not isinstance(parent, str):
                     continue
                 if parent in chain:
-                    cycle = frozenset(chain[chain.index(parent):])
+                    cycle = frozenset(chain[chain.index(parent) :])
                     if cycle not in reported:
                         reported.add(cycle)
-                        loop = " -> ".join([*chain[chain.index(parent):], parent])
+                        loop = " -> ".join([*chain[chain.index(parent) :], parent])
                         self.problems.append(f"{_where(path, line)}: extends cycle: {loop}")
                     continue
                 if not isinstance(config.get(parent), dict):
                     self.problems.append(
-                        f"{_where(path, line)}: job '{name}' extends unknown '{parent}'")
+                        f"{_where(path, line)}: job '{name}' extends unknown '{parent}'"
+                    )
                     continue
                 if len(chain) > 50:
                     continue
@@ -738,18 +840,25 @@ class _State:
 
         jobs: list[_Job] = []
         for key, raw in config.items():
-            if (not isinstance(key, str) or key in GITLAB_RESERVED or key.startswith(".")
-                    or not isinstance(raw, dict)):
+            if (
+                not isinstance(key, str)
+                or key in GITLAB_RESERVED
+                or key.startswith(".")
+                or not isinstance(raw, dict)
+            ):
                 continue
             eff, lineage = resolve(key, [key])
             path, line = origin[key]
-            jobs.append(self._gitlab_job(key, eff, lineage, path, line, config, order,
-                                         pipeline_manual))
+            jobs.append(
+                self._gitlab_job(key, eff, lineage, path, line, config, order, pipeline_manual)
+            )
         names = {j.name for j in jobs}
         for job in jobs:
             if job.on_stop and job.on_stop not in names:
-                self.notes.append(f"{_where(job.file, job.line)}: on_stop job "
-                                  f"'{job.on_stop}' of '{job.name}' is not defined")
+                self.notes.append(
+                    f"{_where(job.file, job.line)}: on_stop job "
+                    f"'{job.on_stop}' of '{job.name}' is not defined"
+                )
                 job.on_stop = None
         _gate(jobs, stage_blocking=True)
         self.jobs += jobs
@@ -765,46 +874,69 @@ class _State:
                 why = "uses a variable" if inc.kind == "local" else "not fetched"
                 self.found[f"{inc.kind}:{inc.target}"] = None
                 self.unresolved.append(
-                    f"{where}: include not resolved: {inc.kind} '{inc.target}' ({why})")
+                    f"{where}: include not resolved: {inc.kind} '{inc.target}' ({why})"
+                )
                 if SECURITY_TOOLS.search(inc.target):
-                    self.security_hits.append({"file": path, "line": inc.line,
-                                               "include": f"{inc.kind}: {inc.target}"})
+                    self.security_hits.append(
+                        {"file": path, "line": inc.line, "include": f"{inc.kind}: {inc.target}"}
+                    )
                 continue
             target = _normalise_local(inc.target)
             if target is None:
                 self.problems.append(f"{where}: include '{inc.target}' is outside the repository")
                 continue
-            matches = (_match_pattern(target, list(self.files)) if "*" in target
-                       else [target] if target in self.files else [])
+            matches = (
+                _match_pattern(target, list(self.files))
+                if "*" in target
+                else [target]
+                if target in self.files
+                else []
+            )
             if not matches:
                 self.found[target] = None
                 self.problems.append(f"{where}: included local file '{inc.target}' not found")
                 continue
             for match in matches:
                 if match == path or match in chain:
-                    self.problems.append(f"{where}: include loop: "
-                                         f"{' -> '.join([*chain, path, match])}")
+                    self.problems.append(
+                        f"{where}: include loop: {' -> '.join([*chain, path, match])}"
+                    )
                 elif len(chain) >= MAX_INCLUDE_DEPTH or len(self.found) > MAX_INCLUDES:
                     self.problems.append(f"{where}: too many nested includes, '{match}' skipped")
                 else:
                     self._gitlab_layers(match, [*chain, path], out)
         out.append((path, doc))
 
-    def _gitlab_job(self, name: str, eff: dict[Any, Any], lineage: list[str], path: str,
-                    line: int | None, config: dict[Any, Any], order: list[str],
-                    pipeline_manual: str | None) -> _Job:
+    def _gitlab_job(
+        self,
+        name: str,
+        eff: dict[Any, Any],
+        lineage: list[str],
+        path: str,
+        line: int | None,
+        config: dict[Any, Any],
+        order: list[str],
+        pipeline_manual: str | None,
+    ) -> _Job:
         stage = eff.get("stage")
         stage = _text(stage) if stage is not None else None
         image = eff.get("image")
         image = image.get("name") if isinstance(image, dict) else image
         job = _Job(
-            system="gitlab", file=path, line=line, name=name, label=name, stage=stage,
-            text="\n".join(_strings([eff.get(k) for k in
-                                     ("before_script", "script", "after_script", "run")],
-                                    config)),
+            system="gitlab",
+            file=path,
+            line=line,
+            name=name,
+            label=name,
+            stage=stage,
+            text="\n".join(
+                _strings(
+                    [eff.get(k) for k in ("before_script", "script", "after_script", "run")], config
+                )
+            ),
             refs="\n".join([*lineage, *(_strings(image) if image else [])]),
         )
-        implicit = stage if stage is not None else "test"   # GitLab's default stage
+        implicit = stage if stage is not None else "test"  # GitLab's default stage
         job.order = order.index(implicit) if implicit in order else len(order)
         env = eff.get("environment")
         if isinstance(env, dict):
@@ -834,7 +966,7 @@ class _State:
             doc = self.yaml(path)
             if doc is None:
                 continue
-            key = "on" if "on" in doc else True    # PyYAML reads a bare `on:` key as True
+            key = "on" if "on" in doc else True  # PyYAML reads a bare `on:` key as True
             triggers, inputs = _github_triggers(doc.get(key))
             on_line = doc.key_lines.get(key)
             if not triggers:
@@ -849,8 +981,7 @@ class _State:
             for i, (job_id, raw) in enumerate(jobs_raw.items()):
                 if not isinstance(raw, dict):
                     continue
-                job, call = _github_job(path, str(job_id), raw, lines.get(job_id),
-                                        inputs, i)
+                job, call = _github_job(path, str(job_id), raw, lines.get(job_id), inputs, i)
                 jobs.append(job)
                 if call:
                     calls.add(call)
@@ -875,8 +1006,9 @@ class _State:
             for job in jobs:
                 job.pr_trigger = bool(triggers & {"pull_request", "pull_request_target"})
                 if manual_only:
-                    job.manual = (f"workflow runs only on workflow_dispatch "
-                                  f"({_where(path, on_line)})")
+                    job.manual = (
+                        f"workflow runs only on workflow_dispatch ({_where(path, on_line)})"
+                    )
                 _classify(job)
             _gate(jobs, stage_blocking=False)
             self.jobs += jobs
@@ -894,13 +1026,14 @@ class _State:
         def line_of(pos: int) -> int:
             return bisect_right(starts, pos)
 
-        stages: list[tuple[str, int, int, int]] = []   # name, start, open brace, close brace
+        stages: list[tuple[str, int, int, int]] = []  # name, start, open brace, close brace
         for m in _STAGE.finditer(code):
             close = _closing_brace(code, m.end() - 1)
-            name = plain[m.start(2):m.end(2)].strip() or "(unnamed)"
+            name = plain[m.start(2) : m.end(2)].strip() or "(unnamed)"
             if close is None:
-                self.problems.append(f"{path}:{line_of(m.start())}: stage '{name}' "
-                                     f"has no closing brace")
+                self.problems.append(
+                    f"{path}:{line_of(m.start())}: stage '{name}' has no closing brace"
+                )
                 close = len(code)
             stages.append((name, m.start(), m.end() - 1, close))
 
@@ -914,7 +1047,7 @@ class _State:
             close = _closing_brace(code, m.end() - 1) or len(code)
             owner = innermost(m.start())
             if owner is not None:
-                block = plain[m.end():close]
+                block = plain[m.end() : close]
                 whens.setdefault(owner, []).append(" ".join(block.split())[:200])
 
         for i, (name, start, open_, close) in enumerate(stages):
@@ -922,8 +1055,15 @@ class _State:
             if children:
                 continue
             ancestors = {j for j, s in enumerate(stages) if s[2] < start and close <= s[3]}
-            job = _Job(system="jenkins", file=path, line=line_of(start), name=name, label=name,
-                       text=plain[open_:close], order=start)
+            job = _Job(
+                system="jenkins",
+                file=path,
+                line=line_of(start),
+                name=name,
+                label=name,
+                text=plain[open_:close],
+                order=start,
+            )
             own_inputs = [p for p, owner in inputs if owner == i or owner in ancestors]
             earlier = [p for p, _ in inputs if p < start]
             if own_inputs:
@@ -939,14 +1079,16 @@ class _State:
 
         outside = list(plain)
         for _, start, _, close in stages:
-            outside[start:close + 1] = " " * (min(close + 1, len(outside)) - start)
+            outside[start : close + 1] = " " * (min(close + 1, len(outside)) - start)
         rest = "".join(outside)
         for m in _scan(ROLLBACK_COMMANDS, rest):
-            self.rollback_hits.append({"file": path, "line": line_of(m.start()),
-                                       "match": " ".join(m.group(0).split())})
+            self.rollback_hits.append(
+                {"file": path, "line": line_of(m.start()), "match": " ".join(m.group(0).split())}
+            )
         for m in SECURITY_TOOLS.finditer(rest):
-            self.security_hits.append({"file": path, "line": line_of(m.start()),
-                                       "match": m.group(0)})
+            self.security_hits.append(
+                {"file": path, "line": line_of(m.start()), "match": m.group(0)}
+            )
 
 
 def _rules_web_only(rules: Any) -> bool:
@@ -954,8 +1096,10 @@ def _rules_web_only(rules: Any) -> bool:
     if not isinstance(rules, list):
         return False
     live = [r for r in rules if isinstance(r, dict) and r.get("when") != "never"]
-    return bool(live) and all(isinstance(r.get("if"), str) and _WEB_ONLY.search(r["if"])
-                              and "||" not in r["if"] for r in live)
+    return bool(live) and all(
+        isinstance(r.get("if"), str) and _WEB_ONLY.search(r["if"]) and "||" not in r["if"]
+        for r in live
+    )
 
 
 def _gitlab_manual(job: Mapping[Any, Any]) -> tuple[str | None, bool]:
@@ -990,20 +1134,30 @@ def _github_triggers(raw: Any) -> tuple[set[str], dict[str, Any]]:
     return set(), {}
 
 
-def _github_job(path: str, job_id: str, raw: Mapping[Any, Any], line: int | None,
-                inputs: Mapping[Any, Any], order: int) -> tuple[_Job, str | None]:
+def _github_job(
+    path: str,
+    job_id: str,
+    raw: Mapping[Any, Any],
+    line: int | None,
+    inputs: Mapping[Any, Any],
+    order: int,
+) -> tuple[_Job, str | None]:
     steps = [s for s in _as_list(raw.get("steps")) if isinstance(s, dict)]
     uses = [_text(s["uses"]) for s in steps if s.get("uses")]
     call = raw.get("uses")
     container = raw.get("container")
     image = container.get("image") if isinstance(container, dict) else container
     job = _Job(
-        system="github", file=path, line=line, name=job_id,
+        system="github",
+        file=path,
+        line=line,
+        name=job_id,
         label=f"{job_id} {_text(raw.get('name'), '')}".strip(),
         step_names="\n".join(_text(s.get("name"), "") for s in steps),
         text="\n".join(_text(s["run"], "") for s in steps if s.get("run")),
         refs="\n".join([*uses, *(_text(v) for v in (call, image) if v)]),
-        needs=[_text(n) for n in _as_list(raw.get("needs"))], order=order,
+        needs=[_text(n) for n in _as_list(raw.get("needs"))],
+        order=order,
     )
     env = raw.get("environment")
     name = env.get("name") if isinstance(env, dict) else env
@@ -1029,8 +1183,7 @@ def _github_env_names(name: str, inputs: Mapping[Any, Any], strategy: Any) -> li
                 values = spec.get("options") or _as_list(spec.get("default"))
         elif isinstance(strategy, dict) and isinstance(strategy.get("matrix"), dict):
             values = strategy["matrix"].get(m.group(2))
-        if isinstance(values, list) and values and all(
-                isinstance(v, (str, int)) for v in values):
+        if isinstance(values, list) and values and all(isinstance(v, (str, int)) for v in values):
             return [str(v) for v in values]
     return [name]
 
@@ -1103,8 +1256,11 @@ def analyse(files: Mapping[str, str]) -> AnalysisResult:
     if JENKINS_FILE in files:
         state.jenkins(JENKINS_FILE)
     return AnalysisResult(
-        measures=_measures(state), problems=state.problems, unresolved=state.unresolved,
-        files_found=list(state.found), files_parsed=[f for f in state.found if f in state.parsed],
+        measures=_measures(state),
+        problems=state.problems,
+        unresolved=state.unresolved,
+        files_found=list(state.found),
+        files_parsed=[f for f in state.found if f in state.parsed],
     )
 
 
@@ -1116,8 +1272,15 @@ def _measures(st: _State) -> list[Measure]:
     out: list[Measure] = []
 
     def add(mid: str, value: Any, applicable: bool = True, **details: Any) -> None:
-        out.append(Measure(id=mid, value=value, unit=_UNITS.get(mid, "boolean"),
-                           applicable=applicable, details=details))
+        out.append(
+            Measure(
+                id=mid,
+                value=value,
+                unit=_UNITS.get(mid, "boolean"),
+                applicable=applicable,
+                details=details,
+            )
+        )
 
     systems = sorted(st.systems)
     present = [f for f in st.found if f in st.files]
@@ -1131,47 +1294,83 @@ def _measures(st: _State) -> list[Measure]:
     jobs = st.jobs
     deploys = [j for j in jobs if j.deploy]
     tests = [j for j in jobs if j.test]
-    add("ci.test_stage_present", bool(tests),
-        jobs=_cap([j.ref(stage=j.stage, reasons=j.test) for j in tests]))
-    add("ci.deploy_job_present", bool(deploys),
-        jobs=_cap([j.ref(environments=j.env_names, reasons=j.deploy,
-                         **({"when": j.conditions} if j.conditions else {}))
-                   for j in deploys]))
+    add(
+        "ci.test_stage_present",
+        bool(tests),
+        jobs=_cap([j.ref(stage=j.stage, reasons=j.test) for j in tests]),
+    )
+    add(
+        "ci.deploy_job_present",
+        bool(deploys),
+        jobs=_cap(
+            [
+                j.ref(
+                    environments=j.env_names,
+                    reasons=j.deploy,
+                    **({"when": j.conditions} if j.conditions else {}),
+                )
+                for j in deploys
+            ]
+        ),
+    )
 
     if not deploys:
         add("ci.production_deploy_automatic", None, applicable=False, note="no deploy job found")
     else:
         production = [j for j in deploys if j.production]
         basis = production or deploys
-        add("ci.production_deploy_automatic", all(j.gated is None for j in basis),
-            basis="production deploy jobs" if production else
-            "all deploy jobs: none is identifiable as production",
-            jobs=_cap([j.ref(environments=j.env_names, automatic=j.gated is None,
-                             waits_for=j.gated) for j in basis]),
-            not_visible=NOT_VISIBLE)
+        add(
+            "ci.production_deploy_automatic",
+            all(j.gated is None for j in basis),
+            basis="production deploy jobs"
+            if production
+            else "all deploy jobs: none is identifiable as production",
+            jobs=_cap(
+                [
+                    j.ref(environments=j.env_names, automatic=j.gated is None, waits_for=j.gated)
+                    for j in basis
+                ]
+            ),
+            not_visible=NOT_VISIBLE,
+        )
 
     rollbacks = [j for j in jobs if j.rollback]
     found_rollback = bool(rollbacks or st.rollback_hits)
-    add("ci.rollback_job_defined", found_rollback if deploys else None, applicable=bool(deploys),
+    add(
+        "ci.rollback_job_defined",
+        found_rollback if deploys else None,
+        applicable=bool(deploys),
         jobs=_cap([j.ref(reasons=j.rollback) for j in rollbacks]),
-        elsewhere=_cap(st.rollback_hits), notes=st.notes,
-        **({} if deploys else {"note": "no deploy job found"}))
+        elsewhere=_cap(st.rollback_hits),
+        notes=st.notes,
+        **({} if deploys else {"note": "no deploy job found"}),
+    )
 
     environments: dict[str, list[dict[str, Any]]] = {}
     for job in jobs:
         for name in job.env_names:
             environments.setdefault(_env_key(name), []).append(job.ref(name=name))
-    add("ci.environments_count", len(environments),
-        environments=sorted(environments), jobs={k: _cap(v) for k, v in environments.items()})
+    add(
+        "ci.environments_count",
+        len(environments),
+        environments=sorted(environments),
+        jobs={k: _cap(v) for k, v in environments.items()},
+    )
 
     reviews = [j for j in jobs if j.review]
-    add("ci.review_environments_present", bool(reviews),
-        jobs=_cap([j.ref(reasons=j.review) for j in reviews]))
+    add(
+        "ci.review_environments_present",
+        bool(reviews),
+        jobs=_cap([j.ref(reasons=j.review) for j in reviews]),
+    )
 
     scanners = [j for j in jobs if j.security]
-    add("ci.security_scanning_present", bool(scanners or st.security_hits),
+    add(
+        "ci.security_scanning_present",
+        bool(scanners or st.security_hits),
         jobs=_cap([j.ref(tools=j.security) for j in scanners]),
-        elsewhere=_cap(st.security_hits))
+        elsewhere=_cap(st.security_hits),
+    )
 
     manual = [j for j in jobs if j.manual]
     add("ci.manual_jobs_count", len(manual), jobs=_cap([j.ref(reason=j.manual) for j in manual]))
@@ -1185,10 +1384,19 @@ def _measures(st: _State) -> list[Measure]:
 # ---------------------------------------------------------------- reading files
 
 
-_GIT_LOCATION_VARS = frozenset({
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX", "GIT_CEILING_DIRECTORIES",
-})
+_GIT_LOCATION_VARS = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_COMMON_DIR",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_NAMESPACE",
+        "GIT_PREFIX",
+        "GIT_CEILING_DIRECTORIES",
+    }
+)
 _BATCH_HEADER = re.compile(rb"^[0-9a-f]{40,64} (blob|tree|commit|tag) (\d+)$")
 
 
@@ -1196,8 +1404,13 @@ def _run_git(args: list[str], stdin: bytes | None = None) -> subprocess.Complete
     """Run git read-only: settings only via -c, no optional locks, the caller's repo vars unset."""
     env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
     env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    return subprocess.run(["git", "-c", "core.quotepath=off", *args], input=stdin,
-                          capture_output=True, env=env, check=False)
+    return subprocess.run(
+        ["git", "-c", "core.quotepath=off", *args],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
 
 
 def _stderr(proc: subprocess.CompletedProcess[bytes]) -> str:
@@ -1213,15 +1426,24 @@ def _git_dir_without_worktree(repo: Path) -> Path | None:
     """The git directory if `repo` is a bare repository (or a .git directory), else None."""
     if shutil.which("git") is None:
         if _looks_like_git_dir(repo):
-            raise CollectorError(f"{repo}: looks like a bare git repository, but git is not "
-                                 f"installed")
+            raise CollectorError(
+                f"{repo}: looks like a bare git repository, but git is not installed"
+            )
         return None
-    proc = _run_git(["-C", str(repo), "rev-parse", "--is-bare-repository",
-                     "--is-inside-git-dir", "--absolute-git-dir"])
+    proc = _run_git(
+        [
+            "-C",
+            str(repo),
+            "rev-parse",
+            "--is-bare-repository",
+            "--is-inside-git-dir",
+            "--absolute-git-dir",
+        ]
+    )
     if proc.returncode != 0:
         if _looks_like_git_dir(repo):
             raise CollectorError(f"{repo}: cannot read the git repository: {_stderr(proc)}")
-        return None   # a plain directory: read it from disk
+        return None  # a plain directory: read it from disk
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if len(lines) >= 3 and "true" in lines[:2]:
         return Path(lines[2])
@@ -1247,7 +1469,7 @@ def _cat_files(git_dir: Path, paths: list[str]) -> dict[str, str]:
         if header:
             size = int(header.group(2))
             if header.group(1) == b"blob":
-                out[path] = data[pos:pos + size].decode("utf-8", "replace")
+                out[path] = data[pos : pos + size].decode("utf-8", "replace")
             pos += size + 1
     return out
 
@@ -1265,8 +1487,11 @@ def _local_include_targets(text: str) -> list[str]:
     return targets
 
 
-def _gather(candidates: list[str], read: Callable[[list[str]], dict[str, str]],
-            names: Callable[[str], list[str]]) -> dict[str, str]:
+def _gather(
+    candidates: list[str],
+    read: Callable[[list[str]], dict[str, str]],
+    names: Callable[[str], list[str]],
+) -> dict[str, str]:
     """Read the CI files, then follow GitLab local includes (transitively)."""
     files = read(candidates)
     pending = [GITLAB_FILE] if GITLAB_FILE in files else []
@@ -1284,10 +1509,11 @@ def _gather(candidates: list[str], read: Callable[[list[str]], dict[str, str]],
 
 
 def _load_from_git(git_dir: Path) -> dict[str, str]:
-    head = _run_git(["--git-dir", str(git_dir), "rev-parse", "--verify", "--quiet",
-                     "HEAD^{commit}"])
+    head = _run_git(
+        ["--git-dir", str(git_dir), "rev-parse", "--verify", "--quiet", "HEAD^{commit}"]
+    )
     if head.returncode != 0:
-        return {}   # an empty repository
+        return {}  # an empty repository
     proc = _run_git(["--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", "-z", "HEAD"])
     if proc.returncode != 0:
         raise CollectorError(f"{git_dir}: cannot list files at HEAD: {_stderr(proc)}")
@@ -1296,7 +1522,7 @@ def _load_from_git(git_dir: Path) -> dict[str, str]:
         try:
             names.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
-            continue   # not nameable from a UTF-8 YAML include either
+            continue  # not nameable from a UTF-8 YAML include either
     candidates = [n for n in names if n in {GITLAB_FILE, JENKINS_FILE} or WORKFLOW_PATH.match(n)]
     return _gather(candidates, lambda paths: _cat_files(git_dir, paths), lambda _: names)
 
@@ -1314,7 +1540,7 @@ def _load_from_disk(root: Path) -> dict[str, str]:
         return out
 
     def names(pattern: str) -> list[str]:
-        prefix = pattern[:pattern.find("*")].rpartition("/")[0]
+        prefix = pattern[: pattern.find("*")].rpartition("/")[0]
         found: list[str] = []
         for dirpath, dirnames, filenames in os.walk(root / prefix):
             dirnames[:] = sorted(d for d in dirnames if d != ".git")
@@ -1327,8 +1553,11 @@ def _load_from_disk(root: Path) -> dict[str, str]:
     candidates = [GITLAB_FILE, JENKINS_FILE]
     workflows = root / ".github" / "workflows"
     if workflows.is_dir():
-        candidates += sorted(f".github/workflows/{p.name}" for p in workflows.iterdir()
-                             if WORKFLOW_PATH.match(f".github/workflows/{p.name}"))
+        candidates += sorted(
+            f".github/workflows/{p.name}"
+            for p in workflows.iterdir()
+            if WORKFLOW_PATH.match(f".github/workflows/{p.name}")
+        )
     return _gather(candidates, read, names)
 
 
@@ -1361,22 +1590,34 @@ class CiConfigCollector:
     def collect(self, config: BaseModel, progress: Progress = no_progress) -> EvidenceSet:
         """Read the CI files of `config.repo` and measure them."""
         try:
-            options = (config if isinstance(config, CiConfigOptions)
-                       else CiConfigOptions.model_validate(config.model_dump()))
+            options = (
+                config
+                if isinstance(config, CiConfigOptions)
+                else CiConfigOptions.model_validate(config.model_dump())
+            )
         except ValidationError as exc:
-            raise CollectorError(f"ci collector: invalid options: {exc.errors()[0]['msg']}") \
-                from None
+            raise CollectorError(
+                f"ci collector: invalid options: {exc.errors()[0]['msg']}"
+            ) from None
         repo = options.repo
         if not repo.exists():
             raise CollectorError(f"{repo}: no such directory")
         if not repo.is_dir():
-            raise CollectorError(f"{repo}: not a directory (expected a repository checkout, a "
-                                 f"bare repository or a directory with CI files)")
+            raise CollectorError(
+                f"{repo}: not a directory (expected a repository checkout, a "
+                f"bare repository or a directory with CI files)"
+            )
         progress("reading CI configuration", None)
         files = load_ci_files(repo)
         progress(f"analysing {len(files)} CI file(s)", 0.5)
         result = analyse(files)
         progress("CI configuration analysed", 1.0)
-        return EvidenceSet(collector=self.name, source=str(repo), window=None,
-                           collected_at=now_utc(), coverage=result.coverage,
-                           partial=result.partial, measures=result.measures)
+        return EvidenceSet(
+            collector=self.name,
+            source=str(repo),
+            window=None,
+            collected_at=now_utc(),
+            coverage=result.coverage,
+            partial=result.partial,
+            measures=result.measures,
+        )

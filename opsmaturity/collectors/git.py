@@ -537,6 +537,9 @@ def _history(
 
 
 def _closed(m: Mining) -> bool:
+    """True when nothing can lie before the window: every parent seen is already known."""
+    if not m.window:
+        return False
     known = set(m.later) | {c.sha for c in m.window}
     return all(p in known for c in m.window for p in c.parents) and all(
         p in known for parents in m.later.values() for p in parents
@@ -546,10 +549,10 @@ def _closed(m: Mining) -> bool:
 # --------------------------------------------------------------------------- measures
 
 
-def _mainline(window: list[WindowCommit]) -> set[str]:
+def _mainline(window: list[WindowCommit], by_sha: dict[str, WindowCommit]) -> set[str]:
+    """The first-parent line from the newest commit of the window."""
     if not window:
         return set()
-    by_sha = {c.sha: c for c in window}
     line, sha = set(), window[0].sha
     while sha in by_sha and sha not in line:
         line.add(sha)
@@ -558,10 +561,10 @@ def _mainline(window: list[WindowCommit]) -> set[str]:
     return line
 
 
-def _branch_lifetimes(window: list[WindowCommit]) -> tuple[list[float], int]:
+def _branch_lifetimes(
+    window: list[WindowCommit], by_sha: dict[str, WindowCommit], mainline: set[str]
+) -> tuple[list[float], int]:
     """Hours from a branch's first commit to its merge, for merges on the mainline."""
-    by_sha = {c.sha: c for c in window}
-    mainline = _mainline(window)
     hours, truncated = [], 0
     for merge in window:
         if len(merge.parents) < 2 or merge.sha not in mainline:
@@ -691,7 +694,9 @@ def _measures(
     )
 
     # integration
-    lifetimes, truncated = _branch_lifetimes(m.window)
+    by_sha = {c.sha: c for c in m.window}
+    mainline = _mainline(m.window, by_sha)
+    lifetimes, truncated = _branch_lifetimes(m.window, by_sha, mainline)
     has_merges = bool(lifetimes)
     add(
         "git.branch_lifetime_hours_median",
@@ -702,7 +707,6 @@ def _measures(
         started_before_window=truncated,
     )
     add("git.branch_lifetime_hours_p90", _round(p90(lifetimes), 2), "hours", applicable=has_merges)
-    mainline = _mainline(m.window)
     direct = [c for c in commits if c.sha in mainline]
     direct_share = len(direct) / len(commits) if commits else None
     add(
@@ -726,7 +730,6 @@ def _measures(
 
     # instability
     reverts = [c for c in commits if c.is_revert]
-    by_sha = {c.sha: c for c in m.window}
     delays = []
     pairs = []
     for r in reverts:

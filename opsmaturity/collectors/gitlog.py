@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import queue
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -88,8 +89,8 @@ def _header(token: str) -> Commit:
     sha, parents, name, email, at, ct, subject = fields[:7]
     body = US.join(fields[7:-1]) if len(fields) > 8 else fields[7]
     return Commit(
-        sha=sha,
-        parents=parents.split() if parents else [],
+        sha=sys.intern(sha),  # parents point at the same string objects: less memory
+        parents=[sys.intern(x) for x in parents.split()] if parents else [],
         author_name=name,
         author_email=email.lower(),
         author_time=int(at),

@@ -278,3 +278,11 @@ def test_submodule_is_a_single_entry(history: Path, tmp_path: Path):
                    check=True)
     got = values(collect(repo, tmp_path))
     assert got["git.commits"] == 1 and got["git.files"] == 2  # .gitmodules and lib
+
+
+def test_empty_window_still_measures_ownership(history: Path, tmp_path: Path):
+    ev = collect(history, tmp_path, since=T0 + timedelta(days=300), until=T0 + timedelta(days=301))
+    got = values(ev)
+    assert got["git.commits"] == 0
+    assert got["git.truck_factor"] == 1 and got["git.single_author_file_share"] == 1.0
+    assert got["git.docs_last_changed_days"] == 310.0  # runbook written at -9 days
