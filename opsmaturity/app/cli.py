@@ -297,6 +297,9 @@ def assess(
     cat = _catalogue(catalogue)
     responses = _responses(answers, cat)
     repo, shown = _open_repository(source)
+    if responses.team is None:  # name the assessment after the repository
+        name = (shown or repo).rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+        responses = responses.model_copy(update={"team": name})
     sets = [_collect_git(repo, shown, since, until, show_names, no_cache),
             _collect("ci", {"repo": repo}, "ci")]
     if evidence_out:

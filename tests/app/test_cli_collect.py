@@ -73,6 +73,7 @@ def test_assess_without_answers_rests_on_evidence(repo: Path, tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert "findings rest on evidence alone" in result.stdout
     a = json.loads(out.read_text())
+    assert a["team"] == "service"  # named after the repository
     assert a["notes"][0] == "no_answers"
     assert {c["collector"] for c in a["coverage"]} == {"git", "ci"}
     manual = next(f for f in a["findings"] if f["sign_id"] == "manual_deployments")

@@ -286,3 +286,14 @@ def test_empty_window_still_measures_ownership(history: Path, tmp_path: Path):
     assert got["git.commits"] == 0
     assert got["git.truck_factor"] == 1 and got["git.single_author_file_share"] == 1.0
     assert got["git.docs_last_changed_days"] == 310.0  # runbook written at -9 days
+
+
+def test_huge_commit(tmp_path: Path):
+    b = RepoBuilder(tmp_path / "huge")
+    b.commit("vendor everything", at=D,
+             files={f"lib/f{i:04d}.txt": "x\n" * 20 for i in range(3000)})
+    b.commit("small", at=2 * D, files={"lib/f0000.txt": "y\n"})
+    got = values(collect(b.build(), tmp_path))
+    assert got["git.commits"] == 2 and got["git.files"] == 3000
+    assert got["git.lines_changed_per_commit_p90"] == 60000.0
+    assert got["git.large_commit_share"] == 0.5
