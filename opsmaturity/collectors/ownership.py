@@ -26,17 +26,15 @@ ORPHAN_SHARE = 0.5
 
 @dataclass
 class Authorship:
-    """Per-file change counts, fed newest commit first."""
+    """Per-file change counts by author, and each file's creator.
+
+    The git miner fills both while reading history newest first (it writes the dicts
+    directly: this runs for every file of every commit), so the last author it
+    records as `creator` is the oldest one: the file's creator.
+    """
 
     creator: dict[str, str] = field(default_factory=dict)
     changes: dict[str, Counter[str]] = field(default_factory=dict)
-
-    def touch(self, path: str, author: str) -> None:
-        counts = self.changes.get(path)
-        if counts is None:
-            counts = self.changes[path] = Counter()
-        counts[author] += 1
-        self.creator[path] = author  # fed newest first, so the oldest toucher stays
 
     def authors_of(self, path: str) -> list[str]:
         counts = self.changes.get(path)
