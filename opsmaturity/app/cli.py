@@ -6,6 +6,7 @@ known input error becomes one `error: file:line: message` line and exit code 2.
 
 from __future__ import annotations
 
+import json
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -17,7 +18,12 @@ from rich.console import Console
 
 from opsmaturity.collectors import get_collector
 from opsmaturity.collectors.base import CollectorError
-from opsmaturity.collectors.evidence import EvidenceFileError, EvidenceSet, load_evidence
+from opsmaturity.collectors.evidence import (
+    EvidenceFileError,
+    EvidenceSet,
+    load_evidence,
+    write_atomic,
+)
 from opsmaturity.reports import questionnaire as questionnaire_report
 from opsmaturity.scoring import dora
 from opsmaturity.scoring.answers import Responses, load_answers
@@ -109,14 +115,6 @@ def _catalogue(directory: Path | None) -> Catalogue:
         raise _fail(str(exc)) from None
 
 
-def _write(path: Path, text: str) -> None:
-    """Write via a temporary file so an interrupted run never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 @app.command()
 def questionnaire(
     fmt: Annotated[QuestionnaireFormat, typer.Option(
@@ -136,7 +134,7 @@ def questionnaire(
     else:
         text = questionnaire_report.to_json(cat)
     if out:
-        _write(out, text)
+        write_atomic(out, text)
         err_console.print(f"wrote {out}")
     else:
         sys.stdout.write(text)
@@ -191,7 +189,7 @@ def _score_and_report(cat: Catalogue, sets: list[EvidenceSet], responses: Respon
     """Score, write the JSON (before any gate fires), print the summary, apply the gate."""
     assessment = score_assessment(cat, sets, responses, dora_year=dora_year)
     if out:
-        _write(out, assessment.to_json())
+        write_atomic(out, assessment.to_json())
     if not quiet:
         print_summary(assessment, cat, out_console, lang)
     if out:
@@ -232,7 +230,7 @@ def collect_git(
     """Mine git history into evidence JSON (people pseudonymised unless --show-names)."""
     repo, shown = _open_repository(source)
     sets = [_collect_git(repo, shown, since, until, show_names, no_cache)]
-    _write(out, _evidence_json(sets))
+    write_atomic(out, _evidence_json(sets))
     err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
 
 
@@ -245,7 +243,7 @@ def collect_ci(
     """Analyse CI configuration (GitLab CI, GitHub Actions, Jenkinsfile) into evidence JSON."""
     repo, _ = _open_repository(source)
     sets = [_collect("ci", {"repo": repo}, "ci")]
-    _write(out, _evidence_json(sets))
+    write_atomic(out, _evidence_json(sets))
     err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
 
 
@@ -269,8 +267,6 @@ def _collect_git(repo: str, shown: str | None, since: datetime | None, until: da
 
 
 def _evidence_json(sets: list[EvidenceSet]) -> str:
-    import json
-
     data = [s.model_dump(mode="json") for s in sets]
     return json.dumps(data[0] if len(data) == 1 else data, indent=2, sort_keys=True) + "\n"
 
@@ -303,7 +299,7 @@ def assess(
     sets = [_collect_git(repo, shown, since, until, show_names, no_cache),
             _collect("ci", {"repo": repo}, "ci")]
     if evidence_out:
-        _write(evidence_out, _evidence_json(sets))
+        write_atomic(evidence_out, _evidence_json(sets))
     _score_and_report(cat, sets, responses, out=out, fail_on=fail_on, dora_year=2024,
                       lang=lang, quiet=quiet)
 

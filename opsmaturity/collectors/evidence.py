@@ -125,6 +125,15 @@ def load_evidence(path: str | Path) -> list[EvidenceSet]:
     return sets
 
 
+def write_atomic(path: str | Path, text: str) -> None:
+    """Write via a temporary file beside it, so an interrupted run never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def now_utc() -> datetime:
     """The collectors' clock (scoring never reads one)."""
     return datetime.now(UTC)

@@ -38,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import gitpaths as paths
 from .base import CollectorError, Progress, no_progress
-from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc
+from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc, write_atomic
 from .gitlog import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
 
@@ -423,10 +423,7 @@ class GitCollector:
                 cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed
         evidence = mine(repo, source, head, since, until, options, progress)
         if options.use_cache:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp")
-            tmp.write_text(evidence.to_json(), encoding="utf-8")
-            tmp.replace(cached)
+            write_atomic(cached, evidence.to_json())
         return evidence
 
 

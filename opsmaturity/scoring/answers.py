@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .catalogue import DONT_KNOW, Catalogue, Role
-from .yamlsource import SourceError, YamlSource, load_yaml
+from .yamlsource import YamlSource, load_yaml
 
 RawValue = str | int | float | bool | None
 _DONT_KNOW_WORDS = {DONT_KNOW, "dont know", "don't know", "unknown", "?", "n/a", ""}
@@ -161,7 +161,4 @@ def answers_schema_text() -> str:
     return json.dumps(answers_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-__all__ = [
-    "Answer", "AnswersFile", "Respondent", "Responses", "SourceError", "check_answers",
-    "load_answers",
-]
+__all__ = ["Answer", "AnswersFile", "Respondent", "Responses", "check_answers", "load_answers"]

@@ -352,7 +352,8 @@ def _recommendations(catalogue: Catalogue, findings: list[Finding],
 
 def _dora(sets: Sequence[EvidenceSet], year: int) -> DoraSummary | None:
     values = {m.id: m.value for e in sets for m in e.measures
-              if isinstance(m.value, int | float) and not isinstance(m.value, bool)}
+              if m.id.rsplit(".", 1)[-1] in dora.DORA_MEASURES
+              and isinstance(m.value, int | float) and not isinstance(m.value, bool)}
     valid, rejected = {}, []
     for measure_id, value in sorted(values.items()):
         try:  # one bad value (a negative rate, say) must not sink the whole assessment
