@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test schemas bench clean
+.PHONY: run test system-deps schemas bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(BIN)/.installed: pyproject.toml
 run: $(BIN)/.installed
 	$(BIN)/opsmaturity assess . --out assessment.json
 
-test: $(BIN)/.installed
+# Real Prometheus, PostgreSQL, Chromium and poppler for the tests (installed when missing).
+system-deps:
+	scripts/system-deps
+
+test: $(BIN)/.installed system-deps
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

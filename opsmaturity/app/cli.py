@@ -6,17 +6,14 @@ known input error becomes one `error: file:line: message` line and exit code 2.
 
 from __future__ import annotations
 
-import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from opsmaturity.collectors import get_collector
 from opsmaturity.collectors.base import CollectorError
 from opsmaturity.collectors.evidence import (
     EvidenceFileError,
@@ -27,92 +24,41 @@ from opsmaturity.collectors.evidence import (
 from opsmaturity.reports import questionnaire as questionnaire_report
 from opsmaturity.scoring import dora
 from opsmaturity.scoring.answers import Responses, load_answers
-from opsmaturity.scoring.catalogue import (
-    RISK_ORDER,
-    Catalogue,
-    load_catalogue,
-    schema_text,
-)
+from opsmaturity.scoring.catalogue import RISK_ORDER, Catalogue, schema_text
 from opsmaturity.scoring.engine import score as score_assessment
 from opsmaturity.scoring.yamlsource import SourceError
 
+from .cli_common import (
+    CatalogueOpt,
+    FailOnOpt,
+    Gate,
+    LangOpt,
+    NoCacheOpt,
+    ShowNamesOpt,
+    SinceOpt,
+    UntilOpt,
+    app,
+    catalogue_app,
+    catalogue_or_fail,
+    collect_app,
+    err_console,
+    evidence_json,
+    fail,
+    out_console,
+    run_collector,
+    utc,
+)
 from .progress import progress_bar
 from .summary import print_summary
 
-app = typer.Typer(
-    name="opsmaturity",
-    help="DevOps maturity assessment: evidence from your systems, answers from your people.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-catalogue_app = typer.Typer(help="Check and inspect a maturity catalogue.", no_args_is_help=True)
-app.add_typer(catalogue_app, name="catalogue")
-collect_app = typer.Typer(help="Collect evidence from a source into an evidence JSON file.",
-                          no_args_is_help=True)
-app.add_typer(collect_app, name="collect")
-
-out_console = Console()
-err_console = Console(stderr=True)
+# Command groups living in their own modules register themselves on import.
+# (one line per module; keep sorted)
 
 
 class QuestionnaireFormat(StrEnum):
     markdown = "markdown"
     yaml = "yaml"
     json = "json"
-
-
-class Gate(StrEnum):
-    medium = "medium"
-    high = "high"
-    critical = "critical"
-
-
-def _version(value: bool) -> None:
-    if value:
-        from importlib.metadata import version
-
-        out_console.print(f"opsmaturity {version('opsmaturity')}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
-) -> None:
-    """DevOps maturity assessment: evidence from your systems, answers from your people."""
-
-
-CatalogueOpt = Annotated[
-    Path | None,
-    typer.Option("--catalogue", help="Catalogue directory (default: the built-in one).",
-                 exists=True, file_okay=False, dir_okay=True),
-]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of texts (falls back to en).")]
-DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
-SinceOpt = Annotated[datetime | None, typer.Option(
-    "--since", formats=DATE_FORMATS, help="Window start, YYYY-MM-DD (default: 180 days back).")]
-UntilOpt = Annotated[datetime | None, typer.Option(
-    "--until", formats=DATE_FORMATS, help="Window end, YYYY-MM-DD (default: end of today, UTC).")]
-ShowNamesOpt = Annotated[bool, typer.Option(
-    "--show-names", help="Show people's names instead of stable pseudonyms.")]
-NoCacheOpt = Annotated[bool, typer.Option(
-    "--no-cache", help="Ignore and do not write the evidence cache.")]
-FailOnOpt = Annotated[Gate | None, typer.Option(
-    "--fail-on", help="Exit 1 if any warning sign reaches this risk level.")]
-
-
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
-def _catalogue(directory: Path | None) -> Catalogue:
-    try:
-        return load_catalogue(directory)
-    except SourceError as exc:
-        raise _fail(str(exc)) from None
 
 
 @app.command()
@@ -126,7 +72,7 @@ def questionnaire(
     lang: LangOpt = "en",
 ) -> None:
     """Print the questionnaire, an answers template, or the machine-readable catalogue."""
-    cat = _catalogue(catalogue)
+    cat = catalogue_or_fail(catalogue)
     if fmt is QuestionnaireFormat.markdown:
         text = questionnaire_report.to_markdown(cat, lang)
     elif fmt is QuestionnaireFormat.yaml:
@@ -158,14 +104,14 @@ def score(
 ) -> None:
     """Score answers and evidence against the warning signs; print a summary, write JSON."""
     if answers is None and not evidence:
-        raise _fail("give --answers FILE and/or --evidence FILE")
+        raise fail("give --answers FILE and/or --evidence FILE")
     if dora_year not in dora.SUPPORTED_YEARS:
-        raise _fail(f"--dora-year must be one of {', '.join(map(str, dora.SUPPORTED_YEARS))}")
-    cat = _catalogue(catalogue)
+        raise fail(f"--dora-year must be one of {', '.join(map(str, dora.SUPPORTED_YEARS))}")
+    cat = catalogue_or_fail(catalogue)
     try:
         sets: list[EvidenceSet] = [s for path in evidence or [] for s in load_evidence(path)]
     except EvidenceFileError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     _score_and_report(cat, sets, _responses(answers, cat), out=out, fail_on=fail_on,
                       dora_year=dora_year, lang=lang, quiet=quiet)
 
@@ -176,7 +122,7 @@ def _responses(answers: Path | None, cat: Catalogue) -> Responses:
     try:
         responses = load_answers(answers, cat)
     except SourceError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if responses.catalogue_version and responses.catalogue_version != cat.version:
         err_console.print(f"warning: {answers} was written for catalogue "
                           f"{responses.catalogue_version}; scoring with {cat.version}")
@@ -203,20 +149,6 @@ def _score_and_report(cat: Catalogue, sets: list[EvidenceSet], responses: Respon
             raise typer.Exit(code=1)
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
-def _collect(name: str, options: dict, label: str) -> EvidenceSet:
-    collector = get_collector(name)
-    config = collector.config_model.model_validate(options)
-    try:
-        with progress_bar(label, err_console) as progress:
-            return collector.collect(config, progress)
-    except CollectorError as exc:
-        raise _fail(str(exc)) from None
-
-
 @collect_app.command("git")
 def collect_git(
     source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
@@ -230,7 +162,7 @@ def collect_git(
     """Mine git history into evidence JSON (people pseudonymised unless --show-names)."""
     repo, shown = _open_repository(source)
     sets = [_collect_git(repo, shown, since, until, show_names, no_cache)]
-    write_atomic(out, _evidence_json(sets))
+    write_atomic(out, evidence_json(sets))
     err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
 
 
@@ -242,8 +174,8 @@ def collect_ci(
 ) -> None:
     """Analyse CI configuration (GitLab CI, GitHub Actions, Jenkinsfile) into evidence JSON."""
     repo, _ = _open_repository(source)
-    sets = [_collect("ci", {"repo": repo}, "ci")]
-    write_atomic(out, _evidence_json(sets))
+    sets = [run_collector("ci", {"repo": repo}, "ci")]
+    write_atomic(out, evidence_json(sets))
     err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
 
 
@@ -255,20 +187,15 @@ def _open_repository(source: str) -> tuple[str, str | None]:
         with progress_bar("git", err_console) as progress:
             repo = open_repository(source, default_cache_dir(), progress)
     except CollectorError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     return repo, redact(source) if is_url(source) else None
 
 
 def _collect_git(repo: str, shown: str | None, since: datetime | None, until: datetime | None,
                  show_names: bool, no_cache: bool) -> EvidenceSet:
-    return _collect("git", {"source": repo, "display_source": shown, "since": _utc(since),
-                            "until": _utc(until), "show_names": show_names,
+    return run_collector("git", {"source": repo, "display_source": shown, "since": utc(since),
+                            "until": utc(until), "show_names": show_names,
                             "use_cache": not no_cache}, "git")
-
-
-def _evidence_json(sets: list[EvidenceSet]) -> str:
-    data = [s.model_dump(mode="json") for s in sets]
-    return json.dumps(data[0] if len(data) == 1 else data, indent=2, sort_keys=True) + "\n"
 
 
 @app.command()
@@ -290,16 +217,16 @@ def assess(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stdout.")] = False,
 ) -> None:
     """Collect git and CI evidence from a repository, score it, print the summary."""
-    cat = _catalogue(catalogue)
+    cat = catalogue_or_fail(catalogue)
     responses = _responses(answers, cat)
     repo, shown = _open_repository(source)
     if responses.team is None:  # name the assessment after the repository
         name = (shown or repo).rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
         responses = responses.model_copy(update={"team": name})
     sets = [_collect_git(repo, shown, since, until, show_names, no_cache),
-            _collect("ci", {"repo": repo}, "ci")]
+            run_collector("ci", {"repo": repo}, "ci")]
     if evidence_out:
-        write_atomic(evidence_out, _evidence_json(sets))
+        write_atomic(evidence_out, evidence_json(sets))
     _score_and_report(cat, sets, responses, out=out, fail_on=fail_on, dora_year=2024,
                       lang=lang, quiet=quiet)
 
@@ -310,7 +237,7 @@ def catalogue_check(
         help="Catalogue directory (default: the built-in one).")] = None,
 ) -> None:
     """Validate a catalogue: schema, ids and cross-references, with file:line errors."""
-    cat = _catalogue(directory)
+    cat = catalogue_or_fail(directory)
     practice = sum(q.kind == "practice" for q in cat.questions)
     out_console.print(
         f"catalogue {cat.version}: {len(cat.areas)} areas, {len(cat.signs)} warning signs, "
