@@ -28,6 +28,9 @@ from opsmaturity.scoring.catalogue import RISK_ORDER, Catalogue, schema_text
 from opsmaturity.scoring.engine import score as score_assessment
 from opsmaturity.scoring.yamlsource import SourceError
 
+# Command groups living in their own modules register themselves on import.
+# (one line per module; keep sorted)
+from . import cli_store  # noqa: F401
 from .cli_common import (
     CatalogueOpt,
     FailOnOpt,
@@ -50,9 +53,6 @@ from .cli_common import (
 )
 from .progress import progress_bar
 from .summary import print_summary
-
-# Command groups living in their own modules register themselves on import.
-# (one line per module; keep sorted)
 
 
 class QuestionnaireFormat(StrEnum):

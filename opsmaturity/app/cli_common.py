@@ -23,6 +23,7 @@ from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
 from opsmaturity.scoring.yamlsource import SourceError
 
 from .progress import progress_bar
+from .store import Store, StoreError
 
 app = typer.Typer(
     name="opsmaturity",
@@ -55,12 +56,33 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+class _State:
+    """Options given before the command (`opsmaturity --db URL org list`)."""
+
+    db_url: str | None = None
+
+
+state = _State()
+
+
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Store database URL (default: $OPSMATURITY_DATABASE_URL, else the SQLite "
+        "file in the data directory).", show_default=False)] = None,
 ) -> None:
     """DevOps maturity assessment: evidence from your systems, answers from your people."""
+    state.db_url = db
+
+
+def open_store() -> Store:
+    """The store named by --db / $OPSMATURITY_DATABASE_URL / the default file, migrated."""
+    try:
+        return Store.open(state.db_url)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
 
 
 CatalogueOpt = Annotated[

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,8 @@ def check_answers(src: YamlSource, catalogue: Catalogue) -> Responses:
         respondents.append(Respondent(participant=label, role=person.role))
         for question_id, raw in person.answers.items():
             loc = ("participants", i, "answers", question_id)
-            answers.append(_normalise(catalogue, src, loc, question_id, label, person.role, raw))
+            answers.append(_normalise(catalogue, lambda msg, loc=loc: src.error(loc, msg),
+                                      question_id, label, person.role, raw))
     answers.sort(key=lambda a: (a.question_id, int(a.participant[1:])))
     return Responses(
         organisation=parsed.organisation, team=parsed.team, date=parsed.date,
@@ -112,15 +114,27 @@ def check_answers(src: YamlSource, catalogue: Catalogue) -> Responses:
     )
 
 
+class AnswerError(ValueError):
+    """An answer that does not fit its question (unknown question, option or range)."""
+
+
+def check_answer(catalogue: Catalogue, question_id: str, raw: RawValue,
+                 comment: str | None = None, participant: str = "P1",
+                 role: Role = "other") -> Answer:
+    """Check one answer as it is given (the web app saves answers one at a time)."""
+    return _normalise(catalogue, AnswerError, question_id, participant, role,
+                      AnswerWithComment(value=raw, comment=comment))
+
+
 def _normalise(
-    catalogue: Catalogue, src: YamlSource, loc: tuple[Any, ...], question_id: str,
+    catalogue: Catalogue, fail: Callable[[str], Exception], question_id: str,
     participant: str, role: Role, raw: RawValue | AnswerWithComment,
 ) -> Answer:
     comment = None
     if isinstance(raw, AnswerWithComment):
         comment, raw = raw.comment, raw.value
     if not catalogue.has_question(question_id):
-        raise src.error(loc, f"unknown question id {question_id!r}")
+        raise fail(f"unknown question id {question_id!r}")
     question = catalogue.question(question_id)
     scale = catalogue.scale_of(question)
     base = {"question_id": question_id, "participant": participant, "role": role,
@@ -131,17 +145,17 @@ def _normalise(
         raw = "yes" if raw else "no"
     if isinstance(raw, int | float):
         if scale.kind != "numeric":
-            raise src.error(loc, f"{question_id}: expected one of {_choices(scale)}, got {raw}")
+            raise fail(f"{question_id}: expected one of {_choices(scale)}, got {raw}")
         if math.isnan(raw):
-            raise src.error(loc, f"{question_id}: not a number")
+            raise fail(f"{question_id}: not a number")
         option = scale.option_for_number(float(raw))
         if option is None:
-            raise src.error(loc, f"{question_id}: {raw} is outside the scale's ranges")
+            raise fail(f"{question_id}: {raw} is outside the scale's ranges")
         return Answer(value=option.value, number=float(raw), score=option.score, **base)
     option = scale.option(str(raw).strip())
     if option is None:
         hint = " or a number" if scale.kind == "numeric" else ""
-        raise src.error(loc, f"{question_id}: {raw!r} is not an option; use one of "
+        raise fail(f"{question_id}: {raw!r} is not an option; use one of "
                              f"{_choices(scale)}{hint} (or dont_know)")
     return Answer(value=option.value, score=option.score, **base)
 
@@ -161,4 +175,5 @@ def answers_schema_text() -> str:
     return json.dumps(answers_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-__all__ = ["Answer", "AnswersFile", "Respondent", "Responses", "check_answers", "load_answers"]
+__all__ = ["Answer", "AnswerError", "AnswersFile", "Respondent", "Responses", "check_answer",
+           "check_answers", "load_answers"]

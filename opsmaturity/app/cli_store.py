@@ -1,0 +1,273 @@
+"""Store commands: organisations, teams, assessments, answers, evidence, history, bundles.
+
+Each command opens the store (migrating it if it was made by an older version), does one
+thing, and reports what it did on stderr; tables go to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from opsmaturity.collectors.evidence import EvidenceFileError, load_evidence, write_atomic
+from opsmaturity.scoring import dora
+from opsmaturity.scoring.answers import AnswersFile, load_answers
+from opsmaturity.scoring.yamlsource import SourceError, load_yaml
+
+from .cli_common import (
+    CatalogueOpt,
+    app,
+    catalogue_or_fail,
+    err_console,
+    fail,
+    open_store,
+    out_console,
+)
+from .store import Store, StoreError, export_bundle, import_bundle
+
+org_app = typer.Typer(help="Organisations (clients) in the store.", no_args_is_help=True)
+team_app = typer.Typer(help="Teams or services of an organisation.", no_args_is_help=True)
+assessment_app = typer.Typer(help="Assessments of a team: create, list, finalise.",
+                             no_args_is_help=True)
+answers_app = typer.Typer(help="Questionnaire answers of an assessment.", no_args_is_help=True)
+evidence_app = typer.Typer(help="Collector evidence attached to an assessment.",
+                           no_args_is_help=True)
+app.add_typer(org_app, name="org")
+app.add_typer(team_app, name="team")
+app.add_typer(assessment_app, name="assessment")
+app.add_typer(answers_app, name="answers")
+app.add_typer(evidence_app, name="evidence")
+
+AssessmentOpt = Annotated[int, typer.Option("--assessment", help="Assessment id.")]
+OrgOpt = Annotated[str | None, typer.Option("--org", help="Organisation name or id.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+@contextmanager
+def _store() -> Iterator[Store]:
+    store = open_store()
+    try:
+        yield store
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _print_records(records: list, as_json: bool, columns: dict[str, Callable]) -> None:
+    if as_json:
+        out_console.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
+        return
+    table = Table(box=None, header_style="bold")
+    for name in columns:
+        table.add_column(name, no_wrap=name in ("id", "date", "state"))
+    for r in records:
+        table.add_row(*(str(get(r)) for get in columns.values()))
+    out_console.print(table)
+
+
+@org_app.command("create")
+def org_create(name: Annotated[str, typer.Argument(help="Organisation name.")]) -> None:
+    """Add an organisation."""
+    with _store() as store:
+        org = store.create_organisation(name)
+    err_console.print(f"created organisation {org.id}: {org.name}", highlight=False)
+
+
+@org_app.command("list")
+def org_list(as_json: JsonOpt = False) -> None:
+    """List organisations with their number of teams."""
+    with _store() as store:
+        rows = store.list_organisations()
+    _print_records(rows, as_json, {"id": lambda r: r.id, "organisation": lambda r: r.name,
+                                   "teams": lambda r: r.teams})
+
+
+@team_app.command("create")
+def team_create(
+    name: Annotated[str, typer.Argument(help="Team or service name.")],
+    org: Annotated[str, typer.Option("--org", help="Organisation name or id.")],
+) -> None:
+    """Add a team to an organisation."""
+    with _store() as store:
+        team = store.create_team(org, name)
+    err_console.print(f"created team {team.id}: {team.name} ({team.organisation})",
+                      highlight=False)
+
+
+@team_app.command("list")
+def team_list(org: OrgOpt = None, as_json: JsonOpt = False) -> None:
+    """List teams, of one organisation or all."""
+    with _store() as store:
+        rows = store.list_teams(org)
+    _print_records(rows, as_json, {"id": lambda r: r.id, "organisation": lambda r: r.organisation,
+                                   "team": lambda r: r.name})
+
+
+@assessment_app.command("create")
+def assessment_create(
+    team: Annotated[str, typer.Option("--team", help="Team name or id.")],
+    org: OrgOpt = None,
+    on: Annotated[datetime | None, typer.Option(
+        "--date", formats=["%Y-%m-%d"], help="Assessment date (default: today).")] = None,
+    title: Annotated[str, typer.Option("--title", help="A label, e.g. 'Q4 workshop'.")] = "",
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Start a draft assessment of a team with the current catalogue version."""
+    cat = catalogue_or_fail(catalogue)
+    with _store() as store:
+        team_rec = store.team(team, org)
+        rec = store.create_assessment(team_rec.id, cat.version, title=title,
+                                      on=on.date() if on else None)
+    out_console.print(rec.id)
+    err_console.print(f"created draft assessment {rec.id} of {rec.team} ({rec.organisation}) "
+                      f"on {rec.date}, catalogue {rec.catalogue_version}", highlight=False)
+
+
+@assessment_app.command("list")
+def assessment_list(
+    team: Annotated[str | None, typer.Option("--team", help="Team name or id.")] = None,
+    org: OrgOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List assessments with their state and how much input they have."""
+    with _store() as store:
+        rows = store.list_assessments(team, org)
+    _print_records(rows, as_json, {
+        "id": lambda r: r.id, "date": lambda r: r.date, "organisation": lambda r: r.organisation,
+        "team": lambda r: r.team, "title": lambda r: r.title, "state": lambda r: r.state,
+        "participants": lambda r: r.participants, "answers": lambda r: r.answers,
+        "evidence": lambda r: r.evidence_sets, "catalogue": lambda r: r.catalogue_version})
+
+
+@assessment_app.command("finalise")
+def assessment_finalise(
+    assessment: Annotated[int, typer.Argument(help="Assessment id.")],
+    dora_year: Annotated[int, typer.Option(
+        "--dora-year", help="DORA report year whose clusters are used.")] = dora.DEFAULT_YEAR,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Score the assessment and freeze the result; it takes no more answers or evidence."""
+    if dora_year not in dora.SUPPORTED_YEARS:
+        raise fail(f"--dora-year must be one of {', '.join(map(str, dora.SUPPORTED_YEARS))}")
+    cat = catalogue_or_fail(catalogue)
+    with _store() as store:
+        rec = store.assessment(assessment)
+        if rec.catalogue_version != cat.version:
+            err_console.print(f"warning: assessment {assessment} was started with catalogue "
+                              f"{rec.catalogue_version}; finalising with {cat.version}")
+        scored = store.finalise(assessment, cat, dora_year)
+    risk = "n/a" if scored.overall.risk_index is None else f"{scored.overall.risk_index:.1f}"
+    err_console.print(f"finalised assessment {assessment}: risk index {risk} "
+                      f"({scored.overall.risk_level})", highlight=False)
+
+
+@answers_app.command("import")
+def answers_import(
+    file: Annotated[Path, typer.Argument(help="Answers YAML (one participant or a workshop).")],
+    assessment: AssessmentOpt,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Add the participants and answers of an answers file to an assessment."""
+    cat = catalogue_or_fail(catalogue)
+    try:
+        load_answers(file, cat)  # checks every value, reporting file:line
+        parsed = AnswersFile.model_validate(load_yaml(file).data)
+    except SourceError as exc:
+        raise fail(str(exc)) from None
+    with _store() as store:
+        rec = store.assessment(assessment)
+        if parsed.team and parsed.team != rec.team:
+            err_console.print(f"warning: {file} is for team {parsed.team!r}; assessment "
+                              f"{assessment} is of {rec.team!r}")
+        before = rec.participants
+        participants = store.import_answers(assessment, parsed)
+    answered = sum(len(p.answers) for p in parsed.participants)
+    err_console.print(f"imported {len(participants) - before} participant(s), {answered} "
+                      f"answer(s) into assessment {assessment}", highlight=False)
+
+
+@evidence_app.command("import")
+def evidence_import(
+    files: Annotated[list[Path], typer.Argument(help="Evidence JSON written by `collect`.")],
+    assessment: AssessmentOpt,
+) -> None:
+    """Attach collector evidence to an assessment."""
+    try:
+        sets = [s for path in files for s in load_evidence(path)]
+    except EvidenceFileError as exc:
+        raise fail(str(exc)) from None
+    with _store() as store:
+        for ev in sets:
+            store.add_evidence(assessment, ev)
+    err_console.print(f"attached {len(sets)} evidence set(s) to assessment {assessment}: "
+                      + ", ".join(f"{s.collector} ({s.coverage.ratio:.0%} coverage)"
+                                  for s in sets), highlight=False)
+
+
+@app.command()
+def history(
+    team: Annotated[str, typer.Option("--team", help="Team name or id.")],
+    org: OrgOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Risk index and area maturity levels over the team's finalised assessments."""
+    with _store() as store:
+        points = store.history(team, org)
+    if as_json:
+        out_console.print_json(json.dumps([p.model_dump(mode="json") for p in points]))
+        return
+    if not points:
+        err_console.print(f"no finalised assessments of {team} yet "
+                          "(`opsmaturity assessment finalise ID`)")
+        return
+    # One column per assessment, one row per measure: reads like a trend, fits a terminal.
+    table = Table("", *(f"{p.date}\n#{p.assessment_id}" for p in points), box=None,
+                  header_style="bold")
+    table.add_row("risk index", *("n/a" if p.risk_index is None else f"{p.risk_index:.1f}"
+                                  for p in points))
+    table.add_row("risk level", *(p.risk_level for p in points))
+    for area in sorted({a for p in points for a in p.area_levels}):
+        table.add_row(f"{area} level", *("–" if p.area_levels.get(area) is None
+                                         else str(p.area_levels[area]) for p in points))
+    out_console.print(table)
+
+
+class ExportFormat(StrEnum):
+    bundle = "bundle"
+
+
+@app.command("export")
+def export(
+    assessment: AssessmentOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    fmt: Annotated[ExportFormat, typer.Option(
+        "--format", "-f", help="bundle: answers, evidence and snapshot, hash-protected, for "
+        "`opsmaturity import`.")] = ExportFormat.bundle,
+) -> None:
+    """Write an assessment to a file (a bundle moves it to another store)."""
+    with _store() as store:
+        text = export_bundle(store, assessment)
+    write_atomic(out, text)
+    err_console.print(f"wrote {out}", highlight=False)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A bundle written by `opsmaturity export`.")],
+) -> None:
+    """Add an exported assessment bundle to this store, after checking its content hash."""
+    with _store() as store:
+        rec = import_bundle(store, file)
+    out_console.print(rec.id)
+    err_console.print(f"imported {file} as assessment {rec.id} of {rec.team} "
+                      f"({rec.organisation}), {rec.state}, {rec.participants} participant(s)",
+                      highlight=False)
+

@@ -1,0 +1,125 @@
+"""Where the store lives and how we talk to it.
+
+SQLite by default (one file, nothing to install), PostgreSQL when
+`OPSMATURITY_DATABASE_URL` says so. SQLite runs in WAL mode with foreign keys on, and
+every write transaction starts with BEGIN IMMEDIATE: 30 workshop participants saving at
+once then queue for the write lock instead of failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+ENV_URL = "OPSMATURITY_DATABASE_URL"
+ENV_DATA_DIR = "OPSMATURITY_DATA_DIR"
+MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 60_000
+
+
+class StoreError(Exception):
+    """A store problem the user can act on (bad URL, unreachable server, unknown id)."""
+
+
+def default_data_dir() -> Path:
+    """$OPSMATURITY_DATA_DIR, else $XDG_DATA_HOME/opsmaturity, else ~/.local/share/opsmaturity."""
+    if os.environ.get(ENV_DATA_DIR):
+        return Path(os.environ[ENV_DATA_DIR])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "opsmaturity"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL given, else $OPSMATURITY_DATABASE_URL, else the default SQLite file."""
+    url = url or os.environ.get(ENV_URL)
+    if url:
+        return url
+    return f"sqlite:///{default_data_dir() / 'opsmaturity.db'}"
+
+
+def shown_url(url: str) -> str:
+    """The URL with any password masked, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"not a database URL: {shown_url(url)!r} (expected e.g. "
+                         "sqlite:///path/to/file.db or postgresql://user@host/db)") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver we ship
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        _sqlite_pragmas(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=30)
+    raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: "
+                     "use SQLite or PostgreSQL")
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine, target: str = "head") -> None:
+    """Bring the schema to `target`; safe when several processes open the store at once."""
+    cfg = _alembic_config()
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(7403591)"))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, target)
+    except CommandError as exc:
+        raise StoreError(f"the store at {shown_url(str(engine.url))} has schema revisions this "
+                         f"version of opsmaturity does not know ({exc}); upgrade opsmaturity"
+                         ) from None
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the store at {shown_url(str(engine.url))}: "
+                         f"{str(exc.orig).strip().splitlines()[0]}") from None
