@@ -111,11 +111,27 @@ def migrate(engine: Engine, target: str = "head") -> None:
     """Bring the schema to `target`; safe when several processes open the store at once."""
     cfg = _alembic_config()
     try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(7403591)"))
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, target)
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite alters a table by copying and dropping it; with foreign keys on, the
+                # drop would cascade into every child row. Off for the migration only (the
+                # pragma is ignored inside a transaction, hence the driver connection).
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(7403591)"))
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, target)
+                    if sqlite:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise StoreError(f"migration left {len(broken)} dangling "
+                                             "reference(s); nothing was changed")
+            finally:
+                if sqlite:
+                    conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     except CommandError as exc:
         raise StoreError(f"the store at {shown_url(str(engine.url))} has schema revisions this "
                          f"version of opsmaturity does not know ({exc}); upgrade opsmaturity"

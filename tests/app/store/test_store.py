@@ -1,0 +1,159 @@
+"""The store on both databases: what goes in comes out, and final means frozen."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from opsmaturity.app.store import Store, StoreError
+from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Measure
+from opsmaturity.questionnaires import __file__ as _questionnaires
+from opsmaturity.scoring.answers import AnswersFile
+from opsmaturity.scoring.engine import score
+from opsmaturity.scoring.yamlsource import load_yaml
+
+COLLECTED = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+ROOT_EXAMPLES = Path(_questionnaires).parent / "examples"
+
+
+def _team(store: Store):
+    store.create_organisation("Example Logistics AG")
+    return store.create_team("Example Logistics AG", "Order fulfilment")
+
+
+def _evidence() -> EvidenceSet:
+    return EvidenceSet(collector="ci", source="repo", collected_at=COLLECTED,
+                       coverage=Coverage(ratio=0.75, missing=["jenkins"]),
+                       measures=[Measure(id="ci.present", value=True),
+                                 Measure(id="ci.rollback_job_defined", value=False)])
+
+
+def test_organisations_teams_and_assessments(store: Store):
+    team = _team(store)
+    store.create_team("Example Logistics AG", "Billing")
+    store.create_organisation("Other GmbH")
+    assert [(o.name, o.teams) for o in store.list_organisations()] == [
+        ("Example Logistics AG", 2), ("Other GmbH", 0)]
+    assert [t.name for t in store.list_teams("Example Logistics AG")] == [
+        "Billing", "Order fulfilment"]
+    a = store.create_assessment(team.id, "2026.11.0", on=date(2026, 5, 1), title="Spring")
+    assert (a.team, a.organisation, a.state, a.date, a.title) == (
+        "Order fulfilment", "Example Logistics AG", "draft", date(2026, 5, 1), "Spring")
+    assert store.team("Order fulfilment").id == team.id
+    assert [x.id for x in store.list_assessments(team="Order fulfilment")] == [a.id]
+    assert store.list_assessments(organisation="Other GmbH") == []
+
+
+def test_duplicates_and_unknowns_are_clear_errors(store: Store):
+    _team(store)
+    with pytest.raises(StoreError, match="already exists"):
+        store.create_organisation("Example Logistics AG")
+    with pytest.raises(StoreError, match="already exists"):
+        store.create_team("Example Logistics AG", "Order fulfilment")
+    with pytest.raises(StoreError, match="no organisation 'Nope'"):
+        store.create_team("Nope", "x")
+    with pytest.raises(StoreError, match="no assessment 99"):
+        store.assessment(99)
+    with pytest.raises(StoreError, match="needs a name"):
+        store.create_organisation("  ")
+    # the failed writes left the store as it was
+    assert len(store.list_teams()) == 1
+
+
+def test_answers_are_saved_replaced_and_checked(store: Store, catalogue):
+    a = store.create_assessment(_team(store).id, catalogue.version)
+    anna = store.add_participant(a.id, "dev", "Anna")
+    anon = store.add_participant(a.id, "ops")
+    assert (anna.label, anon.label, anon.name) == ("P1", "P2", None)
+    store.save_answer(anna.id, "deployment_frequency", "from_12_to_29", catalogue=catalogue)
+    store.save_answer(anna.id, "deployment_frequency", "from_1_to_3", "changed my mind",
+                      catalogue=catalogue)
+    store.save_answer(anon.id, "deployment_frequency", "dont_know", catalogue=catalogue)
+    with pytest.raises(StoreError, match="'sometimes' is not an option"):
+        store.save_answer(anon.id, "deployment_frequency", "sometimes", catalogue=catalogue)
+    with pytest.raises(StoreError, match="unknown question id 'nope'"):
+        store.save_answer(anon.id, "nope", "yes", catalogue=catalogue)
+    with pytest.raises(StoreError, match="role must be one of"):
+        store.add_participant(a.id, "ceo")
+    got = [(x.participant, x.role, x.question_id, x.value, x.comment)
+           for x in store.answers(a.id)]
+    assert got == [("P1", "dev", "deployment_frequency", "from_1_to_3", "changed my mind"),
+                   ("P2", "ops", "deployment_frequency", "dont_know", None)]
+    responses = store.responses(a.id, catalogue)
+    assert [r.role for r in responses.respondents] == ["dev", "ops"]
+    assert responses.team == "Order fulfilment"
+
+
+def test_imported_workshop_scores_like_the_file(store: Store, catalogue):
+    path = ROOT_EXAMPLES / "workshop.yaml"
+    from opsmaturity.scoring.answers import load_answers
+
+    a = store.create_assessment(_team(store).id, catalogue.version, on=date(2026, 11, 19))
+    store.import_answers(a.id, AnswersFile.model_validate(load_yaml(path).data))
+    store.add_evidence(a.id, _evidence())
+    from_store = store.compute(a.id, catalogue)
+    from_file = score(catalogue, [_evidence()], load_answers(path, catalogue))
+    assert from_store.findings == from_file.findings
+    assert from_store.overall == from_file.overall
+    assert store.evidence(a.id) == [_evidence()]
+    rec = store.assessment(a.id)
+    assert (rec.participants, rec.answers, rec.evidence_sets) == (8, 448, 1)
+
+
+def test_finalised_assessment_is_frozen_and_makes_history(store: Store, catalogue):
+    team = _team(store)
+    weak, strong = (AnswersFile.model_validate(load_yaml(ROOT_EXAMPLES / f).data)
+                    for f in ("weak-team.yaml", "strong-team.yaml"))
+    first = store.create_assessment(team.id, catalogue.version, on=date(2026, 5, 1))
+    store.import_answers(first.id, weak)
+    second = store.create_assessment(team.id, catalogue.version, on=date(2026, 11, 1))
+    store.import_answers(second.id, strong)
+    draft = store.create_assessment(team.id, catalogue.version, on=date(2026, 12, 1))
+    scored = store.finalise(first.id, catalogue)
+    store.finalise(second.id, catalogue)
+
+    assert store.snapshot(first.id) == scored
+    assert store.assessment(first.id).state == "final"
+    p = store.participants(first.id)[0]
+    with pytest.raises(StoreError, match="is final"):
+        store.save_answer(p.id, "deployment_frequency", "daily")
+    with pytest.raises(StoreError, match="is final"):
+        store.add_evidence(first.id, _evidence())
+    with pytest.raises(StoreError, match="already final"):
+        store.finalise(first.id, catalogue)
+
+    points = store.history("Order fulfilment")
+    assert [(x.assessment_id, x.date) for x in points] == [
+        (first.id, date(2026, 5, 1)), (second.id, date(2026, 11, 1))]
+    assert draft.id not in [x.assessment_id for x in points]
+    assert points[0].risk_index == scored.overall.risk_index
+    assert points[0].risk_index > points[1].risk_index  # the strong team carries less risk
+    assert points[0].area_levels == {ar.area_id: ar.level for ar in scored.areas}
+
+
+def test_snapshot_survives_catalogue_change(store: Store, catalogue, tmp_path):
+    """Trends compare like with like: a final assessment keeps the score it was given."""
+    a = store.create_assessment(_team(store).id, catalogue.version)
+    store.import_answers(a.id, AnswersFile.model_validate(
+        load_yaml(ROOT_EXAMPLES / "weak-team.yaml").data))
+    frozen = store.finalise(a.id, catalogue)
+    changed = catalogue.model_copy(update={"version": "2099.1.0"})
+    assert store.compute(a.id, changed) == frozen
+
+
+def test_workshop_join_codes_and_consensus(store: Store, catalogue):
+    a = store.create_assessment(_team(store).id, catalogue.version)
+    ws = store.open_workshop(a.id)
+    assert len(ws.join_code) == 6 and set(ws.join_code) <= set("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+    assert store.open_workshop(a.id).join_code == ws.join_code  # reused while open
+    assert store.workshop_by_code(ws.join_code.lower()).assessment_id == a.id
+    store.save_consensus(a.id, "deployment_frequency", "from_1_to_3", "after discussion",
+                         catalogue=catalogue)
+    store.save_consensus(a.id, "deployment_frequency", "from_4_to_11", catalogue=catalogue)
+    assert [(c.question_id, c.value, c.notes) for c in store.consensus(a.id)] == [
+        ("deployment_frequency", "from_4_to_11", None)]
+    store.close_workshop(a.id)
+    with pytest.raises(StoreError, match="no open workshop"):
+        store.workshop_by_code(ws.join_code)
