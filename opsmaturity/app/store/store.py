@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -105,6 +105,28 @@ class Store:
         with self._tx() as s:
             rows = s.scalars(select(t.Organisation).order_by(t.Organisation.name)).all()
             return [self._org_record(s, o) for o in rows]
+
+    def delete_organisation(self, ref: str | int) -> int:
+        """Remove an organisation with everything under it; returns how many assessments."""
+        with self._tx() as s:
+            org_id = self._org(s, ref).id
+            team_ids = s.scalars(select(t.Team.id).where(t.Team.organisation_id == org_id)).all()
+            assessment_ids = s.scalars(select(t.Assessment.id).where(
+                t.Assessment.team_id.in_(team_ids))).all()
+            participant_ids = s.scalars(select(t.Participant.id).where(
+                t.Participant.assessment_id.in_(assessment_ids))).all()
+            # child first and explicit: does not depend on ON DELETE CASCADE being enforced
+            for column, ids in ((t.Answer.participant_id, participant_ids),
+                                (t.Participant.assessment_id, assessment_ids),
+                                (t.EvidenceRow.assessment_id, assessment_ids),
+                                (t.Snapshot.assessment_id, assessment_ids),
+                                (t.WorkshopSession.assessment_id, assessment_ids),
+                                (t.Consensus.assessment_id, assessment_ids),
+                                (t.Assessment.team_id, team_ids),
+                                (t.Team.organisation_id, [org_id]),
+                                (t.Organisation.id, [org_id])):
+                s.execute(delete(column.class_).where(column.in_(ids)))
+            return len(assessment_ids)
 
     def ensure_organisation(self, name: str) -> OrganisationRecord:
         with self._tx() as s:
@@ -518,4 +540,5 @@ def _team_record(team: t.Team, org: t.Organisation) -> TeamRecord:
 def _workshop_record(row: t.WorkshopSession) -> WorkshopRecord:
     return WorkshopRecord(id=row.id, assessment_id=row.assessment_id, join_code=row.join_code,
                           opened_at=row.opened_at, closed_at=row.closed_at)
+
 

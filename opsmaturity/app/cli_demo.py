@@ -1,0 +1,61 @@
+"""`opsmaturity demo`: fill the store with the demo organisation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from opsmaturity.collectors.base import CollectorError
+
+from .cli_common import CatalogueOpt, app, catalogue_or_fail, err_console, fail, open_store
+from .cli_common import out_console as out
+from .demo import build_demo, load_demo
+from .progress import progress_bar
+from .store import StoreError, default_data_dir
+
+
+@app.command()
+def demo(
+    reset: Annotated[bool, typer.Option(
+        "--reset", help="Delete the demo organisation first and build it again.")] = False,
+    workdir: Annotated[Path | None, typer.Option(
+        "--workdir", help="Where the generated repositories and exports go "
+        "(default: the data directory's demo/).")] = None,
+    catalogue: CatalogueOpt = None,
+) -> None:
+    """Create a demo organisation: 6 teams with git history, CI, deployments, incidents,
+    alert rules, two finalised self-assessments each and a current 12-person workshop."""
+    cat = catalogue_or_fail(catalogue)
+    definition = load_demo()
+    store = open_store()
+    try:
+        names = {o.name for o in store.list_organisations()}
+        if definition.organisation in names:
+            if not reset:
+                err_console.print(f"the demo organisation is already in the store at "
+                                  f"{store.url}; `opsmaturity demo --reset` rebuilds it",
+                                  highlight=False)
+                return
+            store.delete_organisation(definition.organisation)
+        where = workdir or default_data_dir() / "demo"
+        with progress_bar("demo", err_console) as progress:
+            teams = build_demo(store, cat, where, progress, definition=definition)
+        table = Table("team", "workshop assessment", "join code", "risk index", box=None,
+                      header_style="bold")
+        for team in teams:
+            scored = store.compute(team.current_assessment, cat)
+            risk = scored.overall.risk_index
+            table.add_row(team.name, str(team.current_assessment), team.join_code,
+                          "n/a" if risk is None else f"{risk:.1f} ({scored.overall.risk_level})")
+        out.print(table)
+        err_console.print(f"demo organisation {definition.organisation!r} is in {store.url}; "
+                          f"repositories and exports under {where}. Next: `opsmaturity web`, "
+                          f"or `opsmaturity report --assessment "
+                          f"{teams[0].current_assessment} --pdf report.pdf`", highlight=False)
+    except (StoreError, CollectorError) as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()

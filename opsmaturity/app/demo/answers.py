@@ -1,0 +1,67 @@
+"""Workshop answers that disagree the way real workshops do.
+
+Each team has a "true" score per question near its maturity. Participants see it
+through their role: management rosier (the team's `optimism`), operations a little
+darker than development, everybody with some noise, and some "don't know".
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from opsmaturity.scoring.catalogue import Catalogue
+
+from .profiles import TeamProfile
+
+ROLE_BIAS = {"dev": 0.0, "ops": -0.06, "management": 1.0, "other": 0.02}
+DONT_KNOW = {"dev": 0.03, "ops": 0.04, "management": 0.18, "other": 0.10}
+WORKSHOP_ROLES = ["dev"] * 5 + ["ops"] * 4 + ["management"] * 2 + ["other"]
+FIRST_NAMES = ["Alex", "Chris", "Dana", "Eli", "Fay", "Gil", "Hana", "Ivo", "Jo", "Kim",
+               "Lou", "Max", "Nik", "Pat", "Rui", "Sam"]
+
+
+def truths(catalogue: Catalogue, maturity: float, rng: random.Random) -> dict[str, float]:
+    """The team's real standing per practice question (0 bad - 1 good)."""
+    return {q.id: _clamp(rng.gauss(maturity, 0.16)) for q in catalogue.questions
+            if q.kind == "practice"}
+
+
+def participant(catalogue: Catalogue, team: TeamProfile, truth: dict[str, float], role: str,
+                name: str | None, rng: random.Random, context: dict[str, str]) -> dict[str, Any]:
+    bias = team.optimism if role == "management" else ROLE_BIAS[role]
+    answers: dict[str, Any] = {}
+    for q in catalogue.questions:
+        if q.kind == "context":
+            answers[q.id] = context[q.id]
+            continue
+        if rng.random() < DONT_KNOW[role]:
+            answers[q.id] = "dont_know"
+            continue
+        target = _clamp(truth[q.id] + bias + rng.gauss(0, 0.12))
+        options = catalogue.scale_of(q).options
+        answers[q.id] = min(options, key=lambda o: abs(o.score - target)).value
+    person: dict[str, Any] = {"role": role, "answers": answers}
+    if name:
+        person["name"] = name
+    return person
+
+
+def context_answers(catalogue: Catalogue, team: TeamProfile,
+                    rng: random.Random) -> dict[str, str]:
+    """One set of context answers per team (the whole room agrees on these facts)."""
+    return {q.id: rng.choice(catalogue.scale_of(q).options).value for q in catalogue.questions
+            if q.kind == "context"}
+
+
+def workshop(catalogue: Catalogue, team: TeamProfile, truth: dict[str, float],
+             rng: random.Random, context: dict[str, str]) -> list[dict[str, Any]]:
+    people = []
+    for i, role in enumerate(WORKSHOP_ROLES):
+        name = None if i % 4 == 3 else f"{FIRST_NAMES[i]} ({role})"  # some stay anonymous
+        people.append(participant(catalogue, team, truth, role, name, rng, context))
+    return people
+
+
+def _clamp(x: float) -> float:
+    return min(1.0, max(0.0, x))

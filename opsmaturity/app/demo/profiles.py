@@ -1,0 +1,37 @@
+"""The demo organisation's teams, read from organisation.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFINITION = Path(__file__).with_name("organisation.yaml")
+
+
+class TeamProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    maturity: float = Field(ge=0, le=1)
+    optimism: float = Field(ge=0, le=1)
+    authors: list[str] = Field(min_length=1)
+    ci: Literal["none", "jenkins", "gitlab", "github"]
+
+    @property
+    def slug(self) -> str:
+        return "".join(c if c.isalnum() else "-" for c in self.name.lower()).strip("-")
+
+
+class DemoOrganisation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    organisation: str
+    seed: int
+    teams: list[TeamProfile]
+
+
+def load_demo(path: Path = DEFINITION) -> DemoOrganisation:
+    return DemoOrganisation.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
