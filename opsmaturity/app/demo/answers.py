@@ -21,14 +21,24 @@ FIRST_NAMES = ["Alex", "Chris", "Dana", "Eli", "Fay", "Gil", "Hana", "Ivo", "Jo"
                "Lou", "Max", "Nik", "Pat", "Rui", "Sam"]
 
 
-def truths(catalogue: Catalogue, maturity: float, rng: random.Random) -> dict[str, float]:
-    """The team's real standing per practice question (0 bad - 1 good)."""
-    return {q.id: _clamp(rng.gauss(maturity, 0.16)) for q in catalogue.questions
-            if q.kind == "practice"}
+def deviations(catalogue: Catalogue, rng: random.Random) -> dict[str, float]:
+    """Where a team is stronger or weaker than its overall maturity; stable over time."""
+    return {q.id: rng.gauss(0, 0.16) for q in catalogue.questions if q.kind == "practice"}
+
+
+def truths(deviation: dict[str, float], maturity: float) -> dict[str, float]:
+    """The team's real standing per practice question (0 bad - 1 good) at a maturity."""
+    return {q: _clamp(maturity + d) for q, d in deviation.items()}
+
+
+def contested(catalogue: Catalogue, rng: random.Random, share: float = 0.15) -> set[str]:
+    """Questions the room splits on: each participant sees them clearly better or worse."""
+    return {q.id for q in catalogue.questions if q.kind == "practice" and rng.random() < share}
 
 
 def participant(catalogue: Catalogue, team: TeamProfile, truth: dict[str, float], role: str,
-                name: str | None, rng: random.Random, context: dict[str, str]) -> dict[str, Any]:
+                name: str | None, rng: random.Random, context: dict[str, str],
+                split: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
     bias = team.optimism if role == "management" else ROLE_BIAS[role]
     answers: dict[str, Any] = {}
     for q in catalogue.questions:
@@ -38,7 +48,8 @@ def participant(catalogue: Catalogue, team: TeamProfile, truth: dict[str, float]
         if rng.random() < DONT_KNOW[role]:
             answers[q.id] = "dont_know"
             continue
-        target = _clamp(truth[q.id] + bias + rng.gauss(0, 0.12))
+        camp = rng.choice((-0.35, 0.35)) if q.id in split else 0.0
+        target = _clamp(truth[q.id] + bias + camp + rng.gauss(0, 0.12))
         options = catalogue.scale_of(q).options
         answers[q.id] = min(options, key=lambda o: abs(o.score - target)).value
     person: dict[str, Any] = {"role": role, "answers": answers}
@@ -57,9 +68,10 @@ def context_answers(catalogue: Catalogue, team: TeamProfile,
 def workshop(catalogue: Catalogue, team: TeamProfile, truth: dict[str, float],
              rng: random.Random, context: dict[str, str]) -> list[dict[str, Any]]:
     people = []
+    split = contested(catalogue, rng)
     for i, role in enumerate(WORKSHOP_ROLES):
         name = None if i % 4 == 3 else f"{FIRST_NAMES[i]} ({role})"  # some stay anonymous
-        people.append(participant(catalogue, team, truth, role, name, rng, context))
+        people.append(participant(catalogue, team, truth, role, name, rng, context, split))
     return people
 
 

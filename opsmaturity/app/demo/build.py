@@ -101,10 +101,11 @@ def _assessments(store: Store, catalogue: Catalogue, demo: DemoOrganisation, tea
                  repo: Path) -> DemoTeam:
     record = store.ensure_team(demo.organisation, team.name)
     context = answers.context_answers(catalogue, team, rng)
+    deviation = answers.deviations(catalogue, rng)
     earlier = []
-    for months, gain in ((12, 0.16), (6, 0.08)):
+    for months, gain in ((12, 0.2), (6, 0.1)):
         on = (now - timedelta(days=30 * months)).date()
-        truth = answers.truths(catalogue, max(0.0, team.maturity - gain), rng)
+        truth = answers.truths(deviation, team.maturity - gain)
         lead = answers.participant(catalogue, team, truth, "dev", f"{team.authors[0]}", rng,
                                    context)
         a = store.create_assessment(record.id, catalogue.version, on=on,
@@ -112,7 +113,7 @@ def _assessments(store: Store, catalogue: Catalogue, demo: DemoOrganisation, tea
         store.import_answers(a.id, _answers_file(demo, team, on, [lead]))
         store.finalise(a.id, catalogue)
         earlier.append(a.id)
-    truth = answers.truths(catalogue, team.maturity, rng)
+    truth = answers.truths(deviation, team.maturity)
     current = store.create_assessment(record.id, catalogue.version, on=now.date(),
                                       title=f"Workshop {now:%B %Y}")
     store.import_answers(current.id, _answers_file(

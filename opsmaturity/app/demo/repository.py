@@ -8,6 +8,7 @@ commit big batches, revert and hotfix more, and one person writes most of the co
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -20,8 +21,10 @@ MODULES = ["orders", "stock", "billing", "customers", "shipping", "reports", "au
 
 
 def build_repository(path: Path, team: TeamProfile, end: datetime, rng: random.Random,
-                     days: int = 240) -> Path:
+                     days: int = 200) -> Path:
     m = team.maturity
+    if path.exists():  # a previous demo's repository: generated, never the user's
+        shutil.rmtree(path)
     repo = RepoBuilder(path, bare=True)
     start = end - timedelta(days=days)
     weights = [1 + 8 * (1 - m)] + [1.0] * (len(team.authors) - 1)
@@ -77,7 +80,7 @@ def _release_gap(m: float, rng: random.Random) -> float:
 
 
 def _size(m: float, rng: random.Random) -> int:
-    return int(rng.lognormvariate(2.5 + 2.8 * (1 - m), 0.8))
+    return min(900, int(rng.lognormvariate(2.5 + 2.8 * (1 - m), 0.8)))
 
 
 def _code(name: str, n: int, lines: int) -> str:

@@ -1,0 +1,89 @@
+"""The demo organisation: built through the real collectors, shaped by maturity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+from opsmaturity.app.cli import app
+from opsmaturity.app.demo import build_demo, load_demo
+from opsmaturity.app.store import Store
+from opsmaturity.scoring.catalogue import load_catalogue
+
+NOW = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("demo")
+    store = Store.open(f"sqlite:///{tmp / 'store.db'}")
+    catalogue = load_catalogue()
+    seen: list[float] = []
+    teams = build_demo(store, catalogue, tmp / "work", lambda _m, f: seen.append(f), now=NOW)
+    yield store, catalogue, teams, seen
+    store.close()
+
+
+def test_six_teams_each_with_history_and_a_live_workshop(built):
+    store, _, teams, progress = built
+    demo = load_demo()
+    assert [t.name for t in teams] == [t.name for t in demo.teams]
+    assert progress[-1] == 1.0 and progress == sorted(progress)
+    for team in teams:
+        listed = store.list_assessments(team=team.name)
+        assert [a.state for a in listed] == ["final", "final", "draft"]
+        current = store.assessment(team.current_assessment)
+        assert current.participants == 12
+        roles = [p.role for p in store.participants(current.id)]
+        assert roles.count("dev") == 5 and roles.count("management") == 2
+        assert store.workshop_by_code(team.join_code).assessment_id == current.id
+        collectors = {e.collector for e in store.evidence(current.id)}
+        assert {"git", "ci", "incidents", "monitoring"} <= collectors
+
+
+def test_risk_follows_maturity_and_improves_over_time(built):
+    store, catalogue, teams, _ = built
+    risk = [store.compute(t.current_assessment, catalogue).overall.risk_index for t in teams]
+    assert risk == sorted(risk, reverse=True)  # teams are listed from least to most mature
+    for team in teams:
+        history = [h.risk_index for h in store.history(team.name)]
+        assert len(history) == 2 and history[0] > history[1]
+
+
+def test_workshops_disagree_like_real_ones(built):
+    store, catalogue, teams, _ = built
+    scored = store.compute(teams[1].current_assessment, catalogue)
+    stats = [q for f in scored.findings for q in f.answers]
+    assert any(q.disagreement for q in stats)
+    # management sees the team more rosily than its developers do
+    gaps = [q.role_medians["management"] - q.role_medians["dev"] for q in stats
+            if {"management", "dev"} <= set(q.role_medians)]
+    assert sum(gaps) / len(gaps) > 0.1
+
+
+def test_evidence_reaches_the_findings(built):
+    store, catalogue, teams, _ = built
+    weakest = store.compute(teams[0].current_assessment, catalogue)
+    strongest = store.compute(teams[-1].current_assessment, catalogue)
+    assert strongest.dora is not None and strongest.dora.cluster in ("elite", "high")
+    known = [p for f in weakest.findings for p in f.probes if p.outcome in ("true", "false")]
+    assert len(known) >= 15
+
+
+def test_demo_command_builds_once_and_rebuilds_on_reset(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPSMATURITY_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("OPSMATURITY_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "Legacy ERP" in first.stdout and "Platform" in first.stdout
+    again = runner.invoke(app, ["demo"])
+    assert again.exit_code == 0 and "already in the store" in again.stderr
+    reset = runner.invoke(app, ["demo", "--reset"])
+    assert reset.exit_code == 0, reset.output
+    store = Store.open(f"sqlite:///{tmp_path / 'opsmaturity.db'}")
+    assert len(store.list_organisations()) == 1
+    assert len(store.list_assessments()) == 18
+    store.close()
