@@ -1,0 +1,119 @@
+"""`opsmaturity collect github`: delivery evidence (DORA and pipelines) from GitHub.
+
+The token is read from GITHUB_TOKEN, or asked for (hidden) on a terminal; it is handed to
+the collector in memory only and never printed, logged or written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from opsmaturity.collectors.delivery import DeliveryMapping
+from opsmaturity.collectors.evidence import write_atomic
+from opsmaturity.collectors.github import GitHubOptions
+from opsmaturity.collectors.github_api import DEFAULT_API_URL
+from opsmaturity.scoring.yamlsource import SourceError, load_yaml
+
+from .cli_common import (
+    NoCacheOpt,
+    SinceOpt,
+    UntilOpt,
+    collect_app,
+    err_console,
+    evidence_json,
+    fail,
+    run_collector,
+    utc,
+)
+
+TOKEN_ENV = "GITHUB_TOKEN"
+
+
+class DeploymentsFrom(StrEnum):
+    auto = "auto"
+    deployments = "deployments"
+    workflow_runs = "workflow-runs"
+    releases = "releases"
+
+
+def _mapping(path: Path | None) -> dict[str, Any] | None:
+    """The delivery mapping from a YAML file, validated, or None for the defaults."""
+    if path is None:
+        return None
+    try:
+        source = load_yaml(path)
+        if not isinstance(source.data, dict):
+            raise source.error((), "expected a mapping of settings (see docs/delivery-evidence.md)")
+        try:
+            return DeliveryMapping.model_validate(source.data).model_dump()
+        except ValidationError as exc:
+            raise source.validation_error(exc) from None
+    except SourceError as exc:
+        raise fail(str(exc)) from None
+
+
+def _token(ask: bool) -> str | None:
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        return token
+    if ask or sys.stdin.isatty():
+        entered = typer.prompt("GitHub token (read access; empty for anonymous)", default="",
+                               hide_input=True, show_default=False, err=True)
+        return entered.strip() or None
+    err_console.print(f"note: {TOKEN_ENV} is not set; reading anonymously (public "
+                      "repositories only, 60 requests an hour)")
+    return None
+
+
+@collect_app.command("github")
+def collect_github(
+    repo: Annotated[str, typer.Option("--repo", "-r", help="The repository, OWNER/NAME.")],
+    url: Annotated[str, typer.Option(
+        "--url", help="API URL; GitHub Enterprise Server: https://HOST/api/v3.")]
+    = DEFAULT_API_URL,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
+    = Path("evidence-github.json"),
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", help="YAML file: what counts as production, failure, incident "
+        "(see docs/delivery-evidence.md).")] = None,
+    deployments_from: Annotated[DeploymentsFrom, typer.Option(
+        "--deployments-from", help="auto: deployment records, else deploy workflow runs; or "
+        "only one of deployments, workflow-runs, releases.")] = DeploymentsFrom.auto,
+    lookback_days: Annotated[int, typer.Option(
+        "--lookback-days", min=0, help="Days read before --since, for predecessors.")] = 30,
+    ask_token: Annotated[bool, typer.Option(
+        "--ask-token", help=f"Prompt for the token even when {TOKEN_ENV} is unset and "
+        "stdin is not a terminal.")] = False,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Read deployments, workflow runs, pull requests, releases and incidents from GitHub."""
+    options: dict[str, Any] = {
+        "repo": repo, "api_url": url, "since": utc(since), "until": utc(until),
+        "lookback_days": lookback_days, "use_cache": not no_cache,
+        "deployments_from": deployments_from.value.replace("-", "_"),
+    }
+    if (chosen := _mapping(mapping)) is not None:
+        options["mapping"] = chosen
+    try:
+        GitHubOptions.model_validate(options)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = "--repo" if first["loc"][:1] == ("repo",) else "--url"
+        raise fail(f"{where}: " + str(first["msg"]).removeprefix("Value error, ")) from None
+    options["token"] = _token(ask_token)
+    evidence = run_collector("github", options, "github")
+    write_atomic(out, evidence_json([evidence]))
+    for line in evidence.coverage.missing:
+        err_console.print(f"[yellow]not read:[/] {line}", highlight=False, soft_wrap=True)
+    state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
+             else "complete")
+    err_console.print(f"wrote {out} ({len(evidence.measures)} measures, {state})")

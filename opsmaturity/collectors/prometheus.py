@@ -1,0 +1,454 @@
+"""Prometheus and Alertmanager: rule files, PrometheusRule resources, the live HTTP APIs and
+the Alertmanager configuration, read into a Harvest.
+
+Why both files and a live server: teams keep rules in git (plain rule files or Kubernetes
+`PrometheusRule` resources), and a running server also knows what fires now and what fired
+before (`ALERTS`). Files are validated with `promtool check rules` when it is installed, as
+Prometheus would refuse a file that promtool rejects. A broken file is named (file:line) and
+skipped; an unreachable server gives one message and the rest is still measured.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from .alert_history import FiringAlert, episodes_from_matrix, firing_from_record
+from .alert_rules import AlertRule, Receiver, Route, Router, integration, route_matchers
+from .monitoring_files import (
+    FileProblem,
+    line_of,
+    load_documents,
+    parse_duration,
+    parse_yaml,
+    read_text,
+    text_map,
+    where,
+)
+from .monitoring_measures import Harvest
+
+PROMETHEUS_TOKEN_ENV = "OPSMATURITY_PROMETHEUS_TOKEN"
+ALERTMANAGER_TOKEN_ENV = "OPSMATURITY_ALERTMANAGER_TOKEN"
+MAX_POINTS = 10_950  # Prometheus refuses range queries over 11,000 points per series
+PROMTOOL_TIMEOUT = 60
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+class EndpointError(Exception):
+    """An API that could not be read, phrased for the user (URL without credentials)."""
+
+
+def redact(url: str) -> str:
+    """The URL without user, password and query (they may hold credentials)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if parts.port:
+            host += f":{parts.port}"
+        return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+    except ValueError:
+        return "(unparsable URL)"
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def _reason(exc: Exception) -> str:
+    found = _ERRNO.findall(str(exc))
+    if found:
+        return found[-1].strip().lower()
+    if "NameResolution" in str(exc) or "resolve" in str(exc):
+        return "host name not found"
+    return "connection failed"
+
+
+def get_json(base: str, path: str, params: dict[str, Any] | None = None,
+             token_env: str = PROMETHEUS_TOKEN_ENV, timeout: float = 10.0) -> Any:
+    """GET base+path as JSON; every failure is one EndpointError sentence."""
+    shown = redact(base) + path
+    headers = {"Accept": "application/json"}
+    token = os.environ.get(token_env)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    try:
+        resp = requests.get(base.rstrip("/") + path, params=params, headers=headers,
+                            timeout=timeout)
+    except requests.exceptions.Timeout:
+        raise EndpointError(f"{shown}: no answer within {timeout:g} s") from None
+    except requests.exceptions.ConnectionError as exc:
+        raise EndpointError(f"{shown}: cannot connect ({_reason(exc)})") from None
+    except requests.exceptions.RequestException as exc:
+        raise EndpointError(f"{shown}: request failed ({type(exc).__name__})") from None
+    if resp.status_code in (401, 403):
+        raise EndpointError(f"{shown}: HTTP {resp.status_code}: not authorised (set "
+                            f"{token_env} to a bearer token, or put user:password in the URL)")
+    if resp.status_code != 200:
+        raise EndpointError(f"{shown}: HTTP {resp.status_code} {resp.reason or ''}".rstrip())
+    try:
+        return resp.json()
+    except ValueError:
+        raise EndpointError(f"{shown}: the answer is not JSON") from None
+
+
+# ---------------------------------------------------------------- rule files
+
+
+def _rule_groups(path: Path, docs: list[Any]) -> list[tuple[str, Any, Any]]:
+    """(kind, groups, owner of the groups) for each rule-bearing document: plain rule files,
+    PrometheusRule resources (also inside a `kind: List`), and `/api/v1/rules` answers."""
+    found: list[tuple[str, Any, Any]] = []
+    for doc in docs:
+        items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict):
+                raise FileProblem(path, line_of(item), "not a Prometheus rule file: the top "
+                                  "level is not a mapping")
+            if item.get("kind") == "PrometheusRule":
+                spec = item.get("spec")
+                if not isinstance(spec, dict) or not isinstance(spec.get("groups"), list):
+                    raise FileProblem(path, line_of(item, "spec"),
+                                      "PrometheusRule without spec.groups")
+                found.append(("resource", spec["groups"], spec))
+            elif "groups" in item:
+                found.append(("plain", item["groups"], item))
+            elif isinstance(item.get("data"), dict) and "groups" in item["data"]:
+                found.append(("api", item["data"]["groups"], item["data"]))
+            elif "apiVersion" in item and "kind" in item:
+                continue  # another Kubernetes resource in the same manifest
+            else:
+                raise FileProblem(path, line_of(item), "not a Prometheus rule file: no groups: "
+                                  "and no PrometheusRule resource")
+    return found
+
+
+def _rules_from_groups(path: str | Path, kind: str, groups: Any, owner: Any
+                       ) -> tuple[list[AlertRule], int, dict[tuple[str, int], int | None]]:
+    """Alert rules, the number of recording rules, and the line of every (group, rule
+    number) so promtool's messages can be pointed at the right line."""
+    if not isinstance(groups, list):
+        raise FileProblem(path, line_of(owner, "groups"), "groups: must be a list")
+    rules: list[AlertRule] = []
+    recording = 0
+    lines: dict[tuple[str, int], int | None] = {}
+    for gi, group in enumerate(groups):
+        gline = line_of(groups, index=gi)
+        if not isinstance(group, dict) or not group.get("name"):
+            raise FileProblem(path, gline, "a rule group needs a name")
+        gname = str(group["name"])
+        items = group.get("rules") or []
+        if not isinstance(items, list):
+            raise FileProblem(path, line_of(group, "rules"), f"group {gname!r}: rules: must be "
+                              "a list")
+        for ri, rule in enumerate(items):
+            rline = line_of(items, index=ri)
+            lines[(gname, ri + 1)] = rline
+            if not isinstance(rule, dict):
+                raise FileProblem(path, rline, f"group {gname!r}: rule {ri + 1} is not a mapping")
+            if kind == "api":
+                if rule.get("type") == "alerting":
+                    rules.append(_api_rule(rule, gname, where(path, rline), group))
+                else:
+                    recording += 1
+                continue
+            if rule.get("record"):
+                recording += 1
+                continue
+            if not rule.get("alert"):
+                raise FileProblem(path, rline, f"group {gname!r}: rule {ri + 1} has neither "
+                                  "alert: nor record:")
+            if not isinstance(rule.get("expr"), (str, int, float)) or str(rule["expr"]) == "":
+                raise FileProblem(path, line_of(rule, "expr") if "expr" in rule else rline,
+                                  f"alert {rule['alert']!r}: expr: missing or not a query")
+            for_seconds = parse_duration(rule.get("for", 0))
+            if for_seconds is None:
+                raise FileProblem(path, line_of(rule, "for"),
+                                  f"alert {rule['alert']!r}: for: {rule.get('for')!r} is not a "
+                                  "duration")
+            rules.append(AlertRule(
+                system="prometheus", name=str(rule["alert"]), where=where(path, rline),
+                group=gname, expr=str(rule["expr"]), for_seconds=for_seconds,
+                labels=text_map(rule.get("labels")),
+                annotations=text_map(rule.get("annotations"))))
+    return rules, recording, lines
+
+
+def _api_rule(rule: dict[str, Any], group: str, at: str, group_data: dict[str, Any]) -> AlertRule:
+    file = group_data.get("file")
+    return AlertRule(
+        system="prometheus", name=str(rule.get("name", "")), group=group,
+        where=f"{at} group {group!r}" + (f" ({file})" if file else ""),
+        expr=str(rule.get("query", "")),
+        for_seconds=parse_duration(rule.get("duration") or 0) or 0.0,
+        labels=text_map(rule.get("labels")), annotations=text_map(rule.get("annotations")))
+
+
+_PROMTOOL_LINE = re.compile(r"^(\d+):(\d+): (.*)$", re.S)
+_YAML_LINE = re.compile(r"^yaml: line (\d+): (.*)$")
+_GROUP_RULE = re.compile(r'group "(.+?)", rule (\d+)')
+_UNMARSHAL_LINE = re.compile(r"^\s*line (\d+): (.*)$")
+
+
+def _promtool(promtool: str, path: Path, kind: str, groups: Any,
+              lines: dict[tuple[str, int], int | None]) -> None:
+    """Raise promtool's first complaint about the groups as a FileProblem (file:line)."""
+    with tempfile.TemporaryDirectory(prefix="opsmaturity-rules-") as tmp:
+        if kind == "plain":
+            target = path
+        else:
+            target = Path(tmp) / "rules.json"
+            target.write_text(json.dumps({"groups": groups}, default=str), encoding="utf-8")
+        try:
+            proc = subprocess.run([promtool, "check", "rules", "--lint=none", str(target)],
+                                  capture_output=True, text=True, timeout=PROMTOOL_TIMEOUT,
+                                  check=False)
+        except (subprocess.TimeoutExpired, OSError):
+            return
+    if proc.returncode == 0:
+        return
+    prefix = f"{target}: "
+    messages = [ln[len(prefix):] if ln.startswith(prefix) else ln
+                for ln in (proc.stderr + "\n" + proc.stdout).splitlines()
+                if ln.strip() and ln.strip() != "FAILED:" and not ln.startswith("Checking ")
+                and not ln.strip().startswith("SUCCESS")]
+    if not messages:
+        raise FileProblem(path, None, f"promtool rejected the file (exit {proc.returncode})")
+    text, line = messages[0].strip(), None
+    if m := _PROMTOOL_LINE.match(text):
+        line, text = int(m.group(1)), m.group(3)
+    elif (m := _YAML_LINE.match(text)) or (
+        text.startswith("yaml: unmarshal errors:") and len(messages) > 1
+        and (m := _UNMARSHAL_LINE.match(messages[1]))
+    ):
+        line, text = int(m.group(1)), m.group(2)
+    if kind != "plain":
+        line = None  # promtool saw the extracted groups, not the file
+    if line is None and (m := _GROUP_RULE.search(text)):
+        line = lines.get((m.group(1), int(m.group(2))))
+    raise FileProblem(path, line, f"promtool: {text}")
+
+
+def _read_rule_file(path: Path, promtool: str | None) -> tuple[list[AlertRule], int, bool]:
+    """Alert rules and recording-rule count of one file, and whether it held rules at all."""
+    parts = _rule_groups(path, load_documents(path))
+    rules: list[AlertRule] = []
+    recording = 0
+    for kind, groups, owner in parts:
+        found, rec, lines = _rules_from_groups(path, kind, groups, owner)
+        if promtool and kind != "api":
+            _promtool(promtool, path, kind, groups, lines)
+        rules += found
+        recording += rec
+    return rules, recording, bool(parts)
+
+
+def read_rule_files(paths: list[Path], harvest: Harvest, promtool: str | None,
+                    progress: Callable[[str, float | None], None] | None = None) -> None:
+    """Read Prometheus rule files into the harvest; each broken file is one problem."""
+    for n, path in enumerate(paths):
+        if progress:
+            progress(f"rules: {path.name}", n / max(len(paths), 1))
+        try:
+            rules, recording, any_rules = _read_rule_file(path, promtool)
+        except FileProblem as exc:
+            harvest.failed(str(exc), "rules")
+            continue
+        if not any_rules:  # read fine, holds no rules: zero rules from this file
+            harvest.ignored.append(f"{path}: no Prometheus rules (other Kubernetes resources)")
+            harvest.read(str(path), "rules")
+            continue
+        harvest.rules += rules
+        harvest.recording_rules += recording
+        harvest.read(str(path), "rules")
+
+
+# ---------------------------------------------------------------- Alertmanager config
+
+
+_RECEIVER_URL_KEYS = ("url", "webhook_url", "api_url")
+
+
+def parse_alertmanager_config(label: str, text: str) -> tuple[Router, list[str]]:
+    """The routing tree and receivers of an alertmanager.yml text, and warnings (routes to
+    receivers that do not exist). Broken YAML or structure is a FileProblem."""
+    docs = parse_yaml(label, text)
+    doc = docs[0] if docs else None
+    if not isinstance(doc, dict) or not isinstance(doc.get("route"), dict):
+        raise FileProblem(label, line_of(doc), "not an Alertmanager configuration: no route:")
+    receivers: dict[str, Receiver] = {}
+    items = doc.get("receivers") or []
+    if not isinstance(items, list):
+        raise FileProblem(label, line_of(doc, "receivers"), "receivers: must be a list")
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not item.get("name"):
+            raise FileProblem(label, line_of(items, index=i), "a receiver needs a name")
+        integrations = []
+        for key, configs in item.items():
+            if not str(key).endswith("_configs") or not isinstance(configs, list):
+                continue
+            for cfg in configs:
+                url = next((cfg.get(k) for k in _RECEIVER_URL_KEYS
+                            if isinstance(cfg, dict) and isinstance(cfg.get(k), str)), None)
+                integrations.append(integration(str(key)[: -len("_configs")], url))
+        name = str(item["name"])
+        receivers[name] = Receiver(name=name, integrations=integrations,
+                                   where=where(label, line_of(items, index=i)))
+    root = _route(label, doc["route"], root=True)
+    router = Router(system="prometheus", source=label, root=root, receivers=receivers)
+    warnings = [f"{label}: route to receiver {name!r}, which is not defined"
+                for name in sorted(router.reachable() - set(receivers))]
+    return router, warnings
+
+
+def _route(label: str, node: Any, root: bool = False) -> Route:
+    if not isinstance(node, dict):
+        raise FileProblem(label, line_of(node), "a route must be a mapping")
+    try:
+        matchers = route_matchers(node)
+    except ValueError as exc:
+        raise FileProblem(label, line_of(node), f"route: {exc}") from None
+    children = node.get("routes") or []
+    if not isinstance(children, list):
+        raise FileProblem(label, line_of(node, "routes"), "routes: must be a list")
+    return Route(receiver=str(node["receiver"]) if node.get("receiver") else None,
+                 matchers=[] if root else matchers, continue_=bool(node.get("continue")),
+                 routes=[_route(label, child) for child in children],
+                 where=where(label, line_of(node)))
+
+
+def read_alertmanager_config(path: Path, harvest: Harvest) -> None:
+    try:
+        router, warnings = parse_alertmanager_config(str(path), read_text(path))
+    except FileProblem as exc:
+        harvest.failed(str(exc), "routing")
+        return
+    harvest.routers.append(router)
+    harvest.warnings += warnings
+    harvest.read(str(path), "routing")
+
+
+# ---------------------------------------------------------------- live APIs
+
+
+def read_prometheus_api(url: str, harvest: Harvest, now: datetime, history_days: float,
+                        timeout: float = 10.0) -> None:
+    """Rules, firing alerts and `ALERTS` history from a running Prometheus."""
+    shown = redact(url)
+    try:
+        answer = get_json(url, "/api/v1/rules", {"type": "alert"}, timeout=timeout)
+    except EndpointError as exc:
+        harvest.failed(f"{exc}; no live rules, alerts or alert history from Prometheus",
+                       "rules", "current", "history")
+        return
+    label = f"{shown}/api/v1/rules"
+    data = answer.get("data") if isinstance(answer, dict) else None
+    groups = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(groups, list):
+        harvest.failed(f"{label}: not a Prometheus rules answer", "rules")
+    else:
+        try:
+            rules, _, _ = _rules_from_groups(label, "api", groups, None)
+        except FileProblem as exc:
+            harvest.failed(str(exc), "rules")
+        else:
+            harvest.rules += rules
+            harvest.read(label, "rules")
+
+    try:
+        answer = get_json(url, "/api/v1/alerts", timeout=timeout)
+        records = answer["data"]["alerts"]
+        if not isinstance(records, list):
+            raise TypeError
+    except EndpointError as exc:
+        harvest.failed(str(exc), "current")
+    except (KeyError, TypeError):
+        harvest.failed(f"{shown}/api/v1/alerts: not a Prometheus alerts answer", "current")
+    else:
+        if harvest.current is None:
+            harvest.current = _firing(records)
+            harvest.current_source = f"{shown}/api/v1/alerts"
+        harvest.read(f"{shown}/api/v1/alerts", "current")
+
+    if history_days > 0:
+        _read_alerts_history(url, harvest, now, history_days, timeout)
+
+
+def _firing(records: list[Any]) -> list[FiringAlert]:
+    alerts = [firing_from_record(r) for r in records if isinstance(r, dict)]
+    return sorted((a for a in alerts if a is not None),
+                  key=lambda a: (a.alertname, a.start.isoformat() if a.start else ""))
+
+
+def _read_alerts_history(url: str, harvest: Harvest, now: datetime, days: float,
+                         timeout: float) -> None:
+    start = now - timedelta(days=days)
+    step = max(60, math.ceil(days * 86400 / MAX_POINTS))
+    end_s = round(now.timestamp(), 3)
+    start_s = end_s - step * math.ceil(days * 86400 / step)  # the last point falls on `now`
+    label = f"{redact(url)}/api/v1/query_range ALERTS"
+    try:
+        answer = get_json(url, "/api/v1/query_range", {
+            "query": 'ALERTS{alertstate="firing"}', "start": f"{start_s:.3f}",
+            "end": f"{end_s:.3f}", "step": str(step)}, timeout=max(timeout, 30))
+        result = answer["data"]["result"]
+        if not isinstance(result, list):
+            raise TypeError
+    except EndpointError as exc:
+        harvest.failed(str(exc), "history")
+        return
+    except (KeyError, TypeError):
+        harvest.failed(f"{label}: not a Prometheus range query answer", "history")
+        return
+    harvest.episodes += episodes_from_matrix(result, float(step))
+    harvest.extend_window(start, now)
+    harvest.read(label, "history")
+
+
+def read_alertmanager_api(url: str, harvest: Harvest, timeout: float = 10.0) -> None:
+    """Routing (from the configuration Alertmanager runs) and the alerts it holds now."""
+    shown = redact(url)
+    try:
+        status = get_json(url, "/api/v2/status", token_env=ALERTMANAGER_TOKEN_ENV,
+                          timeout=timeout)
+    except EndpointError as exc:
+        harvest.failed(f"{exc}; no routing or alerts from Alertmanager", "routing", "current")
+        return
+    label = f"{shown}/api/v2/status"
+    config = status.get("config") if isinstance(status, dict) else None
+    original = config.get("original") if isinstance(config, dict) else None
+    if not isinstance(original, str):
+        harvest.failed(f"{label}: not an Alertmanager status answer", "routing")
+    else:
+        try:
+            router, warnings = parse_alertmanager_config(label, original)
+        except FileProblem as exc:
+            harvest.failed(str(exc), "routing")
+        else:
+            harvest.routers.append(router)
+            harvest.warnings += warnings
+            harvest.read(label, "routing")
+    try:
+        records = get_json(url, "/api/v2/alerts", token_env=ALERTMANAGER_TOKEN_ENV,
+                           timeout=timeout)
+        if not isinstance(records, list):
+            raise TypeError
+    except EndpointError as exc:
+        harvest.failed(str(exc), "current")
+    except TypeError:
+        harvest.failed(f"{shown}/api/v2/alerts: not an Alertmanager alerts answer", "current")
+    else:
+        harvest.current = _firing(records)  # Alertmanager knows silences: it wins
+        harvest.current_source = f"{shown}/api/v2/alerts"
+        harvest.read(f"{shown}/api/v2/alerts", "current")
