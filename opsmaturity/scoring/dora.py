@@ -1,29 +1,31 @@
 """DORA software delivery metrics and placement in DORA's published performance clusters.
 
-Pure module: no clock, no I/O. Everything a result depends on is passed in (the deployments
-and the window) or encoded below (the cluster tables), so the same input always gives the
-same, byte-identical output and an assessment can be reproduced later.
+Pure module: no clock, no I/O. Everything a result depends on is passed in (the metrics)
+or encoded below (the cluster tables), so the same input always gives the same,
+byte-identical output and an assessment can be reproduced later.
+
+Computing the metrics from deployments is measuring, so it lives in
+``opsmaturity.collectors.dora_metrics`` (collectors may not import scoring); its names are
+re-exported here so existing callers keep working. This module judges: it places metrics
+in the published clusters.
 
 The definitions, the cluster tables and the nearest-cluster method are explained for people
 in ``docs/dora.md``; keep the two in step.
 """
 
 import math
-import statistics
-from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from types import MappingProxyType
-from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
+from pydantic import BaseModel, ConfigDict, Field
+
+from opsmaturity.collectors.dora_metrics import (
+    DORA_MEASURES,
+    RATE_METRICS,
+    Deployment,
+    DoraMetrics,
+    compute_metrics,
 )
 
 __all__ = [
@@ -45,15 +47,6 @@ __all__ = [
     "place",
 ]
 
-DORA_MEASURES: tuple[str, ...] = (
-    "deployment_frequency_per_week",
-    "change_lead_time_hours",
-    "change_fail_rate",
-    "failed_deployment_recovery_time_hours",
-    "deployment_rework_rate",
-)
-"""Measure-id suffixes of the five DORA metrics, in the order DORA lists them."""
-
 CLUSTER_METRICS: tuple[str, ...] = DORA_MEASURES[:4]
 """The metrics DORA's cluster tables are built from (rework rate is not one of them)."""
 
@@ -67,7 +60,6 @@ CHANGE_FAIL_RATE_SCALE = 0.1
 """A change-fail-rate gap of 0.1 (ten percentage points) counts as distance 1.0, the same
 as a tenfold gap in a time or frequency metric (one step in log10 space)."""
 
-_RATE_METRICS = ("change_fail_rate", "deployment_rework_rate")
 _HIGHER_IS_BETTER = {
     "deployment_frequency_per_week": True,
     "change_lead_time_hours": False,
@@ -101,101 +93,6 @@ _PER_WEEK = 1.0
 _PER_MONTH = _WEEK / _MONTH  # about 0.23 per week
 _PER_SIX_MONTHS = _WEEK / _SIX_MONTHS  # about 0.038 per week
 
-
-def _require_aware(value: datetime, name: str) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(
-            f"{name} must be timezone-aware (got naive {value.isoformat()}); "
-            "attach the source system's timezone, e.g. UTC"
-        )
-    return value
-
-
-def _check_metric_value(name: str, value: float | None) -> float | None:
-    if value is None:
-        return None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    if name in _RATE_METRICS and value > 1:
-        raise ValueError(f"{name} is a fraction between 0 and 1, got {value!r}")
-    return value
-
-
-class Deployment(BaseModel):
-    """One production deployment: the unit of evidence for every DORA metric.
-
-    Times must carry a timezone because deployments from different systems are compared on
-    one clock; a naive time would silently shift lead and recovery times by hours.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str
-    finished_at: datetime
-    succeeded: bool
-    change_times: list[datetime] = Field(
-        default_factory=list,
-        description="Commit/creation times of the changes this deployment first brought to "
-        "production; lead time is measured from these.",
-    )
-    caused_failure: bool | None = Field(
-        default=None, description="Whether it degraded service in production; None = unknown."
-    )
-    is_rework: bool | None = Field(
-        default=None,
-        description="Made to fix a failed deployment or an incident rather than to ship "
-        "planned work; None = unknown.",
-    )
-    is_rollback: bool = False
-
-    @field_validator("finished_at")
-    @classmethod
-    def _finished_at_aware(cls, value: datetime) -> datetime:
-        return _require_aware(value, "finished_at")
-
-    @field_validator("change_times")
-    @classmethod
-    def _change_times_aware(cls, values: list[datetime]) -> list[datetime]:
-        for value in values:
-            _require_aware(value, "change_times")
-        return values
-
-    @model_validator(mode="after")
-    def _changes_precede_deployment(self) -> "Deployment":
-        for value in self.change_times:
-            if value > self.finished_at:
-                raise ValueError(
-                    f"deployment {self.id!r}: change time {value.isoformat()} is after "
-                    f"finished_at {self.finished_at.isoformat()}; a deployment cannot ship a "
-                    "change made after it finished"
-                )
-        return self
-
-
-class DoraMetrics(BaseModel):
-    """The five DORA metrics for one team and window, with the evidence behind them.
-
-    None means "not available": the evidence was missing, which says nothing about how well
-    the team performs, so nothing downstream may turn None into a low score. ``details``
-    keeps the counts and per-deployment values so a consultant can show where a number
-    came from; it holds only JSON types so it can be stored with the assessment.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    deployment_frequency_per_week: float | None = None
-    change_lead_time_hours: float | None = Field(default=None, description="Median.")
-    change_fail_rate: float | None = Field(default=None, description="Fraction, 0 to 1.")
-    failed_deployment_recovery_time_hours: float | None = Field(default=None, description="Median.")
-    deployment_rework_rate: float | None = Field(default=None, description="Fraction, 0 to 1.")
-    details: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator(*DORA_MEASURES)
-    @classmethod
-    def _valid_value(cls, value: float | None, info: ValidationInfo) -> float | None:
-        return _check_metric_value(str(info.field_name), value)
-
-
 class DoraPlacement(BaseModel):
     """Where a team's metrics sit among one year's published DORA clusters, and why.
 
@@ -218,177 +115,6 @@ class DoraPlacement(BaseModel):
         default_factory=dict, description="Mean distance to every cluster, for drill-down."
     )
     source: str = ""
-
-
-# --------------------------------------------------------------------------------------
-# Metrics from deployments
-# --------------------------------------------------------------------------------------
-
-
-def _hours(seconds: float) -> float:
-    return seconds / 3600.0
-
-
-def _sort_key(deployment: Deployment) -> tuple[datetime, str, str]:
-    # The JSON form makes the order total, so equal (time, id) pairs cannot let the input
-    # order leak into the details.
-    return (deployment.finished_at, deployment.id, deployment.model_dump_json())
-
-
-def _is_failure(deployment: Deployment) -> bool:
-    return (not deployment.succeeded) or deployment.caused_failure is True
-
-
-def _recovers(deployment: Deployment) -> bool:
-    # Unknown (None) counts as not having caused a failure: otherwise a team without
-    # incident linkage could never be seen to recover.
-    return deployment.succeeded and deployment.caused_failure is not True
-
-
-def _p90(values: list[float]) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=10, method="inclusive")[-1]
-
-
-def _median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
-def compute_metrics(
-    deployments: Iterable[Deployment], window_start: datetime, window_end: datetime
-) -> DoraMetrics:
-    """Compute the five DORA metrics from production deployments in ``[start, end)``.
-
-    Deployments finishing outside the window are ignored (and counted in the details).
-    The result does not depend on input order. No deployment in the window gives all None.
-    """
-    _require_aware(window_start, "window_start")
-    _require_aware(window_end, "window_end")
-    if window_end <= window_start:
-        raise ValueError(
-            f"window_end ({window_end.isoformat()}) must be after "
-            f"window_start ({window_start.isoformat()})"
-        )
-    given = [d if isinstance(d, Deployment) else Deployment.model_validate(d) for d in deployments]
-    in_window = sorted(
-        (d for d in given if window_start <= d.finished_at < window_end), key=_sort_key
-    )
-    days = (window_end - window_start).total_seconds() / 86400.0
-    weeks = days / 7.0
-    details: dict[str, Any] = {
-        "window": {
-            "start": window_start.isoformat(),
-            "end": window_end.isoformat(),
-            "days": days,
-            "weeks": weeks,
-        },
-        "deployments": {
-            "given": len(given),
-            "in_window": len(in_window),
-            "outside_window": len(given) - len(in_window),
-        },
-    }
-    if not in_window:
-        return DoraMetrics(details=details)
-
-    successful = [d for d in in_window if d.succeeded]
-    failures = [d for d in in_window if _is_failure(d)]
-    details["deployments"]["successful"] = len(successful)
-    details["deployments"]["failures"] = len(failures)
-
-    # Deployment frequency: successful deployments per week of window.
-    frequency = len(successful) / weeks
-    details["deployment_frequency"] = {"successful_deployments": len(successful), "weeks": weeks}
-
-    # Change lead time: every change of every successful deployment counts once.
-    lead_rows: list[dict[str, Any]] = []
-    lead_times: list[float] = []
-    without_changes = 0
-    for deployment in successful:
-        leads = sorted(
-            _hours((deployment.finished_at - t).total_seconds()) for t in deployment.change_times
-        )
-        if not leads:
-            without_changes += 1
-            continue
-        lead_times.extend(leads)
-        lead_rows.append(
-            {
-                "id": deployment.id,
-                "finished_at": deployment.finished_at.isoformat(),
-                "lead_times_hours": leads,
-            }
-        )
-    lead_times.sort()
-    lead_median = _median(lead_times)
-    details["change_lead_time"] = {
-        "changes": len(lead_times),
-        "successful_deployments_without_change_times": without_changes,
-        "median_hours": lead_median,
-        "p90_hours": _p90(lead_times),
-        "per_deployment": lead_rows,
-    }
-
-    # Change fail rate: among deployments whose outcome is known.
-    known = [d for d in in_window if (not d.succeeded) or d.caused_failure is not None]
-    fail_rate = len(failures) / len(known) if known else None
-    details["change_fail_rate"] = {
-        "failures": len(failures),
-        "known": len(known),
-        "unknown": len(in_window) - len(known),
-        "failure_ids": [d.id for d in failures],
-    }
-
-    # Failed deployment recovery time: from each failure to the next deployment that
-    # finished strictly later, succeeded and did not itself cause a failure.
-    recoverers = [d for d in in_window if _recovers(d)]
-    recoverer_times = [d.finished_at for d in recoverers]
-    recovery_rows: list[dict[str, Any]] = []
-    recovery_times: list[float] = []
-    for failure in failures:
-        index = bisect_right(recoverer_times, failure.finished_at)
-        if index < len(recoverers):
-            fix = recoverers[index]
-            hours = _hours((fix.finished_at - failure.finished_at).total_seconds())
-            recovery_times.append(hours)
-            recovery_rows.append({"failed_id": failure.id, "recovered_by": fix.id, "hours": hours})
-        else:
-            recovery_rows.append({"failed_id": failure.id, "recovered_by": None, "hours": None})
-    recovery_times.sort()
-    recovery_median = _median(recovery_times)
-    details["failed_deployment_recovery_time"] = {
-        "failures": len(failures),
-        "recovered": len(recovery_times),
-        "unrecovered_in_window": len(failures) - len(recovery_times),
-        "median_hours": recovery_median,
-        "p90_hours": _p90(recovery_times),
-        "per_failure": recovery_rows,
-    }
-
-    # Rework rate: only reported if the evidence says anything about rework at all.
-    rework = [d for d in in_window if d.is_rework or d.is_rollback]
-    has_rework_evidence = any(d.is_rework is not None or d.is_rollback for d in in_window)
-    rework_rate = len(rework) / len(in_window) if has_rework_evidence else None
-    details["deployment_rework_rate"] = {
-        "rework": len(rework),
-        "rollbacks": sum(1 for d in in_window if d.is_rollback),
-        "deployments": len(in_window),
-        "has_rework_evidence": has_rework_evidence,
-        "rework_ids": [d.id for d in rework],
-    }
-
-    return DoraMetrics(
-        deployment_frequency_per_week=frequency,
-        change_lead_time_hours=lead_median,
-        change_fail_rate=fail_rate,
-        failed_deployment_recovery_time_hours=recovery_median,
-        deployment_rework_rate=rework_rate,
-        details=details,
-    )
-
 
 def metrics_from_measures(values: Mapping[str, float | None]) -> DoraMetrics:
     """Build metrics from collector measures such as ``gitlab.change_fail_rate``.
@@ -613,7 +339,7 @@ def _join(names: list[str]) -> str:
 
 
 def _format_value(metric: str, value: float) -> str:
-    if metric in _RATE_METRICS:
+    if metric in RATE_METRICS:
         return f"{value:.1%}"
     if metric == "deployment_frequency_per_week":
         return f"{value:.3g} per week"

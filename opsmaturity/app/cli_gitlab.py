@@ -1,0 +1,116 @@
+"""`opsmaturity collect gitlab`: delivery evidence (DORA and pipelines) from GitLab.
+
+The token is read from GITLAB_TOKEN, or asked for (hidden) on a terminal; it is handed to
+the collector in memory only and never printed, logged or written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from opsmaturity.collectors.delivery import DeliveryMapping
+from opsmaturity.collectors.evidence import write_atomic
+from opsmaturity.collectors.gitlab import GitLabOptions
+from opsmaturity.scoring.yamlsource import SourceError, load_yaml
+
+from .cli_common import (
+    NoCacheOpt,
+    SinceOpt,
+    UntilOpt,
+    collect_app,
+    err_console,
+    evidence_json,
+    fail,
+    run_collector,
+    utc,
+)
+
+TOKEN_ENV = "GITLAB_TOKEN"
+
+
+def _mapping(path: Path | None) -> dict[str, Any] | None:
+    """The delivery mapping from a YAML file, validated, or None for the defaults."""
+    if path is None:
+        return None
+    try:
+        source = load_yaml(path)
+        if not isinstance(source.data, dict):
+            raise source.error((), "expected a mapping of settings (see docs/delivery-evidence.md)")
+        try:
+            return DeliveryMapping.model_validate(source.data).model_dump()
+        except ValidationError as exc:
+            raise source.validation_error(exc) from None
+    except SourceError as exc:
+        raise fail(str(exc)) from None
+
+
+def _token(ask: bool) -> str | None:
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        return token
+    if ask or sys.stdin.isatty():
+        entered = typer.prompt("GitLab token (read_api; empty for anonymous)", default="",
+                               hide_input=True, show_default=False, err=True)
+        return entered.strip() or None
+    err_console.print(f"note: {TOKEN_ENV} is not set; reading anonymously (public projects only)")
+    return None
+
+
+@collect_app.command("gitlab")
+def collect_gitlab(
+    url: Annotated[str, typer.Option("--url", help="GitLab instance URL.")]
+    = "https://gitlab.com",
+    project: Annotated[list[str] | None, typer.Option(
+        "--project", "-p", help="Project path or id (repeatable).")] = None,
+    group: Annotated[list[str] | None, typer.Option(
+        "--group", "-g", help="Group path, read with its subgroups (repeatable).")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
+    = Path("evidence-gitlab.json"),
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", help="YAML file: what counts as production, failure, incident "
+        "(see docs/delivery-evidence.md).")] = None,
+    lookback_days: Annotated[int, typer.Option(
+        "--lookback-days", min=0, help="Days read before --since, for predecessors.")] = 30,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=32, help="Projects read at the same time.")] = 4,
+    include_archived: Annotated[bool, typer.Option(
+        "--include-archived", help="Also read a group's archived projects.")] = False,
+    no_platform_dora: Annotated[bool, typer.Option(
+        "--no-platform-dora", help="Do not ask GitLab's own DORA API (Ultimate).")] = False,
+    ask_token: Annotated[bool, typer.Option(
+        "--ask-token", help=f"Prompt for the token even when {TOKEN_ENV} is unset and "
+        "stdin is not a terminal.")] = False,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Read deployments, pipelines, merge requests and incidents from GitLab into evidence."""
+    if not project and not group:
+        raise fail("name what to read: --project PATH or --group PATH (both repeatable)")
+    options: dict[str, Any] = {
+        "url": url, "projects": project or [], "groups": group or [],
+        "since": utc(since), "until": utc(until), "lookback_days": lookback_days,
+        "workers": workers, "include_archived": include_archived,
+        "platform_dora": not no_platform_dora, "use_cache": not no_cache,
+    }
+    if (chosen := _mapping(mapping)) is not None:
+        options["mapping"] = chosen
+    try:
+        GitLabOptions.model_validate(options)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise fail(str(first["msg"]).removeprefix("Value error, ")) from None
+    options["token"] = _token(ask_token)
+    evidence = run_collector("gitlab", options, "gitlab")
+    write_atomic(out, evidence_json([evidence]))
+    for line in evidence.coverage.missing:
+        err_console.print(f"[yellow]not read:[/] {line}", highlight=False, soft_wrap=True)
+    state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
+             else "complete")
+    err_console.print(f"wrote {out} ({len(evidence.measures)} measures, {state})")
