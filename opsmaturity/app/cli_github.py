@@ -6,8 +6,6 @@ the collector in memory only and never printed, logged or written.
 
 from __future__ import annotations
 
-import os
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,11 +13,9 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.delivery import DeliveryMapping
 from opsmaturity.collectors.evidence import write_atomic
 from opsmaturity.collectors.github import GitHubOptions
 from opsmaturity.collectors.github_api import DEFAULT_API_URL
-from opsmaturity.scoring.yamlsource import SourceError, load_yaml
 
 from .cli_common import (
     NoCacheOpt,
@@ -32,6 +28,7 @@ from .cli_common import (
     run_collector,
     utc,
 )
+from .cli_platform import delivery_mapping, platform_token
 
 TOKEN_ENV = "GITHUB_TOKEN"
 
@@ -41,35 +38,6 @@ class DeploymentsFrom(StrEnum):
     deployments = "deployments"
     workflow_runs = "workflow-runs"
     releases = "releases"
-
-
-def _mapping(path: Path | None) -> dict[str, Any] | None:
-    """The delivery mapping from a YAML file, validated, or None for the defaults."""
-    if path is None:
-        return None
-    try:
-        source = load_yaml(path)
-        if not isinstance(source.data, dict):
-            raise source.error((), "expected a mapping of settings (see docs/delivery-evidence.md)")
-        try:
-            return DeliveryMapping.model_validate(source.data).model_dump()
-        except ValidationError as exc:
-            raise source.validation_error(exc) from None
-    except SourceError as exc:
-        raise fail(str(exc)) from None
-
-
-def _token(ask: bool) -> str | None:
-    token = os.environ.get(TOKEN_ENV)
-    if token:
-        return token
-    if ask or sys.stdin.isatty():
-        entered = typer.prompt("GitHub token (read access; empty for anonymous)", default="",
-                               hide_input=True, show_default=False, err=True)
-        return entered.strip() or None
-    err_console.print(f"note: {TOKEN_ENV} is not set; reading anonymously (public "
-                      "repositories only, 60 requests an hour)")
-    return None
 
 
 @collect_app.command("github")
@@ -101,7 +69,7 @@ def collect_github(
         "lookback_days": lookback_days, "use_cache": not no_cache,
         "deployments_from": deployments_from.value.replace("-", "_"),
     }
-    if (chosen := _mapping(mapping)) is not None:
+    if (chosen := delivery_mapping(mapping)) is not None:
         options["mapping"] = chosen
     try:
         GitHubOptions.model_validate(options)
@@ -109,7 +77,9 @@ def collect_github(
         first = exc.errors(include_url=False)[0]
         where = "--repo" if first["loc"][:1] == ("repo",) else "--url"
         raise fail(f"{where}: " + str(first["msg"]).removeprefix("Value error, ")) from None
-    options["token"] = _token(ask_token)
+    options["token"] = platform_token(TOKEN_ENV, "GitHub token (read access; empty for anonymous)",
+                                      "reading anonymously (public "
+                                      "repositories only, 60 requests an hour)", ask_token)
     evidence = run_collector("github", options, "github")
     write_atomic(out, evidence_json([evidence]))
     for line in evidence.coverage.missing:

@@ -6,18 +6,14 @@ the collector in memory only and never printed, logged or written.
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.delivery import DeliveryMapping
 from opsmaturity.collectors.evidence import write_atomic
 from opsmaturity.collectors.gitlab import GitLabOptions
-from opsmaturity.scoring.yamlsource import SourceError, load_yaml
 
 from .cli_common import (
     NoCacheOpt,
@@ -30,36 +26,9 @@ from .cli_common import (
     run_collector,
     utc,
 )
+from .cli_platform import delivery_mapping, platform_token
 
 TOKEN_ENV = "GITLAB_TOKEN"
-
-
-def _mapping(path: Path | None) -> dict[str, Any] | None:
-    """The delivery mapping from a YAML file, validated, or None for the defaults."""
-    if path is None:
-        return None
-    try:
-        source = load_yaml(path)
-        if not isinstance(source.data, dict):
-            raise source.error((), "expected a mapping of settings (see docs/delivery-evidence.md)")
-        try:
-            return DeliveryMapping.model_validate(source.data).model_dump()
-        except ValidationError as exc:
-            raise source.validation_error(exc) from None
-    except SourceError as exc:
-        raise fail(str(exc)) from None
-
-
-def _token(ask: bool) -> str | None:
-    token = os.environ.get(TOKEN_ENV)
-    if token:
-        return token
-    if ask or sys.stdin.isatty():
-        entered = typer.prompt("GitLab token (read_api; empty for anonymous)", default="",
-                               hide_input=True, show_default=False, err=True)
-        return entered.strip() or None
-    err_console.print(f"note: {TOKEN_ENV} is not set; reading anonymously (public projects only)")
-    return None
 
 
 @collect_app.command("gitlab")
@@ -99,14 +68,15 @@ def collect_gitlab(
         "workers": workers, "include_archived": include_archived,
         "platform_dora": not no_platform_dora, "use_cache": not no_cache,
     }
-    if (chosen := _mapping(mapping)) is not None:
+    if (chosen := delivery_mapping(mapping)) is not None:
         options["mapping"] = chosen
     try:
         GitLabOptions.model_validate(options)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         raise fail(str(first["msg"]).removeprefix("Value error, ")) from None
-    options["token"] = _token(ask_token)
+    options["token"] = platform_token(TOKEN_ENV, "GitLab token (read_api; empty for anonymous)",
+                                      "reading anonymously (public projects only)", ask_token)
     evidence = run_collector("gitlab", options, "gitlab")
     write_atomic(out, evidence_json([evidence]))
     for line in evidence.coverage.missing:

@@ -1,0 +1,47 @@
+"""What the delivery-platform commands (`collect gitlab`, `collect github`) share."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+
+from opsmaturity.collectors.delivery import DeliveryMapping
+from opsmaturity.scoring.yamlsource import SourceError, load_yaml
+
+from .cli_common import err_console, fail
+
+
+def delivery_mapping(path: Path | None) -> dict[str, Any] | None:
+    """The delivery mapping from a YAML file, validated, or None for the defaults."""
+    if path is None:
+        return None
+    try:
+        source = load_yaml(path)
+        if not isinstance(source.data, dict):
+            raise source.error((), "expected a mapping of settings (see docs/delivery-evidence.md)")
+        try:
+            return DeliveryMapping.model_validate(source.data).model_dump()
+        except ValidationError as exc:
+            raise source.validation_error(exc) from None
+    except SourceError as exc:
+        raise fail(str(exc)) from None
+
+
+def platform_token(env: str, prompt: str, anonymous_note: str, ask: bool) -> str | None:
+    """The token from `env`, else asked for (hidden) on a terminal, else none (anonymous).
+
+    The token goes only into the collector's options for this run: never to a file or log.
+    """
+    token = os.environ.get(env)
+    if token:
+        return token
+    if ask or sys.stdin.isatty():
+        entered = typer.prompt(prompt, default="", hide_input=True, show_default=False, err=True)
+        return entered.strip() or None
+    err_console.print(f"note: {env} is not set; {anonymous_note}")
+    return None
