@@ -1,0 +1,108 @@
+"""`opsmaturity collect incidents`: incident exports in, `incidents.*` evidence out.
+
+Broken records are skipped with a `warning: file:line: why` on stderr and counted in the
+evidence's coverage; a file that cannot be read at all, an unknown format or bad options
+is one `error:` line and exit code 2, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from opsmaturity.collectors.evidence import write_atomic
+from opsmaturity.collectors.incidents import MAX_MISSING, IncidentsOptions, option_error
+
+from .cli_common import (
+    DATE_FORMATS,
+    ShowNamesOpt,
+    collect_app,
+    err_console,
+    evidence_json,
+    fail,
+    run_collector,
+    utc,
+)
+
+
+class IncidentFormat(StrEnum):
+    """The tools `--format` accepts (the collector detects them per file otherwise)."""
+
+    pagerduty = "pagerduty"
+    opsgenie = "opsgenie"
+    jira = "jira"
+    servicenow = "servicenow"
+    csv = "csv"
+
+
+@collect_app.command("incidents")
+def collect_incidents(
+    files: Annotated[list[Path], typer.Argument(
+        help="Incident exports: JSON, JSON Lines or CSV; several tools may be mixed.")],
+    fmt: Annotated[IncidentFormat | None, typer.Option(
+        "--format", "-f", help="The tool that exported the files (default: detected per file)."
+    )] = None,
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", help="Column mapping YAML for a generic CSV.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
+    = Path("evidence-incidents.json"),
+    since: Annotated[datetime | None, typer.Option(
+        "--since", formats=DATE_FORMATS,
+        help="Window start, YYYY-MM-DD (default: the first incident).")] = None,
+    until: Annotated[datetime | None, typer.Option(
+        "--until", formats=DATE_FORMATS,
+        help="Window end, exclusive, YYYY-MM-DD (default: after the last incident).")] = None,
+    show_names: ShowNamesOpt = False,
+    timezone: Annotated[str, typer.Option(
+        "--timezone", help="The team's time zone for business hours (IANA name).")] = "UTC",
+    naive_timezone: Annotated[str | None, typer.Option(
+        "--naive-timezone",
+        help="Zone of timestamps without an offset (default: --timezone).")] = None,
+    business_hours: Annotated[str, typer.Option(
+        "--business-hours", help="Working hours; pages outside are after hours.")]
+    = "08:00-18:00",
+    business_days: Annotated[str, typer.Option(
+        "--business-days", help="Working days, e.g. mon-fri or sun-thu.")] = "mon-fri",
+    time_format: Annotated[list[str] | None, typer.Option(
+        "--time-format",
+        help="strptime format for times that are not ISO 8601; repeatable.")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Fail (exit 2) on any broken record instead of skipping it.")]
+    = False,
+) -> None:
+    """Import incidents (PagerDuty, Opsgenie, Jira, ServiceNow, CSV) into evidence JSON."""
+    options = {
+        "files": files, "format": fmt.value if fmt else None, "mapping": mapping,
+        "since": utc(since), "until": utc(until), "show_names": show_names,
+        "timezone": timezone, "naive_timezone": naive_timezone,
+        "business_hours": business_hours, "business_days": business_days,
+        "time_formats": time_format or [], "strict": strict,
+    }
+    try:
+        IncidentsOptions.model_validate(options)
+    except ValidationError as exc:
+        loc = exc.errors(include_url=False)[0]["loc"]
+        if not loc:  # a rule across options, worded with their flags already
+            raise fail(option_error(exc)) from None
+        field = str(loc[0])
+        flag = {"files": "FILE", "time_formats": "--time-format"}.get(
+            field, "--" + field.replace("_", "-"))
+        raise fail(f"{flag}: {option_error(exc).split(': ', 1)[-1]}") from None
+    evidence = run_collector("incidents", options, "incidents")
+    skipped = evidence.measure("incidents.skipped_records")
+    skipped_count = int(skipped.value or 0) if skipped else 0
+    shown = min(skipped_count, MAX_MISSING) + (1 if skipped_count > MAX_MISSING else 0)
+    for line in evidence.coverage.missing[:shown]:
+        err_console.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+    write_atomic(out, evidence_json([evidence]))
+    count = evidence.measure("incidents.count")
+    err_console.print(
+        f"wrote {out} ({count.value if count else 0} incidents in the window, "
+        f"{skipped_count} broken record(s) skipped)",
+        highlight=False, soft_wrap=True,
+    )

@@ -1,0 +1,60 @@
+"""Reports from the store: a stored assessment (or an organisation) as a report model.
+
+The reports package knows nothing of the store; this is the one place that reads an
+assessment with its answers, evidence and earlier finalised assessments and hands the
+result to `reports` (the CLI's `report --assessment` and `export`, and the web app).
+"""
+
+from __future__ import annotations
+
+from opsmaturity.reports.model import HistoryPoint, OrganisationReport, TeamReport
+from opsmaturity.scoring.answers import Responses
+from opsmaturity.scoring.catalogue import Catalogue
+
+from .store import Store, StoreError
+
+
+def team_report(store: Store, assessment_id: int, catalogue: Catalogue) -> TeamReport:
+    """One assessment with its context; the trend is the team's earlier final assessments."""
+    record = store.assessment(assessment_id)
+    scored = store.compute(assessment_id, catalogue)
+    history = [
+        HistoryPoint(date=h.date, risk_index=h.risk_index, label=f"#{h.assessment_id}",
+                     area_levels={a: float(v) for a, v in h.area_levels.items() if v is not None})
+        for h in store.history(record.team_id)
+        if h.assessment_id != assessment_id and h.date <= record.date
+    ]
+    return TeamReport(
+        organisation=record.organisation, team=record.team, date=record.date,
+        catalogue_version=scored.catalogue_version, state=record.state, assessment=scored,
+        responses=_responses(store, assessment_id, catalogue),
+        evidence=store.evidence(assessment_id), history=history)
+
+
+def _responses(store: Store, assessment_id: int, catalogue: Catalogue) -> Responses | None:
+    """The answers for the appendix; None when a final assessment's answers no longer fit
+    today's catalogue (its frozen snapshot still reports them in aggregate)."""
+    try:
+        return store.responses(assessment_id, catalogue)
+    except StoreError:
+        if store.assessment(assessment_id).state == "draft":
+            raise
+        return None
+
+
+def organisation_report(store: Store, organisation: str | int,
+                        catalogue: Catalogue) -> OrganisationReport:
+    """Every team's latest assessment (final preferred over an empty draft)."""
+    org = store.organisation(organisation)
+    teams = []
+    for team in store.list_teams(org.id):
+        assessments = store.list_assessments(team=team.id)
+        usable = [a for a in assessments if a.state == "final" or a.answers or a.evidence_sets]
+        if usable:
+            teams.append(team_report(store, usable[-1].id, catalogue))
+    if not teams:
+        raise StoreError(f"organisation {org.name!r} has no assessments with answers or "
+                         "evidence yet")
+    latest = max(t.date for t in teams)
+    state = "final" if all(t.state == "final" for t in teams) else "draft"
+    return OrganisationReport(organisation=org.name, date=latest, state=state, teams=teams)
