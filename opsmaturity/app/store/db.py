@@ -24,6 +24,8 @@ ENV_URL = "OPSMATURITY_DATABASE_URL"
 ENV_DATA_DIR = "OPSMATURITY_DATA_DIR"
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 60_000
+READ_OPTION = "opsmaturity_read_only"
+"""Execution option marking a read-only transaction (SQLite then begins DEFERRED)."""
 
 
 class StoreError(Exception):
@@ -87,7 +89,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read = conn.get_execution_options().get(READ_OPTION, False)
+        conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
 def _alembic_config() -> Config:

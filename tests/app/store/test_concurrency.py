@@ -10,7 +10,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing import get_context
 
-from opsmaturity.app.store import Store
+from sqlalchemy import func, select
+
+from opsmaturity.app.store import Store, tables
 
 WRITERS = 30
 QUESTIONS = 12
@@ -83,7 +85,9 @@ def test_concurrent_processes_lose_nothing(store_url, catalogue):
 
 KILLED_WRITER = """
 import sys
-from opsmaturity.app.store import Store
+from sqlalchemy import func, select
+
+from opsmaturity.app.store import Store, tables
 store = Store.open(sys.argv[1])
 p = store.add_participant(int(sys.argv[2]), "ops")
 for n in range(10_000):
@@ -116,3 +120,19 @@ def test_killed_process_keeps_every_saved_answer(store_url, catalogue):
     for question, n in confirmed.items():
         assert saved[question] >= n, f"{question}: answer {n} was confirmed, then lost"
     reopened.close()
+
+
+def test_a_long_read_does_not_hold_up_writers(store: Store, catalogue):
+    """The facilitator's live view reads while participants write: readers take no write lock."""
+    assessment = _setup(store, catalogue)
+    p = store.add_participant(assessment, "dev")
+    question, value = _questions(catalogue)[0]
+    done = threading.Event()
+    with store._tx(read=True) as s:  # a read transaction left open, as a slow page render
+        s.execute(select(func.count()).select_from(tables.Answer)).scalar()
+        writer = threading.Thread(target=lambda: (store.save_answer(p.id, question, value),
+                                                  done.set()))
+        writer.start()
+        assert done.wait(10), "a writer waited for a reader"
+    writer.join()
+    assert [a.value for a in store.answers(assessment)] == [value]

@@ -1,0 +1,227 @@
+"""What every page reads: the store, the catalogue, and scores cached by fingerprint.
+
+The store and the catalogue are opened once per process and shared by all sessions
+(`st.cache_resource`). Scores are cached under (assessment id, fingerprint): the
+fingerprint changes with every answer, participant, evidence set or finalisation, so a
+cached score is never stale, and a rerun (a filter change, the facilitator's view
+refreshing every few seconds) scores nothing again unless something was answered.
+
+Scores live in one shared, bounded map rather than in `st.cache_data`: they are frozen
+pydantic models, never changed in place; `st.cache_data` would copy every one on every
+rerun (about 1 ms each, 0.4 s for a portfolio of 300 teams); and one map lets a page load
+everything missing in bulk (all snapshots in one query, all drafts' inputs in four).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from datetime import UTC
+
+import streamlit as st
+
+from opsmaturity.app.store import Store, database_url
+from opsmaturity.app.store.records import AssessmentRecord, ParticipantRecord
+from opsmaturity.reports.model import HistoryPoint, TeamReport
+from opsmaturity.reports.texts import Texts
+from opsmaturity.scoring.assessment import Assessment
+from opsmaturity.scoring.catalogue import Catalogue, Question, load_catalogue
+from opsmaturity.scoring.engine import score
+
+from .summary import summary
+from .texts import report_texts, web_texts
+
+ENV_SECRET = "OPSMATURITY_WEB_SECRET"
+"""Optional server secret mixed into participants' links (see `participant_token`)."""
+CACHE_SIZE = 5000
+Progress = Callable[[int, int], None]
+
+
+def store_url() -> str:
+    """The store the app works on: $OPSMATURITY_DATABASE_URL (set by `opsmaturity web`)."""
+    return database_url(None)
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(url: str) -> Store:
+    return Store.open(url)
+
+
+def store() -> Store:
+    """The shared store (opened and migrated once per process and URL)."""
+    return _open_store(store_url())
+
+
+@st.cache_resource(show_spinner=False)
+def catalogue() -> Catalogue:
+    """The built-in catalogue, loaded and validated once per process."""
+    return load_catalogue()
+
+
+def lang() -> str:
+    return str(st.session_state.get("lang", "en"))
+
+
+def T() -> Texts:
+    """The web app's texts in the session's language (short: pages use it on every line)."""
+    return web_texts(lang())
+
+
+def R() -> Texts:
+    """The report texts (risk levels, labels), so pages and the PDF use the same words."""
+    return report_texts(lang())
+
+
+class ScoreCache:
+    """Scored assessments by (id, fingerprint), bounded, safe to share between sessions.
+
+    Two kinds are kept: whole assessments (`get`, `get_many`) and, for overviews, summaries
+    of finalised ones without the answers and probes behind each finding (`summaries`,
+    see summary.py). A whole assessment serves as its own summary.
+    """
+
+    def __init__(self, store: Store, catalogue: Catalogue, size: int = CACHE_SIZE) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.size = size
+        self.computed = 0
+        """How many assessments were scored or read from the store (not found cached)."""
+        self._full: OrderedDict[tuple[int, str], Assessment] = OrderedDict()
+        self._light: OrderedDict[tuple[int, str], Assessment] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, ids: Iterable[int], progress: Progress | None = None
+                 ) -> dict[int, Assessment]:
+        """Whole scores: final ones from their snapshot, drafts scored from their inputs.
+
+        What is not cached is read in bulk (all snapshots in one query, all drafts' answers
+        and evidence in four); `progress(done, total)` hears about drafts being scored.
+        """
+        keys = self._keys(ids)
+        found = self._cached(keys, self._full)
+        missing = [i for i in keys if i not in found]
+        if missing:
+            fresh = self.store.snapshots(missing)
+            fresh.update(self._score_drafts([i for i in missing if i not in fresh], progress))
+            found.update(self._keep(keys, fresh, self._full))
+        return {i: found[i] for i in keys}
+
+    def summaries(self, ids: Iterable[int], progress: Progress | None = None
+                  ) -> dict[int, Assessment]:
+        """Scores for overviews: finalised ones without their findings' answers and probes."""
+        keys = self._keys(ids)
+        found = self._cached(keys, self._full)
+        found.update(self._cached({i: k for i, k in keys.items() if i not in found},
+                                  self._light))
+        missing = [i for i in keys if i not in found]
+        if missing:
+            texts = self.store.snapshot_texts(missing)
+            light = {i: summary(text) for i, text in texts.items()}
+            found.update(self._keep(keys, light, self._light))
+            drafts = self._score_drafts([i for i in missing if i not in texts], progress)
+            found.update(self._keep(keys, drafts, self._full))
+        return {i: found[i] for i in keys}
+
+    def get(self, assessment_id: int) -> Assessment:
+        """The score of one assessment (a StoreError when there is no such assessment)."""
+        got = self.get_many([assessment_id])
+        if assessment_id not in got:
+            self.store.assessment(assessment_id)  # raises the store's "no assessment" error
+        return got[assessment_id]
+
+    def _keys(self, ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+        ids = list(dict.fromkeys(ids))
+        fingerprints = self.store.fingerprints(ids)
+        return {i: (i, fingerprints[i]) for i in ids if i in fingerprints}
+
+    def _cached(self, keys: dict[int, tuple[int, str]],
+                items: OrderedDict[tuple[int, str], Assessment]) -> dict[int, Assessment]:
+        with self._lock:
+            found = {i: items[k] for i, k in keys.items() if k in items}
+            for i in found:
+                items.move_to_end(keys[i])
+        return found
+
+    def _keep(self, keys: dict[int, tuple[int, str]], fresh: dict[int, Assessment],
+              items: OrderedDict[tuple[int, str], Assessment]) -> dict[int, Assessment]:
+        with self._lock:
+            self.computed += len(fresh)
+            for i, a in fresh.items():
+                items[keys[i]] = a
+            while len(items) > self.size:
+                items.popitem(last=False)
+        return fresh
+
+    def _score_drafts(self, ids: list[int], progress: Progress | None
+                      ) -> dict[int, Assessment]:
+        inputs = self.store.scoring_inputs(ids, self.catalogue)
+        out = {}
+        for n, i in enumerate(ids, 1):
+            evidence, responses = inputs[i]
+            out[i] = score(self.catalogue, evidence, responses)
+            if progress is not None:
+                progress(n, len(ids))
+        return out
+
+
+@st.cache_resource(show_spinner=False)
+def _scores(url: str) -> ScoreCache:
+    return ScoreCache(_open_store(url), catalogue())
+
+
+def scores() -> ScoreCache:
+    """The process-wide score cache of the current store."""
+    return _scores(store_url())
+
+
+def team_report(record: AssessmentRecord, assessment: Assessment,
+                history: Iterable[HistoryPoint] = ()) -> TeamReport:
+    """An assessment wrapped the way the charts and the PDF read it."""
+    return TeamReport(organisation=record.organisation, team=record.team, date=record.date,
+                      catalogue_version=assessment.catalogue_version, state=record.state,
+                      assessment=assessment, history=list(history))
+
+
+def history_points(team_id: int, before: AssessmentRecord | None = None) -> list[HistoryPoint]:
+    """The team's finalised assessments as trend points (those before `before`, if given)."""
+    points = []
+    for p in store().history(team_id):
+        if before is not None and (p.date, p.assessment_id) >= (before.date, before.id):
+            continue
+        points.append(HistoryPoint(
+            date=p.date, risk_index=p.risk_index, label=f"#{p.assessment_id}",
+            area_levels={k: float(v) for k, v in p.area_levels.items() if v is not None}))
+    return points
+
+
+def ordered_questions(cat: Catalogue) -> list[Question]:
+    """Context questions first (they frame the rest), then practice questions by area.
+
+    The same order as the printable questionnaire, so a room working from paper and one
+    working on laptops are on the same question.
+    """
+    out = list(cat.context_questions())
+    for area in cat.areas:
+        out += [q for q in cat.questions if q.kind == "practice" and q.area == area.id]
+    return out
+
+
+def participant_token(participant: ParticipantRecord, join_code: str) -> str:
+    """The secret in a participant's link, so nobody else can answer in their name.
+
+    An HMAC of the participant's id and the exact time they joined (never shown to anyone),
+    keyed with the workshop's join code and the optional server secret: it survives a
+    restart of the app, needs no column in the store, and dies with the session's code.
+    """
+    joined = participant.created_at.astimezone(UTC).isoformat()
+    key = (os.environ.get(ENV_SECRET, "") + join_code).encode()
+    message = f"{participant.assessment_id}:{participant.id}:{joined}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:24]
+
+
+def token_matches(participant: ParticipantRecord, join_code: str, token: str) -> bool:
+    return hmac.compare_digest(participant_token(participant, join_code), token)

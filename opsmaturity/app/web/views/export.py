@@ -1,0 +1,140 @@
+"""Export: the Assessment JSON and the bundle now; PDF and XLSX where reports provides them."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+
+from opsmaturity.app.store import StoreError, export_bundle
+from opsmaturity.app.store.records import AssessmentRecord
+from opsmaturity.app.web import state, widgets
+from opsmaturity.app.web.state import T
+from opsmaturity.reports.model import TeamReport
+from opsmaturity.scoring.assessment import Assessment
+
+PDF_MIME = "application/pdf"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_stem(record: AssessmentRecord) -> str:
+    """A safe file name: team and date, nothing a file system could trip on."""
+    team = re.sub(r"[^A-Za-z0-9._-]+", "-", record.team).strip("-") or "team"
+    return f"assessment-{team}-{record.date.isoformat()}-{record.id}"
+
+
+def pdf_maker() -> Callable[[TeamReport], bytes] | None:
+    """The PDF renderer of reports/pdf.py, when this version has one."""
+    try:
+        pdf = importlib.import_module("opsmaturity.reports.pdf")
+    except ImportError:
+        return None
+    render = getattr(pdf, "team_pdf", None)
+    if render is None:
+        return None
+    return lambda report: render(report, state.catalogue(), state.lang())
+
+
+def xlsx_maker() -> Callable[[TeamReport], bytes] | None:
+    """The spreadsheet writer of reports/xlsx.py, when this version has one."""
+    try:
+        xlsx = importlib.import_module("opsmaturity.reports.xlsx")
+    except ImportError:
+        return None
+    if hasattr(xlsx, "xlsx_bytes"):
+        return lambda report: xlsx.xlsx_bytes(report, state.catalogue(), state.lang())
+    write = getattr(xlsx, "write_xlsx", None)
+    if write is None:
+        return None
+
+    def via_file(report: TeamReport) -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "report.xlsx"
+            write(report, state.catalogue(), out, state.lang())
+            return out.read_bytes()
+
+    return via_file
+
+
+def report_json_maker() -> Callable[[TeamReport], str] | None:
+    """The versioned report JSON of reports/jsonreport.py, when this version has it."""
+    try:
+        module = importlib.import_module("opsmaturity.reports.jsonreport")
+    except ImportError:
+        return None
+    return getattr(module, "report_json", None)
+
+
+def full_report(record: AssessmentRecord, a: Assessment) -> TeamReport:
+    """The assessment with its answers, evidence and history: what the reports show."""
+    s, cat = state.store(), state.catalogue()
+    try:
+        responses = s.responses(record.id, cat)
+    except StoreError:  # answers the current catalogue no longer reads: report without them
+        responses = None
+    return TeamReport(organisation=record.organisation, team=record.team, date=record.date,
+                      catalogue_version=a.catalogue_version, state=record.state, assessment=a,
+                      responses=responses, evidence=s.evidence(record.id),
+                      history=state.history_points(record.team_id, before=record))
+
+
+def _binary(what: str, key: str, maker: Callable[[TeamReport], bytes] | None,
+            report: Callable[[], TeamReport], name: str, mime: str, fingerprint: str) -> None:
+    """A 'prepare' button (the work takes seconds), then the download of what it made."""
+    t = T()
+    st.subheader(t(f"export.{key}"))
+    if maker is None:
+        st.info(t("export.unavailable", what=what))
+        return
+    cache_key = f"export-{key}-{fingerprint}"
+    if st.button(t(f"export.{key}_make"), key=f"export-make-{key}"):
+        with st.spinner(t(f"export.{key}_wait")):
+            try:
+                st.session_state[cache_key] = maker(report())
+            except Exception as exc:  # the renderer's own failure, shown as a message
+                widgets.log.error("%s export failed", what, exc_info=exc)
+                st.error(t("export.failed", what=what, why=f"{type(exc).__name__}: {exc}"))
+    if cache_key in st.session_state:
+        st.download_button(t(f"export.{key}"), st.session_state[cache_key], file_name=name,
+                           mime=mime, key=f"export-download-{key}")
+
+
+@widgets.guarded
+def main() -> None:
+    t = T()
+    st.title(t("export.title"))
+    st.caption(t("export.intro"))
+    record = widgets.pick_assessment("export")
+    if record is None:
+        return
+    if record.state == "draft":
+        st.caption(t("export.draft_note"))
+    s = state.store()
+    a = state.scores().get(record.id)
+    stem = file_stem(record)
+    fingerprint = s.fingerprint(record.id)
+
+    def report() -> TeamReport:
+        return full_report(record, a)
+
+    _binary("PDF", "pdf", pdf_maker(), report, f"{stem}.pdf", PDF_MIME, fingerprint)
+    _binary("XLSX", "xlsx", xlsx_maker(), report, f"{stem}.xlsx", XLSX_MIME, fingerprint)
+    st.subheader(t("export.json"))
+    to_json = report_json_maker()
+    if to_json is not None:
+        st.download_button(t("export.report_json"), to_json(report()),
+                           file_name=f"{stem}.report.json", mime="application/json",
+                           key="export-report-json")
+    st.download_button(t("export.assessment_json"), a.to_json(), file_name=f"{stem}.json",
+                       mime="application/json", key="export-json")
+    st.subheader(t("export.bundle"))
+    st.download_button(t("export.bundle"), export_bundle(s, record.id),
+                       file_name=f"{stem}.bundle.json", mime="application/json",
+                       key="export-bundle")
+
+
+main()

@@ -1,0 +1,197 @@
+"""Join: a participant joins a workshop by its code and answers, each answer saved at once.
+
+The participant's place lives in the URL (`?join=CODE&p=ID&k=SECRET`), so a reload, a
+closed laptop lid or a second tab continue where they were; the secret keeps others from
+answering in their name.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from opsmaturity.app.store import StoreError
+from opsmaturity.app.store.records import ParticipantRecord, WorkshopRecord
+from opsmaturity.app.web import state, widgets
+from opsmaturity.app.web.live import option_value
+from opsmaturity.app.web.state import R, T
+from opsmaturity.scoring.catalogue import DONT_KNOW, ROLES, Question, localise
+
+ERROR_KEY = "join-error"
+
+
+def _code_form(code: str = "") -> None:
+    t = T()
+    with st.form("join-code"):
+        typed = st.text_input(t("join.code"), value=code, max_chars=12, key="join-code-input")
+        if st.form_submit_button(t("join.go"), type="primary"):
+            st.query_params.clear()
+            st.query_params["join"] = typed.strip().upper()
+            st.rerun()
+
+
+def _me(ws: WorkshopRecord) -> ParticipantRecord | None:
+    """The participant named by the link, if the link's secret matches."""
+    pid, token = st.query_params.get("p"), st.query_params.get("k")
+    if not pid:
+        return None
+    try:
+        me = state.store().participant(int(pid))
+    except (StoreError, ValueError):
+        me = None
+    if me is None or me.assessment_id != ws.assessment_id or not token or not (
+            state.token_matches(me, ws.join_code, token)):
+        st.warning(T()("join.bad_link"))
+        return None
+    return me
+
+
+def _join_form(ws: WorkshopRecord) -> None:
+    t, r = T(), R()
+    with st.form("join-form"):
+        role = st.radio(t("join.role"), ROLES, horizontal=True, index=None,
+                        format_func=lambda x: r(f"role.{x}"), key="join-role")
+        name = st.text_input(t("join.name"), max_chars=200, help=t("join.name_help"),
+                             key="join-name")
+        if st.form_submit_button(t("join.start"), type="primary"):
+            if role is None:
+                st.error(t("join.role"))
+                return
+            s = state.store()
+            me = s.participant(s.add_participant(ws.assessment_id, role, name or None).id)
+            st.query_params.update(join=ws.join_code, p=str(me.id),
+                                   k=state.participant_token(me, ws.join_code))
+            st.rerun()
+
+
+def _answer_key(me: ParticipantRecord, question_id: str) -> str:
+    return f"answer-{me.id}-{question_id}"
+
+
+def _comment_key(me: ParticipantRecord, question_id: str) -> str:
+    return f"comment-{me.id}-{question_id}"
+
+
+def _save(me: ParticipantRecord, question_id: str) -> None:
+    """Widget callback: save this answer (and its comment) now; errors wait for the page."""
+    value = st.session_state.get(_answer_key(me, question_id))
+    if value is None:
+        return
+    comment = st.session_state.get(_comment_key(me, question_id)) or None
+    try:
+        state.store().save_answer(me.id, question_id, value, comment,
+                                  catalogue=state.catalogue())
+        st.toast(T()("join.saved"), icon=":material/check:")
+    except StoreError as exc:
+        st.session_state[ERROR_KEY] = str(exc)
+
+
+def _question(me: ParticipantRecord, q: Question, stored: dict[str, object],
+              comments: dict[str, str | None], *, compact: bool) -> None:
+    t, r, lang = T(), R(), state.lang()
+    scale = state.catalogue().scale_of(q)
+    options = [o.value for o in scale.options] + [DONT_KNOW]
+    names = {o.value: localise(o.label, lang) for o in scale.options}
+    names[DONT_KNOW] = r("label.dont_know")
+    current = stored.get(q.id)
+    if current is not None and str(current) not in options:  # a number from an answers file
+        current = option_value(state.catalogue(), q.id, current)
+    text = localise(q.text, lang)
+    if compact:
+        st.markdown(f"**{text}**")
+    else:
+        st.subheader(text)
+    st.caption(localise(q.help, lang))
+    st.radio(text, options, horizontal=compact, format_func=lambda v: names[v],
+             index=options.index(str(current)) if current is not None else None,
+             key=_answer_key(me, q.id), on_change=_save, args=(me, q.id),
+             label_visibility="collapsed")
+    st.text_input(t("join.comment"), value=comments.get(q.id) or "", max_chars=1000,
+                  key=_comment_key(me, q.id), on_change=_save, args=(me, q.id),
+                  help=t("join.comment_help"))
+    if st.session_state.get(_answer_key(me, q.id)) is None and st.session_state.get(
+            _comment_key(me, q.id)):
+        st.caption(t("join.comment_pending"))
+
+
+def _step(me: ParticipantRecord, delta: int, total: int) -> None:
+    key = f"join-index-{me.id}"
+    st.session_state[key] = max(0, min(total - 1, st.session_state.get(key, 0) + delta))
+
+
+def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
+    t, r, lang = T(), R(), state.lang()
+    cat = state.catalogue()
+    record = state.store().assessment(ws.assessment_id)
+    st.success(t("join.you_are", label=me.label, role=r(f"role.{me.role}"),
+                 team=widgets.md_escape(record.team)))
+    st.caption(t("join.bookmark"))
+    if ERROR_KEY in st.session_state:
+        st.error(st.session_state.pop(ERROR_KEY))
+    mine = state.store().participant_answers(me.id)
+    stored = {a.question_id: a.value for a in mine}
+    comments = {a.question_id: a.comment for a in mine}
+    questions = state.ordered_questions(cat)
+    done = sum(1 for q in questions if q.id in stored)
+    st.progress(done / len(questions), text=t("join.progress", done=done, total=len(questions)))
+    if done == len(questions):
+        st.info(t("join.done"))
+    mode = st.segmented_control(t("join.mode"), ["question", "area"], default="question",
+                                format_func=lambda m: t(f"join.mode_{m}"), key="join-mode")
+    if mode == "area":
+        groups = ["context", *(a.id for a in cat.areas)]
+        group = st.selectbox(
+            T()("workshop.area"), groups, key="join-area",
+            format_func=lambda g: t("workshop.context_group") if g == "context"
+            else localise(cat.area(g).title, lang))
+        for q in questions:
+            if (q.kind == "context") == (group == "context") and (
+                    group == "context" or q.area == group):
+                with st.container(border=True):
+                    _question(me, q, stored, comments, compact=True)
+        return
+    key = f"join-index-{me.id}"
+    if key not in st.session_state:  # continue at the first question not yet answered
+        st.session_state[key] = next(
+            (i for i, q in enumerate(questions) if q.id not in stored), 0)
+    i = st.session_state[key]
+    q = questions[i]
+    group = t("workshop.context_group") if q.kind == "context" else localise(
+        cat.area(q.area).title, lang)
+    st.caption(f"{t('join.question_of', n=i + 1, total=len(questions))} · {group}")
+    with st.container(border=True):
+        _question(me, q, stored, comments, compact=False)
+    left, _, right = st.columns([1, 3, 1])
+    left.button(t("join.previous"), key="join-previous", on_click=_step,
+                args=(me, -1, len(questions)), disabled=i == 0)
+    right.button(t("join.next"), key="join-next", on_click=_step,
+                 args=(me, 1, len(questions)), disabled=i == len(questions) - 1,
+                 type="primary")
+
+
+@widgets.guarded
+def main() -> None:
+    t = T()
+    st.title(t("join.title"))
+    st.caption(t("join.intro"))
+    code = str(st.query_params.get("join") or "").strip().upper()
+    if not code:
+        _code_form()
+        return
+    try:
+        ws = state.store().workshop_by_code(code)
+    except StoreError as exc:
+        st.error(str(exc))
+        st.info(t("join.closed"))
+        _code_form(code)
+        return
+    if state.store().assessment(ws.assessment_id).state == "final":
+        st.info(t("join.closed"))
+        return
+    me = _me(ws)
+    if me is None:
+        _join_form(ws)
+        return
+    _answering(ws, me)
+
+
+main()

@@ -1,0 +1,152 @@
+"""Pieces every page uses: the error guard, safe text, pickers and charts.
+
+No user text is ever rendered as HTML: names and comments go through `md_escape` when
+they end up in Markdown, or are shown with `st.text` and in dataframes.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from opsmaturity.app.store import StoreError
+from opsmaturity.app.store.records import AssessmentRecord, TeamRecord
+from opsmaturity.collectors.base import CollectorError
+from opsmaturity.reports.model import ReportError
+
+from . import state
+from .state import T
+
+log = logging.getLogger("opsmaturity.web")
+F = TypeVar("F", bound=Callable[..., Any])
+KNOWN_ERRORS = (StoreError, CollectorError, ReportError)
+"""Problems worded for the user: shown as they are."""
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
+PICKER_SUFFIXES = ("-team",)
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+def md_escape(text: str) -> str:
+    """User text made inert in Markdown: no links, images, emphasis or colour directives."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
+
+
+def show_error(exc: BaseException) -> None:
+    """An error as a message on the page, never as a traceback."""
+    if isinstance(exc, KNOWN_ERRORS):
+        st.error(str(exc))
+        return
+    log.error("page failed", exc_info=exc)  # the traceback goes to the server log only
+    st.error(T()("errors.unexpected", what=f"{type(exc).__name__}: {exc}"))
+
+
+def guarded(body: F) -> F:
+    """Run a page body or fragment so that any failure ends as a message.
+
+    Streamlit's own control flow (rerun, stop, switch_page) derives from BaseException
+    and passes through untouched.
+    """
+
+    @functools.wraps(body)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return body(*args, **kwargs)
+        except Exception as exc:
+            show_error(exc)
+            return None
+
+    return run  # type: ignore[return-value]
+
+
+def chart(fig: go.Figure, *, key: str | None = None, select: bool = False) -> Any:
+    """A figure from reports/charts drawn as the PDF draws it (no Streamlit theme).
+
+    Axis margins grow to fit their labels: a browser column is narrower than the PDF page.
+    Patterned bars (how the charts tell levels apart without colour) keep their colour.
+    """
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
+    for trace in fig.data:  # Streamlit's plotly.js draws a pattern without its bar colour
+        pattern = getattr(getattr(trace, "marker", None), "pattern", None)  # unless told to
+        if pattern is not None and pattern.shape and pattern.fillmode is None:
+            pattern.fillmode = "overlay"
+    if select:
+        return st.plotly_chart(fig, theme=None, key=key, on_select="rerun",
+                               selection_mode="points", config=CHART_CONFIG)
+    return st.plotly_chart(fig, theme=None, key=key, config=CHART_CONFIG)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def select(team_id: int, assessment_id: int | None = None) -> None:
+    """Make this team (and assessment) the current choice of every picker, from now on."""
+    st.session_state["team_id"] = team_id
+    st.session_state["assessment_id"] = assessment_id
+    query = {"team": str(team_id)} | ({"a": str(assessment_id)} if assessment_id else {})
+    st.query_params.update(query)
+    for key in list(st.session_state):  # pickers already drawn forget their old choice
+        if str(key).endswith(PICKER_SUFFIXES) or "-assessment-" in str(key):
+            del st.session_state[key]
+
+
+def pick_team(key: str) -> TeamRecord | None:
+    """A team picker remembering the choice across pages (and in the URL: ?team=ID)."""
+    teams = state.store().list_teams()
+    if not teams:
+        st.info(T()("pick.no_teams"))
+        return None
+    by_id = {t.id: t for t in teams}
+    wanted = _int(st.query_params.get("team")) or st.session_state.get("team_id")
+    ids = list(by_id)
+    team_id = st.selectbox(
+        T()("pick.team"), ids, index=ids.index(wanted) if wanted in by_id else 0,
+        key=f"{key}-team", format_func=lambda i: f"{by_id[i].name} ({by_id[i].organisation})")
+    if st.session_state.get("team_id") != team_id:
+        st.session_state["team_id"] = team_id
+        st.session_state.pop("assessment_id", None)
+    st.query_params["team"] = str(team_id)
+    return by_id[team_id]
+
+
+def pick_assessment(key: str, *, drafts_only: bool = False) -> AssessmentRecord | None:
+    """Team, then one of its assessments (the newest by default; ?a=ID in the URL)."""
+    left, right = st.columns(2)
+    with left:
+        team = pick_team(key)
+    if team is None:
+        return None
+    found = state.store().list_assessments(team=team.id)
+    if drafts_only:
+        found = [a for a in found if a.state == "draft"]
+    if not found:
+        st.info(T()("pick.no_drafts" if drafts_only else "pick.no_assessments"))
+        return None
+    by_id = {a.id: a for a in reversed(found)}  # newest first
+    ids = list(by_id)
+    wanted = _int(st.query_params.get("a")) or st.session_state.get("assessment_id")
+    with right:
+        aid = st.selectbox(T()("pick.assessment"), ids,
+                           index=ids.index(wanted) if wanted in by_id else 0,
+                           key=f"{key}-assessment-{team.id}",
+                           format_func=lambda i: assessment_label(by_id[i]))
+    st.session_state["assessment_id"] = aid
+    st.query_params["a"] = str(aid)
+    return by_id[aid]
+
+
+def assessment_label(a: AssessmentRecord) -> str:
+    title = f" {a.title}" if a.title else ""
+    return (f"#{a.id} {a.date.isoformat()}{title} ({a.state}, {a.participants} "
+            f"participants, {a.evidence_sets} evidence sets)")
