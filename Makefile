@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test system-deps schemas bench clean
+.PHONY: run test system-deps schemas bench bench-web bench-platforms bench-reports clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,19 @@ test: $(BIN)/.installed system-deps
 
 schemas: $(BIN)/.installed
 	$(BIN)/python -m opsmaturity.scoring.schemas
+	$(BIN)/python -m opsmaturity.reports.jsonreport
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_git
+
+bench-web: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_web
+
+bench-platforms: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_platforms
+
+bench-reports: $(BIN)/.installed system-deps
+	$(BIN)/python -m bench.bench_reports
 
 clean:
 	rm -rf $(VENV) assessment.json .pytest_cache .ruff_cache .hypothesis

@@ -30,7 +30,16 @@ from opsmaturity.scoring.yamlsource import SourceError
 
 # Command groups living in their own modules register themselves on import.
 # (one line per module; keep sorted)
-from . import cli_store  # noqa: F401
+from . import (
+    cli_demo,  # noqa: F401
+    cli_github,  # noqa: F401
+    cli_gitlab,  # noqa: F401
+    cli_incidents,  # noqa: F401
+    cli_monitoring,  # noqa: F401
+    cli_report,  # noqa: F401
+    cli_store,  # noqa: F401
+    cli_web,  # noqa: F401
+)
 from .cli_common import (
     CatalogueOpt,
     FailOnOpt,

@@ -24,6 +24,7 @@ from opsmaturity.scoring.yamlsource import SourceError, load_yaml
 
 from .cli_common import (
     CatalogueOpt,
+    LangOpt,
     app,
     catalogue_or_fail,
     err_console,
@@ -242,6 +243,8 @@ def history(
 
 class ExportFormat(StrEnum):
     bundle = "bundle"
+    xlsx = "xlsx"
+    json = "json"
 
 
 @app.command("export")
@@ -250,9 +253,20 @@ def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
     fmt: Annotated[ExportFormat, typer.Option(
         "--format", "-f", help="bundle: answers, evidence and snapshot, hash-protected, for "
-        "`opsmaturity import`.")] = ExportFormat.bundle,
+        "`opsmaturity import`; xlsx: workbook for a consultant to edit; json: the report as "
+        "versioned JSON.")] = ExportFormat.bundle,
+    catalogue: CatalogueOpt = None,
+    lang: LangOpt = "en",
 ) -> None:
     """Write an assessment to a file (a bundle moves it to another store)."""
+    if fmt is not ExportFormat.bundle:
+        from .cli_report import stored_report, write_reports
+
+        cat = catalogue_or_fail(catalogue)
+        report = stored_report(assessment, None, cat)
+        write_reports(report, cat, xlsx=out if fmt is ExportFormat.xlsx else None,
+                      json_out=out if fmt is ExportFormat.json else None, lang=lang)
+        return
     with _store() as store:
         text = export_bundle(store, assessment)
     write_atomic(out, text)

@@ -15,6 +15,10 @@ ENTRY_POINT_GROUP = "opsmaturity.collectors"
 BUILTINS: dict[str, str] = {
     "git": "opsmaturity.collectors.git:GitCollector",
     "ci": "opsmaturity.collectors.ci_config:CiConfigCollector",
+    "monitoring": "opsmaturity.collectors.monitoring:MonitoringCollector",
+    "incidents": "opsmaturity.collectors.incidents:IncidentsCollector",
+    "gitlab": "opsmaturity.collectors.gitlab:GitLabCollector",
+    "github": "opsmaturity.collectors.github:GitHubCollector",
 }
 
 

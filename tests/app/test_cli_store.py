@@ -107,3 +107,37 @@ def test_default_store_is_a_file_in_the_data_dir(tmp_path, monkeypatch):
     assert (tmp_path / "data" / "opsmaturity.db").is_file()
     monkeypatch.setenv("OPSMATURITY_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
     assert runner.invoke(app, ["org", "list", "--json"]).stdout.strip() == "[]"
+
+
+def test_reports_and_exports_of_a_stored_assessment(db, tmp_path):
+    """`report --assessment` and `export --format xlsx|json` read the store: answers, evidence
+    and the team's earlier final assessments (the trend)."""
+    import openpyxl
+    from pypdf import PdfReader
+
+    ok(db, "org", "create", "Acme & Söhne")
+    ok(db, "team", "create", "Payments <core>", "--org", "Acme & Söhne")
+    earlier = ok(db, "assessment", "create", "--team", "Payments <core>", "--date",
+                 "2026-05-01").strip()
+    ok(db, "answers", "import", str(EXAMPLES / "weak-team.yaml"), "--assessment", earlier)
+    ok(db, "assessment", "finalise", earlier)
+    now = ok(db, "assessment", "create", "--team", "Payments <core>", "--date",
+             "2026-11-19").strip()
+    ok(db, "answers", "import", str(EXAMPLES / "workshop.yaml"), "--assessment", now)
+
+    pdf, book, js = tmp_path / "r.pdf", tmp_path / "r.xlsx", tmp_path / "r.json"
+    ok(db, "report", "--assessment", now, "--pdf", str(pdf))
+    ok(db, "export", "--assessment", now, "--format", "xlsx", "--out", str(book))
+    ok(db, "export", "--assessment", now, "--format", "json", "--out", str(js))
+
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Payments <core>" in text and "Acme & Söhne" in text
+    report = json.loads(js.read_text())["report"]
+    assert [h["date"] for h in report["history"]] == ["2026-05-01"]
+    assert report["state"] == "draft" and len(report["responses"]["respondents"]) == 8
+    answers = openpyxl.load_workbook(book)["Answers"]
+    assert answers.max_row - 1 == 448  # one row per participant and question
+    assert_one_line_error(run(db, "report", "--assessment", "77", "--pdf", str(pdf)),
+                          "no assessment 77")
+    assert_one_line_error(run(db, "report", "--assessment", now, "--org", "Acme & Söhne",
+                              "--pdf", str(pdf)), "give one of")

@@ -1,12 +1,9 @@
-"""Export: the Assessment JSON and the bundle now; PDF and XLSX where reports provides them."""
+"""Export: the PDF, the XLSX workbook, the report JSON and the bundle of an assessment."""
 
 from __future__ import annotations
 
-import importlib
 import re
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 import streamlit as st
 
@@ -14,6 +11,7 @@ from opsmaturity.app.store import StoreError, export_bundle
 from opsmaturity.app.store.records import AssessmentRecord
 from opsmaturity.app.web import state, widgets
 from opsmaturity.app.web.state import T
+from opsmaturity.reports import jsonreport, pdf, xlsx
 from opsmaturity.reports.model import TeamReport
 from opsmaturity.scoring.assessment import Assessment
 
@@ -27,46 +25,16 @@ def file_stem(record: AssessmentRecord) -> str:
     return f"assessment-{team}-{record.date.isoformat()}-{record.id}"
 
 
-def pdf_maker() -> Callable[[TeamReport], bytes] | None:
-    """The PDF renderer of reports/pdf.py, when this version has one."""
-    try:
-        pdf = importlib.import_module("opsmaturity.reports.pdf")
-    except ImportError:
-        return None
-    render = getattr(pdf, "team_pdf", None)
-    if render is None:
-        return None
-    return lambda report: render(report, state.catalogue(), state.lang())
+def pdf_maker() -> Callable[[TeamReport], bytes]:
+    return lambda report: pdf.team_pdf(report, state.catalogue(), state.lang())
 
 
-def xlsx_maker() -> Callable[[TeamReport], bytes] | None:
-    """The spreadsheet writer of reports/xlsx.py, when this version has one."""
-    try:
-        xlsx = importlib.import_module("opsmaturity.reports.xlsx")
-    except ImportError:
-        return None
-    if hasattr(xlsx, "xlsx_bytes"):
-        return lambda report: xlsx.xlsx_bytes(report, state.catalogue(), state.lang())
-    write = getattr(xlsx, "write_xlsx", None)
-    if write is None:
-        return None
-
-    def via_file(report: TeamReport) -> bytes:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "report.xlsx"
-            write(report, state.catalogue(), out, state.lang())
-            return out.read_bytes()
-
-    return via_file
+def xlsx_maker() -> Callable[[TeamReport], bytes]:
+    return lambda report: xlsx.xlsx_bytes(report, state.catalogue(), state.lang())
 
 
-def report_json_maker() -> Callable[[TeamReport], str] | None:
-    """The versioned report JSON of reports/jsonreport.py, when this version has it."""
-    try:
-        module = importlib.import_module("opsmaturity.reports.jsonreport")
-    except ImportError:
-        return None
-    return getattr(module, "report_json", None)
+def report_json_maker() -> Callable[[TeamReport], str]:
+    return jsonreport.report_json
 
 
 def full_report(record: AssessmentRecord, a: Assessment) -> TeamReport:

@@ -1,0 +1,260 @@
+"""`opsmaturity report`: PDF, XLSX and JSON reports from assessment files.
+
+Input is an Assessment JSON (from `score`/`assess --out`) or a report JSON (from
+`report --json`, which already carries answers, evidence and history), plus
+optional answers, evidence and earlier assessments for the appendix and the trend.
+Several `--in` files make an organisation report, one team per file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from opsmaturity.collectors.evidence import EvidenceFileError, load_evidence, write_atomic
+from opsmaturity.reports.jsonreport import ReportDocument, report_json
+from opsmaturity.reports.model import (
+    HistoryPoint,
+    OrganisationReport,
+    ReportError,
+    TeamReport,
+    team_report,
+)
+from opsmaturity.scoring.answers import load_answers
+from opsmaturity.scoring.assessment import Assessment
+from opsmaturity.scoring.catalogue import Catalogue
+from opsmaturity.scoring.yamlsource import SourceError
+
+from .cli_common import (
+    CatalogueOpt,
+    LangOpt,
+    app,
+    catalogue_or_fail,
+    err_console,
+    fail,
+    open_store,
+)
+
+AnyReport = TeamReport | OrganisationReport
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise fail(f"{path}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise fail(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"{path}: cannot read ({exc})") from None
+
+
+def _invalid(path: Path, what: str, exc: ValidationError) -> typer.Exit:
+    err = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    return fail(f"{path}: not {what}: {where}: {err['msg']}")
+
+
+def load_input(path: Path) -> Assessment | AnyReport:
+    """An Assessment JSON or a report JSON, told apart by `report_schema_version`."""
+    data = _read_json(path)
+    if isinstance(data, dict) and "report_schema_version" in data:
+        try:
+            return ReportDocument.model_validate(data).report
+        except ValidationError as exc:
+            raise _invalid(path, "a valid report JSON", exc) from None
+    try:
+        return Assessment.model_validate(data)
+    except ValidationError as exc:
+        raise _invalid(path, "an assessment JSON (opsmaturity score --out)", exc) from None
+
+
+def _history_point(path: Path) -> HistoryPoint:
+    loaded = load_input(path)
+    if isinstance(loaded, OrganisationReport):
+        raise fail(f"{path}: an organisation report cannot be a team's earlier assessment")
+    if isinstance(loaded, TeamReport):
+        return loaded.current_point()
+    if loaded.date is None:
+        raise fail(f"{path}: the assessment has no date, so it cannot be placed in the trend")
+    return HistoryPoint.from_assessment(loaded, label=path.stem)
+
+
+def _team(path: Path, loaded: Assessment | TeamReport, cat: Catalogue, *,
+          answers: Path | None, evidence: list[Path], history: list[Path],
+          organisation: str | None, team: str | None, date: dt.date | None,
+          draft: bool) -> TeamReport:
+    responses = None
+    if answers is not None:
+        try:
+            responses = load_answers(answers, cat)
+        except SourceError as exc:
+            raise fail(str(exc)) from None
+    try:
+        sets = [s for p in evidence for s in load_evidence(p)]
+    except EvidenceFileError as exc:
+        raise fail(str(exc)) from None
+    points = [_history_point(p) for p in history]
+    state = "draft" if draft else None
+    if isinstance(loaded, TeamReport):
+        changes = {k: v for k, v in {
+            "organisation": organisation, "team": team, "date": date, "state": state,
+            "responses": responses, "evidence": sets or None,
+            "history": [*loaded.history, *points] if points else None}.items()
+            if v is not None}
+        return TeamReport(**{**dict(loaded), **changes})
+    if responses is not None and responses.respondents and (
+            len(responses.respondents) != loaded.inputs.respondents):
+        err_console.print(f"warning: {answers} has {len(responses.respondents)} participants, "
+                          f"the assessment {loaded.inputs.respondents}: is it the same "
+                          "workshop?")
+    when = date or loaded.date or (responses.date if responses else None) or dt.date.today()
+    try:
+        return team_report(loaded, organisation=organisation, team=team, date=when,
+                           state=state or "final", responses=responses, evidence=sets,
+                           history=points)
+    except ReportError as exc:
+        raise fail(f"{path}: {exc} (--team, --date)") from None
+
+
+def _organisation(paths: list[Path], organisation: str | None, date: dt.date | None,
+                  draft: bool) -> OrganisationReport:
+    teams: list[TeamReport] = []
+    for path in paths:
+        loaded = load_input(path)
+        if isinstance(loaded, OrganisationReport):
+            raise fail(f"{path}: is an organisation report; give it as the only --in")
+        if isinstance(loaded, Assessment):
+            try:
+                loaded = team_report(loaded, date=date or loaded.date or dt.date.today())
+            except ReportError as exc:
+                raise fail(f"{path}: {exc} (name the team in the file, or report on it "
+                           "alone with --team)") from None
+        teams.append(loaded)
+    names = {t.organisation for t in teams if t.organisation}
+    org = organisation or (names.pop() if len(names) == 1 else "")
+    if not org:
+        raise fail("the teams do not name one organisation; give --organisation")
+    return OrganisationReport(organisation=org, date=date or max(t.date for t in teams),
+                              state="draft" if draft else "final", teams=teams)
+
+
+def stored_report(assessment_id: int | None, org: str | None, cat: Catalogue) -> AnyReport:
+    """A team report of a stored assessment, or an organisation report of a stored org."""
+    from .store import StoreError
+    from .store_reports import organisation_report, team_report
+
+    store = open_store()
+    try:
+        if assessment_id is not None:
+            return team_report(store, assessment_id, cat)
+        assert org is not None
+        return organisation_report(store, org, cat)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+def write_reports(report: AnyReport, cat: Catalogue, *, pdf: Path | None = None,
+                  xlsx: Path | None = None, json_out: Path | None = None,
+                  lang: str = "en") -> None:
+    """Write the requested outputs; the store-backed command calls this too."""
+    from opsmaturity.reports import pdf as pdf_report
+    from opsmaturity.reports import svg
+    from opsmaturity.reports import xlsx as xlsx_report
+
+    if pdf:  # Chromium takes seconds to start: let it while the other outputs are written
+        svg.start_in_background()
+    try:
+        if json_out:
+            write_atomic(json_out, report_json(report))
+            err_console.print(f"wrote {json_out}")
+        if xlsx:
+            xlsx_report.write_xlsx(report, cat, xlsx, lang)
+            err_console.print(f"wrote {xlsx}")
+        if pdf:
+            if isinstance(report, OrganisationReport):
+                stats = pdf_report.render_organisation_pdf(report, cat, pdf, lang)
+            else:
+                stats = pdf_report.render_team_pdf(report, cat, pdf, lang)
+            err_console.print(f"wrote {pdf} ({stats.pages} pages)")
+    except (ReportError, svg.ChartExportError) as exc:
+        svg.shutdown()  # also a browser still starting: no Chromium outlives us
+        raise fail(str(exc)) from None
+
+
+@app.command()
+def report(
+    assessment_id: Annotated[int | None, typer.Option(
+        "--assessment", help="A stored assessment (see `opsmaturity assessment list`): "
+                             "its answers, evidence and the team's trend come from the store."
+    )] = None,
+    org: Annotated[str | None, typer.Option(
+        "--org", help="A stored organisation: one report of every team's latest "
+                      "assessment.")] = None,
+    inputs: Annotated[list[Path] | None, typer.Option(
+        "--in", help="Assessment JSON (score/assess --out) or report JSON (report --json); "
+                     "repeat for an organisation report, one team per file.")] = None,
+    answers: Annotated[Path | None, typer.Option(
+        "--answers", "-a", help="The answers file the assessment was scored from "
+                                "(answers per participant in the appendix and XLSX).")] = None,
+    evidence: Annotated[list[Path] | None, typer.Option(
+        "--evidence", "-e", help="Evidence JSON behind the assessment; repeatable.")] = None,
+    history: Annotated[list[Path] | None, typer.Option(
+        "--history", help="An earlier assessment or report JSON of the same team, for the "
+                          "trend; repeatable.")] = None,
+    organisation: Annotated[str | None, typer.Option(
+        "--organisation", help="Organisation name (default: from the input).")] = None,
+    team: Annotated[str | None, typer.Option(
+        "--team", help="Team name (default: from the input).")] = None,
+    date: Annotated[dt.datetime | None, typer.Option(
+        "--date", formats=["%Y-%m-%d"], help="Report date, YYYY-MM-DD (default: the "
+                                             "assessment's date, else today).")] = None,
+    draft: Annotated[bool, typer.Option(
+        "--draft", help="Mark the report as a draft (watermark on every page).")] = False,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the PDF report here.")] = None,
+    xlsx: Annotated[Path | None, typer.Option(
+        "--xlsx", help="Write the workbook (findings, answers, evidence, "
+                       "recommendations) here.")] = None,
+    json_out: Annotated[Path | None, typer.Option(
+        "--json", help="Write the report as versioned JSON here.")] = None,
+    catalogue: CatalogueOpt = None,
+    lang: LangOpt = "en",
+) -> None:
+    """Write a PDF, XLSX and/or JSON report of one team or of an organisation."""
+    sources = sum(x is not None and x != [] for x in (assessment_id, org, inputs))
+    if sources != 1:
+        raise fail("give one of --assessment ID, --org ORG (from the store) or --in FILE")
+    if not (pdf or xlsx or json_out):
+        raise fail("give at least one of --pdf, --xlsx, --json")
+    cat = catalogue_or_fail(catalogue)
+    if not inputs:
+        stored: AnyReport = stored_report(assessment_id, org, cat)
+        if draft:
+            stored = stored.model_copy(update={"state": "draft"})
+        write_reports(stored, cat, pdf=pdf, xlsx=xlsx, json_out=json_out, lang=lang)
+        return
+    assert inputs is not None
+    day = date.date() if date else None
+    extra = [name for name, v in (("--answers", answers), ("--evidence", evidence),
+                                  ("--history", history), ("--team", team)) if v]
+    loaded = load_input(inputs[0]) if len(inputs) == 1 else None
+    if extra and (loaded is None or isinstance(loaded, OrganisationReport)):
+        raise fail(f"{', '.join(extra)} go with a single --in of one team")
+    if loaded is None:
+        result: AnyReport = _organisation(inputs, organisation, day, draft)
+    elif isinstance(loaded, OrganisationReport):
+        changes = {"organisation": organisation, "date": day,
+                   "state": "draft" if draft else None}
+        result = loaded.model_copy(update={k: v for k, v in changes.items() if v})
+    else:
+        result = _team(inputs[0], loaded, cat, answers=answers, evidence=evidence or [],
+                       history=history or [], organisation=organisation, team=team,
+                       date=day, draft=draft)
+    write_reports(result, cat, pdf=pdf, xlsx=xlsx, json_out=json_out, lang=lang)

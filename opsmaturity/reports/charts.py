@@ -1,0 +1,322 @@
+"""The charts of the reports as plotly figures, shared by the PDF and the web app.
+
+One definition per chart, so the manager's PDF shows what the workshop saw. The
+builders are pure: model in, `go.Figure` out; exporting (SVG for the PDF) is
+`svg.py`'s job. Colours are safe for colour-blind readers: risk levels use a
+sequential palette whose lightness falls with every level (ColorBrewer YlOrRd),
+every cell also says its level in words, and "unknown" is grey and hatched, so it
+cannot be mistaken for "low". User text (team names) is escaped, since plotly reads
+a few HTML tags in labels.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import textwrap
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from opsmaturity.scoring import dora as dora_tables
+from opsmaturity.scoring.assessment import Assessment, DoraSummary
+from opsmaturity.scoring.catalogue import Catalogue, RiskThresholds, localise
+
+from . import fmt
+from .model import HistoryPoint, TeamReport
+from .texts import Texts, texts
+
+RISK_LEVELS = ("low", "medium", "high", "critical")
+LEVELS_WITH_UNKNOWN = (*RISK_LEVELS, "unknown")
+RISK_COLOURS = {
+    "low": "#ffffb2", "medium": "#fecc5c", "high": "#fd8d3c", "critical": "#bd0026",
+    "unknown": "#f4f4f4",
+}
+"""Fill per risk level; lightness strictly falls from low to critical (tests check it)."""
+TEXT_COLOURS = {"low": "#222222", "medium": "#222222", "high": "#222222", "critical": "#ffffff",
+                "unknown": "#444444"}
+UNKNOWN_PATTERN = {"shape": "/", "fgcolor": "#8c8c8c", "size": 7, "solidity": 0.12}
+HORIZON_STYLE = {  # Okabe-Ito colours, told apart by pattern too
+    "now": ("#D55E00", ""), "next": ("#0072B2", "/"), "later": ("#999999", "."),
+}
+CURRENT_COLOUR, PREVIOUS_COLOUR = "#0072B2", "#E69F00"
+FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
+CELL_HEIGHT = 38
+
+
+def label(text: str, width: int | None = None) -> str:
+    """Text for a plotly label: escaped (plotly reads <b>, <a>, ...), wrapped with <br>."""
+    lines = textwrap.wrap(text, width) if width else [text]
+    return "<br>".join(html.escape(line, quote=False) for line in lines or [""])
+
+
+def _base(fig: go.Figure, height: int, **layout: object) -> go.Figure:
+    """The look all charts share: the PDF's font, white ground, the height they need."""
+    defaults: dict[str, object] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}}
+    fig.update_layout(
+        height=height, font={"family": FONT, "size": 12, "color": "#222222"},
+        paper_bgcolor="white", plot_bgcolor="white", **{**defaults, **layout},
+    )
+    return fig
+
+
+# ------------------------------------------------------------------------------ heatmaps
+
+def _grid(rows: list[str], cols: list[str], cells: list[tuple[int, int, str, str, str]],
+          t: Texts, *, row_width: int = 42) -> go.Figure:
+    """A heatmap drawn as bars: vector in SVG, hatched where unknown, a word in every cell.
+
+    cells: (row, column, risk level, cell text, hover text).
+    """
+    fig = go.Figure()
+    for lv in LEVELS_WITH_UNKNOWN:
+        mine = [c for c in cells if c[2] == lv]
+        fig.add_trace(go.Bar(
+            orientation="h", name=t(f"level.{lv}"), legendgroup=lv,
+            y=[c[0] for c in mine] or [None], x=[0.94] * len(mine) or [None],
+            base=[c[1] + 0.03 for c in mine] or [None], width=0.88,
+            text=[c[3] for c in mine], textposition="inside", insidetextanchor="middle",
+            textangle=0, constraintext="none",
+            textfont={"color": TEXT_COLOURS[lv], "size": 11},
+            customdata=[c[4] for c in mine], hovertemplate="%{customdata}<extra></extra>",
+            marker={"color": RISK_COLOURS[lv], "line": {"color": "#bbbbbb", "width": 0.5},
+                    "pattern": UNKNOWN_PATTERN if lv == "unknown" else {"shape": ""}},
+        ))
+    n_rows, n_cols = len(rows), len(cols)
+    _base(
+        fig, height=110 + CELL_HEIGHT * n_rows, barmode="overlay", bargap=0,
+        showlegend=True,
+        legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top",
+                "traceorder": "normal", "title": {"text": t("chart.risk_level")}},
+        margin={"l": 10, "r": 10, "t": 70, "b": 40},
+        xaxis={"range": [0, n_cols], "tickvals": [i + 0.5 for i in range(n_cols)],
+               "ticktext": [label(c, 14) for c in cols], "side": "top", "showgrid": False,
+               "tickangle": 0, "tickfont": {"size": 10},
+               "zeroline": False, "fixedrange": True},
+        yaxis={"range": [n_rows - 0.5, -0.5], "tickvals": list(range(n_rows)),
+               "ticktext": [label(r, row_width) for r in rows], "showgrid": False,
+               "zeroline": False, "fixedrange": True, "ticksuffix": "  "},
+    )
+    for i in range(1, n_cols):  # light column rules help the eye across wide grids
+        fig.add_shape(type="line", x0=i, x1=i, y0=-0.5, y1=n_rows - 0.5,
+                      line={"color": "#e6e6e6", "width": 1}, layer="below")
+    return fig
+
+
+def sign_heatmap(assessment: Assessment, catalogue: Catalogue, lang: str = "en") -> go.Figure:
+    """Warning signs x areas for one team: each sign's risk level in the areas it belongs to."""
+    t = texts(lang)
+    areas = [a.id for a in catalogue.areas]
+    rows, cells = [], []
+    for i, f in enumerate(assessment.findings):
+        title = localise(catalogue.sign(f.sign_id).title, lang)
+        rows.append(title)
+        for area_id in f.areas:
+            col = areas.index(area_id)
+            hover = (f"{label(title)}<br>{label(localise(catalogue.area(area_id).title, lang))}"
+                     f"<br>{t('chart.risk')}: {t('level.' + f.risk_level)}"
+                     f"<br>{t('label.likelihood')}: {fmt.pct(f.likelihood)}"
+                     f"<br>{t('label.confidence')}: {fmt.pct(f.confidence)}")
+            cells.append((i, col, f.risk_level, t(f"level.{f.risk_level}"), hover))
+    cols = [localise(catalogue.area(a).title, lang) for a in areas]
+    return _grid(rows, cols, cells, t, row_width=46)
+
+
+def team_heatmap(teams: Sequence[TeamReport], catalogue: Catalogue,
+                 lang: str = "en") -> go.Figure:
+    """Teams x areas for an organisation: each area's risk level and maturity level."""
+    t = texts(lang)
+    areas = catalogue.areas
+    rows, cells = [], []
+    for i, team in enumerate(teams):
+        rows.append(team.team)
+        by_area = {a.area_id: a for a in team.assessment.areas}
+        for j, area in enumerate(areas):
+            result = by_area.get(area.id)
+            lv = result.risk_level if result else "unknown"
+            lvl = None if result is None else result.level
+            word = t(f"level.{lv}")
+            text = word if lvl is None else f"{word} · {t('chart.level_short', n=lvl)}"
+            hover = (f"{label(team.team)}<br>{label(localise(area.title, lang))}<br>"
+                     f"{t('chart.risk')}: {word}<br>{t('label.maturity')}: {fmt.level(lvl)}/5")
+            cells.append((i, j, lv, text, hover))
+    cols = [localise(a.title, lang) for a in areas]
+    return _grid(rows, cols, cells, t, row_width=28)
+
+
+# ------------------------------------------------------------------------------ radar
+
+def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
+               previous: HistoryPoint | None = None) -> go.Figure:
+    """Maturity level (1-5) per area; the previous assessment dashed for comparison."""
+    t = texts(lang)
+    results = {a.area_id: a for a in assessment.areas}
+    thetas, values = [], []
+    for area in catalogue.areas:
+        result = results.get(area.id)
+        name = localise(area.title, lang)
+        if result is None or result.level is None:
+            name = f"{name} ({t('level.unknown')})"
+        thetas.append(label(name, 18))
+        values.append(None if result is None else result.level)
+    fig = go.Figure()
+    if previous is not None:
+        prev = [previous.area_levels.get(a.id) for a in catalogue.areas]
+        fig.add_trace(go.Scatterpolar(
+            r=[*prev, prev[0]], theta=[*thetas, thetas[0]], mode="lines+markers",
+            name=t("chart.previous", date=previous.date.isoformat()),
+            line={"color": PREVIOUS_COLOUR, "dash": "dash", "width": 2},
+            marker={"symbol": "square", "size": 7}, connectgaps=False,
+            hovertemplate="%{theta}: %{r}<extra></extra>",
+        ))
+    fig.add_trace(go.Scatterpolar(
+        r=[*values, values[0]], theta=[*thetas, thetas[0]], mode="lines+markers+text",
+        name=t("chart.current"), fill="toself", fillcolor="rgba(0,114,178,0.15)",
+        line={"color": CURRENT_COLOUR, "width": 2.5}, marker={"size": 8},
+        text=[*(fmt.level(v) if v is not None else "" for v in values), ""],
+        textposition="top center", connectgaps=False,
+        hovertemplate="%{theta}: %{r}<extra></extra>",
+    ))
+    return _base(
+        fig, height=480, showlegend=True,
+        legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.06},
+        margin={"l": 60, "r": 60, "t": 50, "b": 40},
+        polar={"radialaxis": {"range": [0, 5.3], "tickvals": [1, 2, 3, 4, 5], "angle": 90,
+                              "tickfont": {"size": 10}, "gridcolor": "#d9d9d9"},
+               "angularaxis": {"direction": "clockwise", "gridcolor": "#d9d9d9"},
+               "bgcolor": "white"},
+    )
+
+
+# ------------------------------------------------------------------------------ trend
+
+def risk_trend(points: Sequence[HistoryPoint], thresholds: RiskThresholds,
+               lang: str = "en") -> go.Figure:
+    """Operational risk index over time, on bands that name the risk levels."""
+    t = texts(lang)
+    known = [p for p in sorted(points, key=lambda p: p.date) if p.risk_index is not None]
+    fig = go.Figure()
+    bounds = [0, thresholds.medium * 100, thresholds.high * 100, thresholds.critical * 100, 100]
+    for lv, lo, hi in zip(RISK_LEVELS, bounds[:-1], bounds[1:], strict=True):
+        fig.add_hrect(y0=lo, y1=hi, fillcolor=RISK_COLOURS[lv], opacity=0.35, line_width=0,
+                      layer="below", annotation_text=t(f"level.{lv}"),
+                      annotation_position="top right", annotation_font_size=10)
+    fig.add_trace(go.Scatter(
+        x=[p.date.isoformat() for p in known], y=[p.risk_index for p in known],
+        mode="lines+markers+text", text=[fmt.index(p.risk_index) for p in known],
+        textposition="top center", line={"color": CURRENT_COLOUR, "width": 2.5},
+        marker={"size": 9}, name=t("label.risk_index"),
+        customdata=[label(p.label) for p in known],
+        hovertemplate="%{x}: %{y:.0f} %{customdata}<extra></extra>",
+    ))
+    return _base(
+        fig, height=300, showlegend=False, margin={"l": 70, "r": 20, "t": 20, "b": 40},
+        yaxis={"range": [0, 100], "title": {"text": t("label.risk_index")},
+               "gridcolor": "#e6e6e6", "fixedrange": True},
+        xaxis={"type": "date", "tickformat": "%Y-%m-%d", "gridcolor": "#eeeeee"},
+    )
+
+
+# ------------------------------------------------------------------------------ DORA
+
+_AXIS = {  # log-axis span (10^lo .. 10^hi) for the time and frequency metrics
+    "deployment_frequency_per_week": (-2.0, 2.0),
+    "change_lead_time_hours": (-1.0, 4.0),
+    "failed_deployment_recovery_time_hours": (-1.0, 4.0),
+}
+
+
+def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
+    """The team's DORA metrics against the published clusters of the pinned report year."""
+    t = texts(lang)
+    table = dora_tables.cluster_table(summary.year)
+    metrics = dora_tables.CLUSTER_METRICS
+    titles = [f"{t('dora.metric.' + m)}: {fmt.dora_value(m, summary.metrics.get(m), t)}"
+              for m in metrics]
+    fig = make_subplots(rows=len(metrics), cols=1, subplot_titles=[label(x) for x in titles],
+                        vertical_spacing=0.09)
+    names = [t(f"dora.cluster.{c.name}") for c in table.clusters]
+    for row, metric in enumerate(metrics, start=1):
+        value = summary.metrics.get(metric)
+        colours = ["#3b528b" if c.name == summary.cluster else "#c6dbef" for c in table.clusters]
+        text_colours = ["#ffffff" if c.name == summary.cluster else "#222222"
+                        for c in table.clusters]
+        published = [c.published[metrics.index(metric)] for c in table.clusters]
+        if metric == "change_fail_rate":
+            rates = [c.change_fail_rate for c in table.clusters]
+            fig.add_trace(go.Bar(
+                orientation="h", y=names, x=rates, marker={"color": colours}, text=published,
+                textposition="outside", showlegend=False,
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            ), row=row, col=1)
+            top = max(0.7, (value or 0) * 1.15)
+            fig.update_xaxes(range=[0, top], tickformat=".0%", row=row, col=1)
+        else:
+            lo_axis, hi_axis = _AXIS[metric]
+            if value is not None and value > 0:
+                lo_axis = min(lo_axis, math.floor(math.log10(value)))
+                hi_axis = max(hi_axis, math.ceil(math.log10(value)))
+            floor, ceil = 10 ** lo_axis, 10 ** hi_axis
+            spans = [(max(lo, floor), min(hi, ceil)) for lo, hi in
+                     (getattr(c, metric) for c in table.clusters)]
+            fig.add_trace(go.Bar(
+                orientation="h", y=names, base=[s[0] for s in spans],
+                x=[s[1] - s[0] for s in spans], marker={"color": colours}, text=published,
+                textposition="inside", insidetextanchor="middle",
+                textfont={"color": text_colours, "size": 10}, showlegend=False,
+                hovertemplate="%{y}: %{text}<extra></extra>",
+            ), row=row, col=1)
+            fig.update_xaxes(type="log", range=[lo_axis, hi_axis], dtick=1, row=row, col=1)
+        if value is not None:
+            fig.add_trace(go.Scatter(
+                x=[value, value], y=[names[0], names[-1]], mode="lines+markers",
+                line={"color": "#D55E00", "width": 3, "dash": "dot"},
+                marker={"symbol": "diamond", "size": 11, "color": "#D55E00"},
+                name=t("dora.this_team"), showlegend=row == 1,
+                hovertemplate=f"{t('dora.this_team')}: "
+                              f"{fmt.dora_value(metric, value, t)}<extra></extra>",
+            ), row=row, col=1)
+        fig.update_yaxes(autorange="reversed", row=row, col=1)
+    _base(fig, height=150 * len(metrics) + 90, barmode="overlay",
+          legend={"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom"},
+          margin={"l": 10, "r": 20, "t": 60, "b": 30})
+    fig.update_annotations(font_size=12, xanchor="left", x=0)
+    return fig
+
+
+# ------------------------------------------------------------------------------ roadmap
+
+def roadmap(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
+            limit: int = 15) -> go.Figure:
+    """The ranked measures: risk they take away, coloured and patterned by now/next/later."""
+    t = texts(lang)
+    recs = {r.id: r for r in catalogue.all_recommendations()}
+    ranked = assessment.recommendations[:limit]
+    fig = go.Figure()
+    for horizon, (colour, pattern) in HORIZON_STYLE.items():
+        mine = [r for r in ranked if r.horizon == horizon]
+        fig.add_trace(go.Bar(
+            orientation="h", name=t(f"horizon.{horizon}.title"),
+            y=[r.rank for r in mine] or [None], x=[r.risk_reduction for r in mine] or [None],
+            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#ffffff",
+                                                 "solidity": 0.3}},
+            customdata=[[label(localise(recs[r.recommendation_id].title, lang)),
+                         t(f"effort.{r.effort}.short")] for r in mine],
+            hovertemplate="%{customdata[0]}<br>" + t("label.risk_reduction")
+                          + ": %{x:.2f}<br>" + t("label.effort") + ": %{customdata[1]}"
+                          + "<extra></extra>",
+        ))
+    ticks = [f"{r.rank}. {label(localise(recs[r.recommendation_id].title, lang), 48)}"
+             f" ({r.effort})" for r in ranked]
+    top = max((r.risk_reduction for r in ranked), default=1.0)
+    return _base(
+        fig, height=90 + 40 * max(1, len(ranked)), barmode="overlay", bargap=0.25,
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom",
+                "traceorder": "normal"},
+        margin={"l": 10, "r": 30, "t": 40, "b": 50},
+        xaxis={"title": {"text": t("label.risk_reduction")}, "range": [0, top * 1.25],
+               "gridcolor": "#e6e6e6", "fixedrange": True},
+        yaxis={"tickvals": [r.rank for r in ranked], "ticktext": ticks, "autorange": "reversed",
+               "fixedrange": True, "ticksuffix": "  "},
+    )

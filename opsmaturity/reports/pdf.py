@@ -1,0 +1,268 @@
+"""PDF reports: view -> Jinja2 HTML (autoescaped) + print CSS -> WeasyPrint.
+
+The renderer fetches nothing from outside. Its URL fetcher serves the charts of the
+report being rendered and the package's own static files, and refuses everything
+else (file://, http://, data:, ...), recording what it refused. Together with
+autoescaping this means a team name or comment holding markup shows up as text and
+cannot make the renderer read a local file or call a server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from opsmaturity.scoring.catalogue import Catalogue
+
+from . import charts, svg
+from .files import write_bytes_atomic
+from .model import OrganisationReport, TeamReport, check_against_catalogue
+from .texts import texts
+from .view import organisation_view, team_view
+
+CHART_SCHEME = "opsmaturity-chart:"
+ASSET_SCHEME = "opsmaturity-asset:"
+HEATMAP_ROWS = 25
+"""Teams per heatmap page in an organisation report."""
+_MIME = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
+
+
+class RefusedURL(ValueError):
+    """The report tried to load something that is not its own."""
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Serves this report's charts and the package's static files; refuses the rest."""
+
+    def __init__(self, charts: Mapping[str, str] | None = None) -> None:
+        super().__init__(timeout=1, allowed_protocols=())
+        self.charts: Mapping[str, str] = charts if charts is not None else {}
+        self.requested: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        self.requested.append(url)
+        if url.startswith(CHART_SCHEME) and url[len(CHART_SCHEME):] in self.charts:
+            body = self.charts[url[len(CHART_SCHEME):]].encode("utf-8")
+            return URLFetcherResponse(url, body, {"Content-Type": "image/svg+xml"})
+        if url.startswith(ASSET_SCHEME):
+            static = Path(str(resources.files("opsmaturity.reports").joinpath("static")))
+            path = (static / url[len(ASSET_SCHEME):].lstrip("/")).resolve()
+            if path.is_relative_to(static.resolve()) and path.is_file():
+                mime = _MIME.get(path.suffix, "application/octet-stream")
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+        self.refused.append(url)
+        raise RefusedURL(f"refused {url}: reports load only their own charts and assets")
+
+
+@dataclass
+class RenderStats:
+    """Where the time went, and what the renderer was asked to load."""
+
+    pages: int = 0
+    charts: int = 0
+    chart_s: float = 0.0
+    html_s: float = 0.0
+    layout_s: float = 0.0
+    write_s: float = 0.0
+    requested: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+    @property
+    def total_s(self) -> float:
+        return self.chart_s + self.html_s + self.layout_s + self.write_s
+
+
+def version() -> str:
+    try:
+        return metadata.version("opsmaturity")
+    except metadata.PackageNotFoundError:
+        return "dev"
+
+
+@cache
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("opsmaturity.reports", "templates"),
+                       autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                       lstrip_blocks=True)
+
+
+@cache
+def _stylesheet() -> CSS:
+    css = resources.files("opsmaturity.reports").joinpath("static", "report.css").read_text(
+        encoding="utf-8")
+    palette = "\n".join(
+        f".lv-{lv}, .lv-box-{lv} {{ background: {colour}; color: {charts.TEXT_COLOURS[lv]}; }}"
+        for lv, colour in charts.RISK_COLOURS.items())
+    unknown = (".lv-unknown, .lv-box-unknown { background-image: repeating-linear-gradient("
+               "45deg, #f4f4f4 0, #f4f4f4 4px, #dcdcdc 4px, #dcdcdc 5px); }")
+    return CSS(string=f"{css}\n{palette}\n{unknown}\n", url_fetcher=LocalOnlyFetcher())
+
+
+def render_html(template: str, **context: Any) -> str:
+    """The report as HTML; every value is escaped by the template engine."""
+    lang = context.pop("lang", "en")
+    return _env().get_template(template).render(t=texts(lang), lang=lang, version=version(),
+                                                **context)
+
+
+def html_to_pdf(html: str, chart_svgs: Mapping[str, str] | None = None,
+                stats: RenderStats | None = None) -> bytes:
+    """Lay out and write the PDF, loading nothing but the given charts and own assets."""
+    stats = stats or RenderStats()
+    fetcher = LocalOnlyFetcher(chart_svgs)
+    start = time.perf_counter()
+    document = HTML(string=html, base_url=ASSET_SCHEME, url_fetcher=fetcher).render(
+        stylesheets=[_stylesheet()])
+    stats.layout_s += time.perf_counter() - start
+    start = time.perf_counter()
+    data = document.write_pdf()
+    stats.write_s += time.perf_counter() - start
+    stats.pages = len(document.pages)
+    stats.requested += fetcher.requested
+    stats.refused += fetcher.refused
+    return data
+
+
+class _Charts(Mapping[str, str]):
+    """Chart SVGs by name, drawn in Chromium while the HTML is built and styled.
+
+    WeasyPrint asks for the images only when it builds boxes, after parsing and styling
+    the HTML; the first request waits for the drawing to finish (time counted as chart
+    time), so Chromium and WeasyPrint work at the same time.
+    """
+
+    def __init__(self, build: Callable[[], dict[str, go.Figure]], stats: RenderStats) -> None:
+        self._stats = stats
+        start = time.perf_counter()
+        figures = build()
+        self._names = list(figures)
+        self._pending = svg.submit(list(figures.values()))
+        stats.chart_s += time.perf_counter() - start
+        stats.charts += len(self._names)
+        self._svgs: dict[str, str] | None = None
+        self.waited_in_layout = 0.0
+
+    def resolve(self) -> dict[str, str]:
+        if self._svgs is None:
+            start = time.perf_counter()
+            self._svgs = dict(zip(self._names, self._pending.result(), strict=True))
+            self._stats.chart_s += time.perf_counter() - start
+        return self._svgs
+
+    def __getitem__(self, name: str) -> str:
+        start = time.perf_counter()
+        svgs = self.resolve()
+        self.waited_in_layout += time.perf_counter() - start
+        return svgs[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _meta(title: str, who: str, date: str, lang: str) -> dict[str, str]:
+    t = texts(lang)
+    return {"title": f"{title}: {who}", "author": f"opsmaturity {version()}",
+            "subject": f"{t('report.subject')}: {who}", "date": date,
+            "keywords": f"DevOps, maturity, operational risk, {who}"}
+
+
+def team_figures(report: TeamReport, catalogue: Catalogue, lang: str = "en"
+                 ) -> dict[str, go.Figure]:
+    """The charts of a team report, by the name the template uses."""
+    a = report.assessment
+    figures = {
+        "heatmap": charts.sign_heatmap(a, catalogue, lang),
+        "radar": charts.area_radar(a, catalogue, lang, previous=report.previous()),
+    }
+    if report.previous() is not None:
+        figures["trend"] = charts.risk_trend([*report.history, report.current_point()],
+                                             catalogue.scoring.risk_levels, lang)
+    if a.dora is not None and a.dora.cluster is not None:
+        figures["dora"] = charts.dora_placement(a.dora, lang)
+    if a.recommendations:
+        figures["roadmap"] = charts.roadmap(a, catalogue, lang)
+    return figures
+
+
+def _finish(html: str, svgs: _Charts, stats: RenderStats) -> bytes:
+    data = html_to_pdf(html, svgs, stats)
+    stats.layout_s -= svgs.waited_in_layout  # counted as chart time
+    svgs.resolve()  # a failed export raises here rather than leaving the charts out
+    return data
+
+
+def _timed_html(stats: RenderStats, build: Callable[[], str]) -> str:
+    start = time.perf_counter()
+    html = build()
+    stats.html_s += time.perf_counter() - start
+    return html
+
+
+def team_pdf(report: TeamReport, catalogue: Catalogue, lang: str = "en",
+             stats: RenderStats | None = None) -> bytes:
+    """One team's report as PDF bytes (for a download button or a file)."""
+    stats = stats if stats is not None else RenderStats()
+    check_against_catalogue(report, catalogue)
+    svgs = _Charts(lambda: team_figures(report, catalogue, lang), stats)
+
+    def build() -> str:
+        v = team_view(report, catalogue, lang)
+        v.charts = {name: CHART_SCHEME + name for name in svgs}
+        who = " / ".join(x for x in (report.organisation, report.team) if x)
+        return render_html("team.html", v=v, draft=v.draft, lang=lang,
+                           meta=_meta(texts(lang)("report.title"), who, v.date, lang))
+
+    return _finish(_timed_html(stats, build), svgs, stats)
+
+
+def organisation_pdf(report: OrganisationReport, catalogue: Catalogue, lang: str = "en",
+                     stats: RenderStats | None = None) -> bytes:
+    """An organisation's report (teams side by side) as PDF bytes."""
+    stats = stats if stats is not None else RenderStats()
+    check_against_catalogue(report, catalogue)
+    chunks = [report.teams[i:i + HEATMAP_ROWS] for i in range(0, len(report.teams), HEATMAP_ROWS)]
+    svgs = _Charts(lambda: {f"heatmap-{i}": charts.team_heatmap(chunk, catalogue, lang)
+                            for i, chunk in enumerate(chunks)}, stats)
+
+    def build() -> str:
+        v = organisation_view(report, catalogue, lang)
+        v.heatmaps = [CHART_SCHEME + name for name in svgs]
+        t = texts(lang)
+        return render_html("organisation.html", v=v, draft=v.draft, lang=lang,
+                           meta=_meta(t("report.organisation_title"), report.organisation,
+                                      v.date, lang))
+
+    return _finish(_timed_html(stats, build), svgs, stats)
+
+
+def render_team_pdf(report: TeamReport, catalogue: Catalogue, out: Path,
+                    lang: str = "en") -> RenderStats:
+    """Write one team's PDF report to `out` (atomically)."""
+    stats = RenderStats()
+    write_bytes_atomic(out, team_pdf(report, catalogue, lang, stats))
+    return stats
+
+
+def render_organisation_pdf(report: OrganisationReport, catalogue: Catalogue, out: Path,
+                            lang: str = "en") -> RenderStats:
+    """Write an organisation's PDF report to `out` (atomically)."""
+    stats = RenderStats()
+    write_bytes_atomic(out, organisation_pdf(report, catalogue, lang, stats))
+    return stats

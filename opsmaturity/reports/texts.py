@@ -1,0 +1,63 @@
+"""The plain-language texts of the reports, kept as data like the catalogue.
+
+`templates/texts.yaml` maps dotted keys to `{lang: text}`; a text may hold `{name}`
+placeholders filled by the caller. Templates escape whatever comes out, so a value
+carrying user text (a team name) is never read as markup.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from opsmaturity.scoring.catalogue import localise
+
+TEXTS_FILE = "texts.yaml"
+
+
+class Texts:
+    """Look-up of report texts by dotted key, in one language with English fallback."""
+
+    def __init__(self, table: dict[str, dict[str, str]], lang: str = "en") -> None:
+        self._table = table
+        self.lang = lang
+
+    def __call__(self, key: str, **values: Any) -> str:
+        try:
+            text = localise(self._table[key], self.lang)
+        except KeyError:
+            raise KeyError(f"no report text {key!r} in {TEXTS_FILE}") from None
+        return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        return key in self._table
+
+    def keys(self) -> list[str]:
+        return sorted(self._table)
+
+
+def _flatten(node: Any, prefix: str, out: dict[str, dict[str, str]]) -> None:
+    if not isinstance(node, dict):
+        raise ValueError(f"{TEXTS_FILE}: {prefix or '(top)'}: expected a mapping")
+    if "en" in node and all(isinstance(v, str) for v in node.values()):
+        out[prefix] = {str(k): str(v) for k, v in node.items()}
+        return
+    for key, child in node.items():
+        _flatten(child, f"{prefix}.{key}" if prefix else str(key), out)
+
+
+@cache
+def _table() -> dict[str, dict[str, str]]:
+    text = resources.files("opsmaturity.reports").joinpath("templates", TEXTS_FILE).read_text(
+        encoding="utf-8")
+    out: dict[str, dict[str, str]] = {}
+    _flatten(yaml.safe_load(text), "", out)
+    return out
+
+
+def texts(lang: str = "en") -> Texts:
+    """The report texts in `lang` (English where a translation is missing)."""
+    return Texts(_table(), lang)

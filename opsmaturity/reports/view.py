@@ -1,0 +1,554 @@
+"""What the templates show, worked out once: the report's numbers in reading order.
+
+Templates only lay things out; choosing the top risks, wording the trend, grouping
+the roadmap and looking texts up in the catalogue happen here, in plain Python
+that tests can call without rendering a PDF.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from opsmaturity.collectors.evidence import EvidenceSet
+from opsmaturity.scoring import dora as dora_tables
+from opsmaturity.scoring.assessment import Assessment, Finding, QuestionStats
+from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
+
+from . import fmt
+from .model import HistoryPoint, OrganisationReport, TeamReport
+from .texts import Texts, texts
+
+TOP = 5
+
+
+@dataclass(frozen=True)
+class RiskItem:
+    sign_id: str
+    title: str
+    why: str
+    level: str
+    status: str
+    likelihood: str
+    confidence: str
+    flags: list[str]
+
+
+@dataclass(frozen=True)
+class MeasureItem:
+    rank: int
+    recommendation_id: str
+    title: str
+    effort: str
+    horizon: str
+    risk_reduction: str
+    first_step: str
+    effect: str
+    addresses: list[str]
+
+
+@dataclass(frozen=True)
+class Trend:
+    previous_date: str
+    previous: str
+    current: str
+    direction: str  # better | worse | same
+    delta: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    question_id: str
+    text: str
+    score: str
+    respondents: int
+    dont_know: int
+    distribution: list[tuple[str, int]]
+    role_medians: list[tuple[str, str]]
+    disagreement: bool
+    spread: str
+    comments: list[str]
+
+
+@dataclass(frozen=True)
+class ProbeView:
+    probe_id: str
+    description: str
+    measure: str
+    value: str
+    rule: str
+    outcome: str
+    verdict: str  # healthy | unhealthy | undecided
+    source: str
+    coverage: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FindingView:
+    sign_id: str
+    title: str
+    why: str
+    status: str
+    level: str
+    likelihood: str
+    from_answers: str
+    from_evidence: str
+    impact: str
+    confidence: str
+    gap: str | None
+    disagreement: bool
+    role_views: list[tuple[str, str]]
+    questions: list[QuestionView]
+    probes: list[ProbeView]  # those a collector measured
+    unmeasured: list[str]  # ids of the probes nobody measured
+
+
+@dataclass(frozen=True)
+class AreaView:
+    area_id: str
+    title: str
+    summary: str
+    level: int | None
+    level_name: str
+    practices: str
+    risk: str
+    confidence: str
+    signs_known: int
+    signs_total: int
+    findings: list[FindingView]
+    disputed: list[QuestionView]  # this area's questions people disagree on, once each
+
+
+@dataclass(frozen=True)
+class DoraView:
+    year: int
+    cluster: str
+    metrics: list[tuple[str, str, str]]  # metric id, label, value
+    notes: list[str]
+    source: str
+
+
+@dataclass(frozen=True)
+class CoverageView:
+    collector: str
+    source: str
+    window: str
+    ratio: str
+    partial: bool
+    missing: str
+
+
+@dataclass(frozen=True)
+class AnswerTable:
+    area: str
+    rows: list[tuple[str, str]]  # question text, "P1 (dev): agree · P2 (ops): ..."
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    measure_id: str
+    value: str
+    applicable: bool
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    collector: str
+    source: str
+    window: str
+    collected_at: str
+    coverage: str
+    partial: bool
+    missing: str
+    measures: list[MeasureRow]
+
+
+@dataclass
+class TeamView:
+    organisation: str
+    team: str
+    date: str
+    catalogue_version: str
+    draft: bool
+    level: str
+    index: str
+    confidence: str
+    present: int
+    absent: int
+    unknown: int
+    total: int
+    respondents: int
+    roles: str
+    answers: int
+    evidence_sets: int
+    notes: list[str]
+    top_risks: list[RiskItem]
+    first_measures: list[MeasureItem]
+    trend: Trend | None
+    history: list[tuple[str, str, str]]  # date, index, label
+    areas: list[AreaView]
+    findings: list[FindingView]
+    roadmap: dict[str, list[MeasureItem]]
+    dora: DoraView | None
+    coverage: list[CoverageView]
+    evidence: list[EvidenceView]
+    answer_tables: list[AnswerTable]
+    charts: dict[str, str] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+def ranked_findings(a: Assessment) -> list[Finding]:
+    """Known findings, worst first: the order of "top risks" everywhere."""
+    return sorted((f for f in a.findings if f.risk is not None),
+                  key=lambda f: (-RISK_ORDER[f.risk_level], -(f.risk or 0), f.sign_id))
+
+
+def _question(cat: Catalogue, s: QuestionStats, t: Texts) -> QuestionView:
+    q = cat.question(s.question_id)
+    scale = cat.scale_of(q)
+    lang = t.lang
+    labels = {o.value: localise(o.label, lang) for o in scale.options}
+    labels[DONT_KNOW] = t("word.dont_know")
+    order = [o.value for o in scale.options] + [DONT_KNOW]
+    dist = [(labels.get(v, v), s.distribution[v]) for v in order if s.distribution.get(v)]
+    return QuestionView(
+        question_id=q.id, text=localise(q.text, lang), score=fmt.pct(s.score),
+        respondents=s.respondents, dont_know=s.dont_know, distribution=dist,
+        role_medians=[(t(f"role.{r}"), fmt.pct(v)) for r, v in s.role_medians.items()],
+        disagreement=s.disagreement, spread=fmt.number(s.spread), comments=list(s.comments),
+    )
+
+
+def _finding(cat: Catalogue, f: Finding, t: Texts) -> FindingView:
+    sign = cat.sign(f.sign_id)
+    lang = t.lang
+    gap = None
+    if f.perception_gap is not None:
+        g = f.perception_gap
+        gap = t(f"gap.{g.direction}", answers=fmt.pct(g.likelihood_from_answers),
+                evidence=fmt.pct(g.likelihood_from_evidence))
+    questions = [_question(cat, s, t) for s in f.answers]
+    probes = []
+    for p in f.probes:
+        probe = cat.probe(p.probe_id)
+        verdict = "undecided" if p.healthy is None else "healthy" if p.healthy else "unhealthy"
+        threshold = fmt.number(p.threshold) if not isinstance(p.threshold, bool) else (
+            "true" if p.threshold else "false")
+        probes.append(ProbeView(
+            probe_id=p.probe_id,
+            description=fmt.first_sentence(localise(probe.description, lang)),
+            measure=p.measure, value=fmt.number(p.value, p.unit),
+            rule=f"{p.measure} {p.op} {threshold}", outcome=t(f"outcome.{p.outcome}"),
+            verdict=verdict, source=p.source or fmt.DASH, coverage=fmt.pct(p.coverage),
+            message=p.message or "",
+        ))
+    return FindingView(
+        sign_id=f.sign_id, title=localise(sign.title, lang), why=localise(sign.why, lang),
+        status=f.status, level=f.risk_level, likelihood=fmt.pct(f.likelihood),
+        from_answers=fmt.pct(f.likelihood_from_answers),
+        from_evidence=fmt.pct(f.likelihood_from_evidence), impact=f"{f.impact:.1f}",
+        confidence=fmt.pct(f.confidence), gap=gap, disagreement=f.disagreement,
+        role_views=[(t(f"role.{r}"), fmt.pct(v)) for r, v in f.role_likelihoods.items()],
+        questions=questions,
+        probes=[p for p, r in zip(probes, f.probes, strict=True) if r.outcome != "not_available"],
+        unmeasured=[r.probe_id for r in f.probes if r.outcome == "not_available"],
+    )
+
+
+def _measures(a: Assessment, cat: Catalogue, t: Texts) -> list[MeasureItem]:
+    recs = {r.id: r for r in cat.all_recommendations()}
+    lang = t.lang
+    return [
+        MeasureItem(
+            rank=r.rank, recommendation_id=r.recommendation_id,
+            title=localise(recs[r.recommendation_id].title, lang), effort=r.effort,
+            horizon=r.horizon, risk_reduction=f"{r.risk_reduction:.2f}",
+            first_step=localise(recs[r.recommendation_id].first_step, lang),
+            effect=localise(recs[r.recommendation_id].effect, lang),
+            addresses=[localise(cat.sign(s).title, lang) for s in r.sign_ids],
+        )
+        for r in a.recommendations
+    ]
+
+
+def _risk_item(cat: Catalogue, f: Finding, t: Texts) -> RiskItem:
+    flags = ([t("flag.perception_gap")] if f.perception_gap else []) + (
+        [t("flag.disagreement")] if f.disagreement else [])
+    sign = cat.sign(f.sign_id)
+    return RiskItem(
+        sign_id=f.sign_id, title=localise(sign.title, t.lang),
+        why=fmt.first_sentence(localise(sign.why, t.lang)), level=f.risk_level,
+        status=f.status, likelihood=fmt.pct(f.likelihood), confidence=fmt.pct(f.confidence),
+        flags=flags,
+    )
+
+
+def trend(previous: HistoryPoint | None, current: float | None) -> Trend | None:
+    """Since the last assessment; a change under one point counts as no change."""
+    if previous is None or previous.risk_index is None or current is None:
+        return None
+    delta = current - previous.risk_index
+    direction = "same" if abs(delta) < 1 else "better" if delta < 0 else "worse"
+    return Trend(previous_date=previous.date.isoformat(), previous=fmt.index(previous.risk_index),
+                 current=fmt.index(current), direction=direction, delta=f"{abs(delta):.0f}")
+
+
+def _area(cat: Catalogue, a: Assessment, area_id: str, findings: dict[str, FindingView],
+          t: Texts) -> AreaView:
+    area = cat.area(area_id)
+    result = a.area(area_id)
+    lang = t.lang
+    descriptor = next((d for d in area.levels if d.level == result.level), None)
+    return AreaView(
+        area_id=area_id, title=localise(area.title, lang), summary=localise(area.summary, lang),
+        level=result.level,
+        level_name=localise(descriptor.name, lang) if descriptor else t("level.unknown"),
+        practices=localise(descriptor.practices, lang) if descriptor else "",
+        risk=result.risk_level, confidence=fmt.pct(result.confidence),
+        signs_known=result.signs_known, signs_total=result.signs_total,
+        findings=[findings[f.sign_id] for f in a.findings if area_id in f.areas],
+        disputed=list({q.question_id: q for f in findings.values() for q in f.questions
+                       if q.disagreement and cat.question(q.question_id).area == area_id
+                       }.values()),
+    )
+
+
+def _dora(a: Assessment, t: Texts) -> DoraView | None:
+    d = a.dora
+    if d is None or d.cluster is None:
+        return None
+    return DoraView(
+        year=d.year, cluster=d.cluster,
+        metrics=[(m, t(f"dora.metric.{m}"), fmt.dora_value(m, d.metrics.get(m), t))
+                 for m in dora_tables.DORA_MEASURES],
+        notes=list(d.notes), source=dora_tables.cluster_table(d.year).source,
+    )
+
+
+def _window(e: EvidenceSet) -> str:
+    if e.window is None:
+        return fmt.DASH
+    return f"{e.window.start.date().isoformat()} – {e.window.end.date().isoformat()}"
+
+
+def _evidence(sets: Sequence[EvidenceSet]) -> list[EvidenceView]:
+    return [
+        EvidenceView(
+            collector=e.collector, source=e.source, window=_window(e),
+            collected_at=e.collected_at.date().isoformat(), coverage=fmt.pct(e.coverage.ratio),
+            partial=e.partial, missing=", ".join(e.coverage.missing),
+            measures=[MeasureRow(m.id, fmt.number(m.value, m.unit), m.applicable)
+                      for m in e.measures],
+        )
+        for e in sorted(sets, key=lambda e: (e.collector, e.source))
+    ]
+
+
+def _answer_tables(report: TeamReport, cat: Catalogue, t: Texts) -> list[AnswerTable]:
+    """Every participant's answer per question, one line per question (cheap to lay out)."""
+    r = report.responses
+    if r is None or not r.respondents:
+        return []
+    lang = t.lang
+    roles = {p.participant: t(f"role.{p.role}") for p in r.respondents}
+    given: dict[str, list[str]] = defaultdict(list)
+    for ans in r.answers:  # sorted by question, then participant
+        option = cat.scale_of(cat.question(ans.question_id)).option(ans.value)
+        if ans.number is not None:
+            text = fmt.number(ans.number)
+        elif ans.value == DONT_KNOW:
+            text = t("word.dont_know")
+        else:
+            text = localise(option.label, lang) if option else ans.value
+        given[ans.question_id].append(f"{ans.participant} ({roles[ans.participant]}): {text}")
+    groups = [(t("section.appendix.context_questions"), cat.context_questions())] + [
+        (localise(area.title, lang),
+         [q for q in cat.questions if q.kind == "practice" and q.area == area.id])
+        for area in cat.areas
+    ]
+    return [
+        AnswerTable(area=title, rows=[(localise(q.text, lang), " · ".join(given[q.id]))
+                                      for q in questions if q.id in given])
+        for title, questions in groups if any(q.id in given for q in questions)
+    ]
+
+
+# ----------------------------------------------------------------------------- team
+
+def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
+    """Everything a team report shows, in the order and words it shows it."""
+    t = texts(lang)
+    a = report.assessment
+    o = a.overall
+    findings = {f.sign_id: _finding(cat, f, t) for f in a.findings}
+    measures = _measures(a, cat, t)
+    roadmap: dict[str, list[MeasureItem]] = {"now": [], "next": [], "later": []}
+    for m in measures:
+        roadmap[m.horizon].append(m)
+    history = [*report.history, report.current_point()]
+    windows = {(e.collector, e.source): _window(e) for e in report.evidence}
+    return TeamView(
+        organisation=report.organisation, team=report.team, date=report.date.isoformat(),
+        catalogue_version=report.catalogue_version, draft=report.state == "draft",
+        level=o.risk_level, index=fmt.index(o.risk_index), confidence=fmt.pct(o.confidence),
+        present=o.signs_present, absent=o.signs_absent, unknown=o.signs_unknown,
+        total=len(a.findings), respondents=a.inputs.respondents,
+        roles=", ".join(f"{n} {t('role.' + r)}" for r, n in a.inputs.roles.items()),
+        answers=a.inputs.answers, evidence_sets=a.inputs.evidence_sets,
+        notes=[t(f"note.{n}") if t.has(f"note.{n}") else n for n in a.notes],
+        top_risks=[_risk_item(cat, f, t) for f in ranked_findings(a)[:TOP]],
+        first_measures=measures[:TOP],
+        trend=trend(report.previous(), o.risk_index),
+        history=[(p.date.isoformat(), fmt.index(p.risk_index), p.label) for p in history],
+        areas=[_area(cat, a, area.id, findings, t) for area in cat.areas],
+        findings=list(findings.values()),
+        roadmap=roadmap,
+        dora=_dora(a, t),
+        coverage=[
+            CoverageView(collector=c.collector, source=c.source,
+                         window=windows.get((c.collector, c.source), fmt.DASH),
+                         ratio=fmt.pct(c.ratio), partial=c.partial, missing=", ".join(c.missing))
+            for c in a.coverage
+        ],
+        evidence=_evidence(report.evidence),
+        answer_tables=_answer_tables(report, cat, t),
+    )
+
+
+# ----------------------------------------------------------------------------- organisation
+
+@dataclass(frozen=True)
+class TeamLine:
+    anchor: str
+    team: str
+    date: str
+    level: str
+    index: str
+    confidence: str
+    present: int
+    respondents: int
+    evidence_sets: int
+    areas: list[tuple[str, str, str]]  # area title, level, risk level
+    top_risks: list[RiskItem]
+    first_measures: list[MeasureItem]
+    trend: Trend | None
+
+
+@dataclass(frozen=True)
+class CommonRisk:
+    title: str
+    teams_present: int
+    worst: str
+    mean_risk: str
+
+
+@dataclass(frozen=True)
+class CommonMeasure:
+    title: str
+    effort: str
+    teams: int
+    risk_reduction: str
+
+
+@dataclass
+class OrganisationView:
+    organisation: str
+    date: str
+    catalogue_version: str
+    draft: bool
+    n_teams: int
+    level: str
+    index: str
+    confidence: str
+    teams_by_level: list[tuple[str, int]]
+    highest: list[TeamLine]
+    common_risks: list[CommonRisk]
+    common_measures: list[CommonMeasure]
+    better: int
+    worse: int
+    same: int
+    no_history: int
+    without_evidence: int
+    without_answers: int
+    teams: list[TeamLine]
+    charts: dict[str, str] = field(default_factory=dict)
+    heatmaps: list[str] = field(default_factory=list)
+
+
+def _team_line(i: int, report: TeamReport, cat: Catalogue, t: Texts) -> TeamLine:
+    a = report.assessment
+    return TeamLine(
+        anchor=f"team-{i + 1}", team=report.team, date=report.date.isoformat(),
+        level=a.overall.risk_level, index=fmt.index(a.overall.risk_index),
+        confidence=fmt.pct(a.overall.confidence), present=a.overall.signs_present,
+        respondents=a.inputs.respondents, evidence_sets=a.inputs.evidence_sets,
+        areas=[(localise(cat.area(r.area_id).title, t.lang), fmt.level(r.level), r.risk_level)
+               for r in a.areas],
+        top_risks=[_risk_item(cat, f, t) for f in ranked_findings(a)[:3]],
+        first_measures=_measures(a, cat, t)[:3],
+        trend=trend(report.previous(), a.overall.risk_index),
+    )
+
+
+def organisation_view(report: OrganisationReport, cat: Catalogue,
+                      lang: str = "en") -> OrganisationView:
+    """The organisation's picture: teams side by side, and what they have in common."""
+    t = texts(lang)
+    teams = [_team_line(i, r, cat, t) for i, r in enumerate(report.teams)]
+    indexes = [r.assessment.overall.risk_index for r in report.teams
+               if r.assessment.overall.risk_index is not None]
+    mean_index = statistics.fmean(indexes) if indexes else None
+    level = "unknown" if mean_index is None else cat.scoring.risk_levels.level(mean_index / 100)
+    levels = Counter(r.assessment.overall.risk_level for r in report.teams)
+
+    risks: dict[str, list[Finding]] = defaultdict(list)
+    reductions: dict[str, list[float]] = defaultdict(list)
+    for r in report.teams:
+        for f in r.assessment.findings:
+            if f.risk is not None:
+                risks[f.sign_id].append(f)
+        for rec in r.assessment.recommendations:
+            reductions[rec.recommendation_id].append(rec.risk_reduction)
+    common = sorted(risks.items(), key=lambda kv: (
+        -sum(f.status == "present" for f in kv[1]),
+        -statistics.fmean(f.risk or 0 for f in kv[1]), kv[0]))
+    recs = {x.id: x for x in cat.all_recommendations()}
+    measures = sorted(reductions.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
+    trends = [x.trend for x in teams]
+    order = sorted(range(len(teams)), key=lambda i: (
+        -RISK_ORDER[teams[i].level],
+        -(report.teams[i].assessment.overall.risk_index or 0), teams[i].team))
+    return OrganisationView(
+        organisation=report.organisation, date=report.date.isoformat(),
+        catalogue_version=", ".join(sorted({r.catalogue_version for r in report.teams})),
+        draft=report.state == "draft", n_teams=len(teams), level=level,
+        index=fmt.index(mean_index),
+        confidence=fmt.pct(statistics.fmean(r.assessment.overall.confidence
+                                            for r in report.teams)),
+        teams_by_level=[(lv, levels[lv]) for lv in ("critical", "high", "medium", "low",
+                                                     "unknown") if levels[lv]],
+        highest=[teams[i] for i in order[:TOP]],
+        common_risks=[
+            CommonRisk(title=localise(cat.sign(sid).title, lang),
+                       teams_present=sum(f.status == "present" for f in fs),
+                       worst=max((f.risk_level for f in fs), key=RISK_ORDER.__getitem__),
+                       mean_risk=fmt.pct(statistics.fmean(f.risk or 0 for f in fs)))
+            for sid, fs in common[:TOP]
+        ],
+        common_measures=[
+            CommonMeasure(title=localise(recs[rid].title, lang), effort=recs[rid].effort,
+                          teams=len(vals), risk_reduction=f"{sum(vals):.2f}")
+            for rid, vals in measures[:TOP]
+        ],
+        better=sum(1 for x in trends if x and x.direction == "better"),
+        worse=sum(1 for x in trends if x and x.direction == "worse"),
+        same=sum(1 for x in trends if x and x.direction == "same"),
+        no_history=sum(1 for x in trends if x is None),
+        without_evidence=sum(1 for r in report.teams if r.assessment.inputs.evidence_sets == 0),
+        without_answers=sum(1 for r in report.teams if r.assessment.inputs.respondents == 0),
+        teams=teams,
+    )

@@ -1,0 +1,213 @@
+"""The assessment as a workbook a consultant can sort, filter, annotate and hand on.
+
+One sheet per kind of record (teams, areas, findings, answers, evidence measures,
+recommendations), one row per record, ids beside the readable texts so edits can be
+traced back. Empty columns (owner, due, notes) are there to be filled in. Text is
+always stored as text: a comment that starts with "=" stays a comment, not a formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from opsmaturity.scoring.catalogue import Catalogue, localise
+
+from .charts import RISK_COLOURS, TEXT_COLOURS
+from .files import write_bytes_atomic
+from .model import OrganisationReport, TeamReport, check_against_catalogue
+
+HEADER_FILL = PatternFill("solid", fgColor="1B2A41")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+LEVEL_FILLS = {lv: PatternFill("solid", fgColor=c.lstrip("#").upper())
+               for lv, c in RISK_COLOURS.items()}
+LEVEL_FONTS = {lv: Font(color=c.lstrip("#").upper()) for lv, c in TEXT_COLOURS.items()}
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: float = 14
+    wrap: bool = False
+    number_format: str | None = None
+    level: bool = False  # a risk level: coloured like the PDF
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def _sheet(wb: Workbook, title: str, columns: Sequence[Column],
+           rows: Iterable[Sequence[Any]]) -> Worksheet:
+    ws = wb.create_sheet(title)
+    ws.append([c.title for c in columns])
+    for cell in ws[1]:
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    n = 1
+    for row in rows:
+        n += 1
+        for j, (col, value) in enumerate(zip(columns, row, strict=True), start=1):
+            cell = ws.cell(row=n, column=j, value=_text(value))
+            if isinstance(cell.value, str) and cell.data_type == "f":
+                cell.data_type = "s"  # user text, never a formula
+            if col.wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            else:
+                cell.alignment = Alignment(vertical="top")
+            if col.number_format:
+                cell.number_format = col.number_format
+            if col.level and value in LEVEL_FILLS:
+                cell.fill, cell.font = LEVEL_FILLS[value], LEVEL_FONTS[value]
+    for j, col in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = col.width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(n, 2)}"
+    return ws
+
+
+PCT, NUM = "0%", "0.00"
+
+
+def _teams(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]]]:
+    cols = [Column("organisation", 22), Column("team", 22), Column("date", 12),
+            Column("state", 8), Column("catalogue", 12), Column("risk level", 11, level=True),
+            Column("risk index", 10, number_format="0.0"),
+            Column("confidence", 11, number_format=PCT), Column("signs present", 9),
+            Column("signs absent", 9), Column("signs unknown", 9), Column("participants", 11),
+            Column("answers", 9), Column("evidence sets", 9), Column("notes", 40, wrap=True)]
+    rows = [[t.organisation, t.team, t.date, t.state, t.catalogue_version,
+             t.assessment.overall.risk_level, t.assessment.overall.risk_index,
+             t.assessment.overall.confidence, t.assessment.overall.signs_present,
+             t.assessment.overall.signs_absent, t.assessment.overall.signs_unknown,
+             t.assessment.inputs.respondents, t.assessment.inputs.answers,
+             t.assessment.inputs.evidence_sets, t.assessment.notes] for t in teams]
+    return cols, rows
+
+
+def _areas(teams: Sequence[TeamReport], cat: Catalogue, lang: str
+           ) -> tuple[list[Column], list[list[Any]]]:
+    cols = [Column("team", 22), Column("area id", 24), Column("area", 28),
+            Column("maturity level", 10), Column("risk level", 11, level=True),
+            Column("health", 9, number_format=PCT), Column("confidence", 11, number_format=PCT),
+            Column("signs known", 9), Column("signs total", 9)]
+    rows = [[t.team, a.area_id, localise(cat.area(a.area_id).title, lang), a.level, a.risk_level,
+             a.health, a.confidence, a.signs_known, a.signs_total]
+            for t in teams for a in t.assessment.areas]
+    return cols, rows
+
+
+def _findings(teams: Sequence[TeamReport], cat: Catalogue, lang: str
+              ) -> tuple[list[Column], list[list[Any]]]:
+    cols = [Column("team", 22), Column("sign id", 26), Column("warning sign", 48, wrap=True),
+            Column("areas", 26, wrap=True), Column("status", 10),
+            Column("risk level", 11, level=True), Column("risk", 8, number_format=NUM),
+            Column("likelihood", 10, number_format=PCT),
+            Column("from answers", 10, number_format=PCT),
+            Column("from evidence", 10, number_format=PCT), Column("impact", 8, number_format=NUM),
+            Column("confidence", 11, number_format=PCT), Column("perception gap", 22),
+            Column("disagreement", 12), Column("consultant notes", 40, wrap=True)]
+    rows = [[t.team, f.sign_id, localise(cat.sign(f.sign_id).title, lang), f.areas, f.status,
+             f.risk_level, f.risk, f.likelihood, f.likelihood_from_answers,
+             f.likelihood_from_evidence, f.impact, f.confidence,
+             f.perception_gap.direction if f.perception_gap else None, f.disagreement, None]
+            for t in teams for f in t.assessment.findings]
+    return cols, rows
+
+
+def _answers(teams: Sequence[TeamReport], cat: Catalogue, lang: str
+             ) -> tuple[list[Column], list[list[Any]]]:
+    cols = [Column("team", 22), Column("participant", 11), Column("role", 12),
+            Column("question id", 28), Column("question", 50, wrap=True), Column("area", 24),
+            Column("answer", 18), Column("answer text", 24, wrap=True), Column("number", 9),
+            Column("score", 8, number_format=NUM), Column("comment", 40, wrap=True)]
+    rows = []
+    for t in teams:
+        if t.responses is None:
+            continue
+        for a in t.responses.answers:
+            q = cat.question(a.question_id)
+            option = cat.scale_of(q).option(a.value)
+            rows.append([t.team, a.participant, a.role, a.question_id, localise(q.text, lang),
+                         localise(cat.area(q.area).title, lang), a.value,
+                         localise(option.label, lang) if option else None, a.number, a.score,
+                         a.comment])
+    return cols, rows
+
+
+def _evidence(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]]]:
+    cols = [Column("team", 22), Column("collector", 12), Column("source", 40, wrap=True),
+            Column("window start", 20), Column("window end", 20),
+            Column("coverage", 10, number_format=PCT), Column("partial", 8),
+            Column("measure", 42), Column("value", 14), Column("unit", 12),
+            Column("applicable", 10)]
+    rows = [[t.team, e.collector, e.source,
+             e.window.start.isoformat() if e.window else None,
+             e.window.end.isoformat() if e.window else None, e.coverage.ratio, e.partial,
+             m.id, m.value, m.unit, m.applicable]
+            for t in teams for e in t.evidence for m in e.measures]
+    return cols, rows
+
+
+def _recommendations(teams: Sequence[TeamReport], cat: Catalogue, lang: str
+                     ) -> tuple[list[Column], list[list[Any]]]:
+    recs = {r.id: r for r in cat.all_recommendations()}
+    cols = [Column("team", 22), Column("rank", 6), Column("when", 8),
+            Column("recommendation id", 30), Column("measure", 44, wrap=True),
+            Column("effort", 7), Column("risk reduction", 10, number_format=NUM),
+            Column("priority", 9, number_format=NUM), Column("addresses", 30, wrap=True),
+            Column("first step", 50, wrap=True), Column("owner", 16), Column("due", 12),
+            Column("status", 12), Column("notes", 40, wrap=True)]
+    rows = [[t.team, r.rank, r.horizon, r.recommendation_id,
+             localise(recs[r.recommendation_id].title, lang), r.effort, r.risk_reduction,
+             r.priority, r.sign_ids, localise(recs[r.recommendation_id].first_step, lang),
+             None, None, None, None]
+            for t in teams for r in t.assessment.recommendations]
+    return cols, rows
+
+
+SHEETS: dict[str, Callable[[Sequence[TeamReport], Catalogue, str],
+                           tuple[list[Column], list[list[Any]]]]] = {
+    "Teams": lambda teams, cat, lang: _teams(teams),
+    "Areas": _areas,
+    "Findings": _findings,
+    "Answers": _answers,
+    "Evidence": lambda teams, cat, lang: _evidence(teams),
+    "Recommendations": _recommendations,
+}
+
+
+def xlsx_bytes(report: TeamReport | OrganisationReport, catalogue: Catalogue,
+               lang: str = "en") -> bytes:
+    """The workbook as bytes (for a download button or a file)."""
+    check_against_catalogue(report, catalogue)
+    teams = report.teams if isinstance(report, OrganisationReport) else [report]
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, build in SHEETS.items():
+        cols, rows = build(teams, catalogue, lang)
+        _sheet(wb, title, cols, rows)
+    wb.properties.title = f"DevOps maturity assessment: {report.organisation}"
+    wb.properties.creator = "opsmaturity"
+    buffer = BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def write_xlsx(report: TeamReport | OrganisationReport, catalogue: Catalogue, out: Path,
+               lang: str = "en") -> None:
+    """Write the workbook to `out` (atomically)."""
+    write_bytes_atomic(out, xlsx_bytes(report, catalogue, lang))
