@@ -10,7 +10,7 @@ dependency chain.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -137,3 +137,24 @@ def write_atomic(path: str | Path, text: str) -> None:
 def now_utc() -> datetime:
     """The collectors' clock (scoring never reads one)."""
     return datetime.now(UTC)
+
+
+DEFAULT_WINDOW_DAYS = 180
+
+
+def window_between(since: datetime | None, until: datetime | None, *,
+                   days: int = DEFAULT_WINDOW_DAYS, now: datetime | None = None) -> Window:
+    """The collection window every collector uses: until defaults to the end of today (UTC),
+    so runs on the same day share a window (and a cache); since defaults to `days` before.
+    Naive times are read as UTC."""
+    if until is None:
+        today = (now or now_utc()).astimezone(UTC).date()
+        until = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=1)
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    since = since or until - timedelta(days=days)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    if since >= until:
+        raise ValueError(f"--since ({since:%Y-%m-%d}) must be before --until ({until:%Y-%m-%d})")
+    return Window(start=since, end=until)

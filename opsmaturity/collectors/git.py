@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import re
 import shutil
-import statistics
 import subprocess
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar
@@ -38,9 +36,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import gitpaths as paths
 from .base import CollectorError, Progress, no_progress
-from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc, write_atomic
+from .evidence import (
+    Coverage,
+    EvidenceSet,
+    Measure,
+    Window,
+    now_utc,
+    window_between,
+    write_atomic,
+)
 from .gitlog import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
+from .stats import median, p90
 
 VERSION = 1
 DEFAULT_DAYS = 180
@@ -213,17 +220,6 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
 # --------------------------------------------------------------------------- small statistics
 
 
-def median(values: list[float]) -> float | None:
-    return float(statistics.median(values)) if values else None
-
-
-def p90(values: list[float]) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return float(ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)])
-
-
 def _round(x: float | None, digits: int = 4) -> float | None:
     return None if x is None else round(x, digits)
 
@@ -365,20 +361,11 @@ def is_release_tag(name: str) -> bool:
 
 
 def _window(options: GitOptions) -> tuple[datetime, datetime]:
-    until = options.until
-    if until is None:  # end of today (UTC): the same day gives the same window, so caching works
-        today = now_utc().date()
-        until = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=1)
-    if until.tzinfo is None:
-        until = until.replace(tzinfo=UTC)
-    since = options.since or until - timedelta(days=DEFAULT_DAYS)
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    if since >= until:
-        raise CollectorError(
-            f"--since ({since:%Y-%m-%d}) must be before --until ({until:%Y-%m-%d})"
-        )
-    return since, until
+    try:
+        window = window_between(options.since, options.until, days=DEFAULT_DAYS)
+    except ValueError as exc:
+        raise CollectorError(str(exc)) from None
+    return window.start, window.end
 
 
 class GitCollector:

@@ -29,7 +29,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 from urllib.parse import urlparse
@@ -60,7 +60,7 @@ from .delivery import (
     is_deploy_job,
     is_production,
 )
-from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc, write_atomic
+from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc, window_between, write_atomic
 from .git import default_cache_dir
 from .github_api import (
     GhDeployment,
@@ -344,20 +344,10 @@ def _validation_message(exc: ValidationError) -> str:
 
 
 def _window(options: GitHubOptions, now: datetime) -> Window:
-    until = options.until
-    if until is None:  # end of today (UTC), as the git collector does
-        today = now.astimezone(UTC).date()
-        until = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=1)
-    if until.tzinfo is None:
-        until = until.replace(tzinfo=UTC)
-    since = options.since or until - timedelta(days=DEFAULT_DAYS)
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    if since >= until:
-        raise CollectorError(
-            f"--since ({since:%Y-%m-%d}) must be before --until ({until:%Y-%m-%d})"
-        )
-    return Window(start=since, end=until)
+    try:
+        return window_between(options.since, options.until, days=DEFAULT_DAYS, now=now)
+    except ValueError as exc:
+        raise CollectorError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- reading

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,7 +33,7 @@ from .delivery import (
     has_incident_label,
     is_production,
 )
-from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc
+from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc, window_between
 from .git import default_cache_dir
 from .gitlab_cache import ProjectState, cache_path, load_state, save_state
 from .gitlab_fetch import (
@@ -135,14 +135,10 @@ class GitLabOptions(BaseModel):
 
 
 def _window(options: GitLabOptions) -> Window:
-    until = options.until or datetime.combine(now_utc().date() + timedelta(days=1), time(),
-                                              tzinfo=UTC)
-    until = until if until.tzinfo else until.replace(tzinfo=UTC)
-    since = options.since or until - timedelta(days=DEFAULT_DAYS)
-    since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    if until <= since:
-        raise CollectorError(f"--until ({until:%Y-%m-%d}) must be after --since ({since:%Y-%m-%d})")
-    return Window(start=since, end=until)
+    try:
+        return window_between(options.since, options.until, days=DEFAULT_DAYS)
+    except ValueError as exc:
+        raise CollectorError(str(exc)) from None
 
 
 def _dt(value: str | None) -> datetime | None:

@@ -16,9 +16,7 @@ People appear as stable pseudonyms (`responder-1a2b...`) unless `show_names`.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +39,7 @@ from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc
 from .incident_record import HIGH_SEVERITIES, SEVERITIES, SOURCES, IncidentRecord
 from .incident_sources import FINISHERS, FORMATS, READERS, Problem, SourceContext, detect
 from .incident_sources.generic_csv import load_mapping
+from .stats import median, p90
 
 MEASURES: tuple[str, ...] = (
     "incidents.count",
@@ -413,19 +412,6 @@ def combine(members: list[IncidentRecord]) -> IncidentRecord:
 
 
 # --------------------------------------------------------------------------- statistics
-
-
-def median(values: list[float]) -> float | None:
-    """The middle value; the mean of the two middle values for an even count."""
-    return float(statistics.median(values)) if values else None
-
-
-def p90(values: list[float]) -> float | None:
-    """Nearest-rank 90th percentile: the ceil(0.9 n)-th smallest value."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return float(ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)])
 
 
 def _r(x: float | None, digits: int = 4) -> float | None:
