@@ -97,6 +97,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .base import CollectorError, Progress, no_progress
 from .evidence import Coverage, EvidenceSet, Measure, now_utc
+from .yamllines import LineDict, LineList, LineLoader
 
 GITLAB_FILE = ".gitlab-ci.yml"
 JENKINS_FILE = "Jenkinsfile"
@@ -152,44 +153,16 @@ NOT_VISIBLE = (
 # ---------------------------------------------------------------- YAML with line numbers
 
 
-class _Map(dict[Any, Any]):
-    """A YAML mapping that remembers the (1-based) line of itself and of each key."""
-
-    line: int = 1
-    key_lines: dict[Any, int]
-
-
-class _Seq(list[Any]):
-    """A YAML sequence that remembers the (1-based) line of each item."""
-
-    line: int = 1
-    item_lines: list[int]
+_Map = LineDict
+_Seq = LineList
 
 
 class _Ref(list[Any]):
     """GitLab's `!reference [job, key]`; resolved when the strings of a job are read."""
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that records line numbers and accepts GitLab's custom tags."""
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[_Map]:
-    data = _Map()
-    data.line = node.start_mark.line + 1
-    data.key_lines = {}
-    yield data
-    data.update(loader.construct_mapping(node))
-    for key_node, _ in node.value:  # flattened by construct_mapping: merge keys first
-        data.key_lines[loader.construct_object(key_node)] = key_node.start_mark.line + 1
-
-
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> Iterator[_Seq]:
-    data = _Seq()
-    data.line = node.start_mark.line + 1
-    data.item_lines = [item.start_mark.line + 1 for item in node.value]
-    yield data
-    data.extend(loader.construct_sequence(node))
+class _Loader(LineLoader):
+    """Line-recording loader that also reads GitLab's `!reference` tag."""
 
 
 def _construct_reference(loader: _Loader, node: yaml.Node) -> _Ref:
@@ -198,18 +171,7 @@ def _construct_reference(loader: _Loader, node: yaml.Node) -> _Ref:
     return _Ref()
 
 
-def _construct_unknown(loader: _Loader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)  # type: ignore[arg-type]
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _Loader.add_constructor("!reference", _construct_reference)
-_Loader.add_multi_constructor("!", _construct_unknown)
 
 
 def _where(path: str, line: int | None) -> str:

@@ -12,13 +12,13 @@ import glob
 import json
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .base import CollectorError
+from .yamllines import LineDict, LineList, LineLoader
 
 MAX_FILES = 10_000
 
@@ -99,56 +99,7 @@ def read_text(path: Path) -> str:
 # ---------------------------------------------------------------- YAML with line numbers
 
 
-class LineDict(dict[Any, Any]):
-    """A YAML mapping that remembers its (1-based) line and the line of each key."""
-
-    line: int | None = None
-    key_lines: dict[Any, int]
-
-
-class LineList(list[Any]):
-    """A YAML sequence that remembers its line and the line of each item."""
-
-    line: int | None = None
-    item_lines: list[int]
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader recording line numbers; unknown tags (`!Ref`, ...) load as plain data."""
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[LineDict]:
-    data = LineDict()
-    data.line = node.start_mark.line + 1
-    data.key_lines = {}
-    yield data
-    data.update(loader.construct_mapping(node))
-    for key_node, _ in node.value:
-        try:
-            data.key_lines[loader.construct_object(key_node)] = key_node.start_mark.line + 1
-        except TypeError:  # an unhashable key: construct_mapping has already complained
-            continue
-
-
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> Iterator[LineList]:
-    data = LineList()
-    data.line = node.start_mark.line + 1
-    data.item_lines = [item.start_mark.line + 1 for item in node.value]
-    yield data
-    data.extend(loader.construct_sequence(node))
-
-
-def _construct_unknown(loader: _Loader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)  # type: ignore[arg-type]
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-_Loader.add_multi_constructor("!", _construct_unknown)
+_Loader = LineLoader
 
 
 def parse_yaml(path: str | Path, text: str) -> list[Any]:
