@@ -39,23 +39,27 @@ class Texts:
         return sorted(self._table)
 
 
-def _flatten(node: Any, prefix: str, out: dict[str, dict[str, str]]) -> None:
+def _flatten(node: Any, prefix: str, out: dict[str, dict[str, str]], name: str) -> None:
     if not isinstance(node, dict):
-        raise ValueError(f"{TEXTS_FILE}: {prefix or '(top)'}: expected a mapping")
+        raise ValueError(f"{name}: {prefix or '(top)'}: expected a mapping")
     if "en" in node and all(isinstance(v, str) for v in node.values()):
         out[prefix] = {str(k): str(v) for k, v in node.items()}
         return
     for key, child in node.items():
-        _flatten(child, f"{prefix}.{key}" if prefix else str(key), out)
+        _flatten(child, f"{prefix}.{key}" if prefix else str(key), out, name)
+
+
+def load_table(package: str, *path: str) -> dict[str, dict[str, str]]:
+    """A texts YAML shipped in `package`, flattened to dotted keys -> {lang: text}."""
+    text = resources.files(package).joinpath(*path).read_text(encoding="utf-8")
+    out: dict[str, dict[str, str]] = {}
+    _flatten(yaml.safe_load(text), "", out, path[-1])
+    return out
 
 
 @cache
 def _table() -> dict[str, dict[str, str]]:
-    text = resources.files("opsmaturity.reports").joinpath("templates", TEXTS_FILE).read_text(
-        encoding="utf-8")
-    out: dict[str, dict[str, str]] = {}
-    _flatten(yaml.safe_load(text), "", out)
-    return out
+    return load_table("opsmaturity.reports", "templates", TEXTS_FILE)
 
 
 def texts(lang: str = "en") -> Texts:
