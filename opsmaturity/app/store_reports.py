@@ -9,26 +9,39 @@ from __future__ import annotations
 
 from opsmaturity.reports.model import HistoryPoint, OrganisationReport, TeamReport
 from opsmaturity.scoring.answers import Responses
+from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue
 
 from .store import Store, StoreError
+from .store.records import AssessmentRecord
 
 
-def team_report(store: Store, assessment_id: int, catalogue: Catalogue) -> TeamReport:
-    """One assessment with its context; the trend is the team's earlier final assessments."""
-    record = store.assessment(assessment_id)
-    scored = store.compute(assessment_id, catalogue)
-    history = [
+def history_points(store: Store, team_id: int,
+                   before: AssessmentRecord | None = None) -> list[HistoryPoint]:
+    """The team's finalised assessments as trend points; with `before`, only the earlier ones
+    (same day: lower id first), so an assessment's own trend never includes itself."""
+    return [
         HistoryPoint(date=h.date, risk_index=h.risk_index, label=f"#{h.assessment_id}",
                      area_levels={a: float(v) for a, v in h.area_levels.items() if v is not None})
-        for h in store.history(record.team_id)
-        if h.assessment_id != assessment_id and h.date <= record.date
+        for h in store.history(team_id)
+        if before is None or (h.date, h.assessment_id) < (before.date, before.id)
     ]
+
+
+def team_report(store: Store, assessment_id: int, catalogue: Catalogue,
+                scored: Assessment | None = None) -> TeamReport:
+    """One assessment with its answers, evidence and the team's earlier final assessments.
+
+    `scored` saves recomputing when the caller already holds the assessment's score.
+    """
+    record = store.assessment(assessment_id)
+    scored = scored or store.compute(assessment_id, catalogue)
     return TeamReport(
         organisation=record.organisation, team=record.team, date=record.date,
         catalogue_version=scored.catalogue_version, state=record.state, assessment=scored,
         responses=_responses(store, assessment_id, catalogue),
-        evidence=store.evidence(assessment_id), history=history)
+        evidence=store.evidence(assessment_id),
+        history=history_points(store, record.team_id, before=record))
 
 
 def _responses(store: Store, assessment_id: int, catalogue: Catalogue) -> Responses | None:

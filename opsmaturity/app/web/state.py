@@ -24,6 +24,7 @@ from datetime import UTC
 
 import streamlit as st
 
+from opsmaturity.app import store_reports
 from opsmaturity.app.store import Store, database_url
 from opsmaturity.app.store.records import AssessmentRecord, ParticipantRecord
 from opsmaturity.reports.model import HistoryPoint, TeamReport
@@ -188,14 +189,7 @@ def team_report(record: AssessmentRecord, assessment: Assessment,
 
 def history_points(team_id: int, before: AssessmentRecord | None = None) -> list[HistoryPoint]:
     """The team's finalised assessments as trend points (those before `before`, if given)."""
-    points = []
-    for p in store().history(team_id):
-        if before is not None and (p.date, p.assessment_id) >= (before.date, before.id):
-            continue
-        points.append(HistoryPoint(
-            date=p.date, risk_index=p.risk_index, label=f"#{p.assessment_id}",
-            area_levels={k: float(v) for k, v in p.area_levels.items() if v is not None}))
-    return points
+    return store_reports.history_points(store(), team_id, before)
 
 
 def ordered_questions(cat: Catalogue) -> list[Question]:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from opsmaturity.app.store import StoreError, export_bundle
+from opsmaturity.app import store_reports
+from opsmaturity.app.store import export_bundle
 from opsmaturity.app.store.records import AssessmentRecord
 from opsmaturity.app.web import state, widgets
 from opsmaturity.app.web.state import T
@@ -39,25 +40,14 @@ def report_json_maker() -> Callable[[TeamReport], str]:
 
 def full_report(record: AssessmentRecord, a: Assessment) -> TeamReport:
     """The assessment with its answers, evidence and history: what the reports show."""
-    s, cat = state.store(), state.catalogue()
-    try:
-        responses = s.responses(record.id, cat)
-    except StoreError:  # answers the current catalogue no longer reads: report without them
-        responses = None
-    return TeamReport(organisation=record.organisation, team=record.team, date=record.date,
-                      catalogue_version=a.catalogue_version, state=record.state, assessment=a,
-                      responses=responses, evidence=s.evidence(record.id),
-                      history=state.history_points(record.team_id, before=record))
+    return store_reports.team_report(state.store(), record.id, state.catalogue(), scored=a)
 
 
-def _binary(what: str, key: str, maker: Callable[[TeamReport], bytes] | None,
+def _binary(what: str, key: str, maker: Callable[[TeamReport], bytes],
             report: Callable[[], TeamReport], name: str, mime: str, fingerprint: str) -> None:
     """A 'prepare' button (the work takes seconds), then the download of what it made."""
     t = T()
     st.subheader(t(f"export.{key}"))
-    if maker is None:
-        st.info(t("export.unavailable", what=what))
-        return
     cache_key = f"export-{key}-{fingerprint}"
     if st.button(t(f"export.{key}_make"), key=f"export-make-{key}"):
         with st.spinner(t(f"export.{key}_wait")):
@@ -92,11 +82,9 @@ def main() -> None:
     _binary("PDF", "pdf", pdf_maker(), report, f"{stem}.pdf", PDF_MIME, fingerprint)
     _binary("XLSX", "xlsx", xlsx_maker(), report, f"{stem}.xlsx", XLSX_MIME, fingerprint)
     st.subheader(t("export.json"))
-    to_json = report_json_maker()
-    if to_json is not None:
-        st.download_button(t("export.report_json"), to_json(report()),
-                           file_name=f"{stem}.report.json", mime="application/json",
-                           key="export-report-json")
+    st.download_button(t("export.report_json"), report_json_maker()(report()),
+                       file_name=f"{stem}.report.json", mime="application/json",
+                       key="export-report-json")
     st.download_button(t("export.assessment_json"), a.to_json(), file_name=f"{stem}.json",
                        mime="application/json", key="export-json")
     st.subheader(t("export.bundle"))
