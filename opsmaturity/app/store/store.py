@@ -334,30 +334,22 @@ class Store:
                                    answered_at=_now()))
         return self.participants(assessment_id)
 
-    def answers_file(self, assessment_id: int) -> AnswersFile:
-        """The stored answers in the shape of an answers YAML file (participants in order)."""
-        record = self.assessment(assessment_id)
-        by_participant: dict[int, dict] = {}
-        for ans in self.answers(assessment_id):
-            by_participant.setdefault(ans.participant_id, {})[ans.question_id] = (
-                {"value": ans.value, "comment": ans.comment} if ans.comment else ans.value)
-        participants = [{"name": p.name, "role": p.role, "answers": by_participant.get(p.id, {})}
-                        for p in self.participants(assessment_id)]
-        return AnswersFile.model_validate({
-            "organisation": record.organisation, "team": record.team, "date": record.date,
-            "catalogue_version": record.catalogue_version, "participants": participants,
-        }) if participants else AnswersFile.model_construct(
-            organisation=record.organisation, team=record.team, date=record.date,
-            catalogue_version=record.catalogue_version, participants=[])
-
     def responses(self, assessment_id: int, catalogue: Catalogue) -> Responses:
-        """The stored answers, checked against the catalogue, as the scoring engine reads them."""
+        """The stored answers, checked against the catalogue, as the scoring engine reads them
+        (the same check an answers file gets, so a stale value is named, not guessed)."""
         record = self.assessment(assessment_id)
-        answers = self.answers_file(assessment_id)
-        if not answers.participants:
+        people = self.participants(assessment_id)
+        if not people:
             return Responses(organisation=record.organisation, team=record.team,
                              date=record.date, catalogue_version=record.catalogue_version)
-        data = answers.model_dump(mode="json", exclude_none=True)
+        given: dict[int, dict] = {p.id: {} for p in people}
+        for ans in self.answers(assessment_id):
+            given[ans.participant_id][ans.question_id] = (
+                {"value": ans.value, "comment": ans.comment} if ans.comment else ans.value)
+        data = {"organisation": record.organisation, "team": record.team,
+                "date": record.date.isoformat(), "catalogue_version": record.catalogue_version,
+                "participants": [{"role": p.role, "answers": given[p.id],
+                                  **({"name": p.name} if p.name else {})} for p in people]}
         try:
             return check_answers(YamlSource(path=f"assessment {assessment_id}", data=data),
                                  catalogue)
