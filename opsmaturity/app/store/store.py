@@ -339,22 +339,14 @@ class Store:
         (the same check an answers file gets, so a stale value is named, not guessed)."""
         record = self.assessment(assessment_id)
         people = self.participants(assessment_id)
-        if not people:
-            return Responses(organisation=record.organisation, team=record.team,
-                             date=record.date, catalogue_version=record.catalogue_version)
         given: dict[int, dict] = {p.id: {} for p in people}
         for ans in self.answers(assessment_id):
             given[ans.participant_id][ans.question_id] = (
                 {"value": ans.value, "comment": ans.comment} if ans.comment else ans.value)
-        data = {"organisation": record.organisation, "team": record.team,
-                "date": record.date.isoformat(), "catalogue_version": record.catalogue_version,
-                "participants": [{"role": p.role, "answers": given[p.id],
-                                  **({"name": p.name} if p.name else {})} for p in people]}
-        try:
-            return check_answers(YamlSource(path=f"assessment {assessment_id}", data=data),
-                                 catalogue)
-        except SourceError as exc:
-            raise StoreError(str(exc)) from None
+        meta = {"organisation": record.organisation, "team": record.team, "date": record.date,
+                "catalogue_version": record.catalogue_version}
+        return _checked_responses(assessment_id, meta, [
+            {"name": p.name, "role": p.role, "answers": given[p.id]} for p in people], catalogue)
 
     # evidence --------------------------------------------------------------------------
 
@@ -584,18 +576,8 @@ class Store:
         for a, team, org in heads:
             meta = {"organisation": org, "team": team, "date": a.date,
                     "catalogue_version": a.catalogue_version}
-            participants = by_assessment.get(a.id)
-            if not participants:
-                responses = Responses(**meta)
-            else:
-                data = AnswersFile.model_validate({**meta, "participants": participants}
-                                                  ).model_dump(mode="json", exclude_none=True)
-                try:
-                    responses = check_answers(YamlSource(path=f"assessment {a.id}", data=data),
-                                              catalogue)
-                except SourceError as exc:
-                    raise StoreError(str(exc)) from None
-            out[a.id] = (evidence.get(a.id, []), responses)
+            out[a.id] = (evidence.get(a.id, []),
+                         _checked_responses(a.id, meta, by_assessment.get(a.id, []), catalogue))
         return out
 
     # lookups -------------------------------------------------------------------------
@@ -670,6 +652,20 @@ class Store:
             t.Participant.assessment_id == p.assessment_id, t.Participant.id <= p.id)) or 1
         return ParticipantRecord(id=p.id, assessment_id=p.assessment_id, label=f"P{position}",
                                  name=p.name, role=p.role, created_at=p.created_at)
+
+
+def _checked_responses(assessment_id: int, meta: dict, participants: list[dict],
+                       catalogue: Catalogue) -> Responses:
+    """Stored answers through the same check an answers file gets, so a value today's
+    catalogue no longer has is named (assessment, participant, question), not guessed."""
+    if not participants:
+        return Responses(**meta)
+    data = AnswersFile.model_validate({**meta, "participants": participants}).model_dump(
+        mode="json", exclude_none=True)
+    try:
+        return check_answers(YamlSource(path=f"assessment {assessment_id}", data=data), catalogue)
+    except SourceError as exc:
+        raise StoreError(str(exc)) from None
 
 
 def _by_ref(s: Session, table: type, ref: str | int, name_column) -> object | None:
