@@ -24,11 +24,13 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from opsmaturity.scoring.catalogue import Catalogue
 
-from . import charts, svg
+from . import charts, svg, svgtext
 from .files import write_bytes_atomic
 from .model import OrganisationReport, TeamReport, check_against_catalogue
 from .texts import texts
 from .view import organisation_view, team_view
+
+svgtext.install()  # chart labels in one piece, not letter by letter (see svgtext)
 
 CHART_SCHEME = "opsmaturity-chart:"
 ASSET_SCHEME = "opsmaturity-asset:"
@@ -156,7 +158,8 @@ class _Charts(Mapping[str, str]):
     def resolve(self) -> dict[str, str]:
         if self._svgs is None:
             start = time.perf_counter()
-            self._svgs = dict(zip(self._names, self._pending.result(), strict=True))
+            self._svgs = {name: svg.slim(text) for name, text
+                          in zip(self._names, self._pending.result(), strict=True)}
             self._stats.chart_s += time.perf_counter() - start
         return self._svgs
 

@@ -15,6 +15,7 @@ import contextlib
 import os
 import shutil
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -174,6 +175,36 @@ def submit(figures: Sequence[go.Figure], width: int = DEFAULT_WIDTH) -> PendingS
     specs = [(fig.to_plotly_json(), {"format": "svg", "width": width,
                                      "height": fig.layout.height or 450}) for fig in figures]
     return PendingSVG(_get_browser().submit(specs), len(specs))
+
+
+_SVG_NS = "http://www.w3.org/2000/svg"
+ET.register_namespace("", _SVG_NS)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+
+
+def slim(svg: str) -> str:
+    """The same drawing without what draws nothing: empty groups, and class names.
+
+    Plotly writes a group for every layer a chart type could use (a 4-panel chart has
+    ~250, most empty) and classes for its own scripts. WeasyPrint cascades styles
+    through every node, so for the PDF these are pure cost. Classes stay when the SVG
+    has a stylesheet that could select on them.
+    """
+    root = ET.fromstring(svg)
+    group = f"{{{_SVG_NS}}}g"
+
+    def prune(element: ET.Element) -> None:
+        for child in list(element):
+            prune(child)
+            if child.tag == group and len(child) == 0 and not (child.text or "").strip() \
+                    and "id" not in child.attrib:
+                element.remove(child)
+
+    prune(root)
+    if root.find(f".//{{{_SVG_NS}}}style") is None:
+        for element in root.iter():
+            element.attrib.pop("class", None)
+    return ET.tostring(root, encoding="unicode")
 
 
 def to_svg(figures: Sequence[go.Figure], width: int = DEFAULT_WIDTH) -> list[str]:

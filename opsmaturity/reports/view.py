@@ -142,12 +142,6 @@ class CoverageView:
 
 
 @dataclass(frozen=True)
-class AnswerTable:
-    area: str
-    rows: list[tuple[str, str]]  # question text, "P1 (dev): agree · P2 (ops): ..."
-
-
-@dataclass(frozen=True)
 class MeasureRow:
     measure_id: str
     value: str
@@ -195,7 +189,6 @@ class TeamView:
     dora: DoraView | None
     coverage: list[CoverageView]
     evidence: list[EvidenceView]
-    answer_tables: list[AnswerTable]
     charts: dict[str, str] = field(default_factory=dict)
 
 
@@ -348,35 +341,6 @@ def _evidence(sets: Sequence[EvidenceSet]) -> list[EvidenceView]:
     ]
 
 
-def _answer_tables(report: TeamReport, cat: Catalogue, t: Texts) -> list[AnswerTable]:
-    """Every participant's answer per question, one line per question (cheap to lay out)."""
-    r = report.responses
-    if r is None or not r.respondents:
-        return []
-    lang = t.lang
-    roles = {p.participant: t(f"role.{p.role}") for p in r.respondents}
-    given: dict[str, list[str]] = defaultdict(list)
-    for ans in r.answers:  # sorted by question, then participant
-        option = cat.scale_of(cat.question(ans.question_id)).option(ans.value)
-        if ans.number is not None:
-            text = fmt.number(ans.number)
-        elif ans.value == DONT_KNOW:
-            text = t("word.dont_know")
-        else:
-            text = localise(option.label, lang) if option else ans.value
-        given[ans.question_id].append(f"{ans.participant} ({roles[ans.participant]}): {text}")
-    groups = [(t("section.appendix.context_questions"), cat.context_questions())] + [
-        (localise(area.title, lang),
-         [q for q in cat.questions if q.kind == "practice" and q.area == area.id])
-        for area in cat.areas
-    ]
-    return [
-        AnswerTable(area=title, rows=[(localise(q.text, lang), " · ".join(given[q.id]))
-                                      for q in questions if q.id in given])
-        for title, questions in groups if any(q.id in given for q in questions)
-    ]
-
-
 # ----------------------------------------------------------------------------- team
 
 def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
@@ -415,7 +379,6 @@ def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
             for c in a.coverage
         ],
         evidence=_evidence(report.evidence),
-        answer_tables=_answer_tables(report, cat, t),
     )
 
 
