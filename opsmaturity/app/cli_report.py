@@ -203,7 +203,7 @@ def report(
                      "repeat for an organisation report, one team per file.")] = None,
     answers: Annotated[Path | None, typer.Option(
         "--answers", "-a", help="The answers file the assessment was scored from "
-                                "(answers per participant in the appendix and XLSX).")] = None,
+                                "(answers per participant, for the XLSX).")] = None,
     evidence: Annotated[list[Path] | None, typer.Option(
         "--evidence", "-e", help="Evidence JSON behind the assessment; repeatable.")] = None,
     history: Annotated[list[Path] | None, typer.Option(

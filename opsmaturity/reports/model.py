@@ -57,7 +57,7 @@ class TeamReport(_Model):
     state: Literal["draft", "final"] = "final"
     assessment: Assessment
     responses: Responses | None = Field(
-        default=None, description="answers per participant, for the appendix and XLSX")
+        default=None, description="answers per participant, for the XLSX")
     evidence: list[EvidenceSet] = Field(default_factory=list)
     history: list[HistoryPoint] = Field(
         default_factory=list, description="earlier assessments of this team, oldest first")
