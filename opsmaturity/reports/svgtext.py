@@ -22,10 +22,11 @@ from typing import Any
 
 import weasyprint
 
-TESTED_MAJORS = frozenset({69})
+TESTED_MAJORS = frozenset({69, 70})
 _PER_LETTER_ATTRIBUTES = ("rotate", "textLength")
 _FAST_TAGS = ("text", "tspan")
 
+_MAJOR = int(weasyprint.__version__.split(".")[0])
 _svg = importlib.import_module("weasyprint.svg")
 _text = importlib.import_module("weasyprint.svg.text")
 _original = _text.text
@@ -91,6 +92,8 @@ def draw_text(svg: Any, node: Any, font_size: float) -> None:
     style["font_style"] = node.get("font-style", "normal")
     style["font_weight"] = _weight(node.get("font-weight", 400))
     style["font_size"] = font_size
+    if node.get("direction") in ("ltr", "rtl"):  # WeasyPrint 70 reads it; harmless in 69
+        style["direction"] = node.get("direction")
     layout, _, _, width, height, baseline = split_first_line(
         node.text, style, svg.context, inf, 0)
 
@@ -115,12 +118,20 @@ def draw_text(svg: Any, node: Any, font_size: float) -> None:
         node.text_bounding_box, ((x_position, y_position - baseline),
                                  (x_position + width, y_position - baseline + height)))
 
+    box = _text.TextBox(layout, style)
     svg.stream.push_state()
-    svg.set_graphical_state(node, font_size, text=True)
-    svg.stream.begin_text()
-    layout.reactivate(style)
-    svg.fill_stroke(node, font_size, text=True)
-    emojis = draw_first_line(svg.stream, _text.TextBox(layout, style), "none", "none",
+    if _MAJOR >= 70:  # the paint is looked up once per run and handed to fill_stroke
+        paint = svg.set_graphical_state(node, font_size)
+        svg.stream.begin_text()
+        layout.reactivate(style)
+        svg.fill_stroke(*paint, text=True)
+        box.baseline = baseline
+    else:
+        svg.set_graphical_state(node, font_size, text=True)
+        svg.stream.begin_text()
+        layout.reactivate(style)
+        svg.fill_stroke(node, font_size, text=True)
+    emojis = draw_first_line(svg.stream, box, "none", "none",
                              Matrix(a=1, d=-1, e=x_position, f=y_position))
     svg.stream.end_text()
     svg.stream.pop_state()
