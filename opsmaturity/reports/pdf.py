@@ -128,9 +128,9 @@ _gc_was_enabled = True
 
 @contextmanager
 def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while WeasyPrint builds and draws a document.
+    """No cyclic garbage collection while a report is built, laid out and drawn.
 
-    WeasyPrint allocates millions of short-lived objects, which keeps triggering full
+    WeasyPrint and plotly allocate millions of short-lived objects, which kept triggering full
     collections that walk everything else the process holds (in a warm process: the
     web app's data, other reports). Pausing it took a fifth off a team report's time
     (``make bench-reports``). Reference counting still frees what is not in a cycle;
@@ -253,17 +253,12 @@ def _timed_html(stats: RenderStats, build: Callable[[], str]) -> str:
     return html
 
 
+@_gc_paused()  # plotly's figure building allocates as freely as WeasyPrint
 def team_pdf(report: TeamReport, catalogue: Catalogue, lang: str = "en",
              stats: RenderStats | None = None) -> bytes:
     """One team's report as PDF bytes (for a download button or a file)."""
     stats = stats if stats is not None else RenderStats()
     check_against_catalogue(report, catalogue)
-    with _gc_paused():  # plotly's figure building allocates as freely as WeasyPrint
-        return _team_pdf(report, catalogue, lang, stats)
-
-
-def _team_pdf(report: TeamReport, catalogue: Catalogue, lang: str, stats: RenderStats
-              ) -> bytes:
     svgs = _Charts(lambda: team_figures(report, catalogue, lang), stats)
 
     def build() -> str:
@@ -276,17 +271,12 @@ def _team_pdf(report: TeamReport, catalogue: Catalogue, lang: str, stats: Render
     return _finish(_timed_html(stats, build), svgs, stats)
 
 
+@_gc_paused()
 def organisation_pdf(report: OrganisationReport, catalogue: Catalogue, lang: str = "en",
                      stats: RenderStats | None = None) -> bytes:
     """An organisation's report (teams side by side) as PDF bytes."""
     stats = stats if stats is not None else RenderStats()
     check_against_catalogue(report, catalogue)
-    with _gc_paused():
-        return _organisation_pdf(report, catalogue, lang, stats)
-
-
-def _organisation_pdf(report: OrganisationReport, catalogue: Catalogue, lang: str,
-                      stats: RenderStats) -> bytes:
     chunks = [report.teams[i:i + HEATMAP_ROWS] for i in range(0, len(report.teams), HEATMAP_ROWS)]
     svgs = _Charts(lambda: {f"heatmap-{i}": charts.team_heatmap(chunk, catalogue, lang)
                             for i, chunk in enumerate(chunks)}, stats)
