@@ -30,7 +30,7 @@ ORG_TARGET_S = 30.0
 
 
 def _evidence(seed: int) -> list:
-    from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Measure, Window
+    from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window
 
     rnd = random.Random(seed)
     t0 = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
@@ -58,11 +58,11 @@ def _team(cat, example: str, seed: int, name: str):
     """A team scored from an example workshop with answers shuffled a little per seed."""
     import yaml
 
+    from opsmaturity.core.sources import YamlSource
     from opsmaturity.reports.model import HistoryPoint, team_report
     from opsmaturity.scoring.answers import check_answers
     from opsmaturity.scoring.catalogue import default_catalogue_dir
     from opsmaturity.scoring.engine import score
-    from opsmaturity.scoring.yamlsource import YamlSource
 
     path = default_catalogue_dir() / "examples" / example
     data = yaml.safe_load(path.read_text())

@@ -33,7 +33,7 @@ ROLES = ("dev", "dev", "ops", "ops", "management")
 def build_store(path: Path, teams: int, *, final: bool, seed: int = 7) -> str:
     """N teams with answers shaped by a per-team maturity, so the heatmap has every level."""
     from opsmaturity.app.store import Store
-    from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Measure
+    from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure
     from opsmaturity.scoring.answers import AnswersFile
     from opsmaturity.scoring.catalogue import load_catalogue
 

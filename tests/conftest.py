@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Measure, Window
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window
+from opsmaturity.core.sources import YamlSource
 from opsmaturity.scoring.answers import Responses, check_answers
 from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
-from opsmaturity.scoring.yamlsource import YamlSource
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini_catalogue"

@@ -15,18 +15,14 @@ from typing import Annotated
 import typer
 
 from opsmaturity.collectors.base import CollectorError
-from opsmaturity.collectors.evidence import (
-    EvidenceFileError,
-    EvidenceSet,
-    load_evidence,
-    write_atomic,
-)
+from opsmaturity.core.evidence import EvidenceFileError, EvidenceSet, load_evidence
+from opsmaturity.core.files import write_atomic
+from opsmaturity.core.sources import SourceError
 from opsmaturity.reports import questionnaire as questionnaire_report
 from opsmaturity.scoring import dora
 from opsmaturity.scoring.answers import Responses, load_answers
 from opsmaturity.scoring.catalogue import RISK_ORDER, Catalogue, schema_text
 from opsmaturity.scoring.engine import score as score_assessment
-from opsmaturity.scoring.yamlsource import SourceError
 
 # Command groups living in their own modules register themselves on import.
 # (one line per module; keep sorted)
@@ -190,14 +186,16 @@ def collect_ci(
 
 def _open_repository(source: str) -> tuple[str, str | None]:
     """A local path to read (a URL is cloned or fetched once) and the name to show for it."""
-    from opsmaturity.collectors.git import default_cache_dir, is_url, open_repository, redact
+    from opsmaturity.collectors.git import is_url, open_repository
+    from opsmaturity.core.files import default_cache_dir
+    from opsmaturity.core.privacy import without_credentials
 
     try:
         with progress_bar("git", err_console) as progress:
             repo = open_repository(source, default_cache_dir(), progress)
     except CollectorError as exc:
         raise fail(str(exc)) from None
-    return repo, redact(source) if is_url(source) else None
+    return repo, without_credentials(source) if is_url(source) else None
 
 
 def _collect_git(repo: str, shown: str | None, since: datetime | None, until: datetime | None,

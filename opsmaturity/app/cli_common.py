@@ -18,9 +18,9 @@ from rich.console import Console
 
 from opsmaturity.collectors import get_collector
 from opsmaturity.collectors.base import CollectorError
-from opsmaturity.collectors.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.sources import SourceError
 from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
-from opsmaturity.scoring.yamlsource import SourceError
 
 from .progress import progress_bar
 from .store import Store, StoreError

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.evidence import write_atomic
 from opsmaturity.collectors.github import GitHubOptions
 from opsmaturity.collectors.github_api import DEFAULT_API_URL
+from opsmaturity.core.files import write_atomic
 
 from .cli_common import (
     NoCacheOpt,

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.evidence import write_atomic
 from opsmaturity.collectors.gitlab import GitLabOptions
+from opsmaturity.core.files import write_atomic
 
 from .cli_common import (
     NoCacheOpt,

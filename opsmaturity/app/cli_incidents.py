@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.evidence import write_atomic
 from opsmaturity.collectors.incidents import MAX_MISSING, IncidentsOptions, option_error
+from opsmaturity.core.files import write_atomic
 
 from .cli_common import (
     DATE_FORMATS,

@@ -14,9 +14,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.evidence import write_atomic
 from opsmaturity.collectors.monitoring import MonitoringOptions
 from opsmaturity.collectors.monitoring_measures import Thresholds
+from opsmaturity.core.files import write_atomic
 
 from .cli_common import collect_app, err_console, evidence_json, fail, run_collector
 

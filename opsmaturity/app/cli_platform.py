@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from opsmaturity.collectors.delivery import DeliveryMapping
-from opsmaturity.scoring.yamlsource import SourceError, load_yaml
+from opsmaturity.core.sources import SourceError, load_yaml
 
 from .cli_common import err_console, fail
 

@@ -16,7 +16,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.evidence import EvidenceFileError, load_evidence, write_atomic
+from opsmaturity.core.evidence import EvidenceFileError, load_evidence
+from opsmaturity.core.files import write_atomic
+from opsmaturity.core.sources import SourceError
 from opsmaturity.reports.jsonreport import ReportDocument, report_json
 from opsmaturity.reports.model import (
     HistoryPoint,
@@ -28,7 +30,6 @@ from opsmaturity.reports.model import (
 from opsmaturity.scoring.answers import load_answers
 from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue
-from opsmaturity.scoring.yamlsource import SourceError
 
 from .cli_common import (
     CatalogueOpt,

@@ -17,10 +17,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from opsmaturity.collectors.evidence import EvidenceFileError, load_evidence, write_atomic
+from opsmaturity.core.evidence import EvidenceFileError, load_evidence
+from opsmaturity.core.files import write_atomic
+from opsmaturity.core.sources import SourceError, load_yaml
 from opsmaturity.scoring import dora
 from opsmaturity.scoring.answers import AnswersFile, load_answers
-from opsmaturity.scoring.yamlsource import SourceError, load_yaml
 
 from .cli_common import (
     CatalogueOpt,

@@ -27,7 +27,8 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .monitoring_files import FileProblem
+from opsmaturity.core.sources import SourceError
+from opsmaturity.core.times import parse_loose as parse_time
 
 CHUNK = 1 << 20
 START_COLUMNS = ("startsat", "starts_at", "start", "activeat", "active_at", "fired_at", "time")
@@ -56,29 +57,6 @@ class FiringAlert(BaseModel):
     silenced: bool = False
     inhibited: bool = False
     receivers: list[str] = Field(default_factory=list)
-
-
-def parse_time(value: Any) -> datetime | None:
-    """RFC 3339 text (nanoseconds allowed, naive = UTC) or Unix seconds; None for nothing or
-    Go's zero time (`0001-01-01T00:00:00Z`, "not ended")."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        try:
-            return datetime.fromtimestamp(float(value), UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    text = str(value).strip()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            return datetime.fromtimestamp(float(text), UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if parsed.year <= 1:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def series_key(labels: dict[str, Any]) -> str:
@@ -204,7 +182,7 @@ class HistoryFile(BaseModel):
 
 def read_history_file(path: Path) -> HistoryFile:
     """Episodes from one history file (format by suffix and first character); a syntax error
-    is a FileProblem naming the line, records without a name or time are skipped and named."""
+    is a SourceError naming the line, records without a name or time are skipped and named."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             if path.suffix.lower() == ".csv":
@@ -218,12 +196,12 @@ def read_history_file(path: Path) -> HistoryFile:
                 return _read_json_object_or_lines(path, fh)
             if first == "":
                 return HistoryFile()
-            raise FileProblem(path, 1, "not an alert history: expected JSON (a Prometheus "
+            raise SourceError(path, 1, "not an alert history: expected JSON (a Prometheus "
                               "range query, alerts or webhook payloads) or CSV")
     except OSError as exc:
-        raise FileProblem(path, None, f"cannot read ({exc.strerror or exc})") from None
+        raise SourceError(path, None, f"cannot read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
-        raise FileProblem(path, None, f"not UTF-8 text (byte {exc.start})") from None
+        raise SourceError(path, None, f"not UTF-8 text (byte {exc.start})") from None
 
 
 def _first_char(fh: IO[str]) -> str:
@@ -274,7 +252,7 @@ def _read_json_object_or_lines(path: Path, fh: IO[str]) -> HistoryFile:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FileProblem(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+        raise SourceError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
     return _from_values(path, [(value, 1)])
 
 
@@ -286,7 +264,7 @@ def _read_json_lines(path: Path, fh: IO[str]) -> HistoryFile:
             try:
                 yield json.loads(line), number
             except json.JSONDecodeError as exc:
-                raise FileProblem(path, number, f"invalid JSON: {exc.msg}") from None
+                raise SourceError(path, number, f"invalid JSON: {exc.msg}") from None
 
     return _from_values(path, values())
 
@@ -322,7 +300,7 @@ def _iter_json_array(path: Path, fh: IO[str]) -> Iterator[tuple[Any, int]]:
         return line + buf.count("\n", 0, pos)
 
     if skip_space() != "[":
-        raise FileProblem(path, here(), "invalid JSON: expected a list")
+        raise SourceError(path, here(), "invalid JSON: expected a list")
     pos += 1
     first = True
     while True:
@@ -330,13 +308,13 @@ def _iter_json_array(path: Path, fh: IO[str]) -> Iterator[tuple[Any, int]]:
         if ch == "]":
             pos += 1
             if skip_space() != "":
-                raise FileProblem(path, here(), "invalid JSON: extra data after the list")
+                raise SourceError(path, here(), "invalid JSON: extra data after the list")
             return
         if ch == "":
-            raise FileProblem(path, here(), "invalid JSON: the list is not closed")
+            raise SourceError(path, here(), "invalid JSON: the list is not closed")
         if not first:
             if ch != ",":
-                raise FileProblem(path, here(), "invalid JSON: expected ',' or ']'")
+                raise SourceError(path, here(), "invalid JSON: expected ',' or ']'")
             pos += 1
             skip_space()
         first = False
@@ -347,7 +325,7 @@ def _iter_json_array(path: Path, fh: IO[str]) -> Iterator[tuple[Any, int]]:
                 if more():
                     continue
                 line_no = line + buf.count("\n", 0, exc.pos)
-                raise FileProblem(path, line_no, f"invalid JSON: {exc.msg}") from None
+                raise SourceError(path, line_no, f"invalid JSON: {exc.msg}") from None
             if end == len(buf) and more():  # a number may go on in the next chunk
                 continue
             break
@@ -363,14 +341,14 @@ def _read_csv(path: Path, fh: IO[str]) -> HistoryFile:
     except StopIteration:
         return HistoryFile()
     except csv.Error as exc:
-        raise FileProblem(path, 1, f"invalid CSV: {exc}") from None
+        raise SourceError(path, 1, f"invalid CSV: {exc}") from None
     names = [h.strip() for h in header]
     lowered = [n.lower() for n in names]
     if "alertname" not in lowered:
-        raise FileProblem(path, 1, "CSV header has no alertname column")
+        raise SourceError(path, 1, "CSV header has no alertname column")
     start_col = next((lowered.index(c) for c in START_COLUMNS if c in lowered), None)
     if start_col is None:
-        raise FileProblem(path, 1, f"CSV header has no start column ({', '.join(START_COLUMNS)})")
+        raise SourceError(path, 1, f"CSV header has no start column ({', '.join(START_COLUMNS)})")
     end_col = next((lowered.index(c) for c in END_COLUMNS if c in lowered), None)
     name_col = lowered.index("alertname")
     out = HistoryFile()
@@ -393,5 +371,5 @@ def _read_csv(path: Path, fh: IO[str]) -> HistoryFile:
                                         series=series_key(labels), start=start,
                                         end=end if end and end >= start else None))
     except csv.Error as exc:
-        raise FileProblem(path, reader.line_num, f"invalid CSV: {exc}") from None
+        raise SourceError(path, reader.line_num, f"invalid CSV: {exc}") from None
     return out

@@ -1,8 +1,8 @@
 """What a collector is: a name, the measures it can publish, and collect(config).
 
 Collectors measure; they never judge (the catalogue's probes do). They import
-nothing else of ours but the evidence types, so a third-party collector needs
-only this module and `evidence.py`.
+nothing of ours above them (only `opsmaturity.core`), so a third-party collector
+needs only this module and `evidence.py`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
-from .evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceSet
 
 Progress = Callable[[str, float | None], None]
 """progress(message, fraction done or None when unknown); collectors call it on long work."""

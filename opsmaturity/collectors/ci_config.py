@@ -95,9 +95,11 @@ from typing import Any, ClassVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure
+from opsmaturity.core.sources import LineDict, LineList, LineLoader
+from opsmaturity.core.times import now_utc
+
 from .base import CollectorError, Progress, no_progress
-from .evidence import Coverage, EvidenceSet, Measure, now_utc
-from .yamllines import LineDict, LineList, LineLoader
 
 GITLAB_FILE = ".gitlab-ci.yml"
 JENKINS_FILE = "Jenkinsfile"

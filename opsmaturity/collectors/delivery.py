@@ -21,8 +21,10 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from .dora_metrics import Deployment, DoraMetrics, compute_metrics, median, p90
-from .evidence import Measure, Window
+from opsmaturity.core.evidence import Measure, Window
+from opsmaturity.core.stats import median, p90
+
+from .dora_metrics import Deployment, DoraMetrics, compute_metrics
 
 MAX_RECORDS = 50
 """At most this many raw records per measure's details (the most recent ones)."""

@@ -12,7 +12,6 @@ Pure module: no clock, no I/O. The definitions are explained in ``docs/dora.md``
 from __future__ import annotations
 
 import math
-import statistics
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import datetime
@@ -27,14 +26,14 @@ from pydantic import (
     model_validator,
 )
 
+from opsmaturity.core.stats import median, p90
+
 __all__ = [
     "DORA_MEASURES",
     "RATE_METRICS",
     "Deployment",
     "DoraMetrics",
     "compute_metrics",
-    "median",
-    "p90",
 ]
 
 DORA_MEASURES: tuple[str, ...] = (
@@ -167,18 +166,6 @@ def _recovers(deployment: Deployment) -> bool:
     # Unknown (None) counts as not having caused a failure: otherwise a team without
     # incident linkage could never be seen to recover.
     return deployment.succeeded and deployment.caused_failure is not True
-
-
-def p90(values: list[float]) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=10, method="inclusive")[-1]
-
-
-def median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
 
 
 def compute_metrics(

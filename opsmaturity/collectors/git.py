@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -34,23 +33,18 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window, window_between
+from opsmaturity.core.files import default_cache_dir, write_atomic
+from opsmaturity.core.privacy import pseudonym, without_credentials
+from opsmaturity.core.stats import median, p90
+from opsmaturity.core.times import now_utc
+
 from . import gitpaths as paths
 from .base import CollectorError, Progress, no_progress
-from .evidence import (
-    Coverage,
-    EvidenceSet,
-    Measure,
-    Window,
-    now_utc,
-    window_between,
-    write_atomic,
-)
 from .gitlog import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
-from .stats import median, p90
 
 VERSION = 1
-DEFAULT_DAYS = 180
 HOTFIX = re.compile(
     r"(^|\W)(hot-?fix(es)?|emergency fix)(\W|$)|^\w+(\([^)]*\))?!:|\[hotfix\]", re.I
 )
@@ -150,19 +144,6 @@ def is_url(source: str) -> bool:
     )
 
 
-def redact(source: str) -> str:
-    """A URL without credentials, safe for logs, evidence and reports."""
-    return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]+@", r"\1", source)
-
-
-def default_cache_dir() -> Path:
-    """OPSMATURITY_CACHE_DIR, else $XDG_CACHE_HOME/opsmaturity, else ~/.cache/opsmaturity."""
-    if own := os.environ.get("OPSMATURITY_CACHE_DIR"):
-        return Path(own)
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path.home() / ".cache") / "opsmaturity"
-
-
 def _require_git() -> None:
     if shutil.which("git") is None:
         raise CollectorError("git was not found on PATH: install git to collect git evidence")
@@ -175,10 +156,10 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
         target = (
             cache_dir
             / "repos"
-            / (hashlib.sha256(redact(source).encode()).hexdigest()[:16] + ".git")
+            / (hashlib.sha256(without_credentials(source).encode()).hexdigest()[:16] + ".git")
         )
         if target.exists():
-            progress(f"fetching {redact(source)}", None)
+            progress(f"fetching {without_credentials(source)}", None)
             _git(
                 str(target),
                 "fetch",
@@ -189,7 +170,7 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
                 "+refs/tags/*:refs/tags/*",
             )
         else:
-            progress(f"cloning {redact(source)}", None)
+            progress(f"cloning {without_credentials(source)}", None)
             target.parent.mkdir(parents=True, exist_ok=True)
             proc = subprocess.run(
                 ["git", "clone", "--bare", "--quiet", source, str(target)],
@@ -200,8 +181,8 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
                 shutil.rmtree(target, ignore_errors=True)
                 detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
                 raise CollectorError(
-                    f"cannot clone {redact(source)}: "
-                    f"{redact(detail[-1]) if detail else 'git clone failed'}"
+                    f"cannot clone {without_credentials(source)}: "
+                    f"{without_credentials(detail[-1]) if detail else 'git clone failed'}"
                 )
         return str(target)
     path = Path(source).expanduser()
@@ -263,7 +244,7 @@ class Mining:
             self.names[key] = (
                 commit.author_name
                 if self.show_names
-                else "author-" + hashlib.sha256(key.encode()).hexdigest()[:10]
+                else pseudonym(key, "author")
             )
         return self.names[key]
 
@@ -362,7 +343,7 @@ def is_release_tag(name: str) -> bool:
 
 def _window(options: GitOptions) -> tuple[datetime, datetime]:
     try:
-        window = window_between(options.since, options.until, days=DEFAULT_DAYS)
+        window = window_between(options.since, options.until)
     except ValueError as exc:
         raise CollectorError(str(exc)) from None
     return window.start, window.end
@@ -381,7 +362,7 @@ class GitCollector:
         repo = open_repository(options.source, cache_dir, progress)
         since, until = _window(options)
         source = options.display_source or (
-            redact(options.source) if is_url(options.source) else repo
+            without_credentials(options.source) if is_url(options.source) else repo
         )
         head = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
         if not head:

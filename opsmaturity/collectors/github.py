@@ -46,6 +46,12 @@ from pydantic import (
 )
 from requests.exceptions import RequestException
 
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window, window_between
+from opsmaturity.core.files import default_cache_dir, write_atomic
+from opsmaturity.core.http import RetryPolicy
+from opsmaturity.core.privacy import redact
+from opsmaturity.core.times import now_utc
+
 from . import github_api as api
 from .base import CollectorError, Progress, no_progress
 from .delivery import (
@@ -60,8 +66,6 @@ from .delivery import (
     is_deploy_job,
     is_production,
 )
-from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc, window_between, write_atomic
-from .git import default_cache_dir
 from .github_api import (
     GhDeployment,
     GhIssue,
@@ -72,11 +76,9 @@ from .github_api import (
     GitHubClient,
     RateLimitWait,
 )
-from .http import RetryPolicy, redact
 
 NAMESPACE = "github"
 CACHE_VERSION = 1
-DEFAULT_DAYS = 180
 OVERLAP = timedelta(hours=1)
 MAX_DETAILS = 50
 MEASURES: tuple[str, ...] = (
@@ -345,7 +347,7 @@ def _validation_message(exc: ValidationError) -> str:
 
 def _window(options: GitHubOptions, now: datetime) -> Window:
     try:
-        return window_between(options.since, options.until, days=DEFAULT_DAYS, now=now)
+        return window_between(options.since, options.until, now=now)
     except ValueError as exc:
         raise CollectorError(str(exc)) from None
 

@@ -10,10 +10,11 @@ the field names GitHub returns, into the `Gh*` records below. Every request this
 is visible in one place, and the tests assert exactly which ones happen.
 
 Waiting is injectable (`sleep`, `clock`) so tests never really sleep: they assert the waits
-requested. Rules, in order: a `Retry-After` header is obeyed; a rate-limit answer (403/429
-with `x-ratelimit-remaining: 0`) waits until `x-ratelimit-reset` (+1 s); 5xx answers,
-timeouts and dropped connections back off exponentially (1, 2, 4, ... s, at most 60 s). A
-wait longer than `max_wait` is not slept: `RateLimitWait` is raised and the caller reports it.
+requested. The rules are the one retry policy of `opsmaturity.core.http` (`next_delay`): a
+`Retry-After` header is obeyed; a rate-limit answer waits until the reset (+1 s); 5xx
+answers, timeouts and dropped connections back off exponentially (1, 2, 4, ... s, at most
+60 s). A wait longer than `max_wait` is not slept: `RateLimitWait` is raised and the
+caller reports it.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from github.Requester import Requester
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 from requests.exceptions import RequestException
 
-from .evidence import now_utc
-from .http import RetryPolicy
+from opsmaturity.core.http import RetryPolicy, backoff_delay, next_delay
+from opsmaturity.core.times import now_utc, parse_iso
 
 DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100
@@ -54,42 +55,42 @@ class RateLimitWait(Exception):
 
 
 class PatientRetry(GithubRetry):
-    """PyGithub's retry with waits we can observe: Retry-After, rate-limit reset, backoff."""
+    """PyGithub's urllib3 retry, waiting by the one policy in `core.http` so we can observe it."""
 
     # GithubRetry logs each retry at INFO to the "github" logger, which PyGithub gives a
     # stderr handler of its own; ours has none, so a failure reads as one message, not three.
     _GithubRetry__logger = logging.getLogger(__name__)
 
-    def __init__(self, *, sleep: Sleep = time.sleep, clock: Clock = now_utc,
-                 max_wait: float = 900.0, **kwargs: Any) -> None:
+    def __init__(self, *, policy: RetryPolicy | None = None, sleep: Sleep = time.sleep,
+                 clock: Clock = now_utc, **kwargs: Any) -> None:
+        self.policy = policy or RetryPolicy()
         self.sleeper = sleep
         self.clock = clock
-        self.max_wait = max_wait
+        self.max_wait = self.policy.max_wait_seconds
+        kwargs.setdefault("total", self.policy.retries)
+        kwargs.setdefault("backoff_factor", self.policy.backoff_seconds)
+        kwargs.setdefault("backoff_max", self.policy.backoff_max_seconds)
         super().__init__(**kwargs)
 
     def new(self, **kw: Any) -> PatientRetry:
-        kw.update(sleep=self.sleeper, clock=self.clock, max_wait=self.max_wait)
+        kw.update(policy=self.policy, sleep=self.sleeper, clock=self.clock)
         return super().new(**kw)
 
+    def _errors(self) -> int:
+        return len(list(takewhile(lambda h: h.redirect_location is None,
+                                  reversed(self.history))))
+
     def get_backoff_time(self) -> float:
-        errors = len(list(takewhile(lambda h: h.redirect_location is None,
-                                    reversed(self.history))))
-        if errors == 0:
-            return 0.0
-        return float(min(self.backoff_max, self.backoff_factor * 2 ** (errors - 1)))
+        errors = self._errors()
+        return backoff_delay(errors - 1, self.policy) if errors else 0.0
 
     def wait_for(self, response: Any = None) -> float:
         """Seconds to wait before the next attempt, from the answer's headers or the backoff."""
-        if response is not None:
-            retry_after = self.get_retry_after(response)
-            if retry_after is not None:
-                return float(retry_after)
-            headers = response.headers
-            reset = str(headers.get("x-ratelimit-reset", ""))
-            if (response.status in (403, 429) and headers.get("x-ratelimit-remaining") == "0"
-                    and reset.isdigit()):
-                return max(0.0, int(reset) - self.clock().timestamp()) + 1.0
-        return self.get_backoff_time()
+        errors = self._errors()
+        if response is None:
+            return backoff_delay(errors - 1, self.policy) if errors else 0.0
+        return next_delay(response.status, response.headers, max(0, errors - 1), self.policy,
+                          self.clock().timestamp())
 
     def sleep(self, response: Any = None) -> None:
         wait = self.wait_for(response)
@@ -120,9 +121,8 @@ class GitHubClient:
         self.repo = repo
         self.api_url = api_url.rstrip("/")
         retry = PatientRetry(
-            sleep=sleep, clock=clock, max_wait=policy.max_wait_seconds, total=policy.retries,
-            backoff_factor=policy.backoff_seconds, backoff_max=policy.backoff_max_seconds,
-            status_forcelist=[429, *range(500, 600)], raise_on_status=False,
+            policy=policy, sleep=sleep, clock=clock, status_forcelist=[429, *range(500, 600)],
+            raise_on_status=False,
             max_rate_limit_wait=None,
         )
         # PyGithub's Requester (what `Github` wraps): auth, retries, pagination, no throttle
@@ -371,7 +371,7 @@ def first_commit_time(commits: list[dict[str, Any]]) -> datetime | None:
         info = c.get("commit") or {}
         stamp = (info.get("author") or {}).get("date") or (info.get("committer") or {}).get("date")
         if stamp:
-            times.append(_parse_time(stamp))
+            times.append(parse_iso(stamp))
     return min(times) if times else None
 
 
@@ -382,10 +382,6 @@ def issue_from_api(d: dict[str, Any]) -> GhIssue:
                    state=d["state"], state_reason=d.get("state_reason"),
                    created_at=d["created_at"], updated_at=d["updated_at"],
                    closed_at=d.get("closed_at"))
-
-
-def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def api_time(value: datetime) -> str:
@@ -437,7 +433,7 @@ def fetch_deployments(client: GitHubClient, since: datetime,
     at the first older one). Statuses are read only for deployments not known as finished."""
     found: list[GhDeployment] = []
     for d in client.items("/deployments"):
-        if _parse_time(d["created_at"]) < since:
+        if parse_iso(d["created_at"]) < since:
             break
         cached = known.get(d["id"])
         if cached is not None and cached.finished:
@@ -452,7 +448,7 @@ def fetch_releases(client: GitHubClient, since: datetime) -> list[GhRelease]:
     """Releases created since `since` (listed newest first)."""
     found: list[GhRelease] = []
     for d in client.items("/releases"):
-        if _parse_time(d["created_at"]) < since and not d.get("draft"):
+        if parse_iso(d["created_at"]) < since and not d.get("draft"):
             break
         found.append(release_from_api(d))
     return found
@@ -463,7 +459,7 @@ def fetch_pulls(client: GitHubClient, since: datetime) -> list[GhPull]:
     found: list[GhPull] = []
     params = {"state": "closed", "sort": "updated", "direction": "desc"}
     for d in client.items("/pulls", params):
-        if _parse_time(d["updated_at"]) < since:
+        if parse_iso(d["updated_at"]) < since:
             break
         found.append(pull_from_api(d))
     return found

@@ -21,6 +21,12 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window, window_between
+from opsmaturity.core.files import default_cache_dir
+from opsmaturity.core.http import RequestStats, RetryingSession, RetryPolicy
+from opsmaturity.core.privacy import host_of
+from opsmaturity.core.times import now_utc
+
 from .base import CollectorError, Progress, no_progress
 from .delivery import (
     MEASURE_SUFFIXES,
@@ -33,8 +39,6 @@ from .delivery import (
     has_incident_label,
     is_production,
 )
-from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc, window_between
-from .git import default_cache_dir
 from .gitlab_cache import ProjectState, cache_path, load_state, save_state
 from .gitlab_fetch import (
     RESOURCES,
@@ -45,9 +49,7 @@ from .gitlab_fetch import (
     fetch_project,
     resolve_projects,
 )
-from .http import RequestStats, RetryingSession, RetryPolicy, host_of
 
-DEFAULT_DAYS = 180
 MAX_MISSING = 50
 PLATFORM_MEASURES = {
     "deployment_frequency": ("platform_dora_deployment_frequency_per_week", "deployments/week"),
@@ -136,7 +138,7 @@ class GitLabOptions(BaseModel):
 
 def _window(options: GitLabOptions) -> Window:
     try:
-        return window_between(options.since, options.until, days=DEFAULT_DAYS)
+        return window_between(options.since, options.until)
     except ValueError as exc:
         raise CollectorError(str(exc)) from None
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from .evidence import write_atomic
+from opsmaturity.core.files import write_atomic
 
 CACHE_VERSION = 1
 

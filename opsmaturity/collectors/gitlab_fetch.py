@@ -20,10 +20,13 @@ import gitlab
 import gitlab.exceptions
 import requests
 
+from opsmaturity.core.http import RateLimitError, RetryingSession, http_problem
+from opsmaturity.core.privacy import host_of, redact
+from opsmaturity.core.times import iso_or_none
+
 from .base import CollectorError
 from .delivery import DeliveryMapping, is_deploy_job
 from .gitlab_cache import ProjectState, latest
-from .http import RateLimitError, RetryingSession, host_of, http_problem, redact
 
 T = TypeVar("T")
 PER_PAGE = 100
@@ -225,13 +228,6 @@ def resolve_projects(
 # ----------------------------------------------------------------------------- records
 
 
-def _iso(value: Any) -> str | None:
-    """GitLab's timestamps, normalised to ISO 8601 with an explicit offset."""
-    if not value:
-        return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00")).isoformat()
-
-
 def _deployment(raw: dict[str, Any]) -> dict[str, Any]:
     env = raw.get("environment") or {}
     job = raw.get("deployable") or {}
@@ -244,10 +240,10 @@ def _deployment(raw: dict[str, Any]) -> dict[str, Any]:
         "status": raw.get("status"),
         "sha": raw.get("sha"),
         "ref": raw.get("ref"),
-        "finished_at": _iso(raw.get("finished_at") or job.get("finished_at")),
-        "updated_at": _iso(raw.get("updated_at")),
+        "finished_at": iso_or_none(raw.get("finished_at") or job.get("finished_at")),
+        "updated_at": iso_or_none(raw.get("updated_at")),
         "job_id": job.get("id"),
-        "job_started_at": _iso(job.get("started_at")),
+        "job_started_at": iso_or_none(job.get("started_at")),
         "pipeline_id": pipeline.get("id"),
         "approvals": len(raw.get("approvals") or []),
     }
@@ -258,10 +254,10 @@ def _merge_request(raw: dict[str, Any]) -> dict[str, Any]:
         "iid": raw["iid"],
         "title": raw.get("title") or "",
         "source_branch": raw.get("source_branch") or "",
-        "created_at": _iso(raw.get("created_at")),
-        "merged_at": _iso(raw.get("merged_at")),
+        "created_at": iso_or_none(raw.get("created_at")),
+        "merged_at": iso_or_none(raw.get("merged_at")),
         "merge_sha": raw.get("merge_commit_sha") or raw.get("squash_commit_sha") or raw.get("sha"),
-        "updated_at": _iso(raw.get("updated_at")),
+        "updated_at": iso_or_none(raw.get("updated_at")),
     }
 
 
@@ -269,9 +265,9 @@ def _incident(raw: dict[str, Any]) -> dict[str, Any]:
     return {
         "iid": raw["iid"],
         "title": raw.get("title") or "",
-        "created_at": _iso(raw.get("created_at")),
-        "closed_at": _iso(raw.get("closed_at")),
-        "updated_at": _iso(raw.get("updated_at")),
+        "created_at": iso_or_none(raw.get("created_at")),
+        "closed_at": iso_or_none(raw.get("closed_at")),
+        "updated_at": iso_or_none(raw.get("updated_at")),
         "issue_type": raw.get("issue_type"),
         "labels": list(raw.get("labels") or []),
     }
@@ -284,8 +280,8 @@ def _pipeline(raw: dict[str, Any]) -> dict[str, Any]:
         "source": raw.get("source"),
         "ref": raw.get("ref"),
         "sha": raw.get("sha"),
-        "created_at": _iso(raw.get("created_at")),
-        "updated_at": _iso(raw.get("updated_at")),
+        "created_at": iso_or_none(raw.get("created_at")),
+        "updated_at": iso_or_none(raw.get("updated_at")),
     }
 
 
@@ -301,12 +297,12 @@ def summarise_jobs(nodes: list[dict[str, Any]], mapping: DeliveryMapping) -> dic
     """One pipeline's jobs, reduced to what the measures need."""
     manual = [n for n in nodes if n.get("manualJob")]
     played = [
-        [_gid(n.get("id")), _iso(n.get("finishedAt"))]
+        [_gid(n.get("id")), iso_or_none(n.get("finishedAt"))]
         for n in manual
         if str(n.get("status", "")).upper() not in {"MANUAL", "SKIPPED", "CREATED", "CANCELED"}
     ]
-    starts = [s for s in (_iso(n.get("startedAt")) for n in nodes) if s]
-    ends = [e for e in (_iso(n.get("finishedAt")) for n in nodes) if e]
+    starts = [s for s in (iso_or_none(n.get("startedAt")) for n in nodes) if s]
+    ends = [e for e in (iso_or_none(n.get("finishedAt")) for n in nodes) if e]
     return {
         "jobs": len(nodes),
         "manual_job_ids": sorted(i for i in (_gid(n.get("id")) for n in manual) if i),
@@ -394,7 +390,7 @@ def fetch_project(
         todo.sort(key=lambda m: m["merged_at"], reverse=True)
         for mr in todo[:commit_lookups]:
             commits = project.mergerequests.get(mr["iid"], lazy=True).commits(per_page=PER_PAGE)
-            times = [t for t in (_iso(getattr(c, "authored_date", None)
+            times = [t for t in (iso_or_none(getattr(c, "authored_date", None)
                                       or getattr(c, "created_at", None)) for c in commits) if t]
             mr["first_commit_at"] = min(times, key=datetime.fromisoformat) if times else None
             mr["commits_read"] = True
@@ -501,7 +497,7 @@ def _graphql_jobs(api: Api, path: str, stop_at: datetime) -> Iterator[dict[str, 
         nodes = connection.get("nodes") or []
         yield from nodes
         info = connection.get("pageInfo") or {}
-        oldest = [_iso(n.get("createdAt")) for n in nodes if n.get("createdAt")]
+        oldest = [iso_or_none(n.get("createdAt")) for n in nodes if n.get("createdAt")]
         if not info.get("hasNextPage") or not nodes or (
             oldest and min(datetime.fromisoformat(t) for t in oldest if t) < stop_at
         ):

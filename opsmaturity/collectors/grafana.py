@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.sources import SourceError, where
+
 from .alert_rules import (
     SERVICE_LABELS,
     AlertRule,
@@ -34,14 +36,7 @@ from .alert_rules import (
     route_matchers,
     services_in_query,
 )
-from .monitoring_files import (
-    FileProblem,
-    line_of,
-    load_documents,
-    parse_duration,
-    text_map,
-    where,
-)
+from .monitoring_files import line_of, load_documents, parse_duration, text_map
 from .monitoring_measures import Dashboard, Harvest
 
 QUERY_KEYS = ("expr", "query", "rawSql", "rawQuery", "expression", "target")
@@ -84,7 +79,7 @@ def read_grafana_files(paths: list[Path], harvest: Harvest) -> None:
     for path in paths:
         try:
             found = _read_file(path)
-        except FileProblem as exc:
+        except SourceError as exc:
             harvest.failed(str(exc), "rules", "routing", "dashboards")
             continue
         if found.ignored and not found.kinds:
@@ -133,7 +128,7 @@ def _read_file(path: Path) -> _Found:
     for doc in load_documents(path):
         recognised |= _read_doc(path, doc, found)
     if not recognised:
-        raise FileProblem(path, None, "not a Grafana dashboard, alert rule, contact point or "
+        raise SourceError(path, None, "not a Grafana dashboard, alert rule, contact point or "
                           "notification policy file")
     return found
 
@@ -167,11 +162,11 @@ def _read_doc(path: Path, doc: Any, found: _Found) -> bool:
         for i, cp in enumerate(doc["contactPoints"]):
             at = where(path, line_of(doc["contactPoints"], index=i))
             if not isinstance(cp, dict) or not cp.get("name"):
-                raise FileProblem(path, line_of(doc["contactPoints"], index=i),
+                raise SourceError(path, line_of(doc["contactPoints"], index=i),
                                   "a contact point needs a name")
             receivers = cp.get("receivers") or []
             if not isinstance(receivers, list):
-                raise FileProblem(path, line_of(cp, "receivers"), "receivers: must be a list")
+                raise SourceError(path, line_of(cp, "receivers"), "receivers: must be a list")
             found.contact_points.setdefault(str(cp["name"]), [])
             for item in receivers:
                 _contact(path, str(cp["name"]), item, at, found)
@@ -209,23 +204,23 @@ def _is_ruler_export(doc: dict[str, Any]) -> bool:
 def _rule_groups(path: Path, groups: list[Any], found: _Found, folder: str = "") -> None:
     for gi, group in enumerate(groups):
         if not isinstance(group, dict):
-            raise FileProblem(path, line_of(groups, index=gi), "a rule group must be a mapping")
+            raise SourceError(path, line_of(groups, index=gi), "a rule group must be a mapping")
         name = str(group.get("name", ""))
         rules = group.get("rules") or []
         if not isinstance(rules, list):
-            raise FileProblem(path, line_of(group, "rules"), f"group {name!r}: rules: must be "
+            raise SourceError(path, line_of(group, "rules"), f"group {name!r}: rules: must be "
                               "a list")
         for ri, rule in enumerate(rules):
             rline = line_of(rules, index=ri)
             if isinstance(rule, dict) and "alert" in rule and "expr" in rule:
-                raise FileProblem(path, rline, "this is a Prometheus rule file: give it with "
+                raise SourceError(path, rline, "this is a Prometheus rule file: give it with "
                                   "--rules, not --grafana")
             if isinstance(rule, dict) and isinstance(rule.get("grafana_alert"), dict):
                 merged = {**rule["grafana_alert"], "for": rule.get("for"),
                           "labels": rule.get("labels"), "annotations": rule.get("annotations")}
                 rule = merged
             if not isinstance(rule, dict) or not rule.get("title"):
-                raise FileProblem(path, rline, f"group {name!r}: rule {ri + 1} has no title")
+                raise SourceError(path, rline, f"group {name!r}: rule {ri + 1} has no title")
             at = where(path, rline) if rline else f"{path} group {name!r} rule {ri + 1}"
             _rule(path, rule, at, "/".join(p for p in (folder or str(group.get("folder", "")),
                                                         name) if p), found)
@@ -247,7 +242,7 @@ def _rule(path: Path, rule: dict[str, Any], at: str, group: str, found: _Found) 
         return
     for_seconds = parse_duration(rule.get("for") or 0)
     if for_seconds is None:
-        raise FileProblem(path, line_of(rule, "for"), f"rule {title!r}: for: "
+        raise SourceError(path, line_of(rule, "for"), f"rule {title!r}: for: "
                           f"{rule.get('for')!r} is not a duration")
     no_data = rule.get("noDataState") or rule.get("no_data_state")
     settings = rule.get("notification_settings")
@@ -266,7 +261,7 @@ def _rule(path: Path, rule: dict[str, Any], at: str, group: str, found: _Found) 
 
 def _contact(path: Path, name: str, item: Any, at: str, found: _Found) -> None:
     if not isinstance(item, dict) or not item.get("type"):
-        raise FileProblem(path, line_of(item), f"contact point {name!r}: an integration needs "
+        raise SourceError(path, line_of(item), f"contact point {name!r}: an integration needs "
                           "a type")
     settings = item.get("settings") if isinstance(item.get("settings"), dict) else {}
     url = next((settings[k] for k in ("url", "webhook_url", "webhookUrl", "apiUrl")
@@ -277,14 +272,14 @@ def _contact(path: Path, name: str, item: Any, at: str, found: _Found) -> None:
 
 def _policy(path: Path, node: Any, line: int | None, root: bool = True) -> Route:
     if not isinstance(node, dict):
-        raise FileProblem(path, line, "a notification policy must be a mapping")
+        raise SourceError(path, line, "a notification policy must be a mapping")
     try:
         matchers = route_matchers(node)
     except ValueError as exc:
-        raise FileProblem(path, line_of(node) or line, f"notification policy: {exc}") from None
+        raise SourceError(path, line_of(node) or line, f"notification policy: {exc}") from None
     children = node.get("routes") or []
     if not isinstance(children, list):
-        raise FileProblem(path, line_of(node, "routes"), "routes: must be a list")
+        raise SourceError(path, line_of(node, "routes"), "routes: must be a list")
     return Route(receiver=str(node["receiver"]) if node.get("receiver") else None,
                  matchers=[] if root else matchers, continue_=bool(node.get("continue")),
                  routes=[_policy(path, c, line_of(children, index=i), root=False)

@@ -15,7 +15,6 @@ People appear as stable pseudonyms (`responder-1a2b...`) unless `show_names`.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -34,12 +33,15 @@ from pydantic import (
     model_validator,
 )
 
+from opsmaturity.core import privacy
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window
+from opsmaturity.core.stats import median, p90
+from opsmaturity.core.times import now_utc
+
 from .base import CollectorError, Progress, no_progress
-from .evidence import Coverage, EvidenceSet, Measure, Window, now_utc
 from .incident_record import HIGH_SEVERITIES, SEVERITIES, SOURCES, IncidentRecord
 from .incident_sources import FINISHERS, FORMATS, READERS, Problem, SourceContext, detect
 from .incident_sources.generic_csv import load_mapping
-from .stats import median, p90
 
 MEASURES: tuple[str, ...] = (
     "incidents.count",
@@ -418,13 +420,13 @@ def _r(x: float | None, digits: int = 4) -> float | None:
     return None if x is None else round(x, digits)
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
 def pseudonym(name: str) -> str:
     """A stable pseudonym for a person (the same name always gives the same pseudonym)."""
-    return "responder-" + hashlib.sha256(name.strip().casefold().encode()).hexdigest()[:10]
+    return privacy.pseudonym(name.strip().casefold(), "responder")
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 # --------------------------------------------------------------------------- the collector

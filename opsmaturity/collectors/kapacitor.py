@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.sources import SourceError
+
 from .alert_rules import AlertRule, Integration, integration
-from .monitoring_files import FileProblem, load_documents, read_text
+from .monitoring_files import load_documents, read_text
 from .monitoring_measures import Harvest
 
 HANDLERS = {
@@ -55,7 +57,7 @@ class Call:
 
 
 def scan(path: str, text: str) -> list[Call]:
-    """The top-level chained calls of a TICKscript, in order; broken syntax is a FileProblem."""
+    """The top-level chained calls of a TICKscript, in order; broken syntax is a SourceError."""
     calls: list[Call] = []
     stack: list[tuple[int, int, Call | None]] = []  # (line, index of "(", call it opens)
     strings: list[list[str]] = []
@@ -79,7 +81,7 @@ def scan(path: str, text: str) -> list[Call]:
                 j += 1
             if j >= n or not text.startswith(quote, j):
                 what = "reference" if c == '"' else "string"
-                raise FileProblem(path, line, f"TICKscript: unterminated {what}")
+                raise SourceError(path, line, f"TICKscript: unterminated {what}")
             if c == "'" and strings:
                 strings[-1].append(text[i + len(quote):j])
             line += text.count("\n", i, j)
@@ -97,7 +99,7 @@ def scan(path: str, text: str) -> list[Call]:
             i += 1
         elif c == ")":
             if not stack:
-                raise FileProblem(path, line, "TICKscript: ')' without '('")
+                raise SourceError(path, line, "TICKscript: ')' without '('")
             _, start, call = stack.pop()
             found = strings.pop()
             if strings:
@@ -110,7 +112,7 @@ def scan(path: str, text: str) -> list[Call]:
         else:
             i += 1
     if stack:
-        raise FileProblem(path, stack[-1][0], "TICKscript: '(' is never closed")
+        raise SourceError(path, stack[-1][0], "TICKscript: '(' is never closed")
     return calls
 
 
@@ -224,7 +226,7 @@ def _tasks_in(path: Path, docs: list[Any]) -> tuple[list[_Task], dict[str, list[
             tasks.append(_Task(tid, task["script"], f"{path} task {tid!r}",
                                str(task.get("status", "enabled")).lower() != "disabled"))
     if not recognised:
-        raise FileProblem(path, None, "not a Kapacitor task list (tasks with a script), task "
+        raise SourceError(path, None, "not a Kapacitor task list (tasks with a script), task "
                           "or topic handler file")
     return tasks, topics
 
@@ -241,7 +243,7 @@ def read_kapacitor_files(paths: list[Path], harvest: Harvest) -> None:
                 harvest.read(str(path), "rules", "routing")
                 continue
             tasks, found_topics = _tasks_in(path, load_documents(path))
-        except FileProblem as exc:
+        except SourceError as exc:
             harvest.failed(str(exc), "rules", "routing")
             continue
         for topic, items in found_topics.items():
@@ -251,7 +253,7 @@ def read_kapacitor_files(paths: list[Path], harvest: Harvest) -> None:
         for task in tasks:
             try:
                 calls = scan(f"{task.where} script", task.script)
-            except FileProblem as exc:
+            except SourceError as exc:
                 harvest.failed(f"{task.where}: script line {exc.line}: {exc.message}"
                                if exc.line else f"{task.where}: {exc.message}", "rules")
                 continue

@@ -15,20 +15,23 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from opsmaturity.core.evidence import EvidenceSet, Measure, Window
+from opsmaturity.core.privacy import endpoint_only
+from opsmaturity.core.sources import SourceError
+from opsmaturity.core.times import now_utc
+
 from .alert_history import read_history_file
 from .alert_rules import AlertRule
 from .base import CollectorError, Progress, no_progress
-from .evidence import EvidenceSet, Measure, Window, now_utc
 from .grafana import read_grafana_files
 from .kapacitor import read_kapacitor_files
-from .monitoring_files import FileProblem, expand_paths
+from .monitoring_files import expand_paths
 from .monitoring_measures import MEASURES, Harvest, Thresholds, compute
 from .prometheus import (
     read_alertmanager_api,
     read_alertmanager_config,
     read_prometheus_api,
     read_rule_files,
-    redact,
 )
 
 RULE_SUFFIXES = (".yml", ".yaml", ".json")
@@ -105,7 +108,7 @@ class MonitoringCollector:
             read_rule_files(rule_files, harvest, promtool, progress)
         if o.prometheus_url:
             progress("reading Prometheus", None)
-            sources.append(f"prometheus: {redact(o.prometheus_url)}")
+            sources.append(f"prometheus: {endpoint_only(o.prometheus_url)}")
             read_prometheus_api(o.prometheus_url, harvest, now, o.history_days,
                                 o.timeout_seconds)
         if o.alertmanager_config is not None:
@@ -113,7 +116,7 @@ class MonitoringCollector:
             read_alertmanager_config(o.alertmanager_config, harvest)
         if o.alertmanager_url:
             progress("reading Alertmanager", None)
-            sources.append(f"alertmanager: {redact(o.alertmanager_url)}")
+            sources.append(f"alertmanager: {endpoint_only(o.alertmanager_url)}")
             read_alertmanager_api(o.alertmanager_url, harvest, o.timeout_seconds)
         if grafana_files:
             progress("reading Grafana files", None)
@@ -149,7 +152,7 @@ def _read_history(paths: list[Path], harvest: Harvest) -> None:
     for path in paths:
         try:
             got = read_history_file(path)
-        except FileProblem as exc:
+        except SourceError as exc:
             harvest.failed(str(exc), "history")
             continue
         harvest.episodes += got.episodes

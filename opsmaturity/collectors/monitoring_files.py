@@ -1,9 +1,9 @@
 """Reading the monitoring files people already have: paths, globs, YAML and JSON with lines.
 
 Rule files, dashboards and alert configurations are edited by hand, so a problem is only
-useful if it names the file and line to fix. Problems are raised as `FileProblem` (one
+useful if it names the file and line to fix. Problems are raised as `SourceError` (one
 `file:line: message` line); the caller reports it, skips that file and measures the rest.
-Collectors may not import scoring, so this is a small line-aware loader of our own.
+The line-aware loader itself is `opsmaturity.core.sources`, shared with the catalogue.
 """
 
 from __future__ import annotations
@@ -17,28 +17,11 @@ from typing import Any
 
 import yaml
 
+from opsmaturity.core.sources import LineDict, LineList, LineLoader, SourceError
+
 from .base import CollectorError
-from .yamllines import LineDict, LineList, LineLoader
 
 MAX_FILES = 10_000
-
-
-class FileProblem(Exception):
-    """A file (or part of one) that cannot be used, phrased as `file:line: message`."""
-
-    def __init__(self, path: str | Path, line: int | None, message: str) -> None:
-        self.path = str(path)
-        self.line = line
-        self.message = message
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return f"{where(self.path, self.line)}: {self.message}"
-
-
-def where(path: str | Path, line: int | None) -> str:
-    """`file:line`, or just the file when the line is unknown."""
-    return f"{path}:{line}" if line else str(path)
 
 
 # ---------------------------------------------------------------- paths
@@ -85,15 +68,15 @@ def _visible(path: Path, root: Path) -> bool:
 
 
 def read_text(path: Path) -> str:
-    """The file as UTF-8 text; unreadable or binary files become a FileProblem."""
+    """The file as UTF-8 text; unreadable or binary files become a SourceError."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileProblem(path, None, f"cannot read ({exc.strerror or exc})") from None
+        raise SourceError(path, None, f"cannot read ({exc.strerror or exc})") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FileProblem(path, None, f"not UTF-8 text (byte {exc.start})") from None
+        raise SourceError(path, None, f"not UTF-8 text (byte {exc.start})") from None
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -103,7 +86,7 @@ _Loader = LineLoader
 
 
 def parse_yaml(path: str | Path, text: str) -> list[Any]:
-    """All documents of a YAML text (empty documents left out), or a FileProblem with the
+    """All documents of a YAML text (empty documents left out), or a SourceError with the
     line PyYAML points at."""
     try:
         return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
@@ -112,23 +95,23 @@ def parse_yaml(path: str | Path, text: str) -> list[Any]:
         what = exc.problem or exc.context or "cannot be parsed"
         if exc.context and exc.problem and exc.context_mark and mark is not exc.context_mark:
             what += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        raise FileProblem(path, mark.line + 1 if mark else None, f"invalid YAML: {what}") from None
+        raise SourceError(path, mark.line + 1 if mark else None, f"invalid YAML: {what}") from None
     except yaml.YAMLError as exc:
-        raise FileProblem(path, None, f"invalid YAML: {exc}") from None
+        raise SourceError(path, None, f"invalid YAML: {exc}") from None
     except RecursionError:
-        raise FileProblem(path, None, "invalid YAML: nested too deeply") from None
+        raise SourceError(path, None, "invalid YAML: nested too deeply") from None
     except (ValueError, TypeError, OverflowError) as exc:  # an impossible date, a bad key
-        raise FileProblem(path, None, f"invalid YAML: {exc}") from None
+        raise SourceError(path, None, f"invalid YAML: {exc}") from None
 
 
 def parse_json(path: str | Path, text: str) -> Any:
-    """A JSON text, or a FileProblem naming the line of the syntax error."""
+    """A JSON text, or a SourceError naming the line of the syntax error."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FileProblem(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+        raise SourceError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
     except RecursionError:
-        raise FileProblem(path, None, "invalid JSON: nested too deeply") from None
+        raise SourceError(path, None, "invalid JSON: nested too deeply") from None
 
 
 def load_documents(path: Path) -> list[Any]:

@@ -16,10 +16,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsmaturity.core.evidence import Coverage, Measure
+
 from . import alert_rules as ar
 from .alert_history import Episode, FiringAlert
 from .alert_rules import AlertRule, Integration, Router
-from .evidence import Coverage, Measure
 
 MEASURES: tuple[str, ...] = (
     "monitoring.alert_rules_total",

@@ -20,21 +20,22 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
+
+from opsmaturity.core.http import RateLimitError, RetryingSession, RetryPolicy
+from opsmaturity.core.privacy import endpoint_only
+from opsmaturity.core.sources import SourceError, where
 
 from .alert_history import FiringAlert, episodes_from_matrix, firing_from_record
 from .alert_rules import AlertRule, Receiver, Route, Router, integration, route_matchers
 from .monitoring_files import (
-    FileProblem,
     line_of,
     load_documents,
     parse_duration,
     parse_yaml,
     read_text,
     text_map,
-    where,
 )
 from .monitoring_measures import Harvest
 
@@ -42,6 +43,7 @@ PROMETHEUS_TOKEN_ENV = "OPSMATURITY_PROMETHEUS_TOKEN"
 ALERTMANAGER_TOKEN_ENV = "OPSMATURITY_ALERTMANAGER_TOKEN"
 MAX_POINTS = 10_950  # Prometheus refuses range queries over 11,000 points per series
 PROMTOOL_TIMEOUT = 60
+PROMETHEUS_RETRIES = 2  # a busy server answering 503 gets 1 s and 2 s to recover
 
 
 # ---------------------------------------------------------------- HTTP
@@ -49,18 +51,6 @@ PROMTOOL_TIMEOUT = 60
 
 class EndpointError(Exception):
     """An API that could not be read, phrased for the user (URL without credentials)."""
-
-
-def redact(url: str) -> str:
-    """The URL without user, password and query (they may hold credentials)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.port:
-            host += f":{parts.port}"
-        return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
-    except ValueError:
-        return "(unparsable URL)"
 
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
@@ -78,14 +68,18 @@ def _reason(exc: Exception) -> str:
 def get_json(base: str, path: str, params: dict[str, Any] | None = None,
              token_env: str = PROMETHEUS_TOKEN_ENV, timeout: float = 10.0) -> Any:
     """GET base+path as JSON; every failure is one EndpointError sentence."""
-    shown = redact(base) + path
+    shown = endpoint_only(base) + path
     headers = {"Accept": "application/json"}
     token = os.environ.get(token_env)
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:
-        resp = requests.get(base.rstrip("/") + path, params=params, headers=headers,
-                            timeout=timeout)
+        with RetryingSession(RetryPolicy(retries=PROMETHEUS_RETRIES, connect_retries=0,
+                                         timeout_seconds=timeout,
+                                         max_wait_seconds=timeout)) as session:
+            resp = session.get(base.rstrip("/") + path, params=params, headers=headers)
+    except RateLimitError:
+        raise EndpointError(f"{shown}: kept rate-limiting requests; try again later") from None
     except requests.exceptions.Timeout:
         raise EndpointError(f"{shown}: no answer within {timeout:g} s") from None
     except requests.exceptions.ConnectionError as exc:
@@ -114,12 +108,12 @@ def _rule_groups(path: Path, docs: list[Any]) -> list[tuple[str, Any, Any]]:
         items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]
         for item in items if isinstance(items, list) else []:
             if not isinstance(item, dict):
-                raise FileProblem(path, line_of(item), "not a Prometheus rule file: the top "
+                raise SourceError(path, line_of(item), "not a Prometheus rule file: the top "
                                   "level is not a mapping")
             if item.get("kind") == "PrometheusRule":
                 spec = item.get("spec")
                 if not isinstance(spec, dict) or not isinstance(spec.get("groups"), list):
-                    raise FileProblem(path, line_of(item, "spec"),
+                    raise SourceError(path, line_of(item, "spec"),
                                       "PrometheusRule without spec.groups")
                 found.append(("resource", spec["groups"], spec))
             elif "groups" in item:
@@ -129,7 +123,7 @@ def _rule_groups(path: Path, docs: list[Any]) -> list[tuple[str, Any, Any]]:
             elif "apiVersion" in item and "kind" in item:
                 continue  # another Kubernetes resource in the same manifest
             else:
-                raise FileProblem(path, line_of(item), "not a Prometheus rule file: no groups: "
+                raise SourceError(path, line_of(item), "not a Prometheus rule file: no groups: "
                                   "and no PrometheusRule resource")
     return found
 
@@ -139,24 +133,24 @@ def _rules_from_groups(path: str | Path, kind: str, groups: Any, owner: Any
     """Alert rules, the number of recording rules, and the line of every (group, rule
     number) so promtool's messages can be pointed at the right line."""
     if not isinstance(groups, list):
-        raise FileProblem(path, line_of(owner, "groups"), "groups: must be a list")
+        raise SourceError(path, line_of(owner, "groups"), "groups: must be a list")
     rules: list[AlertRule] = []
     recording = 0
     lines: dict[tuple[str, int], int | None] = {}
     for gi, group in enumerate(groups):
         gline = line_of(groups, index=gi)
         if not isinstance(group, dict) or not group.get("name"):
-            raise FileProblem(path, gline, "a rule group needs a name")
+            raise SourceError(path, gline, "a rule group needs a name")
         gname = str(group["name"])
         items = group.get("rules") or []
         if not isinstance(items, list):
-            raise FileProblem(path, line_of(group, "rules"), f"group {gname!r}: rules: must be "
+            raise SourceError(path, line_of(group, "rules"), f"group {gname!r}: rules: must be "
                               "a list")
         for ri, rule in enumerate(items):
             rline = line_of(items, index=ri)
             lines[(gname, ri + 1)] = rline
             if not isinstance(rule, dict):
-                raise FileProblem(path, rline, f"group {gname!r}: rule {ri + 1} is not a mapping")
+                raise SourceError(path, rline, f"group {gname!r}: rule {ri + 1} is not a mapping")
             if kind == "api":
                 if rule.get("type") == "alerting":
                     rules.append(_api_rule(rule, gname, where(path, rline), group))
@@ -167,14 +161,14 @@ def _rules_from_groups(path: str | Path, kind: str, groups: Any, owner: Any
                 recording += 1
                 continue
             if not rule.get("alert"):
-                raise FileProblem(path, rline, f"group {gname!r}: rule {ri + 1} has neither "
+                raise SourceError(path, rline, f"group {gname!r}: rule {ri + 1} has neither "
                                   "alert: nor record:")
             if not isinstance(rule.get("expr"), (str, int, float)) or str(rule["expr"]) == "":
-                raise FileProblem(path, line_of(rule, "expr") if "expr" in rule else rline,
+                raise SourceError(path, line_of(rule, "expr") if "expr" in rule else rline,
                                   f"alert {rule['alert']!r}: expr: missing or not a query")
             for_seconds = parse_duration(rule.get("for", 0))
             if for_seconds is None:
-                raise FileProblem(path, line_of(rule, "for"),
+                raise SourceError(path, line_of(rule, "for"),
                                   f"alert {rule['alert']!r}: for: {rule.get('for')!r} is not a "
                                   "duration")
             rules.append(AlertRule(
@@ -203,7 +197,7 @@ _UNMARSHAL_LINE = re.compile(r"^\s*line (\d+): (.*)$")
 
 def _promtool(promtool: str, path: Path, kind: str, groups: Any,
               lines: dict[tuple[str, int], int | None]) -> None:
-    """Raise promtool's first complaint about the groups as a FileProblem (file:line)."""
+    """Raise promtool's first complaint about the groups as a SourceError (file:line)."""
     with tempfile.TemporaryDirectory(prefix="opsmaturity-rules-") as tmp:
         if kind == "plain":
             target = path
@@ -224,7 +218,7 @@ def _promtool(promtool: str, path: Path, kind: str, groups: Any,
                 if ln.strip() and ln.strip() != "FAILED:" and not ln.startswith("Checking ")
                 and not ln.strip().startswith("SUCCESS")]
     if not messages:
-        raise FileProblem(path, None, f"promtool rejected the file (exit {proc.returncode})")
+        raise SourceError(path, None, f"promtool rejected the file (exit {proc.returncode})")
     text, line = messages[0].strip(), None
     if m := _PROMTOOL_LINE.match(text):
         line, text = int(m.group(1)), m.group(3)
@@ -237,7 +231,7 @@ def _promtool(promtool: str, path: Path, kind: str, groups: Any,
         line = None  # promtool saw the extracted groups, not the file
     if line is None and (m := _GROUP_RULE.search(text)):
         line = lines.get((m.group(1), int(m.group(2))))
-    raise FileProblem(path, line, f"promtool: {text}")
+    raise SourceError(path, line, f"promtool: {text}")
 
 
 def _read_rule_file(path: Path, promtool: str | None) -> tuple[list[AlertRule], int, bool]:
@@ -262,7 +256,7 @@ def read_rule_files(paths: list[Path], harvest: Harvest, promtool: str | None,
             progress(f"rules: {path.name}", n / max(len(paths), 1))
         try:
             rules, recording, any_rules = _read_rule_file(path, promtool)
-        except FileProblem as exc:
+        except SourceError as exc:
             harvest.failed(str(exc), "rules")
             continue
         if not any_rules:  # read fine, holds no rules: zero rules from this file
@@ -282,18 +276,18 @@ _RECEIVER_URL_KEYS = ("url", "webhook_url", "api_url")
 
 def parse_alertmanager_config(label: str, text: str) -> tuple[Router, list[str]]:
     """The routing tree and receivers of an alertmanager.yml text, and warnings (routes to
-    receivers that do not exist). Broken YAML or structure is a FileProblem."""
+    receivers that do not exist). Broken YAML or structure is a SourceError."""
     docs = parse_yaml(label, text)
     doc = docs[0] if docs else None
     if not isinstance(doc, dict) or not isinstance(doc.get("route"), dict):
-        raise FileProblem(label, line_of(doc), "not an Alertmanager configuration: no route:")
+        raise SourceError(label, line_of(doc), "not an Alertmanager configuration: no route:")
     receivers: dict[str, Receiver] = {}
     items = doc.get("receivers") or []
     if not isinstance(items, list):
-        raise FileProblem(label, line_of(doc, "receivers"), "receivers: must be a list")
+        raise SourceError(label, line_of(doc, "receivers"), "receivers: must be a list")
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not item.get("name"):
-            raise FileProblem(label, line_of(items, index=i), "a receiver needs a name")
+            raise SourceError(label, line_of(items, index=i), "a receiver needs a name")
         integrations = []
         for key, configs in item.items():
             if not str(key).endswith("_configs") or not isinstance(configs, list):
@@ -314,14 +308,14 @@ def parse_alertmanager_config(label: str, text: str) -> tuple[Router, list[str]]
 
 def _route(label: str, node: Any, root: bool = False) -> Route:
     if not isinstance(node, dict):
-        raise FileProblem(label, line_of(node), "a route must be a mapping")
+        raise SourceError(label, line_of(node), "a route must be a mapping")
     try:
         matchers = route_matchers(node)
     except ValueError as exc:
-        raise FileProblem(label, line_of(node), f"route: {exc}") from None
+        raise SourceError(label, line_of(node), f"route: {exc}") from None
     children = node.get("routes") or []
     if not isinstance(children, list):
-        raise FileProblem(label, line_of(node, "routes"), "routes: must be a list")
+        raise SourceError(label, line_of(node, "routes"), "routes: must be a list")
     return Route(receiver=str(node["receiver"]) if node.get("receiver") else None,
                  matchers=[] if root else matchers, continue_=bool(node.get("continue")),
                  routes=[_route(label, child) for child in children],
@@ -331,7 +325,7 @@ def _route(label: str, node: Any, root: bool = False) -> Route:
 def read_alertmanager_config(path: Path, harvest: Harvest) -> None:
     try:
         router, warnings = parse_alertmanager_config(str(path), read_text(path))
-    except FileProblem as exc:
+    except SourceError as exc:
         harvest.failed(str(exc), "routing")
         return
     harvest.routers.append(router)
@@ -345,7 +339,7 @@ def read_alertmanager_config(path: Path, harvest: Harvest) -> None:
 def read_prometheus_api(url: str, harvest: Harvest, now: datetime, history_days: float,
                         timeout: float = 10.0) -> None:
     """Rules, firing alerts and `ALERTS` history from a running Prometheus."""
-    shown = redact(url)
+    shown = endpoint_only(url)
     try:
         answer = get_json(url, "/api/v1/rules", {"type": "alert"}, timeout=timeout)
     except EndpointError as exc:
@@ -360,7 +354,7 @@ def read_prometheus_api(url: str, harvest: Harvest, now: datetime, history_days:
     else:
         try:
             rules, _, _ = _rules_from_groups(label, "api", groups, None)
-        except FileProblem as exc:
+        except SourceError as exc:
             harvest.failed(str(exc), "rules")
         else:
             harvest.rules += rules
@@ -397,7 +391,7 @@ def _read_alerts_history(url: str, harvest: Harvest, now: datetime, days: float,
     step = max(60, math.ceil(days * 86400 / MAX_POINTS))
     end_s = round(now.timestamp(), 3)
     start_s = end_s - step * math.ceil(days * 86400 / step)  # the last point falls on `now`
-    label = f"{redact(url)}/api/v1/query_range ALERTS"
+    label = f"{endpoint_only(url)}/api/v1/query_range ALERTS"
     try:
         answer = get_json(url, "/api/v1/query_range", {
             "query": 'ALERTS{alertstate="firing"}', "start": f"{start_s:.3f}",
@@ -418,7 +412,7 @@ def _read_alerts_history(url: str, harvest: Harvest, now: datetime, days: float,
 
 def read_alertmanager_api(url: str, harvest: Harvest, timeout: float = 10.0) -> None:
     """Routing (from the configuration Alertmanager runs) and the alerts it holds now."""
-    shown = redact(url)
+    shown = endpoint_only(url)
     try:
         status = get_json(url, "/api/v2/status", token_env=ALERTMANAGER_TOKEN_ENV,
                           timeout=timeout)
@@ -433,7 +427,7 @@ def read_alertmanager_api(url: str, harvest: Harvest, timeout: float = 10.0) -> 
     else:
         try:
             router, warnings = parse_alertmanager_config(label, original)
-        except FileProblem as exc:
+        except SourceError as exc:
             harvest.failed(str(exc), "routing")
         else:
             harvest.routers.append(router)

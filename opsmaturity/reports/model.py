@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from opsmaturity.collectors.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.scoring.answers import Responses
 from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue

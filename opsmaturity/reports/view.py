@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from opsmaturity.collectors.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.scoring import dora as dora_tables
 from opsmaturity.scoring.assessment import Assessment, Finding, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise

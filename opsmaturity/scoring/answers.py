@@ -16,8 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from opsmaturity.core.sources import YamlSource, load_yaml
+
 from .catalogue import DONT_KNOW, Catalogue, Role
-from .yamlsource import YamlSource, load_yaml
 
 RawValue = str | int | float | bool | None
 _DONT_KNOW_WORDS = {DONT_KNOW, "dont know", "don't know", "unknown", "?", "n/a", ""}

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from .yamlsource import Loc, SourceError, YamlSource, load_yaml
+from opsmaturity.core.sources import Loc, SourceError, YamlSource, load_yaml
 
 DONT_KNOW = "dont_know"
 ROLES = ("dev", "ops", "management", "other")

@@ -13,7 +13,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
-from opsmaturity.collectors.evidence import EvidenceSet, Measure
+from opsmaturity.core.evidence import EvidenceSet, Measure
 
 from . import dora
 from .answers import Answer, Responses

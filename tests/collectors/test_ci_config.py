@@ -25,7 +25,7 @@ from opsmaturity.collectors.ci_config import (
     analyse,
     load_ci_files,
 )
-from opsmaturity.collectors.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceSet
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "ci"
 GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from opsmaturity.collectors.base import CollectorError
-from opsmaturity.collectors.evidence import EvidenceSet
-from opsmaturity.collectors.git import GitCollector, GitOptions, is_release_tag, redact
+from opsmaturity.collectors.git import GitCollector, GitOptions, is_release_tag
+from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.privacy import without_credentials
 from tests.gitbuilder import T0, RepoBuilder, git
 
 D = 86400
@@ -160,7 +161,7 @@ def test_repository_is_not_written_to(history: Path, tmp_path: Path):
 
 
 def test_credentials_never_reach_the_evidence():
-    assert redact("https://user:s3cret@example.com/g/p.git") == "https://example.com/g/p.git"
+    assert without_credentials("https://user:s3cret@example.com/g/p.git") == "https://example.com/g/p.git"
 
 
 @pytest.mark.parametrize(("name", "release"), [

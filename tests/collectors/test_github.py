@@ -29,7 +29,6 @@ from opsmaturity.collectors.delivery import (
     DeploymentRecord,
     IncidentRecord,
 )
-from opsmaturity.collectors.evidence import EvidenceSet, Window
 from opsmaturity.collectors.github import (
     MEASURES,
     Facts,
@@ -44,7 +43,8 @@ from opsmaturity.collectors.github_api import (
     pull_from_api,
     run_from_api,
 )
-from opsmaturity.collectors.http import RetryPolicy
+from opsmaturity.core.evidence import EvidenceSet, Window
+from opsmaturity.core.http import RetryPolicy
 from tests.collectors.github_fake import REPO, FakeGitHub, load
 
 NOW = datetime(2026, 3, 29, tzinfo=UTC)

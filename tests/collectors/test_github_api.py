@@ -22,7 +22,7 @@ from opsmaturity.collectors.github_api import (
     GitHubClient,
     RateLimitWait,
 )
-from opsmaturity.collectors.http import RetryPolicy
+from opsmaturity.core.http import RetryPolicy
 from tests.collectors.github_fake import REPO, STALL, FakeGitHub, load
 
 NOW = datetime(2026, 3, 29, tzinfo=UTC)

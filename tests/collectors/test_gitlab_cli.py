@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
-from opsmaturity.collectors.evidence import load_evidence
+from opsmaturity.core.evidence import load_evidence
 from tests.collectors.test_gitlab import EXPECTED, TOKEN
 from tests.fixtures.gitlab.fake_gitlab import FakeGitLab, Fault
 

@@ -16,16 +16,15 @@ import requests
 from pytest_httpserver import HTTPServer
 
 from opsmaturity.collectors.base import CollectorError
-from opsmaturity.collectors.http import (
+from opsmaturity.core.http import (
     RateLimitError,
     RetryingSession,
     RetryPolicy,
     backoff_delay,
-    host_of,
     http_problem,
     rate_limit_delay,
-    redact,
 )
+from opsmaturity.core.privacy import host_of, redact
 from tests.collectors.test_gitlab import EXPECTED, TOKEN, collect
 from tests.fixtures.gitlab.fake_gitlab import FakeGitLab, Fault
 
@@ -232,8 +231,8 @@ def test_rate_limit_headers():
     assert rate_limit_delay({"Retry-After": "12"}, now) == 12.0
     later = datetime.fromtimestamp(now + 30, UTC)
     assert rate_limit_delay({"Retry-After": format_datetime(later, usegmt=True)}, now) == 30.0
-    assert rate_limit_delay({"RateLimit-Reset": str(int(now + 45))}, now) == 45.0
-    assert rate_limit_delay({"X-RateLimit-Reset": str(int(now - 5))}, now) == 0.0
+    assert rate_limit_delay({"RateLimit-Reset": str(int(now + 45))}, now) == 46.0  # +1 s
+    assert rate_limit_delay({"X-RateLimit-Reset": str(int(now - 5))}, now) == 1.0
     assert rate_limit_delay({"RateLimit-Reset": "20"}, now) == 20.0  # seconds from now
     assert rate_limit_delay({}, now) is None
     policy = RetryPolicy(backoff_seconds=1, backoff_max_seconds=10)
@@ -250,8 +249,8 @@ def test_session_honours_reset_header_and_exhausted_403(httpserver):
     session = RetryingSession(RetryPolicy(), sleep=delays.append, clock=lambda: now)
     response = session.get(httpserver.url_for("/limited"))
     assert response.json() == {"ok": True}
-    assert delays == [42.0]
-    assert session.stats.as_dict() == {"requests": 2, "retries": 1, "waited_seconds": 42.0,
+    assert delays == [43.0]  # the reset, rounded to seconds, plus one
+    assert session.stats.as_dict() == {"requests": 2, "retries": 1, "waited_seconds": 43.0,
                                        "statuses": {"200": 1, "403": 1}}
 
 

@@ -13,7 +13,6 @@ import pytest
 
 from opsmaturity.collectors import get_collector
 from opsmaturity.collectors.base import Collector, CollectorError
-from opsmaturity.collectors.evidence import EvidenceSet
 from opsmaturity.collectors.incidents import (
     MEASURES,
     IncidentsCollector,
@@ -23,6 +22,7 @@ from opsmaturity.collectors.incidents import (
     similar,
     title_words,
 )
+from opsmaturity.core.evidence import EvidenceSet
 
 ROOT = Path(__file__).parent.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "incidents"

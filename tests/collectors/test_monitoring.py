@@ -27,11 +27,12 @@ from opsmaturity.collectors.alert_rules import (
     parse_matchers,
 )
 from opsmaturity.collectors.base import Collector, CollectorError
-from opsmaturity.collectors.evidence import EvidenceSet
 from opsmaturity.collectors.kapacitor import scan
 from opsmaturity.collectors.monitoring import MonitoringCollector, MonitoringOptions
-from opsmaturity.collectors.monitoring_files import FileProblem, parse_duration
+from opsmaturity.collectors.monitoring_files import parse_duration
 from opsmaturity.collectors.monitoring_measures import MEASURES, Thresholds
+from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.sources import SourceError
 
 ROOT = Path(__file__).parent.parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "monitoring"
@@ -510,7 +511,7 @@ def test_tickscript_scanner_skips_comments_and_strings():
         ("node", "from", 3), ("property", "measurement", 3), ("node", "alert", 4),
         ("property", "message", 5), ("property", "crit", 7), ("property", "email", 8)]
     assert calls[3].strings == ["line one\nline two (with a parenthesis"]
-    with pytest.raises(FileProblem) as exc:
+    with pytest.raises(SourceError) as exc:
         scan("y.tick", "stream\n  |alert()\n    .crit(lambda: \"x\" > 1))\n")
     assert str(exc.value) == "y.tick:3: TICKscript: ')' without '('"
 
@@ -584,7 +585,7 @@ def test_streamed_json_list_gives_the_same_episodes_at_any_chunk_size(tmp_path: 
     assert alert_history.read_history_file(path) == whole
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(records[:3], indent=2).replace("},\n  {", "}\n  {", 1))
-    with pytest.raises(FileProblem) as exc:
+    with pytest.raises(SourceError) as exc:
         alert_history.read_history_file(broken)
     assert str(exc.value) == f"{broken}:14: invalid JSON: expected ',' or ']'"
 

@@ -23,8 +23,8 @@ import requests
 from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
-from opsmaturity.collectors.evidence import EvidenceSet
 from opsmaturity.collectors.monitoring import MonitoringCollector, MonitoringOptions
+from opsmaturity.core.evidence import EvidenceSet
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "monitoring"
 RULES = FIXTURES / "prometheus" / "rules"

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from opsmaturity.collectors.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.sources import YamlSource
 from opsmaturity.reports import pdf
 from opsmaturity.reports.model import (
     HistoryPoint,
@@ -25,7 +26,6 @@ from opsmaturity.scoring.answers import Responses, check_answers, load_answers
 from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue, default_catalogue_dir
 from opsmaturity.scoring.engine import score
-from opsmaturity.scoring.yamlsource import YamlSource
 from tests.conftest import evidence
 
 EXAMPLES = default_catalogue_dir() / "examples"

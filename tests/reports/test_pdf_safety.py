@@ -16,11 +16,11 @@ import yaml
 from pypdf import PdfReader
 from pytest_httpserver import HTTPServer
 
+from opsmaturity.core.sources import YamlSource
 from opsmaturity.reports import pdf
 from opsmaturity.reports.model import team_report
 from opsmaturity.scoring.answers import check_answers
 from opsmaturity.scoring.engine import score
-from opsmaturity.scoring.yamlsource import YamlSource
 from tests.reports.conftest import EXAMPLES
 
 SECRET = "SECRET-MARKER-4711"

@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 import yaml
 
+from opsmaturity.core.sources import SourceError
 from opsmaturity.scoring.catalogue import default_catalogue_dir, load_catalogue
 from opsmaturity.scoring.schemas import expected_schemas
-from opsmaturity.scoring.yamlsource import SourceError
 from tests.conftest import MINI
 
 AREAS = [

@@ -164,8 +164,8 @@ def test_details_explain_the_numbers() -> None:
     lead = details["change_lead_time"]
     assert lead["changes"] == 5
     assert lead["median_hours"] == 3.0
-    # Inclusive p90 of [1, 2, 3, 5, 7]: 5 + 0.6 * (7 - 5).
-    assert lead["p90_hours"] == pytest.approx(6.2)
+    # Nearest-rank p90 of [1, 2, 3, 5, 7]: the ceil(4.5) = 5th smallest.
+    assert lead["p90_hours"] == 7.0
     assert lead["successful_deployments_without_change_times"] == 1
     assert [row["id"] for row in lead["per_deployment"]] == ["d1", "d2", "d4"]
     assert lead["per_deployment"][0]["lead_times_hours"] == [1.0, 3.0]
@@ -181,7 +181,7 @@ def test_details_explain_the_numbers() -> None:
         {"failed_id": "d3", "recovered_by": "d4", "hours": 10.0},
     ]
     assert recovery["unrecovered_in_window"] == 0
-    assert recovery["p90_hours"] == pytest.approx(19.0)
+    assert recovery["p90_hours"] == 20.0  # nearest rank: the 2nd of [10, 20]
     assert details["deployment_rework_rate"]["rework_ids"] == ["d4", "d5"]
     assert details["deployment_rework_rate"]["rollbacks"] == 1
 

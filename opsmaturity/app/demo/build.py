@@ -17,7 +17,7 @@ from pathlib import Path
 from opsmaturity.collectors import get_collector
 from opsmaturity.collectors.base import Progress, no_progress
 from opsmaturity.collectors.delivery import DeliveryMapping, delivery_measures
-from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Window
+from opsmaturity.core.evidence import DEFAULT_DAYS, Coverage, EvidenceSet, Window
 from opsmaturity.scoring.answers import AnswersFile
 from opsmaturity.scoring.catalogue import Catalogue
 
@@ -25,8 +25,6 @@ from ..store import Store
 from . import answers, operations
 from .profiles import DemoOrganisation, TeamProfile, load_demo
 from .repository import build_repository
-
-WINDOW_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ def build_demo(store: Store, catalogue: Catalogue, workdir: Path,
 
 def _evidence(team: TeamProfile, repo: Path, workdir: Path, now: datetime,
               rng: random.Random) -> list[EvidenceSet]:
-    since = now - timedelta(days=WINDOW_DAYS)
+    since = now - timedelta(days=DEFAULT_DAYS)
     shown = f"https://git.nordwind.example/{team.slug}.git"
     sets = [
         _run("git", {"source": str(repo), "display_source": shown, "since": since,

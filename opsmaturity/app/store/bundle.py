@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from opsmaturity.collectors.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.scoring.answers import RawValue
 from opsmaturity.scoring.assessment import Assessment as ScoredAssessment
 

@@ -23,7 +23,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from opsmaturity.collectors.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.sources import SourceError, YamlSource
 from opsmaturity.scoring.answers import (
     AnswerError,
     AnswersFile,
@@ -35,7 +36,6 @@ from opsmaturity.scoring.answers import (
 from opsmaturity.scoring.assessment import Assessment as ScoredAssessment
 from opsmaturity.scoring.catalogue import ROLES, Catalogue
 from opsmaturity.scoring.engine import score
-from opsmaturity.scoring.yamlsource import SourceError, YamlSource
 
 from . import tables as t
 from .db import READ_OPTION, StoreError, database_url, make_engine, migrate, shown_url

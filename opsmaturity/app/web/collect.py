@@ -32,7 +32,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from opsmaturity.collectors import get_collector
 from opsmaturity.collectors.base import Collector, CollectorError
-from opsmaturity.collectors.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceSet
 
 POLL_S = 0.2
 NONCE_KEY = "evidence-secret-nonce"

@@ -10,10 +10,10 @@ import pytest
 
 from opsmaturity.app.store import Store, StoreError, export_bundle, import_bundle
 from opsmaturity.app.store.bundle import content_hash
-from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Measure
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure
+from opsmaturity.core.sources import load_yaml
 from opsmaturity.questionnaires import __file__ as _questionnaires
 from opsmaturity.scoring.answers import AnswersFile
-from opsmaturity.scoring.yamlsource import load_yaml
 
 WORKSHOP = Path(_questionnaires).parent / "examples" / "workshop.yaml"
 EVIDENCE = EvidenceSet(collector="git", source="payments.git", coverage=Coverage(ratio=0.5),

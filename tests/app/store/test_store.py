@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from opsmaturity.app.store import Store, StoreError
-from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Measure
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure
+from opsmaturity.core.sources import load_yaml
 from opsmaturity.questionnaires import __file__ as _questionnaires
 from opsmaturity.scoring.answers import AnswersFile
 from opsmaturity.scoring.engine import score
-from opsmaturity.scoring.yamlsource import load_yaml
 
 COLLECTED = datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
 ROOT_EXAMPLES = Path(_questionnaires).parent / "examples"

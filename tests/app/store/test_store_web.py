@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from opsmaturity.app.store import Store, StoreError
-from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Measure
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure
 
 
 def _evidence() -> EvidenceSet:
@@ -134,10 +134,10 @@ def test_participant_answers_are_that_participants_only(store: Store, catalogue)
 
 
 def test_scoring_inputs_in_bulk_score_like_compute(store: Store, catalogue):
+    from opsmaturity.core.sources import load_yaml
     from opsmaturity.questionnaires import __file__ as questionnaires
     from opsmaturity.scoring.answers import AnswersFile
     from opsmaturity.scoring.engine import score
-    from opsmaturity.scoring.yamlsource import load_yaml
 
     examples = Path(questionnaires).parent / "examples"
     team, other, _ = _portfolio(store)

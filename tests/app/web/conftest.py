@@ -21,10 +21,10 @@ from streamlit.testing.v1 import AppTest
 
 from opsmaturity.app.store import ENV_URL, Store
 from opsmaturity.app.web import ENTRYPOINT
-from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Measure, Window
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window
+from opsmaturity.core.sources import load_yaml
 from opsmaturity.scoring.answers import AnswersFile
 from opsmaturity.scoring.catalogue import Catalogue, default_catalogue_dir, load_catalogue
-from opsmaturity.scoring.yamlsource import load_yaml
 
 EXAMPLES = default_catalogue_dir() / "examples"
 TIMEOUT = 120  # seconds per AppTest run: generous for a loaded 2-core CI machine

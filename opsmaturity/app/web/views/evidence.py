@@ -13,7 +13,7 @@ from opsmaturity.app.web import collect, state, widgets
 from opsmaturity.app.web.state import R, T
 from opsmaturity.collectors import available, get_collector
 from opsmaturity.collectors.base import CollectorError
-from opsmaturity.collectors.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.reports import fmt
 
 RESULT_KEY = "evidence-result"

@@ -10,7 +10,7 @@ import streamlit as st
 from opsmaturity.app.web import state, widgets
 from opsmaturity.app.web.live import option_value
 from opsmaturity.app.web.state import R, T
-from opsmaturity.collectors.evidence import EvidenceSet, Measure
+from opsmaturity.core.evidence import EvidenceSet, Measure
 from opsmaturity.reports import charts, fmt
 from opsmaturity.reports.model import check_against_catalogue
 from opsmaturity.scoring.assessment import Assessment, Finding, ProbeResult, QuestionStats

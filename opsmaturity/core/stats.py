@@ -1,4 +1,10 @@
-"""Small statistics the collectors share, so a median or p90 means the same everywhere."""
+"""The one median and p90, so a percentile means the same in every measure.
+
+p90 is the nearest-rank 90th percentile (the ceil(0.9 n)-th smallest value): it is always
+a value that was observed, so a drill-down can point at the record behind it, and it needs
+no assumption about values between two observations. docs/dora.md says why it won over
+the interpolated percentile the delivery metrics once used.
+"""
 
 from __future__ import annotations
 

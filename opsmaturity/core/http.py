@@ -1,21 +1,22 @@
-"""HTTP for API collectors: retries with backoff, rate limits honoured, errors worded for users.
+"""The one HTTP retry policy: retries with backoff, rate limits honoured, errors worded for users.
 
-A `RetryingSession` is a `requests.Session`, so any client built on requests (python-gitlab
-takes it as `session=`; PyGithub and plain requests code can use the helpers) gets:
+The rules, the same for every API we read (GitLab, GitHub, Prometheus, Alertmanager):
 
-- 429, and 403 with an exhausted rate limit, waited out using `Retry-After`
-  (seconds or an HTTP date), `RateLimit-Reset` / `X-RateLimit-Reset` (epoch seconds),
-  else exponential backoff; when the retries are used up, or the server asks for a wait
-  longer than `max_wait_seconds`, `RateLimitError` is raised (so no client library
-  underneath starts sleeping on its own);
-- 500/502/503/504, timeouts and dropped connections retried with exponential backoff
-  (a host that cannot be reached at all only `connect_retries` times, so a mistyped URL
-  fails within seconds);
-- a count of every request, retry and second waited (for the benchmark and the evidence).
+- 429, and 403 with an exhausted rate limit, are waited out using `Retry-After`
+  (seconds or an HTTP date), else `RateLimit-Reset` / `X-RateLimit-Reset` (epoch seconds,
+  plus one second because the reset is rounded to whole seconds), else exponential
+  backoff; when the retries are used up, or the server asks for a wait longer than
+  `max_wait_seconds`, the wait is not slept (so no client library underneath starts
+  sleeping on its own);
+- 500/502/503/504, timeouts and dropped connections are retried with exponential backoff
+  (1, 2, 4, ... s, capped at `backoff_max_seconds`; a host that cannot be reached at all
+  only `connect_retries` times, so a mistyped URL fails within seconds).
 
-The sleep function and the clock are injectable so tests assert the requested delays
-instead of sleeping. Nothing here logs headers or URLs with credentials; `redact`
-removes secrets from any text that leaves the collector.
+`RetryingSession` applies them to a `requests.Session` (python-gitlab takes it as
+`session=`, Prometheus reads through it); PyGithub's urllib3 `Retry` asks `next_delay`
+(see `collectors/delivery/github/api.py`). Both count every request, retry and second
+waited. The sleep function and the clock are injectable so tests assert the requested
+delays instead of sleeping. Nothing here logs headers or URLs with credentials.
 """
 
 from __future__ import annotations
@@ -23,11 +24,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from pydantic import BaseModel, ConfigDict, Field
@@ -103,8 +103,9 @@ def rate_limit_delay(headers: Mapping[str, str], now: float) -> float | None:
             reset = float(value)
         except ValueError:
             continue
-        # An epoch timestamp (GitLab, GitHub); small numbers are seconds from now.
-        return max(0.0, reset - now) if reset > 1e9 else max(0.0, reset)
+        # An epoch timestamp (GitLab, GitHub), rounded to whole seconds: wait one more so
+        # the request lands after the reset. Small numbers are seconds from now.
+        return max(0.0, reset - now) + 1.0 if reset > 1e9 else max(0.0, reset)
     return None
 
 
@@ -113,14 +114,24 @@ def backoff_delay(attempt: int, policy: RetryPolicy) -> float:
     return min(policy.backoff_max_seconds, policy.backoff_seconds * (2**attempt))
 
 
-def _rate_limited(response: requests.Response) -> bool:
-    if response.status_code == 429:
+def is_rate_limited(status: int, headers: Mapping[str, str]) -> bool:
+    """A rate-limit answer: 429, or a 403 saying the rate limit is used up (GitHub, proxies)."""
+    if status == 429:
         return True
-    # GitHub (and some proxies) answer 403 when the rate limit is used up.
-    return response.status_code == 403 and (
-        response.headers.get("X-RateLimit-Remaining") == "0"
-        or response.headers.get("RateLimit-Remaining") == "0"
+    return status == 403 and (
+        headers.get("X-RateLimit-Remaining") == "0" or headers.get("RateLimit-Remaining") == "0"
     )
+
+
+def next_delay(status: int | None, headers: Mapping[str, str], attempt: int,
+               policy: RetryPolicy, now: float) -> float:
+    """Seconds to wait before retry number `attempt` + 1 after an answer (or none: status
+    None for a timeout or dropped connection): what the server asked for, else backoff."""
+    if status is not None and (is_rate_limited(status, headers) or "Retry-After" in headers):
+        asked = rate_limit_delay(headers, now)
+        if asked is not None:
+            return asked
+    return backoff_delay(attempt, policy)
 
 
 class RetryingSession(requests.Session):
@@ -168,10 +179,9 @@ class RetryingSession(requests.Session):
                 continue
             with self.stats.lock:
                 self.stats.statuses[response.status_code] += 1
-            if _rate_limited(response):
-                delay = rate_limit_delay(response.headers, self.clock())
-                if delay is None:
-                    delay = backoff_delay(attempt, self.policy)
+            if is_rate_limited(response.status_code, response.headers):
+                delay = next_delay(response.status_code, response.headers, attempt,
+                                   self.policy, self.clock())
                 if attempt >= self.policy.retries or delay > self.policy.max_wait_seconds:
                     response.close()
                     raise RateLimitError(response.status_code, delay)
@@ -184,21 +194,6 @@ class RetryingSession(requests.Session):
             response.close()
             self._wait(delay)
             attempt += 1
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every secret in text with '***' (for messages that leave the collector)."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-def host_of(url: str) -> str:
-    """The scheme and host of a URL, without user info, path or query."""
-    parts = urlsplit(url)
-    host = parts.hostname or url
-    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}"
 
 
 def http_problem(
@@ -246,8 +241,8 @@ __all__ = [
     "RetryPolicy",
     "RetryingSession",
     "backoff_delay",
-    "host_of",
     "http_problem",
+    "is_rate_limited",
+    "next_delay",
     "rate_limit_delay",
-    "redact",
 ]

@@ -1,13 +1,20 @@
-"""YAML loading that remembers where every value came from.
+"""YAML and JSON loading that remembers where every value came from, and its one error.
 
-Users edit the catalogue and answer files by hand; a validation error is only
-useful if it points at the line to fix. PyYAML's composed node tree carries
-marks, so we build the plain data and a `path -> line` index in one walk.
+Users edit the catalogue, answer files, rule files and pipelines by hand; a problem is
+only useful if it points at the line to fix, so every input problem is a `SourceError`
+(`file:line: message`). Two ways in, for two kinds of file:
+
+- `load_yaml` / `parse_yaml` (catalogue, answers): strict. PyYAML's composed node tree
+  carries marks, so we build the plain data and a `path -> line` index in one walk;
+  duplicate keys and merge keys are errors.
+- `LineLoader` (rule files, dashboards, pipelines the tool only reads): lenient. Mappings
+  and sequences remember their line (`LineDict`, `LineList`); unknown tags (`!Ref`,
+  `!GetAtt`, ...) load as plain data, so a file with a tag we do not know is still measured.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +35,12 @@ class SourceError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.message}"
+        return f"{where(self.path, self.line)}: {self.message}"
+
+
+def where(path: str | Path, line: int | None) -> str:
+    """`file:line`, or just the file when the line is unknown."""
+    return f"{path}:{line}" if line else str(path)
 
 
 @dataclass
@@ -125,3 +136,58 @@ def _scalar(node: yaml.Node, source: YamlSource) -> Any:
         return loader.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         raise SourceError(source.path, node.start_mark.line + 1, str(exc.problem)) from None
+
+
+# ---------------------------------------------------------------- lenient, for reading
+
+
+class LineDict(dict[Any, Any]):
+    """A YAML mapping that remembers its (1-based) line and the line of each key."""
+
+    line: int | None = None
+    key_lines: dict[Any, int]
+
+
+class LineList(list[Any]):
+    """A YAML sequence that remembers its line and the line of each item."""
+
+    line: int | None = None
+    item_lines: list[int]
+
+
+class LineLoader(yaml.SafeLoader):
+    """SafeLoader recording line numbers; subclasses may add constructors for their tags."""
+
+
+def _construct_map(loader: LineLoader, node: yaml.MappingNode) -> Iterator[LineDict]:
+    data = LineDict()
+    data.line = node.start_mark.line + 1
+    data.key_lines = {}
+    yield data
+    data.update(loader.construct_mapping(node))
+    for key_node, _ in node.value:  # flattened by construct_mapping: merge keys first
+        try:
+            data.key_lines[loader.construct_object(key_node)] = key_node.start_mark.line + 1
+        except TypeError:  # an unhashable key: construct_mapping has already complained
+            continue
+
+
+def _construct_seq(loader: LineLoader, node: yaml.SequenceNode) -> Iterator[LineList]:
+    data = LineList()
+    data.line = node.start_mark.line + 1
+    data.item_lines = [item.start_mark.line + 1 for item in node.value]
+    yield data
+    data.extend(loader.construct_sequence(node))
+
+
+def _construct_unknown(loader: LineLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+LineLoader.add_multi_constructor("!", _construct_unknown)

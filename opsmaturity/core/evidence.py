@@ -1,0 +1,149 @@
+"""What every collector produces: measures, never judgements.
+
+An EvidenceSet is one collector's run over one source and time window. It is
+written as JSON so evidence can be collected before a workshop (or in CI) and
+scored later; coverage travels with it so "not measured" is never read as bad.
+It lives in `core` because every layer reads it; `opsmaturity.collectors.evidence`
+re-exports it for third-party collectors.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from .times import now_utc
+
+SCHEMA_VERSION = 1
+
+MeasureValue = float | int | bool | str | None
+MeasureName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
+
+
+class Window(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end < self.start:
+            raise ValueError("window end lies before its start")
+        return self
+
+
+class Coverage(BaseModel):
+    """How much of what the collector could measure it did measure (0-1), and what was missing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ratio: float = Field(ge=0, le=1)
+    missing: list[str] = Field(default_factory=list)
+
+
+class Measure(BaseModel):
+    """One measured fact. `value` None means "not measured"; `applicable` False means
+    "does not apply here" (e.g. release intervals for a repository without tags)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: MeasureName
+    value: MeasureValue
+    unit: str = ""
+    applicable: bool = True
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class EvidenceSet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int = SCHEMA_VERSION
+    collector: str
+    source: str
+    window: Window | None = None
+    collected_at: AwareDatetime
+    coverage: Coverage
+    partial: bool = False
+    measures: list[Measure] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _namespaced(self) -> EvidenceSet:
+        seen: set[str] = set()
+        for m in self.measures:
+            if m.id in seen:
+                raise ValueError(f"measure {m.id!r} appears twice")
+            seen.add(m.id)
+        return self
+
+    def measure(self, measure_id: str) -> Measure | None:
+        return next((m for m in self.measures if m.id == measure_id), None)
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> EvidenceSet:
+        return cls.model_validate_json(text)
+
+
+class EvidenceFileError(Exception):
+    """An evidence file that cannot be read, phrased for the user (file, record, problem)."""
+
+
+def load_evidence(path: str | Path) -> list[EvidenceSet]:
+    """Read an evidence file: one EvidenceSet object or a JSON list of them."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EvidenceFileError(f"{path}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise EvidenceFileError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvidenceFileError(f"{path}: cannot read ({exc})") from None
+    records = raw if isinstance(raw, list) else [raw]
+    sets: list[EvidenceSet] = []
+    for i, record in enumerate(records):
+        try:
+            sets.append(EvidenceSet.model_validate(record))
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            label = f"record {i}" if isinstance(raw, list) else "evidence set"
+            raise EvidenceFileError(f"{path}: {label}: {where}: {err['msg']}") from None
+    return sets
+
+
+DEFAULT_DAYS = 180
+"""The collection window when none is given: about six months, in every collector."""
+
+
+def window_between(since: datetime | None, until: datetime | None, *,
+                   days: int = DEFAULT_DAYS, now: datetime | None = None) -> Window:
+    """The collection window every collector uses: until defaults to the end of today (UTC),
+    so runs on the same day share a window (and a cache); since defaults to `days` before.
+    Naive times are read as UTC."""
+    if until is None:
+        today = (now or now_utc()).astimezone(UTC).date()
+        until = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=1)
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    since = since or until - timedelta(days=days)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    if since >= until:
+        raise ValueError(f"--since ({since:%Y-%m-%d}) must be before --until ({until:%Y-%m-%d})")
+    return Window(start=since, end=until)

@@ -1,0 +1,53 @@
+"""The collectors' clock and the time parsers every source shares.
+
+Sources write times as ISO 8601 (with `Z`, an offset or none) or as Unix seconds; one set
+of parsers means a naive time or a nanosecond fraction is read the same way everywhere.
+Scoring never reads a clock: only collectors and the app call `now_utc`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+
+def now_utc() -> datetime:
+    """The collectors' clock (scoring never reads one)."""
+    return datetime.now(UTC)
+
+
+def parse_iso(value: str) -> datetime:
+    """ISO 8601 text as a datetime (`Z` accepted); raises ValueError for anything else."""
+    return datetime.fromisoformat(value)
+
+
+def iso_or_none(value: Any) -> str | None:
+    """API timestamps normalised to ISO 8601 with an explicit offset; None for nothing."""
+    if not value:
+        return None
+    return parse_iso(str(value)).isoformat()
+
+
+def from_epoch(value: float | str) -> datetime | None:
+    """Unix seconds as a UTC time; None when the number is not a representable time."""
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def parse_loose(value: Any) -> datetime | None:
+    """RFC 3339 text (nanoseconds allowed, naive = UTC) or Unix seconds; None for nothing,
+    for what cannot be read, and for Go's zero time (`0001-01-01T00:00:00Z`, "not ended")."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return from_epoch(value)
+    text = str(value).strip()
+    try:
+        parsed = parse_iso(text)
+    except ValueError:
+        return from_epoch(text)
+    if parsed.year <= 1:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
