@@ -109,8 +109,8 @@ def measure(url: str, directory: Path) -> dict[str, float | int]:
 def breakdown(url: str) -> list[tuple[str, float]]:
     """The portfolio's steps timed one by one, on a fresh store and score cache."""
     from opsmaturity.app.store import Store
+    from opsmaturity.app.web.overview import overview
     from opsmaturity.app.web.state import ScoreCache, team_report
-    from opsmaturity.app.web.summary import summary
     from opsmaturity.reports import charts, charts_web
     from opsmaturity.scoring.assessment import Assessment
     from opsmaturity.scoring.catalogue import load_catalogue
@@ -133,7 +133,7 @@ def breakdown(url: str) -> list[tuple[str, float]]:
     step("  parsed whole (as the Team page reads them)", lambda: [
         Assessment.model_validate_json(x) for x in texts.values()])
     step("  parsed as summaries (as the Portfolio reads them)", lambda: [
-        summary(x) for x in texts.values()])
+        overview(x) for x in texts.values()])
     drafts = [i for i in ids if i not in texts]
     if drafts:
         inputs = step("store: drafts' answers (checked) and evidence",

@@ -51,7 +51,7 @@ def label(text: str, width: int | None = None) -> str:
     return "<br>".join(html.escape(line, quote=False) for line in lines or [""])
 
 
-def _base(fig: go.Figure, height: int, **layout: object) -> go.Figure:
+def styled(fig: go.Figure, height: int, **layout: object) -> go.Figure:
     """The look all charts share: the PDF's font, white ground, the height they need."""
     defaults: dict[str, object] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}}
     fig.update_layout(
@@ -63,7 +63,7 @@ def _base(fig: go.Figure, height: int, **layout: object) -> go.Figure:
 
 # ------------------------------------------------------------------------------ heatmaps
 
-def _grid(rows: list[str], cols: list[str], cells: list[tuple[int, int, str, str, str]],
+def risk_grid(rows: list[str], cols: list[str], cells: list[tuple[int, int, str, str, str]],
           t: Texts, *, row_width: int = 42) -> go.Figure:
     """A heatmap drawn as bars: vector in SVG, hatched where unknown, a word in every cell.
 
@@ -84,7 +84,7 @@ def _grid(rows: list[str], cols: list[str], cells: list[tuple[int, int, str, str
                     "pattern": UNKNOWN_PATTERN if lv == "unknown" else {"shape": ""}},
         ))
     n_rows, n_cols = len(rows), len(cols)
-    _base(
+    styled(
         fig, height=110 + CELL_HEIGHT * n_rows, barmode="overlay", bargap=0,
         showlegend=True,
         legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top",
@@ -120,7 +120,7 @@ def sign_heatmap(assessment: Assessment, catalogue: Catalogue, lang: str = "en")
                      f"<br>{t('label.confidence')}: {fmt.pct(f.confidence)}")
             cells.append((i, col, f.risk_level, t(f"level.{f.risk_level}"), hover))
     cols = [localise(catalogue.area(a).title, lang) for a in areas]
-    return _grid(rows, cols, cells, t, row_width=46)
+    return risk_grid(rows, cols, cells, t, row_width=46)
 
 
 def team_heatmap(teams: Sequence[TeamReport], catalogue: Catalogue,
@@ -142,7 +142,7 @@ def team_heatmap(teams: Sequence[TeamReport], catalogue: Catalogue,
                      f"{t('chart.risk')}: {word}<br>{t('label.maturity')}: {fmt.level(lvl)}/5")
             cells.append((i, j, lv, text, hover))
     cols = [localise(a.title, lang) for a in areas]
-    return _grid(rows, cols, cells, t, row_width=28)
+    return risk_grid(rows, cols, cells, t, row_width=28)
 
 
 # ------------------------------------------------------------------------------ radar
@@ -178,7 +178,7 @@ def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
         textposition="top center", connectgaps=False,
         hovertemplate="%{theta}: %{r}<extra></extra>",
     ))
-    return _base(
+    return styled(
         fig, height=480, showlegend=True,
         legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.06},
         margin={"l": 60, "r": 60, "t": 50, "b": 40},
@@ -210,7 +210,7 @@ def risk_trend(points: Sequence[HistoryPoint], thresholds: RiskThresholds,
         customdata=[label(p.label) for p in known],
         hovertemplate="%{x}: %{y:.0f} %{customdata}<extra></extra>",
     ))
-    return _base(
+    return styled(
         fig, height=300, showlegend=False, margin={"l": 70, "r": 20, "t": 20, "b": 40},
         yaxis={"range": [0, 100], "title": {"text": t("label.risk_index")},
                "gridcolor": "#e6e6e6", "fixedrange": True},
@@ -278,7 +278,7 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
                               f"{fmt.dora_value(metric, value, t)}<extra></extra>",
             ), row=row, col=1)
         fig.update_yaxes(autorange="reversed", row=row, col=1)
-    _base(fig, height=150 * len(metrics) + 90, barmode="overlay",
+    styled(fig, height=150 * len(metrics) + 90, barmode="overlay",
           legend={"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom"},
           margin={"l": 10, "r": 20, "t": 60, "b": 30})
     fig.update_annotations(font_size=12, xanchor="left", x=0)
@@ -310,7 +310,7 @@ def roadmap(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
     ticks = [f"{r.rank}. {label(localise(recs[r.recommendation_id].title, lang), 48)}"
              f" ({r.effort})" for r in ranked]
     top = max((r.risk_reduction for r in ranked), default=1.0)
-    return _base(
+    return styled(
         fig, height=90 + 40 * max(1, len(ranked)), barmode="overlay", bargap=0.25,
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom",
                 "traceorder": "normal"},

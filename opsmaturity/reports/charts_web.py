@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from opsmaturity.scoring.catalogue import DONT_KNOW, ROLES, Catalogue, Question, localise
 
 from . import fmt
-from .charts import FONT, _base, _grid, label
+from .charts import FONT, label, risk_grid, styled
 from .model import HistoryPoint, TeamReport
 from .texts import texts
 
@@ -56,7 +56,7 @@ def team_sign_heatmap(teams: Sequence[TeamReport], catalogue: Catalogue,
                      f"<br>{t('label.confidence')}: {fmt.pct(conf)}")
             cells.append((i, j, lv, text, hover))
     cols = [localise(s.title, lang) for s in signs]
-    fig = _grid(rows, cols, cells, t, row_width=28)
+    fig = risk_grid(rows, cols, cells, t, row_width=28)
     # Fourteen long sign titles do not fit side by side: one upright line each, shortened
     # (the hover text of every cell gives the full title).
     fig.update_xaxes(ticktext=[label(short(c, HEADER_CHARS)) for c in cols], tickangle=-90,
@@ -97,7 +97,7 @@ def answer_distribution(question: Question, catalogue: Catalogue,
             hovertemplate="%{y}: %{x}<extra>" + t(f"role.{role}") + "</extra>",
         ))
     top = max([sum(counts.get(r, {}).get(v, 0) for r in ROLES) for v in values] or [0])
-    return _base(
+    return styled(
         fig, height=height, barmode="stack", showlegend=True, bargap=0.25,
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom",
                 "traceorder": "normal"},
@@ -134,7 +134,7 @@ def area_trend(points: Sequence[HistoryPoint], catalogue: Catalogue,
             hovertemplate=f"{label(name)}<br>%{{x}}: {t('label.maturity')} %{{customdata}}"
                           "<extra></extra>",
         ))
-    return _base(
+    return styled(
         fig, height=360, showlegend=True,
         legend={"orientation": "v", "x": 1.02, "y": 1, "font": {"family": FONT, "size": 11}},
         margin={"l": 60, "r": 10, "t": 20, "b": 40},

@@ -22,11 +22,10 @@ from typing import Any
 
 import weasyprint
 
-TESTED_MAJORS = frozenset({69, 70})
+TESTED_MAJORS = frozenset({70})
 _PER_LETTER_ATTRIBUTES = ("rotate", "textLength")
 _FAST_TAGS = ("text", "tspan")
 
-_MAJOR = int(weasyprint.__version__.split(".")[0])
 _svg = importlib.import_module("weasyprint.svg")
 _text = importlib.import_module("weasyprint.svg.text")
 _original = _text.text
@@ -92,7 +91,7 @@ def draw_text(svg: Any, node: Any, font_size: float) -> None:
     style["font_style"] = node.get("font-style", "normal")
     style["font_weight"] = _weight(node.get("font-weight", 400))
     style["font_size"] = font_size
-    if node.get("direction") in ("ltr", "rtl"):  # WeasyPrint 70 reads it; harmless in 69
+    if node.get("direction") in ("ltr", "rtl"):
         style["direction"] = node.get("direction")
     layout, _, _, width, height, baseline = split_first_line(
         node.text, style, svg.context, inf, 0)
@@ -120,17 +119,11 @@ def draw_text(svg: Any, node: Any, font_size: float) -> None:
 
     box = _text.TextBox(layout, style)
     svg.stream.push_state()
-    if _MAJOR >= 70:  # the paint is looked up once per run and handed to fill_stroke
-        paint = svg.set_graphical_state(node, font_size)
-        svg.stream.begin_text()
-        layout.reactivate(style)
-        svg.fill_stroke(*paint, text=True)
-        box.baseline = baseline
-    else:
-        svg.set_graphical_state(node, font_size, text=True)
-        svg.stream.begin_text()
-        layout.reactivate(style)
-        svg.fill_stroke(node, font_size, text=True)
+    paint = svg.set_graphical_state(node, font_size)  # looked up once per run
+    svg.stream.begin_text()
+    layout.reactivate(style)
+    svg.fill_stroke(*paint, text=True)
+    box.baseline = baseline
     emojis = draw_first_line(svg.stream, box, "none", "none",
                              Matrix(a=1, d=-1, e=x_position, f=y_position))
     svg.stream.end_text()

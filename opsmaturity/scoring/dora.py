@@ -4,9 +4,8 @@ Pure module: no clock, no I/O. Everything a result depends on is passed in (the 
 or encoded below (the cluster tables), so the same input always gives the same,
 byte-identical output and an assessment can be reproduced later.
 
-Computing the metrics from deployments is measuring, so it lives in
-``opsmaturity.collectors.dora_metrics`` (collectors may not import scoring); its names are
-re-exported here so existing callers keep working. This module judges: it places metrics
+Computing the metrics from deployments is measuring, so it lives with the delivery
+collectors (``opsmaturity.collectors.dora_metrics``). This module judges: it places metrics
 in the published clusters.
 
 The definitions, the cluster tables and the nearest-cluster method are explained for people
@@ -23,9 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from opsmaturity.collectors.dora_metrics import (
     DORA_MEASURES,
     RATE_METRICS,
-    Deployment,
     DoraMetrics,
-    compute_metrics,
 )
 
 __all__ = [
@@ -38,11 +35,8 @@ __all__ = [
     "SUPPORTED_YEARS",
     "ClusterProfile",
     "ClusterTable",
-    "Deployment",
-    "DoraMetrics",
     "DoraPlacement",
     "cluster_table",
-    "compute_metrics",
     "metrics_from_measures",
     "place",
 ]

@@ -28,7 +28,6 @@ from opsmaturity.collectors.delivery import (
     is_production,
 )
 from opsmaturity.core.evidence import Window
-from opsmaturity.scoring import dora as scoring_dora
 
 T0 = datetime(2024, 3, 4, tzinfo=UTC)  # a Monday
 WINDOW = Window(start=T0, end=T0 + timedelta(days=14))  # exactly two weeks
@@ -365,14 +364,6 @@ def test_details_stay_bounded():
     assert details["records"][-1]["id"] == "d199"  # the most recent ones are kept
 
 
-# ---------------------------------------------------------------------------- the moved module
-
-
-def test_scoring_reexports_the_metrics_computed_in_the_collectors_layer():
-    assert scoring_dora.compute_metrics is dora_metrics.compute_metrics
-    assert scoring_dora.Deployment is dora_metrics.Deployment
-    assert scoring_dora.DoraMetrics is dora_metrics.DoraMetrics
-    assert scoring_dora.DORA_MEASURES == dora_metrics.DORA_MEASURES
 
 
 def test_streams_keep_recoveries_apart_in_compute_metrics():

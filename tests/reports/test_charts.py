@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from itertools import pairwise
+from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import kaleido
@@ -114,9 +116,34 @@ def test_svg_export_is_vector_with_text_and_patterns(workshop: TeamReport, catal
     assert 'height="' + str(heatmap.layout.height) + '"' in first[0]
 
 
-def test_reusing_kaleido_is_active():
-    """kaleido reloads a tab per figure; we skip that. If kaleido changes, this says so."""
+def test_reusing_kaleido_reloads_a_tab_only_now_and_then():
+    """kaleido reloads a tab after every figure; we reload only every RELOAD_EVERY-th.
+
+    Fails if kaleido's hook goes away (we would silently fall back to reloading every
+    figure) and if the hook is kept but every figure reloads again."""
+    assert callable(getattr(kaleido.Kaleido, "_return_kaleido_tab", None))
     assert svg._kaleido_class(kaleido) is not kaleido.Kaleido
+
+    reloads: list[str] = []
+
+    class Recording:  # kaleido.Kaleido's part we rely on, counting reloads
+        tabs_ready: asyncio.Queue[str]
+
+        async def _return_kaleido_tab(self, tab: str) -> None:
+            reloads.append(tab)
+
+    reusing = svg._kaleido_class(SimpleNamespace(Kaleido=Recording))()
+    figures = 4 * svg.RELOAD_EVERY
+
+    async def draw_all() -> int:
+        reusing.tabs_ready = asyncio.Queue()
+        for _ in range(figures):
+            await reusing._return_kaleido_tab("tab")
+        return reusing.tabs_ready.qsize()
+
+    reused = asyncio.run(draw_all())
+    assert len(reloads) == figures // svg.RELOAD_EVERY < figures
+    assert reused + len(reloads) == figures
 
 
 def test_missing_chromium_is_a_clear_error(monkeypatch: pytest.MonkeyPatch):

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
-from opsmaturity.app.cli_common import evidence_json
+from opsmaturity.app.cli.common import evidence_json
 from opsmaturity.reports.jsonreport import load_report_json
 from opsmaturity.reports.model import OrganisationReport, TeamReport
 from opsmaturity.scoring.answers import load_answers

@@ -9,17 +9,19 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from opsmaturity.collectors.dora_metrics import (
+    DORA_MEASURES,
+    Deployment,
+    DoraMetrics,
+    compute_metrics,
+)
 from opsmaturity.scoring.dora import (
     CHANGE_FAIL_RATE_SCALE,
     CLUSTER_METRICS,
     CLUSTER_TABLES,
     CLUSTERS,
-    DORA_MEASURES,
     SUPPORTED_YEARS,
-    Deployment,
-    DoraMetrics,
     cluster_table,
-    compute_metrics,
     metrics_from_measures,
     place,
 )

@@ -19,9 +19,10 @@ from opsmaturity.scoring.answers import RawValue
 from opsmaturity.scoring.assessment import Assessment as ScoredAssessment
 
 from . import tables as t
+from .base import _now
 from .db import StoreError
 from .records import AssessmentRecord
-from .store import Store, _now
+from .store import Store
 
 FORMAT = "opsmaturity.bundle"
 VERSION = 1

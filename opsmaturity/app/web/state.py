@@ -33,7 +33,7 @@ from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue, Question, load_catalogue
 from opsmaturity.scoring.engine import score
 
-from .summary import summary
+from .overview import overview
 from .texts import report_texts, web_texts
 
 ENV_SECRET = "OPSMATURITY_WEB_SECRET"
@@ -82,7 +82,7 @@ class ScoreCache:
 
     Two kinds are kept: whole assessments (`get`, `get_many`) and, for overviews, summaries
     of finalised ones without the answers and probes behind each finding (`summaries`,
-    see summary.py). A whole assessment serves as its own summary.
+    see overview.py). A whole assessment serves as its own overview.
     """
 
     def __init__(self, store: Store, catalogue: Catalogue, size: int = CACHE_SIZE) -> None:
@@ -121,7 +121,7 @@ class ScoreCache:
         missing = [i for i in keys if i not in found]
         if missing:
             texts = self.store.snapshot_texts(missing)
-            light = {i: summary(text) for i, text in texts.items()}
+            light = {i: overview(text) for i, text in texts.items()}
             found.update(self._keep(keys, light, self._light))
             drafts = self._score_drafts([i for i in missing if i not in texts], progress)
             found.update(self._keep(keys, drafts, self._full))

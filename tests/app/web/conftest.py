@@ -157,7 +157,7 @@ def plain(label: str) -> str:
 
 
 def grid_cells(fig: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str]]:
-    """A heatmap from charts._grid read back: (row, column) -> (trace name = level, text)."""
+    """A heatmap from charts.risk_grid read back: (row, column) -> (trace name = level, text)."""
     rows = [plain(x) for x in fig["layout"]["yaxis"]["ticktext"]]
     cols = [plain(x) for x in fig["layout"]["xaxis"]["ticktext"]]
     out = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
-from opsmaturity.app.cli_web import streamlit_command
+from opsmaturity.app.cli.web import streamlit_command
 from opsmaturity.app.web import ENTRYPOINT
 from tests.app.test_cli import assert_one_line_error
 

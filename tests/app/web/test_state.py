@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from opsmaturity.app.web.overview import overview
 from opsmaturity.app.web.state import ScoreCache, participant_token, team_report, token_matches
-from opsmaturity.app.web.summary import summary
 from opsmaturity.reports import charts, charts_web
 
 from .conftest import World
@@ -15,7 +15,7 @@ def test_a_summary_draws_the_same_heatmaps_as_the_whole_assessment(world: World)
     assert records
     for record in records:
         whole = s.snapshot(record.id)
-        light = summary(s.snapshot_texts([record.id])[record.id])
+        light = overview(s.snapshot_texts([record.id])[record.id])
         assert (light.overall, light.areas, light.recommendations) == (
             whole.overall, whole.areas, whole.recommendations)
         for f, g in zip(light.findings, whole.findings, strict=True):

@@ -15,23 +15,21 @@ from pydantic import ValidationError
 from opsmaturity.collectors.gitlab import GitLabOptions
 from opsmaturity.core.files import write_atomic
 
-from .cli_common import (
+from .common import (
     NoCacheOpt,
     SinceOpt,
     UntilOpt,
-    collect_app,
     err_console,
     evidence_json,
     fail,
     run_collector,
     utc,
 )
-from .cli_platform import delivery_mapping, platform_token
+from .platform import delivery_mapping, platform_token
 
 TOKEN_ENV = "GITLAB_TOKEN"
 
 
-@collect_app.command("gitlab")
 def collect_gitlab(
     url: Annotated[str, typer.Option("--url", help="GitLab instance URL.")]
     = "https://gitlab.com",

@@ -9,9 +9,9 @@ from typing import Annotated
 
 import typer
 
-from .cli_common import app, err_console, open_store, state
-from .store import ENV_URL, database_url
-from .web import ENTRYPOINT
+from ..store import ENV_URL, database_url
+from ..web import ENTRYPOINT
+from .common import err_console, open_store, state
 
 
 def streamlit_command(port: int, host: str) -> list[str]:
@@ -26,7 +26,6 @@ def streamlit_command(port: int, host: str) -> list[str]:
     ]
 
 
-@app.command()
 def web(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)]
     = 8501,

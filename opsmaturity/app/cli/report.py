@@ -31,10 +31,9 @@ from opsmaturity.scoring.answers import load_answers
 from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue
 
-from .cli_common import (
+from .common import (
     CatalogueOpt,
     LangOpt,
-    app,
     catalogue_or_fail,
     err_console,
     fail,
@@ -147,8 +146,8 @@ def _organisation(paths: list[Path], organisation: str | None, date: dt.date | N
 
 def stored_report(assessment_id: int | None, org: str | None, cat: Catalogue) -> AnyReport:
     """A team report of a stored assessment, or an organisation report of a stored org."""
-    from .store import StoreError
-    from .store_reports import organisation_report, team_report
+    from ..store import StoreError
+    from ..store_reports import organisation_report, team_report
 
     store = open_store()
     try:
@@ -190,7 +189,6 @@ def write_reports(report: AnyReport, cat: Catalogue, *, pdf: Path | None = None,
         raise fail(str(exc)) from None
 
 
-@app.command()
 def report(
     assessment_id: Annotated[int | None, typer.Option(
         "--assessment", help="A stored assessment (see `opsmaturity assessment list`): "

@@ -10,14 +10,13 @@ from rich.table import Table
 
 from opsmaturity.collectors.base import CollectorError
 
-from .cli_common import CatalogueOpt, app, catalogue_or_fail, err_console, fail, open_store
-from .cli_common import out_console as out
-from .demo import build_demo, load_demo
+from ..demo import build_demo, load_demo
+from ..store import StoreError, default_data_dir
+from .common import CatalogueOpt, catalogue_or_fail, err_console, fail, open_store
+from .common import out_console as out
 from .progress import progress_bar
-from .store import StoreError, default_data_dir
 
 
-@app.command()
 def demo(
     reset: Annotated[bool, typer.Option(
         "--reset", help="Delete the demo organisation first and build it again.")] = False,

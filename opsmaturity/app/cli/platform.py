@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from opsmaturity.collectors.delivery import DeliveryMapping
 from opsmaturity.core.sources import SourceError, load_yaml
 
-from .cli_common import err_console, fail
+from .common import err_console, fail
 
 
 def delivery_mapping(path: Path | None) -> dict[str, Any] | None:

@@ -1,42 +1,25 @@
-"""The `opsmaturity` command line.
-
-Bad input is the user's problem to fix, not ours to dump a traceback for: every
-known input error becomes one `error: file:line: message` line and exit code 2.
-"""
+"""`questionnaire`, `score` and `assess`: from answers and evidence to an Assessment."""
 
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from opsmaturity.collectors.base import CollectorError
 from opsmaturity.core.evidence import EvidenceFileError, EvidenceSet, load_evidence
 from opsmaturity.core.files import write_atomic
 from opsmaturity.core.sources import SourceError
 from opsmaturity.reports import questionnaire as questionnaire_report
 from opsmaturity.scoring import dora
 from opsmaturity.scoring.answers import Responses, load_answers
-from opsmaturity.scoring.catalogue import RISK_ORDER, Catalogue, schema_text
+from opsmaturity.scoring.catalogue import RISK_ORDER, Catalogue
 from opsmaturity.scoring.engine import score as score_assessment
 
-# Command groups living in their own modules register themselves on import.
-# (one line per module; keep sorted)
-from . import (
-    cli_demo,  # noqa: F401
-    cli_github,  # noqa: F401
-    cli_gitlab,  # noqa: F401
-    cli_incidents,  # noqa: F401
-    cli_monitoring,  # noqa: F401
-    cli_report,  # noqa: F401
-    cli_store,  # noqa: F401
-    cli_web,  # noqa: F401
-)
-from .cli_common import (
+from .collect import collect_git_evidence, open_repository
+from .common import (
     CatalogueOpt,
     FailOnOpt,
     Gate,
@@ -45,18 +28,13 @@ from .cli_common import (
     ShowNamesOpt,
     SinceOpt,
     UntilOpt,
-    app,
-    catalogue_app,
     catalogue_or_fail,
-    collect_app,
     err_console,
     evidence_json,
     fail,
     out_console,
     run_collector,
-    utc,
 )
-from .progress import progress_bar
 from .summary import print_summary
 
 
@@ -66,7 +44,6 @@ class QuestionnaireFormat(StrEnum):
     json = "json"
 
 
-@app.command()
 def questionnaire(
     fmt: Annotated[QuestionnaireFormat, typer.Option(
         "--format", "-f", help="markdown: printable; yaml: answers template; json: catalogue."
@@ -91,7 +68,6 @@ def questionnaire(
         sys.stdout.write(text)
 
 
-@app.command()
 def score(
     answers: Annotated[Path | None, typer.Option(
         "--answers", "-a", help="Answers YAML (one participant or a whole workshop).")] = None,
@@ -154,58 +130,6 @@ def _score_and_report(cat: Catalogue, sets: list[EvidenceSet], responses: Respon
             raise typer.Exit(code=1)
 
 
-@collect_app.command("git")
-def collect_git(
-    source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
-    = Path("evidence-git.json"),
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    show_names: ShowNamesOpt = False,
-    no_cache: NoCacheOpt = False,
-) -> None:
-    """Mine git history into evidence JSON (people pseudonymised unless --show-names)."""
-    repo, shown = _open_repository(source)
-    sets = [_collect_git(repo, shown, since, until, show_names, no_cache)]
-    write_atomic(out, evidence_json(sets))
-    err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
-
-
-@collect_app.command("ci")
-def collect_ci(
-    source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
-    = Path("evidence-ci.json"),
-) -> None:
-    """Analyse CI configuration (GitLab CI, GitHub Actions, Jenkinsfile) into evidence JSON."""
-    repo, _ = _open_repository(source)
-    sets = [run_collector("ci", {"repo": repo}, "ci")]
-    write_atomic(out, evidence_json(sets))
-    err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
-
-
-def _open_repository(source: str) -> tuple[str, str | None]:
-    """A local path to read (a URL is cloned or fetched once) and the name to show for it."""
-    from opsmaturity.collectors.git import is_url, open_repository
-    from opsmaturity.core.files import default_cache_dir
-    from opsmaturity.core.privacy import without_credentials
-
-    try:
-        with progress_bar("git", err_console) as progress:
-            repo = open_repository(source, default_cache_dir(), progress)
-    except CollectorError as exc:
-        raise fail(str(exc)) from None
-    return repo, without_credentials(source) if is_url(source) else None
-
-
-def _collect_git(repo: str, shown: str | None, since: datetime | None, until: datetime | None,
-                 show_names: bool, no_cache: bool) -> EvidenceSet:
-    return run_collector("git", {"source": repo, "display_source": shown, "since": utc(since),
-                            "until": utc(until), "show_names": show_names,
-                            "use_cache": not no_cache}, "git")
-
-
-@app.command()
 def assess(
     source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
     answers: Annotated[Path | None, typer.Option(
@@ -226,42 +150,13 @@ def assess(
     """Collect git and CI evidence from a repository, score it, print the summary."""
     cat = catalogue_or_fail(catalogue)
     responses = _responses(answers, cat)
-    repo, shown = _open_repository(source)
+    repo, shown = open_repository(source)
     if responses.team is None:  # name the assessment after the repository
         name = (shown or repo).rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
         responses = responses.model_copy(update={"team": name})
-    sets = [_collect_git(repo, shown, since, until, show_names, no_cache),
+    sets = [collect_git_evidence(repo, shown, since, until, show_names, no_cache),
             run_collector("ci", {"repo": repo}, "ci")]
     if evidence_out:
         write_atomic(evidence_out, evidence_json(sets))
     _score_and_report(cat, sets, responses, out=out, fail_on=fail_on, dora_year=2024,
                       lang=lang, quiet=quiet)
-
-
-@catalogue_app.command("check")
-def catalogue_check(
-    directory: Annotated[Path | None, typer.Argument(
-        help="Catalogue directory (default: the built-in one).")] = None,
-) -> None:
-    """Validate a catalogue: schema, ids and cross-references, with file:line errors."""
-    cat = catalogue_or_fail(directory)
-    practice = sum(q.kind == "practice" for q in cat.questions)
-    out_console.print(
-        f"catalogue {cat.version}: {len(cat.areas)} areas, {len(cat.signs)} warning signs, "
-        f"{practice} questions (+{len(cat.questions) - practice} context), "
-        f"{len(cat.probes)} probes, {len(cat.all_recommendations())} recommendations: ok"
-    )
-
-
-@catalogue_app.command("schema")
-def catalogue_schema() -> None:
-    """Print the JSON schema for catalogue files (for editor validation)."""
-    sys.stdout.write(schema_text())
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

@@ -23,17 +23,16 @@ from opsmaturity.core.sources import SourceError, load_yaml
 from opsmaturity.scoring import dora
 from opsmaturity.scoring.answers import AnswersFile, load_answers
 
-from .cli_common import (
+from ..store import Store, StoreError, export_bundle, import_bundle
+from .common import (
     CatalogueOpt,
     LangOpt,
-    app,
     catalogue_or_fail,
     err_console,
     fail,
     open_store,
     out_console,
 )
-from .store import Store, StoreError, export_bundle, import_bundle
 
 org_app = typer.Typer(help="Organisations (clients) in the store.", no_args_is_help=True)
 team_app = typer.Typer(help="Teams or services of an organisation.", no_args_is_help=True)
@@ -42,11 +41,6 @@ assessment_app = typer.Typer(help="Assessments of a team: create, list, finalise
 answers_app = typer.Typer(help="Questionnaire answers of an assessment.", no_args_is_help=True)
 evidence_app = typer.Typer(help="Collector evidence attached to an assessment.",
                            no_args_is_help=True)
-app.add_typer(org_app, name="org")
-app.add_typer(team_app, name="team")
-app.add_typer(assessment_app, name="assessment")
-app.add_typer(answers_app, name="answers")
-app.add_typer(evidence_app, name="evidence")
 
 AssessmentOpt = Annotated[int, typer.Option("--assessment", help="Assessment id.")]
 OrgOpt = Annotated[str | None, typer.Option("--org", help="Organisation name or id.")]
@@ -75,7 +69,6 @@ def _print_records(records: list, as_json: bool, columns: dict[str, Callable]) -
     out_console.print(table)
 
 
-@org_app.command("create")
 def org_create(name: Annotated[str, typer.Argument(help="Organisation name.")]) -> None:
     """Add an organisation."""
     with _store() as store:
@@ -83,7 +76,6 @@ def org_create(name: Annotated[str, typer.Argument(help="Organisation name.")]) 
     err_console.print(f"created organisation {org.id}: {org.name}", highlight=False)
 
 
-@org_app.command("list")
 def org_list(as_json: JsonOpt = False) -> None:
     """List organisations with their number of teams."""
     with _store() as store:
@@ -92,7 +84,6 @@ def org_list(as_json: JsonOpt = False) -> None:
                                    "teams": lambda r: r.teams})
 
 
-@team_app.command("create")
 def team_create(
     name: Annotated[str, typer.Argument(help="Team or service name.")],
     org: Annotated[str, typer.Option("--org", help="Organisation name or id.")],
@@ -104,7 +95,6 @@ def team_create(
                       highlight=False)
 
 
-@team_app.command("list")
 def team_list(org: OrgOpt = None, as_json: JsonOpt = False) -> None:
     """List teams, of one organisation or all."""
     with _store() as store:
@@ -113,7 +103,6 @@ def team_list(org: OrgOpt = None, as_json: JsonOpt = False) -> None:
                                    "team": lambda r: r.name})
 
 
-@assessment_app.command("create")
 def assessment_create(
     team: Annotated[str, typer.Option("--team", help="Team name or id.")],
     org: OrgOpt = None,
@@ -133,7 +122,6 @@ def assessment_create(
                       f"on {rec.date}, catalogue {rec.catalogue_version}", highlight=False)
 
 
-@assessment_app.command("list")
 def assessment_list(
     team: Annotated[str | None, typer.Option("--team", help="Team name or id.")] = None,
     org: OrgOpt = None,
@@ -149,7 +137,6 @@ def assessment_list(
         "evidence": lambda r: r.evidence_sets, "catalogue": lambda r: r.catalogue_version})
 
 
-@assessment_app.command("finalise")
 def assessment_finalise(
     assessment: Annotated[int, typer.Argument(help="Assessment id.")],
     dora_year: Annotated[int, typer.Option(
@@ -171,7 +158,6 @@ def assessment_finalise(
                       f"({scored.overall.risk_level})", highlight=False)
 
 
-@answers_app.command("import")
 def answers_import(
     file: Annotated[Path, typer.Argument(help="Answers YAML (one participant or a workshop).")],
     assessment: AssessmentOpt,
@@ -196,7 +182,6 @@ def answers_import(
                       f"answer(s) into assessment {assessment}", highlight=False)
 
 
-@evidence_app.command("import")
 def evidence_import(
     files: Annotated[list[Path], typer.Argument(help="Evidence JSON written by `collect`.")],
     assessment: AssessmentOpt,
@@ -214,7 +199,6 @@ def evidence_import(
                                   for s in sets), highlight=False)
 
 
-@app.command()
 def history(
     team: Annotated[str, typer.Option("--team", help="Team name or id.")],
     org: OrgOpt = None,
@@ -248,7 +232,6 @@ class ExportFormat(StrEnum):
     json = "json"
 
 
-@app.command("export")
 def export(
     assessment: AssessmentOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
@@ -261,7 +244,7 @@ def export(
 ) -> None:
     """Write an assessment to a file (a bundle moves it to another store)."""
     if fmt is not ExportFormat.bundle:
-        from .cli_report import stored_report, write_reports
+        from .report import stored_report, write_reports
 
         cat = catalogue_or_fail(catalogue)
         report = stored_report(assessment, None, cat)
@@ -274,7 +257,6 @@ def export(
     err_console.print(f"wrote {out}", highlight=False)
 
 
-@app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="A bundle written by `opsmaturity export`.")],
 ) -> None:

@@ -22,8 +22,8 @@ from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.core.sources import SourceError
 from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
 
+from ..store import Store, StoreError
 from .progress import progress_bar
-from .store import Store, StoreError
 
 app = typer.Typer(
     name="opsmaturity",
@@ -33,10 +33,8 @@ app = typer.Typer(
     add_completion=False,
 )
 catalogue_app = typer.Typer(help="Check and inspect a maturity catalogue.", no_args_is_help=True)
-app.add_typer(catalogue_app, name="catalogue")
 collect_app = typer.Typer(help="Collect evidence from a source into an evidence JSON file.",
                           no_args_is_help=True)
-app.add_typer(collect_app, name="collect")
 
 out_console = Console()
 err_console = Console(stderr=True)

@@ -18,10 +18,9 @@ from pydantic import ValidationError
 from opsmaturity.collectors.incidents import MAX_MISSING, IncidentsOptions, option_error
 from opsmaturity.core.files import write_atomic
 
-from .cli_common import (
+from .common import (
     DATE_FORMATS,
     ShowNamesOpt,
-    collect_app,
     err_console,
     evidence_json,
     fail,
@@ -40,7 +39,6 @@ class IncidentFormat(StrEnum):
     csv = "csv"
 
 
-@collect_app.command("incidents")
 def collect_incidents(
     files: Annotated[list[Path], typer.Argument(
         help="Incident exports: JSON, JSON Lines or CSV; several tools may be mixed.")],

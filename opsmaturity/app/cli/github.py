@@ -17,18 +17,17 @@ from opsmaturity.collectors.github import GitHubOptions
 from opsmaturity.collectors.github_api import DEFAULT_API_URL
 from opsmaturity.core.files import write_atomic
 
-from .cli_common import (
+from .common import (
     NoCacheOpt,
     SinceOpt,
     UntilOpt,
-    collect_app,
     err_console,
     evidence_json,
     fail,
     run_collector,
     utc,
 )
-from .cli_platform import delivery_mapping, platform_token
+from .platform import delivery_mapping, platform_token
 
 TOKEN_ENV = "GITHUB_TOKEN"
 
@@ -40,7 +39,6 @@ class DeploymentsFrom(StrEnum):
     releases = "releases"
 
 
-@collect_app.command("github")
 def collect_github(
     repo: Annotated[str, typer.Option("--repo", "-r", help="The repository, OWNER/NAME.")],
     url: Annotated[str, typer.Option(

@@ -18,7 +18,7 @@ from opsmaturity.collectors.monitoring import MonitoringOptions
 from opsmaturity.collectors.monitoring_measures import Thresholds
 from opsmaturity.core.files import write_atomic
 
-from .cli_common import collect_app, err_console, evidence_json, fail, run_collector
+from .common import err_console, evidence_json, fail, run_collector
 
 MAX_WARNINGS = 20
 OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
@@ -26,7 +26,6 @@ OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
              "timeout_seconds": "--timeout"}
 
 
-@collect_app.command("prometheus")
 def collect_prometheus(
     rules: Annotated[list[str] | None, typer.Option(
         "--rules", "-r", help="Prometheus rule file, directory or glob (plain rule files and "

@@ -1,0 +1,5 @@
+"""`python -m opsmaturity.app.cli`: the same as the `opsmaturity` command."""
+
+from . import main
+
+main()

@@ -1,0 +1,161 @@
+"""The store's engine and transactions, and the lookups every concern shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Self
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import tables as t
+from .db import READ_OPTION, StoreError, database_url, make_engine, migrate, shown_url
+from .records import (
+    AssessmentRecord,
+    OrganisationRecord,
+    ParticipantRecord,
+    TeamRecord,
+    WorkshopRecord,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoreBase:
+    """Engine, sessions and one-transaction-per-call; the lookups by name or id."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(engine.execution_options(**{READ_OPTION: True}),
+                                           expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Self:
+        engine = make_engine(database_url(url))
+        migrate(engine)
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        return shown_url(self.engine.url.render_as_string(hide_password=False))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self, read: bool = False) -> Iterator[Session]:
+        """One transaction. Reads on SQLite begin DEFERRED (WAL readers never wait for
+        writers); writes begin IMMEDIATE so concurrent writers queue instead of failing."""
+        sessions = self._read_sessions if read else self._sessions
+        try:
+            with sessions.begin() as session:
+                yield session
+        except OperationalError as exc:
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StoreError(f"store at {self.url}: {first}") from None
+
+    # lookups -------------------------------------------------------------------------
+
+    def _org(self, s: Session, ref: str | int) -> t.Organisation:
+        row = _by_ref(s, t.Organisation, ref, t.Organisation.name)
+        if row is None:
+            raise StoreError(f"no organisation {ref!r} (see `opsmaturity org list`)")
+        return row
+
+    def _get_or_create_org(self, s: Session, name: str) -> t.Organisation:
+        row = s.scalar(select(t.Organisation).where(t.Organisation.name == name))
+        if row is None:
+            row = t.Organisation(name=name, created_at=_now())
+            s.add(row)
+            s.flush()
+        return row
+
+    def _team(self, s: Session, ref: str | int,
+              organisation: str | int | None = None) -> t.Team:
+        if isinstance(ref, int) or str(ref).isdigit():
+            row = s.get(t.Team, int(ref))
+            if row is None:
+                raise StoreError(f"no team with id {ref}")
+            return row
+        query = select(t.Team).where(t.Team.name == str(ref))
+        if organisation is not None:
+            query = query.where(t.Team.organisation_id == self._org(s, organisation).id)
+        rows = s.scalars(query).all()
+        if not rows:
+            raise StoreError(f"no team {ref!r} (see `opsmaturity team list`)")
+        if len(rows) > 1:
+            raise StoreError(f"several teams are called {ref!r}: give --org or the team id")
+        return rows[0]
+
+    def _assessment(self, s: Session, assessment_id: int,
+                    for_update: bool = False) -> t.Assessment:
+        row = s.get(t.Assessment, assessment_id, with_for_update=for_update or None)
+        if row is None:
+            raise StoreError(f"no assessment {assessment_id} (see `opsmaturity assessment list`)")
+        return row
+
+    def _open_assessment(self, s: Session, assessment_id: int) -> t.Assessment:
+        row = self._assessment(s, assessment_id)
+        if row.state == "final":
+            raise StoreError(f"assessment {assessment_id} is final and takes no more input; "
+                             "create a new assessment to assess again")
+        return row
+
+    def _org_record(self, s: Session, o: t.Organisation) -> OrganisationRecord:
+        teams = s.scalar(select(func.count()).select_from(t.Team).where(
+            t.Team.organisation_id == o.id)) or 0
+        return OrganisationRecord(id=o.id, name=o.name, created_at=o.created_at, teams=teams)
+
+    def _assessment_record(self, s: Session, a: t.Assessment) -> AssessmentRecord:
+        team = s.get(t.Team, a.team_id)
+        org = s.get(t.Organisation, team.organisation_id)
+        n_participants = s.scalar(select(func.count()).select_from(t.Participant).where(
+            t.Participant.assessment_id == a.id)) or 0
+        n_answers = s.scalar(select(func.count()).select_from(t.Answer).join(t.Participant)
+                             .where(t.Participant.assessment_id == a.id)) or 0
+        n_evidence = s.scalar(select(func.count()).select_from(t.EvidenceRow).where(
+            t.EvidenceRow.assessment_id == a.id)) or 0
+        return AssessmentRecord(
+            id=a.id, team_id=team.id, team=team.name, organisation=org.name, title=a.title,
+            date=a.date, catalogue_version=a.catalogue_version, state=a.state,
+            created_at=a.created_at, finalised_at=a.finalised_at,
+            participants=n_participants, answers=n_answers, evidence_sets=n_evidence)
+
+    def _participant_record(self, s: Session, p: t.Participant) -> ParticipantRecord:
+        position = s.scalar(select(func.count()).select_from(t.Participant).where(
+            t.Participant.assessment_id == p.assessment_id, t.Participant.id <= p.id)) or 1
+        return ParticipantRecord(id=p.id, assessment_id=p.assessment_id, label=f"P{position}",
+                                 name=p.name, role=p.role, created_at=p.created_at)
+
+
+def _by_ref(s: Session, table: type, ref: str | int, name_column) -> object | None:
+    if isinstance(ref, int) or str(ref).isdigit():
+        row = s.get(table, int(ref))
+        if row is not None:
+            return row
+    return s.scalar(select(table).where(name_column == str(ref)))
+
+
+def _name(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise StoreError(f"a {what} needs a name")
+    if len(value) > 200:
+        raise StoreError(f"{what} name is longer than 200 characters")
+    return value
+
+
+def _team_record(team: t.Team, org: t.Organisation) -> TeamRecord:
+    return TeamRecord(id=team.id, organisation_id=org.id, organisation=org.name,
+                      name=team.name, created_at=team.created_at)
+
+
+def _workshop_record(row: t.WorkshopSession) -> WorkshopRecord:
+    return WorkshopRecord(id=row.id, assessment_id=row.assessment_id, join_code=row.join_code,
+                          opened_at=row.opened_at, closed_at=row.closed_at)

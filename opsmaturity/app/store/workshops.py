@@ -1,0 +1,97 @@
+"""Live workshops: join codes, closing, and the consensus a group agrees on."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from opsmaturity.scoring.answers import (
+    AnswerError,
+    RawValue,
+    check_answer,
+)
+from opsmaturity.scoring.catalogue import Catalogue
+
+from . import tables as t
+from .base import StoreBase, _now, _workshop_record
+from .db import StoreError
+from .records import (
+    ConsensusRecord,
+    WorkshopRecord,
+)
+
+JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a workshop
+
+
+class WorkshopStore(StoreBase):
+    """Live workshops: join codes, closing, and the consensus a group agrees on."""
+
+    # workshops ---------------------------------------------------------------------------
+
+    def open_workshop(self, assessment_id: int) -> WorkshopRecord:
+        """A join code for participants; an open session is reused, not duplicated."""
+        for _ in range(20):
+            try:
+                with self._tx() as s:
+                    a = self._open_assessment(s, assessment_id)
+                    current = s.scalar(select(t.WorkshopSession).where(
+                        t.WorkshopSession.assessment_id == a.id,
+                        t.WorkshopSession.closed_at.is_(None)))
+                    if current is None:
+                        code = "".join(secrets.choice(JOIN_ALPHABET) for _ in range(6))
+                        current = t.WorkshopSession(assessment_id=a.id, join_code=code,
+                                                    opened_at=_now())
+                        s.add(current)
+                        s.flush()
+                    return _workshop_record(current)
+            except IntegrityError:  # join code taken: draw again
+                continue
+        raise StoreError("could not draw a free join code")  # pragma: no cover
+
+    def workshop_by_code(self, code: str) -> WorkshopRecord:
+        with self._tx(read=True) as s:
+            row = s.scalar(select(t.WorkshopSession).where(
+                t.WorkshopSession.join_code == code.strip().upper()))
+            if row is None or row.closed_at is not None:
+                raise StoreError(f"no open workshop with join code {code.strip()!r}")
+            return _workshop_record(row)
+
+    def close_workshop(self, assessment_id: int) -> None:
+        with self._tx() as s:
+            for ws in s.scalars(select(t.WorkshopSession).where(
+                    t.WorkshopSession.assessment_id == assessment_id,
+                    t.WorkshopSession.closed_at.is_(None))):
+                ws.closed_at = _now()
+
+    def save_consensus(self, assessment_id: int, question_id: str, value: RawValue,
+                       notes: str | None = None, catalogue: Catalogue | None = None) -> None:
+        if catalogue is not None and value is not None:
+            try:
+                check_answer(catalogue, question_id, value)
+            except AnswerError as exc:
+                raise StoreError(str(exc)) from None
+        with self._tx() as s:
+            self._open_assessment(s, assessment_id)
+            values = {"assessment_id": assessment_id, "question_id": question_id,
+                      "value_json": json.dumps(value), "notes": (notes or "").strip() or None,
+                      "decided_at": _now()}
+            insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+            stmt = insert(t.Consensus).values(**values)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["assessment_id", "question_id"],
+                set_={k: stmt.excluded[k] for k in ("value_json", "notes", "decided_at")})
+            s.execute(stmt)
+
+    def consensus(self, assessment_id: int) -> list[ConsensusRecord]:
+        with self._tx(read=True) as s:
+            rows = s.scalars(select(t.Consensus).where(
+                t.Consensus.assessment_id == assessment_id).order_by(t.Consensus.question_id))
+            return [ConsensusRecord(question_id=r.question_id,
+                                    value=None if r.value_json is None else json.loads(
+                                        r.value_json),
+                                    notes=r.notes, decided_at=r.decided_at) for r in rows]
