@@ -155,7 +155,7 @@ def test_areas_overall_and_recommendations(mini):
     ranked = [(r.recommendation_id, r.risk_reduction, r.priority, r.rank, r.horizon)
               for r in a.recommendations]
     assert ranked == [("page_oncall", 0.2114, 0.2114, 1, "now"),
-                      ("build_pipeline", 0.2643, 0.1321, 2, "now")]
+                      ("build_pipeline", 0.2642, 0.1321, 2, "now")]
     assert a.recommendations[0].sign_ids == ["customers_detect_issues", "manual_deployments"]
     assert "unknown_signs" in a.notes and "no_evidence" in a.notes
 
