@@ -110,6 +110,10 @@ class AreaResult(_Out):
     signs_known: int
     signs_total: int
 
+    def reached(self) -> int | None:
+        """The whole level whose descriptor the team has reached (2.6 -> 2)."""
+        return None if self.level is None else max(1, min(5, int(self.level)))
+
 
 class Overall(_Out):
     risk_index: float | None = Field(description="0-100, mean risk of the known signs")
