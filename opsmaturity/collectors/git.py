@@ -87,6 +87,7 @@ MEASURES: tuple[str, ...] = (
     "git.commits_with_tests_share",
     "git.iac_present",
     "git.iac_kinds",
+    "git.runtime_manifests_present",
     "git.db_migrations_present",
     "git.db_migration_kinds",
     "git.backup_failover_scripts_present",
@@ -818,6 +819,10 @@ def _measures(
     backups = [f for f in head if paths.is_backup_script(f)]
     add("git.iac_present", bool(iac), "", files={k: v[:10] for k, v in sorted(iac.items())})
     add("git.iac_kinds", ",".join(sorted(iac)) or None, "", applicable=bool(iac))
+    runtime = [f for f in head if paths.is_runtime_manifest(f)]
+    add("git.runtime_manifests_present", bool(runtime), "", files=runtime[:10],
+        definition="Kubernetes, Helm, Terraform, Ansible, Pulumi or CloudFormation files outside "
+        "tests, examples and docs")
     add(
         "git.db_migrations_present",
         bool(migrations),

@@ -145,6 +145,17 @@ def is_backup_script(path: str) -> bool:
     return not is_test(path) and not is_doc(path) and bool(_BACKUP.search(_name(path)))
 
 
+RUNTIME_KINDS = frozenset(IAC_RULES) - {"docker"}
+"""IaC kinds that say where a system runs; a Dockerfile alone only says how it is packaged."""
+_EXAMPLES = re.compile(r"(^|/)(examples?|samples?|demos?|fixtures?|testdata)/", re.I)
+
+
+def is_runtime_manifest(path: str) -> bool:
+    """A definition of where the system runs (not an example, test fixture or document)."""
+    return (iac_kind(path) in RUNTIME_KINDS and not is_test(path) and not is_doc(path)
+            and not _EXAMPLES.search(path))
+
+
 def iac_kind(path: str) -> str | None:
     if is_vendored(path):
         return None

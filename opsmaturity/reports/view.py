@@ -111,7 +111,8 @@ class AreaView:
     area_id: str
     title: str
     summary: str
-    level: int | None
+    level: float | None
+    reached: int | None  # the whole level whose descriptor applies
     level_name: str
     practices: str
     risk: str
@@ -295,10 +296,10 @@ def _area(cat: Catalogue, a: Assessment, area_id: str, findings: dict[str, Findi
     area = cat.area(area_id)
     result = a.area(area_id)
     lang = t.lang
-    descriptor = next((d for d in area.levels if d.level == result.level), None)
+    descriptor = next((d for d in area.levels if d.level == result.reached()), None)
     return AreaView(
         area_id=area_id, title=localise(area.title, lang), summary=localise(area.summary, lang),
-        level=result.level,
+        level=result.level, reached=result.reached(),
         level_name=localise(descriptor.name, lang) if descriptor else t("level.unknown"),
         practices=localise(descriptor.practices, lang) if descriptor else "",
         risk=result.risk_level, confidence=fmt.pct(result.confidence),

@@ -12,11 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .catalogue import RiskLevel, Role
+from .catalogue import RISK_ORDER, RiskLevel, Role
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-Status = Literal["present", "absent", "unknown"]
+Status = Literal["present", "suspected", "absent", "unknown"]
 Outcome = Literal["true", "false", "not_available", "not_applicable", "error"]
 Horizon = Literal["now", "next", "later"]
 
@@ -62,20 +62,37 @@ class PerceptionGap(_Out):
     gap: float
 
 
+class ConditionResult(_Out):
+    """Whether a group of signs applies (e.g. the repository is deployed and operated)."""
+
+    condition_id: str
+    holds: bool | None = Field(description="None: no indicator could be evaluated")
+    probes: list[ProbeResult]
+
+
 class Finding(_Out):
     sign_id: str
     areas: list[str]
-    status: Literal["present", "absent", "unknown"]
+    status: Status = Field(description="suspected: evidence points to the sign but does not "
+                           "establish it; a question for the workshop, capped in risk")
+    support: Literal["answers", "evidence", "weak"] | None = Field(
+        default=None, description="what the status present/suspected rests on")
     likelihood: float | None
     likelihood_from_answers: float | None
     likelihood_from_evidence: float | None
+    evidence_log_odds: float | None = Field(
+        default=None, description="sum of the decided probes' signed strengths")
     impact: float = Field(description="1-5, the catalogue's impact scaled by context answers")
     impact_factor: float
-    risk: float | None
+    impact_basis: Literal["context", "assumed"] = Field(
+        default="context", description="assumed: no context answer; the neutral impact was used")
+    risk: float | None = Field(description="likelihood x impact / 5, bounded by the status's cap")
     risk_level: RiskLevel
     confidence: float
     answers: list[QuestionStats]
     probes: list[ProbeResult]
+    not_applicable_because: str | None = Field(
+        default=None, description="the condition that failed, leaving the sign's probes out")
     perception_gap: PerceptionGap | None = None
     disagreement: bool = False
     role_likelihoods: dict[Role, float] = Field(default_factory=dict)
@@ -84,22 +101,40 @@ class Finding(_Out):
 
 class AreaResult(_Out):
     area_id: str
-    level: int | None = Field(description="maturity 1-5; None when nothing is known")
+    level: float | None = Field(description="maturity 1.0-5.0 (one decimal); None when nothing "
+                                "is known")
     health: float | None
+    risk: float | None = Field(default=None, description="the highest risk of its known signs")
     risk_level: RiskLevel
     confidence: float
     signs_known: int
     signs_total: int
 
+    def reached(self) -> int | None:
+        """The whole level whose descriptor the team has reached (2.6 -> 2)."""
+        return None if self.level is None else max(1, min(5, int(self.level)))
+
 
 class Overall(_Out):
-    risk_index: float | None = Field(description="0-100, impact-weighted likelihood of known signs")
+    risk_index: float | None = Field(description="0-100, mean risk of the known signs")
+    worst_risk: float | None = Field(default=None, description="the highest sign risk; sets "
+                                     "risk_level")
     risk_level: RiskLevel
     confidence: float
     counts: dict[RiskLevel, int]
     signs_present: int
+    signs_suspected: int = 0
     signs_absent: int
     signs_unknown: int
+
+    def severity_key(self) -> tuple[int, float, float]:
+        """Sort key, most severe first: risk level, then worst sign risk, then index.
+
+        Every list of teams (portfolio, organisation report, heatmaps) sorts by this, so
+        the team shown first is the one with the worst cells.
+        """
+        return (-RISK_ORDER[self.risk_level], -(self.worst_risk or 0.0),
+                -(self.risk_index or 0.0))
 
 
 class RankedRecommendation(_Out):
@@ -148,6 +183,7 @@ class Assessment(_Out):
     recommendations: list[RankedRecommendation]
     coverage: list[CoverageEntry]
     dora: DoraSummary | None = None
+    conditions: list[ConditionResult] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 
     def finding(self, sign_id: str) -> Finding:
@@ -155,6 +191,11 @@ class Assessment(_Out):
 
     def area(self, area_id: str) -> AreaResult:
         return next(a for a in self.areas if a.area_id == area_id)
+
+    def suspected(self) -> list[Finding]:
+        """Signs to settle in the workshop, most likely first."""
+        return sorted((f for f in self.findings if f.status == "suspected"),
+                      key=lambda f: (-(f.likelihood or 0.0), f.sign_id))
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -173,6 +173,21 @@ class Question(_Model):
 
 
 Operator = Literal[">=", ">", "<=", "<", "==", "!="]
+Strength = Literal["none", "weak", "moderate", "strong"]
+"""How strongly one probe outcome speaks for or against its sign (log-odds in ScoringParameters)."""
+
+
+class EvidenceStrength(_Model):
+    """How much each outcome of a probe shifts the odds of its sign, and why.
+
+    `unhealthy` is the push towards the sign when the probe finds the unhealthy outcome;
+    `healthy` the push away from it. They differ on purpose: a missing runbook folder says
+    little (runbooks usually live in a wiki), a runbook folder found says more.
+    """
+
+    healthy: Strength
+    unhealthy: Strength
+    why: Text
 
 
 class Probe(_Model):
@@ -185,7 +200,10 @@ class Probe(_Model):
     healthy_when: bool = Field(
         default=True, description="the outcome (true/false) that speaks against the warning sign"
     )
-    weight: float = Field(default=1.0, gt=0)
+    strength: EvidenceStrength | None = Field(
+        default=None, description="required for probes that inform a warning sign; "
+        "indicator probes of an applicability condition carry none"
+    )
     description: Text
 
     @model_validator(mode="after")
@@ -207,11 +225,31 @@ class Recommendation(_Model):
     also_addresses: list[Id] = Field(default_factory=list)
 
 
+class Condition(_Model):
+    """When a group of signs applies at all, decided from indicator probes.
+
+    The condition holds when any indicator probe is true, fails when every indicator that
+    could be evaluated is false, and is unknown when none could be: unknown counts as
+    holding, so missing evidence never switches signs off.
+    """
+
+    id: Id
+    title: Text
+    why: Text
+    any_of: list[Id] = Field(min_length=1, description="indicator probes; any true -> holds")
+
+
 class WarningSign(_Model):
     id: Id
     kind: Literal["checklist", "first_sign"]
     title: Text
     why: Text
+    settle: Text = Field(description="the question to settle in the workshop when evidence "
+                         "suggests the sign but does not establish it")
+    applies_when: Id | None = Field(
+        default=None, description="a condition id: where it fails, the sign's probes do not "
+        "apply (for example operational signs of a repository nobody deploys)"
+    )
     areas: list[Id] = Field(min_length=1)
     impact: int = Field(ge=1, le=5, description="business impact weight when the sign is present")
     questions: list[Id] = Field(min_length=1)
@@ -242,17 +280,49 @@ class RiskThresholds(_Model):
         return "low"
 
 
+class StrengthLogOdds(_Model):
+    """Log-odds each strength adds to (unhealthy) or takes from (healthy) a sign."""
+
+    weak: float = Field(default=0.5, gt=0)
+    moderate: float = Field(default=1.0, gt=0)
+    strong: float = Field(default=2.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ascending(self) -> StrengthLogOdds:
+        if not self.weak < self.moderate < self.strong:
+            raise ValueError("strengths out of order: need weak < moderate < strong")
+        return self
+
+    def of(self, strength: Strength) -> float:
+        return 0.0 if strength == "none" else float(getattr(self, strength))
+
+
 class ScoringParameters(_Model):
     """Every tunable number of the engine; docs/scoring.md explains each."""
 
     present_at: float = Field(default=0.5, gt=0, lt=1)
-    evidence_share: float = Field(default=0.5, ge=0, le=1)
-    evidence_prior_weight: float = Field(
-        default=1.0, ge=0, description="pseudo-probes at 0.5 that keep thin evidence from "
-        "claiming certainty (0 turns this off)"
+    strength_log_odds: StrengthLogOdds = StrengthLogOdds()
+    answers_max_log_odds: float = Field(
+        default=2.0, gt=0, description="the answers' likelihood enters the sum as log-odds "
+        "clipped to +/- this, so evidence can still move a unanimous room"
+    )
+    establish_at: float = Field(
+        default=2.0, gt=0, description="log-odds of unhealthy evidence needed to establish a "
+        "sign nobody answered for (one strong probe, or two moderate ones)"
+    )
+    evidence_saturation: float = Field(
+        default=2.0, gt=0, description="k in S/(S+k): how fast evidence raises confidence"
+    )
+    assumed_impact: float = Field(
+        default=3.0, ge=1, le=5, description="the impact of every sign when no context "
+        "question applying to it was answered: the middle of the scale"
     )
     risk_levels: RiskThresholds = RiskThresholds(medium=0.2, high=0.4, critical=0.6)
-    absent_cap: RiskLevel = "medium"
+    absent_cap: RiskLevel = "low"
+    suspected_cap: RiskLevel = Field(
+        default="medium", description="the highest risk level of a sign that is suggested "
+        "but not established (status suspected)"
+    )
     perception_gap: float = Field(default=0.4, gt=0, le=1)
     disagreement_spread: float = Field(default=0.3, gt=0, le=1)
     disagreement_min_respondents: int = Field(default=3, ge=2)
@@ -275,6 +345,7 @@ class CatalogueFile(_Model):
     scales: list[Scale] = Field(default_factory=list)
     questions: list[Question] = Field(default_factory=list)
     probes: list[Probe] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list)
     signs: list[WarningSign] = Field(default_factory=list)
 
 
@@ -285,6 +356,7 @@ class Catalogue(_Model):
     scales: list[Scale]
     questions: list[Question]
     probes: list[Probe]
+    conditions: list[Condition] = Field(default_factory=list)
     signs: list[WarningSign]
 
     _area: dict[str, Area] = PrivateAttr(default_factory=dict)
@@ -292,6 +364,7 @@ class Catalogue(_Model):
     _question: dict[str, Question] = PrivateAttr(default_factory=dict)
     _probe: dict[str, Probe] = PrivateAttr(default_factory=dict)
     _sign: dict[str, WarningSign] = PrivateAttr(default_factory=dict)
+    _condition: dict[str, Condition] = PrivateAttr(default_factory=dict)
     _recommendation: dict[str, tuple[Recommendation, str]] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, __context: Any) -> None:
@@ -300,6 +373,7 @@ class Catalogue(_Model):
         self._question = {q.id: q for q in self.questions}
         self._probe = {p.id: p for p in self.probes}
         self._sign = {s.id: s for s in self.signs}
+        self._condition = {c.id: c for c in self.conditions}
         self._recommendation = {r.id: (r, s.id) for s in self.signs for r in s.recommendations}
 
     def area(self, area_id: str) -> Area:
@@ -319,6 +393,9 @@ class Catalogue(_Model):
 
     def sign(self, sign_id: str) -> WarningSign:
         return self._sign[sign_id]
+
+    def condition(self, condition_id: str) -> Condition:
+        return self._condition[condition_id]
 
     def scale_of(self, question: Question) -> Scale:
         return self._scale[question.scale]
@@ -359,7 +436,7 @@ def schema_text() -> str:
     return json.dumps(catalogue_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-_SECTIONS = ("areas", "scales", "questions", "probes", "signs")
+_SECTIONS = ("areas", "scales", "questions", "probes", "conditions", "signs")
 
 
 def load_catalogue(directory: str | Path | None = None) -> Catalogue:
@@ -462,6 +539,14 @@ def _cross_check(cat: Catalogue, where: dict[tuple[str, str], tuple[YamlSource, 
         refs("signs", s.id, "areas", s.areas, "areas")
         refs("signs", s.id, "questions", s.questions, "questions")
         refs("signs", s.id, "probes", s.probes, "probes")
+        if s.applies_when is not None and not known("conditions", s.applies_when):
+            raise fail("signs", s.id, ("applies_when",),
+                       f"applies_when: unknown condition id {s.applies_when!r}")
+        for p_id in s.probes:
+            if cat.probe(p_id).strength is None:
+                raise fail("probes", p_id, ("id",),
+                           f"probe {p_id!r} informs sign {s.id!r} and needs a strength "
+                           "(healthy, unhealthy, why)")
         for j, q_id in enumerate(s.questions):
             if cat.question(q_id).kind == "context":
                 raise fail("signs", s.id, ("questions", j),
@@ -481,6 +566,13 @@ def _cross_check(cat: Catalogue, where: dict[tuple[str, str], tuple[YamlSource, 
         used_probes.update(s.probes)
         signs_per_area.update(s.areas)
 
+    for c in cat.conditions:
+        refs("conditions", c.id, "any_of", c.any_of, "probes")
+        used_probes.update(c.any_of)
+        if c.id not in {s.applies_when for s in cat.signs}:
+            raise fail("conditions", c.id, ("id",),
+                       f"condition {c.id!r} is used by no warning sign (applies_when)")
+
     for q in cat.questions:
         if q.kind == "practice" and q.id not in informed:
             raise fail("questions", q.id, ("id",),
@@ -488,7 +580,8 @@ def _cross_check(cat: Catalogue, where: dict[tuple[str, str], tuple[YamlSource, 
                        "questions, or make it a context question)")
     for p in cat.probes:
         if p.id not in used_probes:
-            raise fail("probes", p.id, ("id",), f"probe {p.id!r} is used by no warning sign")
+            raise fail("probes", p.id, ("id",), f"probe {p.id!r} is used by no warning sign "
+                       "or condition")
     for a in cat.areas:
         if a.id not in signs_per_area:
             raise fail("areas", a.id, ("id",), f"area {a.id!r} has no warning sign")

@@ -12,6 +12,7 @@ import operator
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
 
 from opsmaturity.core.evidence import EvidenceSet, Measure
 
@@ -20,6 +21,7 @@ from .answers import Answer, Responses
 from .assessment import (
     AreaResult,
     Assessment,
+    ConditionResult,
     CoverageEntry,
     DoraSummary,
     Finding,
@@ -35,6 +37,7 @@ from .catalogue import (
     RISK_ORDER,
     ROLES,
     Catalogue,
+    Condition,
     Probe,
     RiskLevel,
     ScoringParameters,
@@ -70,10 +73,12 @@ def score(
              for q in catalogue.questions if q.kind == "practice"}
     sets = sorted(evidence, key=lambda e: (e.collector, e.source))
     probe_results = {p.id: evaluate_probe(p, sets) for p in catalogue.probes}
-    coverage_of = {(e.collector, e.source): e.coverage.ratio for e in sets}
+    conditions = {c.id: _condition(c, probe_results) for c in catalogue.conditions}
+    context = _context_answered(catalogue, by_question)
 
     findings = [
-        _finding(catalogue, sign, stats, probe_results, coverage_of, by_question, params)
+        _finding(catalogue, sign, stats, probe_results, by_question, params,
+                 conditions, context)
         for sign in catalogue.signs
     ]
     areas = [_area(area.id, findings, params) for area in catalogue.areas]
@@ -101,6 +106,7 @@ def score(
             for e in sets
         ],
         dora=_dora(sets, dora_year),
+        conditions=list(conditions.values()),
         notes=notes,
     )
 
@@ -179,8 +185,15 @@ def evaluate_probe(probe: Probe, sets: Sequence[EvidenceSet]) -> ProbeResult:
 
 # ----------------------------------------------------------------------------- findings
 
+def _context_answered(catalogue: Catalogue, by_question: dict[str, list[Answer]]) -> bool:
+    """Did anyone say how much the business depends on its systems?"""
+    return any(a.value != DONT_KNOW for q in catalogue.context_questions()
+               for a in by_question.get(q.id, []))
+
+
 def _impact_factor(catalogue: Catalogue, sign: WarningSign,
                    by_question: dict[str, list[Answer]]) -> float:
+    """Product of the mean factors of the context questions answered for the sign's areas."""
     factor = 1.0
     for q in catalogue.context_questions():
         if q.scales_impact_of and not set(q.scales_impact_of) & set(sign.areas):
@@ -193,10 +206,37 @@ def _impact_factor(catalogue: Catalogue, sign: WarningSign,
     return factor
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def _contribution(probe: Probe, result: ProbeResult, params: ScoringParameters) -> float:
+    """Signed log-odds one decided probe adds to its sign: + for, - against, x coverage."""
+    assert probe.strength is not None and result.healthy is not None
+    if result.healthy:
+        push = -params.strength_log_odds.of(probe.strength.healthy)
+    else:
+        push = params.strength_log_odds.of(probe.strength.unhealthy)
+    return push * (result.coverage if result.coverage is not None else 1.0)
+
+
+def _bounded(risk: float, cap: RiskLevel, params: ScoringParameters) -> float:
+    """The risk figure kept inside `cap`'s band, so number and level never disagree."""
+    thresholds = params.risk_levels
+    upper = {"low": thresholds.medium, "medium": thresholds.high,
+             "high": thresholds.critical}.get(cap)
+    return risk if upper is None else min(risk, upper - 10 ** -_DIGITS)
+
+
 def _finding(
     catalogue: Catalogue, sign: WarningSign, stats: dict[str, QuestionStats],
-    probe_results: dict[str, ProbeResult], coverage_of: dict[tuple[str, str], float],
-    by_question: dict[str, list[Answer]], params: ScoringParameters,
+    probe_results: dict[str, ProbeResult], by_question: dict[str, list[Answer]],
+    params: ScoringParameters, conditions: dict[str, ConditionResult], context_answered: bool,
 ) -> Finding:
     q_stats = [stats[q] for q in sign.questions]
     weights = {q: catalogue.question(q).weight for q in sign.questions}
@@ -204,42 +244,57 @@ def _finding(
     health_a = _weighted_mean((s.score, weights[s.question_id]) for s in answered)  # type: ignore[misc]
     l_answers = None if health_a is None else 1 - health_a
 
+    condition = conditions.get(sign.applies_when) if sign.applies_when else None
+    not_applicable = condition is not None and condition.holds is False
     probes = [probe_results[p] for p in sign.probes]
+    if not_applicable:  # the probes speak of operations this repository shows none of
+        probes = [r.model_copy(update={"outcome": "not_applicable", "healthy": None,
+                                       "message": f"condition {condition.condition_id} "
+                                                  "does not hold"})
+                  for r in probes]
     decided = [r for r in probes if r.healthy is not None]
-    l_evidence = None
-    if decided:  # shrunk towards 0.5: one missing file is a hint, not a certainty
-        pairs = [(0.0 if r.healthy else 1.0, catalogue.probe(r.probe_id).weight) for r in decided]
-        l_evidence = _weighted_mean([*pairs, (0.5, params.evidence_prior_weight)])
+    pushes = [_contribution(catalogue.probe(r.probe_id), r, params) for r in decided]
+    l_evidence = _sigmoid(sum(pushes)) if decided else None
+    support_e = sum(x for x in pushes if x > 0)
+    strength_e = sum(abs(x) for x in pushes)
 
-    if l_answers is not None and l_evidence is not None:
-        likelihood: float | None = (params.evidence_share * l_evidence
-                                    + (1 - params.evidence_share) * l_answers)
+    if l_answers is None and l_evidence is None:
+        likelihood: float | None = None
     else:
-        likelihood = l_evidence if l_answers is None else l_answers
+        cap = params.answers_max_log_odds
+        prior = 0.0 if l_answers is None else max(-cap, min(cap, _logit(l_answers)))
+        likelihood = _sigmoid(prior + sum(pushes))
 
-    factor = _impact_factor(catalogue, sign, by_question)
-    impact = min(5.0, max(1.0, sign.impact * factor))
+    impact_basis: Literal["context", "assumed"]
+    if context_answered:
+        factor = _impact_factor(catalogue, sign, by_question)
+        impact, impact_basis = min(5.0, max(1.0, sign.impact * factor)), "context"
+    else:  # nobody said how much depends on it: neither the catalogue's worst case nor zero
+        factor, impact, impact_basis = 1.0, params.assumed_impact, "assumed"
 
+    support: Literal["answers", "evidence", "weak"] | None = None
     if likelihood is None:
         status, risk, level = "unknown", None, "unknown"
     else:
-        status = "present" if likelihood >= params.present_at else "absent"
         risk = likelihood * impact / 5
+        if likelihood < params.present_at:
+            status, cap_level = "absent", params.absent_cap
+        elif l_answers is not None and l_answers >= params.present_at:
+            status, cap_level, support = "present", None, "answers"
+        elif support_e >= params.establish_at:
+            status, cap_level, support = "present", None, "evidence"
+        else:
+            status, cap_level, support = "suspected", params.suspected_cap, "weak"
+        if cap_level is not None:
+            risk = _bounded(risk, cap_level, params)
         level = params.risk_levels.level(risk)
-        if status == "absent" and RISK_ORDER[level] > RISK_ORDER[params.absent_cap]:
-            level = params.absent_cap
 
-    # Confidence: answer coverage x respondent factor, combined with evidence coverage.
+    # Confidence: answer coverage x respondent factor, combined with evidence strength.
     respondents = {a.participant for q in sign.questions for a in by_question.get(q, [])
                    if a.value != DONT_KNOW}
     n = len(respondents)
     conf_a = (len(answered) / len(q_stats)) * (n / (n + params.respondent_saturation))
-    relevant = [r for r in probes if r.outcome != "not_applicable"]
-    conf_e = 0.0
-    if relevant:
-        total_w = sum(catalogue.probe(r.probe_id).weight for r in relevant)
-        conf_e = sum(catalogue.probe(r.probe_id).weight * (r.coverage or 0.0)
-                     for r in decided) / total_w
+    conf_e = strength_e / (strength_e + params.evidence_saturation)
     confidence = 1 - (1 - conf_a) * (1 - conf_e)
 
     gap = None
@@ -258,22 +313,33 @@ def _finding(
         sign_id=sign.id,
         areas=list(sign.areas),
         status=status,
+        support=support,
         likelihood=None if likelihood is None else _r(likelihood),
         likelihood_from_answers=None if l_answers is None else _r(l_answers),
         likelihood_from_evidence=None if l_evidence is None else _r(l_evidence),
+        evidence_log_odds=_r(sum(pushes)) if decided else None,
         impact=_r(impact),
         impact_factor=_r(factor),
+        impact_basis=impact_basis,
         risk=None if risk is None else _r(risk),
         risk_level=level,
         confidence=_r(confidence),
         answers=q_stats,
         probes=probes,
+        not_applicable_because=condition.condition_id if not_applicable and condition else None,
         perception_gap=gap,
         disagreement=any(s.disagreement for s in q_stats)
         or (role_gap is not None and role_gap >= params.perception_gap),
         role_likelihoods=role_l,
         role_gap=None if role_gap is None else _r(role_gap),
     )
+
+
+def _condition(condition: Condition, results: dict[str, ProbeResult]) -> ConditionResult:
+    indicators = [results[p] for p in condition.any_of]
+    decided = [r.outcome == "true" for r in indicators if r.outcome in ("true", "false")]
+    holds = True if any(decided) else (False if decided else None)
+    return ConditionResult(condition_id=condition.id, holds=holds, probes=indicators)
 
 
 def _role_likelihoods(sign: WarningSign, stats: dict[str, QuestionStats],
@@ -299,12 +365,13 @@ def _area(area_id: str, findings: list[Finding], params: ScoringParameters) -> A
     mine = [f for f in findings if area_id in f.areas]
     known = [f for f in mine if f.likelihood is not None]
     health = _weighted_mean((1 - f.likelihood, f.impact) for f in known)  # type: ignore[operator]
-    level = None if health is None else 1 + math.floor(4 * health + 0.5)
+    risk = max((f.risk for f in known if f.risk is not None), default=None)
     return AreaResult(
         area_id=area_id,
-        level=None if level is None else min(5, max(1, level)),
+        level=None if health is None else round(1 + 4 * health, 1),
         health=None if health is None else _r(health),
-        risk_level=_worst(f.risk_level for f in known),
+        risk=risk,
+        risk_level="unknown" if risk is None else params.risk_levels.level(risk),
         confidence=_r(statistics.fmean(f.confidence for f in mine)) if mine else 0.0,
         signs_known=len(known),
         signs_total=len(mine),
@@ -312,16 +379,17 @@ def _area(area_id: str, findings: list[Finding], params: ScoringParameters) -> A
 
 
 def _overall(findings: list[Finding], params: ScoringParameters) -> Overall:
-    known = [f for f in findings if f.likelihood is not None]
-    mean_l = _weighted_mean((f.likelihood, f.impact) for f in known)  # type: ignore[misc]
-    index = None if mean_l is None else 100 * mean_l
+    risks = [f.risk for f in findings if f.risk is not None]
+    worst = max(risks, default=None)
     counts = Counter(f.risk_level for f in findings)
     return Overall(
-        risk_index=None if index is None else round(index, 1),
-        risk_level="unknown" if mean_l is None else params.risk_levels.level(mean_l),
+        risk_index=round(100 * statistics.fmean(risks), 1) if risks else None,
+        worst_risk=worst,
+        risk_level="unknown" if worst is None else params.risk_levels.level(worst),
         confidence=_r(statistics.fmean(f.confidence for f in findings)) if findings else 0.0,
         counts={lv: counts.get(lv, 0) for lv in RISK_ORDER},
         signs_present=sum(f.status == "present" for f in findings),
+        signs_suspected=sum(f.status == "suspected" for f in findings),
         signs_absent=sum(f.status == "absent" for f in findings),
         signs_unknown=sum(f.status == "unknown" for f in findings),
     )
@@ -329,7 +397,9 @@ def _overall(findings: list[Finding], params: ScoringParameters) -> Overall:
 
 def _recommendations(catalogue: Catalogue, findings: list[Finding],
                      params: ScoringParameters) -> list[RankedRecommendation]:
-    risk_of = {f.sign_id: f.risk for f in findings if f.risk is not None}
+    # Suspected signs are questions for the workshop, not yet risks to act on.
+    risk_of = {f.sign_id: f.risk for f in findings
+               if f.risk is not None and f.status != "suspected"}
     scored = []
     for rec in catalogue.all_recommendations():
         signs = catalogue.addressed_signs(rec)
@@ -385,4 +455,10 @@ def _notes(responses: Responses, sets: Sequence[EvidenceSet],
         notes.append("partial_evidence")
     if any(f.status == "unknown" for f in findings):
         notes.append("unknown_signs")
+    if any(f.status == "suspected" for f in findings):
+        notes.append("suspected_signs")
+    if any(f.not_applicable_because for f in findings):
+        notes.append("not_operated")
+    if any(f.impact_basis == "assumed" and f.likelihood is not None for f in findings):
+        notes.append("impact_assumed")
     return notes

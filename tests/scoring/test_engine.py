@@ -20,35 +20,43 @@ BEST = {"pipeline": "yes", "rollback": "yes", "deploys": 12}
 @pytest.mark.parametrize(
     ("answers", "measures", "expect"),
     [
-        pytest.param(  # all answers worst, nothing measured
+        pytest.param(  # all answers worst: L_a 1 enters as log-odds clipped to +2 -> .8808;
+            # no context answered -> impact assumed 3: risk .8808 x 3/5
             WORST, {},
-            dict(status="present", likelihood=1.0, l_a=1.0, l_e=None, risk=1.0,
-                 level="critical", confidence=0.5),
+            dict(status="present", support="answers", likelihood=0.8808, l_a=1.0, l_e=None,
+                 risk=0.5285, level="high", confidence=0.5),
             id="worst-answers-only",
         ),
-        pytest.param(  # health (1*1 + .5*3 + 1*1)/5 = .7 -> L_a .3; L_e (1 + .5) / (2 + 1) = .5
+        pytest.param(  # health .7 -> L_a .3 (log-odds -.8473); manual prod deploy +2 (strong),
+            # weekly deploys -.5 (weak): sum .6527 -> .6576; L_e = sigmoid(1.5)
             {"pipeline": "yes", "rollback": "partly", "deploys": 10},
             {"ci.production_deploy_automatic": False, "gitlab.deployment_frequency_per_week": 3},
-            dict(status="absent", likelihood=0.4, l_a=0.3, l_e=0.5, risk=0.4,
-                 level="medium", confidence=1.0),  # .4 would be high; absent is capped
-            id="mixed-absent-capped",
+            dict(status="present", support="evidence", likelihood=0.6576, l_a=0.3, l_e=0.8176,
+                 risk=0.3946, level="medium", confidence=0.7778),  # S 2.5: 2.5/4.5 from evidence
+            id="evidence-establishes",
         ),
-        pytest.param(  # the team thinks all is well; L_e (2 + .5) / (2 + 1) = .8333
+        pytest.param(  # the team thinks all is well (-2); evidence +2 +.5: L .6225
             BEST,
             {"ci.production_deploy_automatic": False, "github.deployment_frequency_per_week": 0.2},
-            dict(status="absent", likelihood=0.4167, l_a=0.0, l_e=0.8333, risk=0.4167,
-                 level="medium", confidence=1.0),
+            dict(status="present", support="evidence", likelihood=0.6225, l_a=0.0, l_e=0.9241,
+                 risk=0.3735, level="medium", confidence=0.7778),
             id="perception-gap",
         ),
-        pytest.param(  # evidence alone, half covered: conf_e = (.5 + .5) / 2; L_e .5 / 3
+        pytest.param(  # evidence alone, half covered: (-1 - .5) x .5 = -.75 -> .3208
             {}, {"ci.production_deploy_automatic": True, "gitlab.deployment_frequency_per_week": 5},
-            dict(status="absent", likelihood=0.1667, l_a=None, l_e=0.1667, risk=0.1667,
-                 level="low", confidence=0.5),
+            dict(status="absent", support=None, likelihood=0.3208, l_a=None, l_e=0.3208,
+                 risk=0.1925, level="low", confidence=0.2727),  # S .75: .75 / 2.75
             id="evidence-only",
+        ),
+        pytest.param(  # one weak probe alone: suggested, not established
+            {}, {"gitlab.deployment_frequency_per_week": 0.1},
+            dict(status="suspected", support="weak", likelihood=0.6225, l_a=None, l_e=0.6225,
+                 risk=0.3735, level="medium", confidence=0.2),
+            id="weak-evidence-suspected",
         ),
         pytest.param(  # don't know everywhere is no information at all
             {"pipeline": "dont_know", "rollback": None, "deploys": "dont_know"}, {},
-            dict(status="unknown", likelihood=None, l_a=None, l_e=None, risk=None,
+            dict(status="unknown", support=None, likelihood=None, l_a=None, l_e=None, risk=None,
                  level="unknown", confidence=0.0),
             id="dont-know-is-unknown",
         ),
@@ -56,10 +64,11 @@ BEST = {"pipeline": "yes", "rollback": "yes", "deploys": 12}
 )
 def test_manual_deployments_table(mini, answers, measures, expect):
     resp = responses(mini, ("dev", answers)) if answers else None
-    cov = 0.5 if expect["l_a"] is None and measures else 1.0
+    cov = 0.5 if expect["l_a"] is None and measures and expect["status"] == "absent" else 1.0
     sets = [evidence(measures, coverage=cov)] if measures else []
     f = score(mini, sets, resp).finding("manual_deployments")
     assert f.status == expect["status"]
+    assert f.support == expect["support"]
     assert f.likelihood == expect["likelihood"]
     assert f.likelihood_from_answers == expect["l_a"]
     assert f.likelihood_from_evidence == expect["l_e"]
@@ -76,28 +85,33 @@ def test_perception_gap_direction_and_size(mini):
     assert gap is not None
     assert gap.direction == "answers_more_optimistic"
     assert (gap.likelihood_from_answers, gap.likelihood_from_evidence, gap.gap) == (
-        0.0, 0.8333, 0.8333)
+        0.0, 0.9241, 0.9241)
 
 
 def test_small_difference_is_no_gap(mini):
-    resp = responses(mini, ("dev", {"pipeline": "yes", "rollback": "partly", "deploys": 10}))
+    resp = responses(mini, ("dev", {"pipeline": "no", "rollback": "partly", "deploys": 2}))
     sets = [evidence({"ci.production_deploy_automatic": False,
                       "gitlab.deployment_frequency_per_week": 3})]
-    assert score(mini, sets, resp).finding("manual_deployments").perception_gap is None
+    f = score(mini, sets, resp).finding("manual_deployments")
+    assert f.likelihood_from_answers == 0.6 and f.likelihood_from_evidence == 0.8176
+    assert f.perception_gap is None  # .22 apart, below the .4 threshold
 
 
 @pytest.mark.parametrize(
-    ("coupling", "impact", "risk", "level"),
-    [("loose", 1.0, 0.2, "medium"), ("normal", 2.0, 0.4, "high"), ("tight", 4.0, 0.8, "critical"),
-     ("dont_know", 2.0, 0.4, "high")],
+    ("coupling", "impact", "basis", "risk", "level"),
+    [("loose", 1.0, "context", 0.1762, "low"), ("normal", 2.0, "context", 0.3523, "medium"),
+     ("tight", 4.0, "context", 0.7046, "critical"),
+     ("dont_know", 3.0, "assumed", 0.5285, "high")],  # no context given: the neutral 3
 )
-def test_context_scales_impact_only_of_its_areas(mini, coupling, impact, risk, level):
+def test_context_scales_impact_only_of_its_areas(mini, coupling, impact, basis, risk, level):
     resp = responses(mini, ("ops", {"alerts": "no", "coupling": coupling, **WORST}))
     a = score(mini, [], resp)
     f = a.finding("customers_detect_issues")
-    assert (f.impact, f.risk, f.risk_level) == (impact, risk, level)
-    # manual_deployments is in `delivery`, which the coupling question does not scale
-    assert a.finding("manual_deployments").impact == 5.0
+    assert (f.impact, f.impact_basis, f.risk, f.risk_level) == (impact, basis, risk, level)
+    # manual_deployments is in `delivery`, which the coupling question does not scale: with
+    # context given it keeps the catalogue's impact 5, without it the assumed 3
+    assert a.finding("manual_deployments").impact == (3.0 if basis == "assumed" else 5.0)
+    assert ("impact_assumed" in a.notes) == (basis == "assumed")
 
 
 def test_workshop_disagreement_and_role_medians(mini):
@@ -129,25 +143,28 @@ def test_two_agreeing_people_are_not_a_disagreement(mini):
 def test_areas_overall_and_recommendations(mini):
     a = score(mini, [], responses(mini, ("dev", WORST)))
     delivery, operations = a.area("delivery"), a.area("operations")
-    assert (delivery.level, delivery.health, delivery.risk_level) == (1, 0.0, "critical")
+    # health 1 - .8808 = .1192: maturity 1 + 4 x .1192 = 1.5 (one decimal)
+    assert (delivery.level, delivery.health, delivery.risk, delivery.risk_level) == (
+        1.5, 0.1192, 0.5285, "high")
     assert (operations.level, operations.risk_level, operations.signs_known) == (None, "unknown", 0)
-    assert a.overall.risk_index == 100.0 and a.overall.risk_level == "critical"
+    assert a.overall.risk_index == 52.8 and a.overall.risk_level == "high"
+    assert a.overall.worst_risk == 0.5285
     assert (a.overall.signs_present, a.overall.signs_absent, a.overall.signs_unknown) == (1, 0, 1)
-    assert a.overall.counts == {"unknown": 1, "low": 0, "medium": 0, "high": 0, "critical": 1}
-    # page_oncall: 1.0 * .4 / S(1) = .4 ; build_pipeline: 1.0 * .5 / M(2) = .25
+    assert a.overall.counts == {"unknown": 1, "low": 0, "medium": 0, "high": 1, "critical": 0}
+    # page_oncall: .5285 x .4 / S(1) = .2114 ; build_pipeline: .5285 x .5 / M(2) = .1321
     ranked = [(r.recommendation_id, r.risk_reduction, r.priority, r.rank, r.horizon)
               for r in a.recommendations]
-    assert ranked == [("page_oncall", 0.4, 0.4, 1, "now"),
-                      ("build_pipeline", 0.5, 0.25, 2, "now")]
+    assert ranked == [("page_oncall", 0.2114, 0.2114, 1, "now"),
+                      ("build_pipeline", 0.2642, 0.1321, 2, "now")]
     assert a.recommendations[0].sign_ids == ["customers_detect_issues", "manual_deployments"]
     assert "unknown_signs" in a.notes and "no_evidence" in a.notes
 
 
-def test_area_level_scale(mini):
-    # health .7 (see mixed case) without evidence -> level 1 + round(2.8) = 4
+def test_area_level_is_fractional(mini):
+    # health .7 (L_a .3, inside the clip) -> 1 + 4 x .7 = 3.8
     a = score(mini, [], responses(mini, ("dev", {"pipeline": "yes", "rollback": "partly",
                                                   "deploys": 10})))
-    assert a.area("delivery").level == 4
+    assert a.area("delivery").level == 3.8
 
 
 def test_nothing_known_means_unknown_not_low(mini):
@@ -156,6 +173,7 @@ def test_nothing_known_means_unknown_not_low(mini):
     assert a.overall.risk_index is None and a.overall.risk_level == "unknown"
     assert a.overall.confidence == 0.0 and a.recommendations == []
     assert a.notes == ["no_answers", "no_evidence", "unknown_signs"]
+    assert a.overall.worst_risk is None
 
 
 @pytest.mark.parametrize(
@@ -224,5 +242,63 @@ def test_invalid_dora_value_is_left_out_not_fatal(mini):
 def test_thin_evidence_does_not_claim_certainty(mini):
     one_bad = [evidence({"monitoring.runbook_url_share": 0.1})]
     f = score(mini, one_bad).finding("customers_detect_issues")
-    assert f.likelihood_from_evidence == 0.75  # (1 + .5) / (1 + 1)
-    assert (f.status, f.risk_level) == ("present", "medium")  # .75 x impact 2/5 = .3
+    assert f.likelihood_from_evidence == 0.6225  # one weak probe: sigmoid(.5)
+    assert (f.status, f.support, f.risk_level) == ("suspected", "weak", "medium")
+
+
+def test_suspected_sign_is_capped_below_high(mini):
+    # tight coupling doubles impact 2 -> 4: .6225 x 4/5 = .498 would be high
+    resp = responses(mini, ("ops", {"coupling": "tight"}))
+    a = score(mini, [evidence({"monitoring.runbook_url_share": 0.1})], resp)
+    f = a.finding("customers_detect_issues")
+    assert f.status == "suspected" and f.impact == 4.0
+    assert (f.risk, f.risk_level) == (0.3999, "medium")
+    assert [x.sign_id for x in a.suspected()] == ["customers_detect_issues"]
+    assert "suspected_signs" in a.notes
+    assert a.recommendations == []  # a question for the workshop, not yet a risk to act on
+
+
+def test_absent_sign_is_never_above_low(mini):
+    resp = responses(mini, ("ops", {"coupling": "tight", "alerts": "partly"}))
+    f = score(mini, [evidence({"monitoring.runbook_url_share": 0.9})], resp).finding(
+        "customers_detect_issues")
+    assert f.status == "absent" and f.risk_level == "low"
+
+
+def test_failed_condition_leaves_operational_sign_unknown(mini):
+    # nothing deploys anywhere and no alert rule exists: a missing runbook says nothing
+    sets = [evidence({"ci.deploys_to_environment": False, "monitoring.alert_rules_total": 0,
+                      "monitoring.runbook_url_share": 0.0})]
+    a = score(mini, sets)
+    f = a.finding("customers_detect_issues")
+    assert (f.status, f.risk_level, f.not_applicable_because) == ("unknown", "unknown", "operated")
+    assert [p.outcome for p in f.probes] == ["not_applicable"]
+    assert "not_operated" in a.notes
+    assert [(c.condition_id, c.holds) for c in a.conditions] == [("operated", False)]
+    # people who run it still count
+    answered = score(mini, sets, responses(mini, ("ops", {"alerts": "no"})))
+    assert answered.finding("customers_detect_issues").status == "present"
+
+
+@pytest.mark.parametrize(("measures", "holds"), [
+    ({"ci.deploys_to_environment": True, "monitoring.alert_rules_total": 0}, True),
+    ({"monitoring.alert_rules_total": 3}, True),
+    ({}, None),  # nothing to go on: counted as holding, the probes apply
+])
+def test_condition_holds_on_any_indicator(mini, measures, holds):
+    sets = [evidence({**measures, "monitoring.runbook_url_share": 0.0})]
+    a = score(mini, sets)
+    assert a.conditions[0].holds is holds
+    assert a.finding("customers_detect_issues").status == "suspected"
+
+
+def test_overall_level_is_the_worst_sign_and_orders_teams(mini):
+    tight = ("ops", {"coupling": "tight", "alerts": "no", **WORST})
+    worst = score(mini, [], responses(mini, tight))
+    assert worst.finding("customers_detect_issues").risk_level == "critical"
+    assert worst.overall.risk_level == "critical"
+    assert worst.area("operations").risk_level == "critical"
+    milder = score(mini, [], responses(mini, ("ops", {"coupling": "normal", **WORST})))
+    assert milder.overall.risk_level == "critical"  # manual deployments, impact 5 x .8808
+    teams = sorted([milder, worst], key=lambda x: x.overall.severity_key())
+    assert teams[0].overall.worst_risk >= teams[1].overall.worst_risk

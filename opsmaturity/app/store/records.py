@@ -90,4 +90,4 @@ class HistoryPoint(_Record):
     catalogue_version: str
     risk_index: float | None
     risk_level: str
-    area_levels: dict[str, int | None]
+    area_levels: dict[str, float | None]
