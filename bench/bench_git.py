@@ -120,7 +120,7 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, str]:
 
 
 def raw_git_log(repo: Path) -> float:
-    from opsmaturity.collectors.gitlog import FORMAT
+    from opsmaturity.collectors.git.log import FORMAT
 
     started = time.perf_counter()
     with open(os.devnull, "wb") as sink:
@@ -134,7 +134,7 @@ def raw_git_log(repo: Path) -> float:
 MINER = """
 import json, sys, time, tracemalloc
 from datetime import datetime, UTC
-from opsmaturity.collectors.git import GitCollector, GitOptions
+from opsmaturity.collectors.git.collector import GitCollector, GitOptions
 repo, since, cache, use_cache, trace = sys.argv[1:6]
 if trace == "1":
     tracemalloc.start()

@@ -32,7 +32,7 @@ from pytest_httpserver import HTTPServer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from opsmaturity.collectors.gitlab import GitLabCollector, GitLabOptions  # noqa: E402
+from opsmaturity.collectors.delivery.gitlab.collector import GitLabCollector, GitLabOptions  # noqa: E402
 from tests.fixtures.gitlab.fake_gitlab import FakeGitLab, synthetic  # noqa: E402
 
 TOKEN = "bench-token"

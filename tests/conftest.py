@@ -13,6 +13,7 @@ from opsmaturity.core.sources import YamlSource
 from opsmaturity.scoring.answers import Responses, check_answers
 from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
 
+ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini_catalogue"
 

@@ -50,7 +50,7 @@ def test_readme_set_up_is_two_commands_and_ci_runs_the_test_one():
 
 
 def test_git_measures_are_documented():
-    from opsmaturity.collectors.git import GitCollector
+    from opsmaturity.collectors.git.collector import GitCollector
 
     doc = (ROOT / "docs" / "git-evidence.md").read_text()
     for measure in GitCollector.measures:

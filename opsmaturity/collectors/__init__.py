@@ -13,12 +13,12 @@ from .base import Collector, CollectorError
 
 ENTRY_POINT_GROUP = "opsmaturity.collectors"
 BUILTINS: dict[str, str] = {
-    "git": "opsmaturity.collectors.git:GitCollector",
+    "git": "opsmaturity.collectors.git.collector:GitCollector",
     "ci": "opsmaturity.collectors.ci_config:CiConfigCollector",
-    "monitoring": "opsmaturity.collectors.monitoring:MonitoringCollector",
-    "incidents": "opsmaturity.collectors.incidents:IncidentsCollector",
-    "gitlab": "opsmaturity.collectors.gitlab:GitLabCollector",
-    "github": "opsmaturity.collectors.github:GitHubCollector",
+    "monitoring": "opsmaturity.collectors.monitoring.collector:MonitoringCollector",
+    "incidents": "opsmaturity.collectors.incidents.collector:IncidentsCollector",
+    "gitlab": "opsmaturity.collectors.delivery.gitlab.collector:GitLabCollector",
+    "github": "opsmaturity.collectors.delivery.github.collector:GitHubCollector",
 }
 
 

@@ -51,3 +51,10 @@ def parse_loose(value: Any) -> datetime | None:
     if parsed.year <= 1:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """The same instant in UTC; a naive time is read as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,11 +1,12 @@
 """DORA software delivery metrics and placement in DORA's published performance clusters.
 
-Pure module: no clock, no I/O. Everything a result depends on is passed in (the metrics)
-or encoded below (the cluster tables), so the same input always gives the same,
-byte-identical output and an assessment can be reproduced later.
+Pure: no clock, and no I/O but reading the published tables once on import. Everything a
+result depends on is passed in (the metrics) or is published data (the cluster tables in
+`dora_clusters.yaml`, each with its edition and source), so the same input always gives
+the same, byte-identical output and an assessment can be reproduced later.
 
 Computing the metrics from deployments is measuring, so it lives with the delivery
-collectors (``opsmaturity.collectors.dora_metrics``). This module judges: it places metrics
+collectors (``opsmaturity.collectors.delivery.dora``). This module judges: it places metrics
 in the published clusters.
 
 The definitions, the cluster tables and the nearest-cluster method are explained for people
@@ -15,15 +16,18 @@ in ``docs/dora.md``; keep the two in step.
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from opsmaturity.collectors.dora_metrics import (
+from opsmaturity.collectors.delivery.dora import (
     DORA_MEASURES,
     RATE_METRICS,
     DoraMetrics,
 )
+from opsmaturity.core.sources import Loc, YamlSource, load_yaml
 
 __all__ = [
     "CHANGE_FAIL_RATE_SCALE",
@@ -33,10 +37,12 @@ __all__ = [
     "DEFAULT_YEAR",
     "DORA_MEASURES",
     "SUPPORTED_YEARS",
+    "UNITS",
     "ClusterProfile",
     "ClusterTable",
     "DoraPlacement",
     "cluster_table",
+    "load_cluster_tables",
     "metrics_from_measures",
     "place",
 ]
@@ -170,102 +176,95 @@ class ClusterTable:
         raise KeyError(name)
 
 
-_INF = math.inf
+UNITS: Mapping[str, float] = MappingProxyType({
+    "hour": _HOUR, "day": _DAY, "week": _WEEK, "month": _MONTH, "six_months": _SIX_MONTHS,
+    "per_day": _PER_DAY, "per_week": _PER_WEEK, "per_month": _PER_MONTH,
+    "per_six_months": _PER_SIX_MONTHS, "inf": math.inf,
+})
+"""The unit names the cluster tables are written in (dora_clusters.yaml)."""
 
-_TABLE_2024 = ClusterTable(
-    year=2024,
-    source=(
-        "DORA, Accelerate State of DevOps Report 2024 (Google Cloud), software delivery "
-        "performance levels; cross-checked with Octopus Deploy's summary "
-        "'The 2024 DevOps performance clusters' (October 2024)"
-    ),
-    clusters=(
-        ClusterProfile(
-            "elite",
-            deployment_frequency_per_week=(_PER_DAY, _INF),
-            change_lead_time_hours=(0.0, _DAY),
-            change_fail_rate=0.05,
-            failed_deployment_recovery_time_hours=(0.0, _HOUR),
-            published=("on demand, several a day", "under a day", "5%", "under an hour"),
-        ),
-        ClusterProfile(
-            "high",
-            deployment_frequency_per_week=(_PER_WEEK, _PER_DAY),
-            change_lead_time_hours=(_DAY, _WEEK),
-            change_fail_rate=0.20,
-            failed_deployment_recovery_time_hours=(_HOUR, _DAY),
-            published=("daily to weekly", "a day to a week", "20%", "under a day"),
-        ),
-        ClusterProfile(
-            "medium",
-            deployment_frequency_per_week=(_PER_MONTH, _PER_WEEK),
-            change_lead_time_hours=(_WEEK, _MONTH),
-            change_fail_rate=0.10,
-            failed_deployment_recovery_time_hours=(_HOUR, _DAY),
-            published=("weekly to monthly", "a week to a month", "10%", "under a day"),
-        ),
-        ClusterProfile(
-            "low",
-            deployment_frequency_per_week=(_PER_SIX_MONTHS, _PER_MONTH),
-            change_lead_time_hours=(_MONTH, _SIX_MONTHS),
-            change_fail_rate=0.40,
-            failed_deployment_recovery_time_hours=(_WEEK, _MONTH),
-            published=(
-                "monthly to once in six months",
-                "one to six months",
-                "40%",
-                "a week to a month",
-            ),
-        ),
-    ),
-)
+TABLES_FILE = Path(__file__).with_name("dora_clusters.yaml")
 
-_TABLE_2023 = ClusterTable(
-    year=2023,
-    source=(
-        "DORA, Accelerate State of DevOps Report 2023 (Google Cloud), software delivery "
-        "performance levels; cross-checked with Octopus Deploy's summary "
-        "'The 2023 DevOps performance clusters' (October 2023)"
-    ),
-    clusters=(
-        ClusterProfile(
-            "elite",
-            deployment_frequency_per_week=(_PER_DAY, _INF),
-            change_lead_time_hours=(0.0, _DAY),
-            change_fail_rate=0.05,
-            failed_deployment_recovery_time_hours=(0.0, _HOUR),
-            published=("on demand, several a day", "under a day", "5%", "under an hour"),
-        ),
-        ClusterProfile(
-            "high",
-            deployment_frequency_per_week=(_PER_WEEK, _PER_DAY),
-            change_lead_time_hours=(_DAY, _WEEK),
-            change_fail_rate=0.10,
-            failed_deployment_recovery_time_hours=(_HOUR, _DAY),
-            published=("daily to weekly", "a day to a week", "10%", "under a day"),
-        ),
-        ClusterProfile(
-            "medium",
-            deployment_frequency_per_week=(_PER_MONTH, _PER_WEEK),
-            change_lead_time_hours=(_WEEK, _MONTH),
-            change_fail_rate=0.15,
-            failed_deployment_recovery_time_hours=(_DAY, _WEEK),
-            published=("weekly to monthly", "a week to a month", "15%", "a day to a week"),
-        ),
-        ClusterProfile(
-            "low",
-            deployment_frequency_per_week=(_PER_MONTH, _PER_WEEK),
-            change_lead_time_hours=(_WEEK, _MONTH),
-            change_fail_rate=0.64,
-            failed_deployment_recovery_time_hours=(_MONTH, _SIX_MONTHS),
-            published=("weekly to monthly", "a week to a month", "64%", "one to six months"),
-        ),
-    ),
-)
 
-CLUSTER_TABLES: Mapping[int, ClusterTable] = MappingProxyType(
-    {2023: _TABLE_2023, 2024: _TABLE_2024}
-)
+class _Cluster(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Literal["elite", "high", "medium", "low"]
+    deployment_frequency_per_week: tuple[float | str, float | str]
+    change_lead_time_hours: tuple[float | str, float | str]
+    change_fail_rate: float = Field(ge=0, le=1)
+    failed_deployment_recovery_time_hours: tuple[float | str, float | str]
+    published: tuple[str, str, str, str]
+
+
+class _Edition(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    year: int
+    source: str = Field(min_length=1)
+    clusters: tuple[_Cluster, ...]
+
+
+class _Tables(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    editions: tuple[_Edition, ...]
+
+
+def _value(value: float | str, where: str) -> float:
+    if isinstance(value, str):
+        if value not in UNITS:
+            raise ValueError(f"{where}: unknown unit {value!r}; known: {', '.join(UNITS)}")
+        return UNITS[value]
+    return float(value)
+
+
+def _bounds_of(pair: tuple[float | str, float | str], where: str) -> tuple[float, float]:
+    lower, upper = _value(pair[0], where), _value(pair[1], where)
+    if lower > upper:
+        raise ValueError(f"{where}: range {list(pair)} runs backwards")
+    return lower, upper
+
+
+def _profile(source: YamlSource, loc: Loc, cl: _Cluster) -> ClusterProfile:
+    def bounds(metric: str) -> tuple[float, float]:
+        try:
+            return _bounds_of(getattr(cl, metric), metric)
+        except ValueError as exc:
+            raise source.error((*loc, metric), str(exc)) from None
+
+    return ClusterProfile(
+        cl.name,
+        deployment_frequency_per_week=bounds("deployment_frequency_per_week"),
+        change_lead_time_hours=bounds("change_lead_time_hours"),
+        change_fail_rate=cl.change_fail_rate,
+        failed_deployment_recovery_time_hours=bounds("failed_deployment_recovery_time_hours"),
+        published=cl.published,
+    )
+
+
+def load_cluster_tables(path: Path = TABLES_FILE) -> dict[int, ClusterTable]:
+    """The published cluster tables from YAML, checked; errors name the file and line."""
+    source = load_yaml(path)
+    try:
+        tables = _Tables.model_validate(source.data)
+    except ValidationError as exc:
+        raise source.validation_error(exc) from None
+    out: dict[int, ClusterTable] = {}
+    for e, edition in enumerate(tables.editions):
+        if tuple(c.name for c in edition.clusters) != CLUSTERS:
+            raise source.error(("editions", e, "clusters"),
+                               f"clusters must be {', '.join(CLUSTERS)}, in that order")
+        if edition.year in out:
+            raise source.error(("editions", e, "year"), f"edition {edition.year} appears twice")
+        profiles = [_profile(source, ("editions", e, "clusters", c), cl)
+                    for c, cl in enumerate(edition.clusters)]
+        out[edition.year] = ClusterTable(year=edition.year, clusters=tuple(profiles),
+                                         source=" ".join(edition.source.split()))
+    return dict(sorted(out.items()))
+
+
+CLUSTER_TABLES: Mapping[int, ClusterTable] = MappingProxyType(load_cluster_tables())
 
 
 def cluster_table(year: int = DEFAULT_YEAR) -> ClusterTable:

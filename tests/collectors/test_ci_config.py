@@ -26,8 +26,9 @@ from opsmaturity.collectors.ci_config import (
     load_ci_files,
 )
 from opsmaturity.core.evidence import EvidenceSet
+from tests.conftest import FIXTURES as SHARED_FIXTURES
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "ci"
+FIXTURES = SHARED_FIXTURES / "ci"
 GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from opsmaturity.collectors.dora_metrics import (
+from opsmaturity.collectors.delivery.dora import (
     DORA_MEASURES,
     Deployment,
     DoraMetrics,

@@ -57,8 +57,8 @@ def collect_ci(
 
 def open_repository(source: str) -> tuple[str, str | None]:
     """A local path to read (a URL is cloned or fetched once) and the name to show for it."""
-    from opsmaturity.collectors.git import is_url
-    from opsmaturity.collectors.git import open_repository as open_repo
+    from opsmaturity.collectors.git.repository import is_url
+    from opsmaturity.collectors.git.repository import open_repository as open_repo
     from opsmaturity.core.files import default_cache_dir
     from opsmaturity.core.privacy import without_credentials
 

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.github import GitHubOptions
-from opsmaturity.collectors.github_api import DEFAULT_API_URL
+from opsmaturity.collectors.delivery.github.api import DEFAULT_API_URL
+from opsmaturity.collectors.delivery.github.collector import GitHubOptions
 from opsmaturity.core.files import write_atomic
 
 from .common import (

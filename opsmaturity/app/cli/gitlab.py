@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.gitlab import GitLabOptions
+from opsmaturity.collectors.delivery.gitlab.collector import GitLabOptions
 from opsmaturity.core.files import write_atomic
 
 from .common import (

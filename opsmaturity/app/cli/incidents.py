@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.incidents import MAX_MISSING, IncidentsOptions, option_error
+from opsmaturity.collectors.incidents.collector import option_error
+from opsmaturity.collectors.incidents.options import MAX_MISSING, IncidentsOptions
 from opsmaturity.core.files import write_atomic
 
 from .common import (

@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.monitoring import MonitoringOptions
-from opsmaturity.collectors.monitoring_measures import Thresholds
+from opsmaturity.collectors.monitoring.collector import MonitoringOptions
+from opsmaturity.collectors.monitoring.measures import Thresholds
 from opsmaturity.core.files import write_atomic
 
 from .common import err_console, evidence_json, fail, run_collector

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from opsmaturity.collectors.delivery import DeliveryMapping
+from opsmaturity.collectors.delivery.measures import DeliveryMapping
 from opsmaturity.core.sources import SourceError, load_yaml
 
 from .common import err_console, fail

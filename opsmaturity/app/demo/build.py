@@ -16,7 +16,7 @@ from pathlib import Path
 
 from opsmaturity.collectors import get_collector
 from opsmaturity.collectors.base import Progress, no_progress
-from opsmaturity.collectors.delivery import DeliveryMapping, delivery_measures
+from opsmaturity.collectors.delivery.measures import DeliveryMapping, delivery_measures
 from opsmaturity.core.evidence import DEFAULT_DAYS, Coverage, EvidenceSet, Window
 from opsmaturity.scoring.answers import AnswersFile
 from opsmaturity.scoring.catalogue import Catalogue

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import yaml
 
-from opsmaturity.collectors.delivery import (
+from opsmaturity.collectors.delivery.measures import (
     ChangeRecord,
     DeploymentRecord,
-    IncidentRecord,
     PipelineRecord,
+    PlatformIncident,
 )
 
 from .profiles import TeamProfile
@@ -25,7 +25,7 @@ SERVICES = ["api", "worker", "web"]
 
 def delivery_records(team: TeamProfile, start: datetime, end: datetime, rng: random.Random
                      ) -> tuple[list[DeploymentRecord], list[ChangeRecord],
-                                list[IncidentRecord], list[PipelineRecord]]:
+                                list[PlatformIncident], list[PipelineRecord]]:
     """Production deployments, merged changes, incidents and pipelines over [start, end)."""
     m = team.maturity
     project = f"nordwind/{team.slug}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -19,12 +18,12 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from opsmaturity.app.store import read_bundle
 from opsmaturity.app.web.texts import web_texts
 from opsmaturity.reports.jsonreport import load_report_json
-from tests.collectors.github_fake import REPO, FakeGitHub
+from tests.collectors.delivery.github.fake import REPO, FakeGitHub
+from tests.conftest import FIXTURES
 
 from .conftest import World, app, gap_evidence, ok
 
 T = web_texts()
-FIXTURES = Path(__file__).parent.parent.parent / "fixtures"
 SECRET = "ghp_web_test_secret_4711"
 
 

@@ -1,0 +1,1 @@
+"""GitHub: workflow runs, deployments, releases, pull requests and incident issues, cached."""

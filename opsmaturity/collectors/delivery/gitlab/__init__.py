@@ -1,0 +1,1 @@
+"""GitLab: pipelines, jobs, deployments, merge requests and incident issues, cached."""

@@ -1,0 +1,191 @@
+"""The `monitoring` collector: alerting and dashboards from Prometheus/Alertmanager, Grafana
+and InfluxDB/Kapacitor, measured as one `monitoring.*` EvidenceSet.
+
+Why one collector for three stacks: the warning signs (customers notice first, alerts
+without context, nobody paged) do not depend on which tool fires the alert, and a team often
+runs two of them; the shares are taken over all their rules together, and every rule keeps
+its stack and file in the details. Definitions: docs/monitoring-evidence.md.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from opsmaturity.core.evidence import EvidenceSet, Measure, Window
+from opsmaturity.core.privacy import endpoint_only
+from opsmaturity.core.sources import SourceError
+from opsmaturity.core.times import now_utc
+
+from ..base import CollectorError, Progress, no_progress
+from .files import expand_paths
+from .history import read_history_file
+from .measures import MEASURES, Harvest, Thresholds, compute
+from .rules import AlertRule
+from .sources.alertmanager import read_alertmanager_api, read_alertmanager_config
+from .sources.grafana import read_grafana_files
+from .sources.kapacitor import read_kapacitor_files
+from .sources.prometheus import read_prometheus_api, read_rule_files
+
+RULE_SUFFIXES = (".yml", ".yaml", ".json")
+GRAFANA_SUFFIXES = (".json", ".yml", ".yaml")
+KAPACITOR_SUFFIXES = (".tick", ".json", ".yml", ".yaml")
+
+
+class MonitoringOptions(BaseModel):
+    """Where the monitoring configuration and alert history are; at least one source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: list[str] = Field(default_factory=list,
+                             description="Prometheus rule files, directories or globs")
+    prometheus_url: str | None = Field(default=None, description="a running Prometheus")
+    alertmanager_url: str | None = Field(default=None, description="a running Alertmanager")
+    alertmanager_config: Path | None = Field(default=None, description="alertmanager.yml")
+    grafana: list[str] = Field(default_factory=list, description="Grafana files or dirs")
+    kapacitor: list[str] = Field(default_factory=list, description="Kapacitor files or dirs")
+    alert_history: list[str] = Field(default_factory=list, description="alert history files")
+    history_days: float = Field(default=7, ge=0, le=365,
+                                description="days of ALERTS history read from --url")
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    promtool: str | None = Field(default="promtool",
+                                 description="promtool to validate rule files; None: do not")
+    timeout_seconds: float = Field(default=10, gt=0)
+
+    @field_validator("prometheus_url", "alertmanager_url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+        return value
+
+
+class MonitoringCollector:
+    """The `monitoring` collector (CLI: `opsmaturity collect prometheus`)."""
+
+    name: ClassVar[str] = "monitoring"
+    measures: ClassVar[tuple[str, ...]] = MEASURES
+    config_model: ClassVar[type[BaseModel]] = MonitoringOptions
+
+    def collect(self, config: BaseModel, progress: Progress = no_progress) -> EvidenceSet:
+        """Read every given source, then measure; unreadable parts lower coverage."""
+        try:
+            options = (config if isinstance(config, MonitoringOptions)
+                       else MonitoringOptions.model_validate(config.model_dump()))
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            raise CollectorError(f"monitoring collector: {err['msg']}") from None
+        o = options
+        if not (o.rules or o.prometheus_url or o.alertmanager_url or o.alertmanager_config
+                or o.grafana or o.kapacitor or o.alert_history):
+            raise CollectorError("no monitoring source given: name rule files (--rules), a "
+                                 "Prometheus (--url), an Alertmanager, Grafana or Kapacitor "
+                                 "files, or an alert history")
+        rule_files = expand_paths(o.rules, RULE_SUFFIXES, "rule")
+        grafana_files = expand_paths(o.grafana, GRAFANA_SUFFIXES, "Grafana")
+        kapacitor_files = expand_paths(o.kapacitor, KAPACITOR_SUFFIXES, "Kapacitor")
+        history_files = expand_paths(o.alert_history, (".json", ".jsonl", ".ndjson", ".csv"),
+                                     "alert history")
+        if o.alertmanager_config is not None and not o.alertmanager_config.is_file():
+            raise CollectorError(f"{o.alertmanager_config}: no such file")
+
+        now = now_utc()
+        harvest = Harvest()
+        sources: list[str] = []
+        promtool = shutil.which(o.promtool) if o.promtool else None
+        if rule_files:
+            sources.append(f"prometheus rules: {_names(o.rules)}")
+            if o.promtool and promtool is None:
+                harvest.notes.append("rule files not validated: promtool is not installed "
+                                     "(Debian/Ubuntu: apt-get install prometheus)")
+            read_rule_files(rule_files, harvest, promtool, progress)
+        if o.prometheus_url:
+            progress("reading Prometheus", None)
+            sources.append(f"prometheus: {endpoint_only(o.prometheus_url)}")
+            read_prometheus_api(o.prometheus_url, harvest, now, o.history_days,
+                                o.timeout_seconds)
+        if o.alertmanager_config is not None:
+            sources.append(f"alertmanager config: {o.alertmanager_config}")
+            read_alertmanager_config(o.alertmanager_config, harvest)
+        if o.alertmanager_url:
+            progress("reading Alertmanager", None)
+            sources.append(f"alertmanager: {endpoint_only(o.alertmanager_url)}")
+            read_alertmanager_api(o.alertmanager_url, harvest, o.timeout_seconds)
+        if grafana_files:
+            progress("reading Grafana files", None)
+            sources.append(f"grafana: {_names(o.grafana)}")
+            read_grafana_files(grafana_files, harvest)
+        if kapacitor_files:
+            progress("reading Kapacitor files", None)
+            sources.append(f"kapacitor: {_names(o.kapacitor)}")
+            read_kapacitor_files(kapacitor_files, harvest)
+        if history_files:
+            progress("reading alert history", None)
+            sources.append(f"alert history: {_names(o.alert_history)}")
+            _read_history(history_files, harvest)
+        harvest.rules = _dedupe(harvest)
+
+        progress("measuring", 0.95)
+        measures = compute(harvest, now, o.thresholds)
+        window = (Window(start=harvest.history_window[0], end=harvest.history_window[1])
+                  if harvest.history_window else None)
+        coverage = harvest.coverage
+        progress("monitoring measured", 1.0)
+        return EvidenceSet(
+            collector=self.name, source="; ".join(sources), window=window,
+            collected_at=now, coverage=coverage, partial=bool(coverage.missing),
+            measures=_with_notes(measures, harvest))
+
+
+def _names(specs: list[str]) -> str:
+    return ", ".join(specs)
+
+
+def _read_history(paths: list[Path], harvest: Harvest) -> None:
+    for path in paths:
+        try:
+            got = read_history_file(path)
+        except SourceError as exc:
+            harvest.failed(str(exc), "history")
+            continue
+        harvest.episodes += got.episodes
+        harvest.warnings += got.skipped[:20]
+        if len(got.skipped) > 20:
+            harvest.warnings.append(f"{path}: {len(got.skipped) - 20} more alert records "
+                                    "skipped")
+        if got.episodes:
+            harvest.extend_window(min(e.start for e in got.episodes),
+                                  max(e.end or e.start for e in got.episodes))
+        harvest.read(str(path), "history")
+
+
+def _dedupe(harvest: Harvest) -> list[AlertRule]:
+    """Prometheus rules given both as files and from the live server are counted once (same
+    group, name and labels: Prometheus reformats the query, so that cannot be compared)."""
+    seen: set[tuple[str, str, str, tuple[tuple[str, str], ...]]] = set()
+    out = []
+    for rule in harvest.rules:
+        key = (rule.system, rule.group, rule.name, tuple(sorted(rule.labels.items())))
+        if rule.system == "prometheus" and key in seen:
+            continue
+        seen.add(key)
+        out.append(rule)
+    return out
+
+
+def _with_notes(measures: list[Measure], harvest: Harvest) -> list[Measure]:
+    """Attach collector-wide notes (promtool missing, ignored files) to the rules total."""
+    if not (harvest.notes or harvest.ignored):
+        return measures
+    out = []
+    for m in measures:
+        if m.id == "monitoring.alert_rules_total":
+            extra = {"notes": harvest.notes} if harvest.notes else {}
+            if harvest.ignored:
+                extra["ignored_files"] = harvest.ignored[:100]
+            m = m.model_copy(update={"details": {**m.details, **extra}})
+        out.append(m)
+    return out

@@ -1,0 +1,1 @@
+"""One reader per monitoring tool, each filling the shared Harvest."""

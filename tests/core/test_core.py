@@ -1,0 +1,79 @@
+"""The shared core: one p90, one time parser, one retry rule, one error type, stable paths."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+import opsmaturity.collectors.evidence as promised
+from opsmaturity.core import evidence, files, privacy, stats, times
+from opsmaturity.core.http import RetryPolicy, next_delay
+from opsmaturity.core.sources import LineLoader, SourceError, parse_yaml, where
+
+
+def test_p90_is_nearest_rank_everywhere():
+    assert stats.p90([1, 2, 3, 5, 7]) == 7.0  # ceil(4.5) = 5th, not the interpolated 6.2
+    assert stats.p90(list(range(1, 11))) == 9.0
+    assert stats.p90([]) is None and stats.median([]) is None
+    assert stats.median([1, 2, 3, 10]) == 2.5
+
+
+def test_third_party_paths_still_import():
+    assert promised.EvidenceSet is evidence.EvidenceSet
+    assert promised.write_atomic is files.write_atomic
+    assert promised.DEFAULT_WINDOW_DAYS == evidence.DEFAULT_DAYS == 180
+    from opsmaturity.collectors.base import Collector, CollectorError  # noqa: F401
+
+
+def test_times_read_rfc3339_epoch_and_go_zero():
+    nanos = times.parse_loose("2024-03-01T10:00:00.123456789Z")  # Go writes nanoseconds
+    assert nanos == datetime(2024, 3, 1, 10, 0, 0, 123456, tzinfo=UTC)
+    assert times.parse_loose("2024-03-01T10:00:00Z") == datetime(2024, 3, 1, 10, tzinfo=UTC)
+    assert times.parse_loose("2024-03-01T10:00:00") == datetime(2024, 3, 1, 10, tzinfo=UTC)
+    assert times.parse_loose(0) == datetime(1970, 1, 1, tzinfo=UTC)
+    assert times.parse_loose("0001-01-01T00:00:00Z") is None
+    assert times.iso_or_none("2024-03-01T10:00:00Z") == "2024-03-01T10:00:00+00:00"
+    assert times.as_utc(datetime(2024, 1, 1)) == datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_one_retry_rule():
+    policy = RetryPolicy()
+    now = 1_700_000_000.0
+    later = datetime.fromtimestamp(now + 30, UTC)
+    assert next_delay(429, {"Retry-After": "7"}, 0, policy, now) == 7.0
+    assert next_delay(503, {"Retry-After": format_datetime(later, usegmt=True)}, 0, policy,
+                      now) == 30.0
+    limited = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(now) + 42)}
+    assert next_delay(403, limited, 0, policy, now) == 43.0  # the reset, plus one second
+    assert [next_delay(500, {}, a, policy, now) for a in range(3)] == [1.0, 2.0, 4.0]
+    assert next_delay(None, {}, 10, policy, now) == policy.backoff_max_seconds  # capped
+
+
+def test_one_source_error_with_file_and_line(tmp_path: Path):
+    with pytest.raises(SourceError) as exc:
+        parse_yaml("a: 1\na: 2\n", tmp_path / "x.yaml")
+    assert str(exc.value) == f"{tmp_path / 'x.yaml'}:2: duplicate key 'a'"
+    assert where("f.yml", None) == "f.yml"
+    import yaml
+
+    data = yaml.load("groups:\n  - name: x\n    !Ref y: 1\n", Loader=LineLoader)
+    assert data.key_lines["groups"] == 1 and data["groups"].item_lines == [2]
+
+
+def test_privacy():
+    assert privacy.pseudonym("alice", "author") == privacy.pseudonym("alice", "author")
+    assert privacy.pseudonym("alice", "author").startswith("author-")
+    assert privacy.without_credentials("https://u:p@h/x.git?a=1") == "https://h/x.git?a=1"
+    assert privacy.endpoint_only("https://u:p@h:9090/api/?token=1") == "https://h:9090/api"
+    assert privacy.redact("token abc", ["abc", None]) == "token ***"
+
+
+def test_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.setenv("OPSMATURITY_CACHE_DIR", str(tmp_path))
+    assert files.default_cache_dir() == tmp_path
+    files.write_atomic(tmp_path / "a" / "b.txt", "x")
+    assert (tmp_path / "a" / "b.txt").read_text() == "x"
+    assert times.now_utc().tzinfo is UTC
