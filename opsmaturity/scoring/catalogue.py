@@ -320,7 +320,7 @@ class ScoringParameters(_Model):
     risk_levels: RiskThresholds = RiskThresholds(medium=0.2, high=0.4, critical=0.6)
     absent_cap: RiskLevel = "low"
     suspected_cap: RiskLevel = Field(
-        default="medium", description="the highest risk level of a sign that is suggested "
+        default="low", description="the highest risk level of a sign that is suggested "
         "but not established (status suspected)"
     )
     perception_gap: float = Field(default=0.4, gt=0, le=1)
