@@ -46,3 +46,14 @@ def responses(cat: Catalogue, *participants: tuple[str, dict[str, Any]], **meta:
     """Responses from (role, {question: value}) pairs, checked like a real answers file."""
     data = {**meta, "participants": [{"role": r, "answers": a} for r, a in participants]}
     return check_answers(YamlSource(path=Path("<test>"), data=data), cat)
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    """A CLI failure is one `error: ...` line on stderr and exit code 2."""
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    assert "Traceback" not in result.output

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from .sources import first_problem
 from .times import now_utc
 
 SCHEMA_VERSION = 1
@@ -114,16 +115,19 @@ def load_evidence(path: str | Path) -> list[EvidenceSet]:
         raise EvidenceFileError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise EvidenceFileError(f"{path}: cannot read ({exc})") from None
+    return evidence_from_json(raw, str(path))
+
+
+def evidence_from_json(raw: Any, name: str) -> list[EvidenceSet]:
+    """Evidence sets from parsed JSON (one set or a list); a bad record is named by index."""
     records = raw if isinstance(raw, list) else [raw]
     sets: list[EvidenceSet] = []
     for i, record in enumerate(records):
         try:
             sets.append(EvidenceSet.model_validate(record))
         except ValidationError as exc:
-            err = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             label = f"record {i}" if isinstance(raw, list) else "evidence set"
-            raise EvidenceFileError(f"{path}: {label}: {where}: {err['msg']}") from None
+            raise EvidenceFileError(f"{name}: {label}: {first_problem(exc)}") from None
     return sets
 
 

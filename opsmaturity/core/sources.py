@@ -71,6 +71,13 @@ class YamlSource:
         return self.error(loc, f"{dotted}: {first['msg']}")
 
 
+def first_problem(exc: ValidationError) -> str:
+    """pydantic's first error as `dotted.location: message`, for data without lines (JSON)."""
+    err = exc.errors(include_url=False)[0]
+    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    return f"{where}: {err['msg']}"
+
+
 def _is_tag(part: str | int) -> bool:
     # pydantic adds union-member / function tags such as 'function-after[...]' to loc.
     return isinstance(part, str) and ("[" in part or part.startswith("function-"))

@@ -16,6 +16,7 @@ from opsmaturity.reports.jsonreport import load_report_json
 from opsmaturity.reports.model import OrganisationReport, TeamReport
 from opsmaturity.scoring.answers import load_answers
 from opsmaturity.scoring.engine import score
+from tests.conftest import assert_one_line_error
 from tests.reports.conftest import EXAMPLES, delivery_evidence
 
 runner = CliRunner()
@@ -23,16 +24,6 @@ runner = CliRunner()
 
 def run(*args: str | Path):
     return runner.invoke(app, ["report", *map(str, args)])
-
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    assert "Traceback" not in result.output
 
 
 @pytest.fixture(scope="module")

@@ -15,19 +15,22 @@ from pydantic import ValidationError
 
 from opsmaturity.collectors.delivery.github.api import DEFAULT_API_URL
 from opsmaturity.collectors.delivery.github.collector import GitHubOptions
-from opsmaturity.core.files import write_atomic
 
 from .common import (
     NoCacheOpt,
     SinceOpt,
     UntilOpt,
-    err_console,
-    evidence_json,
     fail,
     run_collector,
     utc,
 )
-from .platform import delivery_mapping, platform_token
+from .platform import (
+    LookbackOpt,
+    MappingOpt,
+    delivery_mapping,
+    platform_token,
+    write_platform_evidence,
+)
 
 TOKEN_ENV = "GITHUB_TOKEN"
 
@@ -48,14 +51,11 @@ def collect_github(
     = Path("evidence-github.json"),
     since: SinceOpt = None,
     until: UntilOpt = None,
-    mapping: Annotated[Path | None, typer.Option(
-        "--mapping", help="YAML file: what counts as production, failure, incident "
-        "(see docs/delivery-evidence.md).")] = None,
+    mapping: MappingOpt = None,
     deployments_from: Annotated[DeploymentsFrom, typer.Option(
         "--deployments-from", help="auto: deployment records, else deploy workflow runs; or "
         "only one of deployments, workflow-runs, releases.")] = DeploymentsFrom.auto,
-    lookback_days: Annotated[int, typer.Option(
-        "--lookback-days", min=0, help="Days read before --since, for predecessors.")] = 30,
+    lookback_days: LookbackOpt = 30,
     ask_token: Annotated[bool, typer.Option(
         "--ask-token", help=f"Prompt for the token even when {TOKEN_ENV} is unset and "
         "stdin is not a terminal.")] = False,
@@ -79,9 +79,4 @@ def collect_github(
                                       "reading anonymously (public "
                                       "repositories only, 60 requests an hour)", ask_token)
     evidence = run_collector("github", options, "github")
-    write_atomic(out, evidence_json([evidence]))
-    for line in evidence.coverage.missing:
-        err_console.print(f"[yellow]not read:[/] {line}", highlight=False, soft_wrap=True)
-    state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
-             else "complete")
-    err_console.print(f"wrote {out} ({len(evidence.measures)} measures, {state})")
+    write_platform_evidence(out, evidence)

@@ -13,19 +13,22 @@ import typer
 from pydantic import ValidationError
 
 from opsmaturity.collectors.delivery.gitlab.collector import GitLabOptions
-from opsmaturity.core.files import write_atomic
 
 from .common import (
     NoCacheOpt,
     SinceOpt,
     UntilOpt,
-    err_console,
-    evidence_json,
     fail,
     run_collector,
     utc,
 )
-from .platform import delivery_mapping, platform_token
+from .platform import (
+    LookbackOpt,
+    MappingOpt,
+    delivery_mapping,
+    platform_token,
+    write_platform_evidence,
+)
 
 TOKEN_ENV = "GITLAB_TOKEN"
 
@@ -41,11 +44,8 @@ def collect_gitlab(
     = Path("evidence-gitlab.json"),
     since: SinceOpt = None,
     until: UntilOpt = None,
-    mapping: Annotated[Path | None, typer.Option(
-        "--mapping", help="YAML file: what counts as production, failure, incident "
-        "(see docs/delivery-evidence.md).")] = None,
-    lookback_days: Annotated[int, typer.Option(
-        "--lookback-days", min=0, help="Days read before --since, for predecessors.")] = 30,
+    mapping: MappingOpt = None,
+    lookback_days: LookbackOpt = 30,
     workers: Annotated[int, typer.Option(
         "--workers", min=1, max=32, help="Projects read at the same time.")] = 4,
     include_archived: Annotated[bool, typer.Option(
@@ -76,9 +76,4 @@ def collect_gitlab(
     options["token"] = platform_token(TOKEN_ENV, "GitLab token (read_api; empty for anonymous)",
                                       "reading anonymously (public projects only)", ask_token)
     evidence = run_collector("gitlab", options, "gitlab")
-    write_atomic(out, evidence_json([evidence]))
-    for line in evidence.coverage.missing:
-        err_console.print(f"[yellow]not read:[/] {line}", highlight=False, soft_wrap=True)
-    state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
-             else "complete")
-    err_console.print(f"wrote {out} ({len(evidence.measures)} measures, {state})")
+    write_platform_evidence(out, evidence)

@@ -5,15 +5,33 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
 
 from opsmaturity.collectors.delivery.measures import DeliveryMapping
+from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.files import write_atomic
 from opsmaturity.core.sources import SourceError, load_yaml
 
-from .common import err_console, fail
+from .common import err_console, evidence_json, fail
+
+MappingOpt = Annotated[Path | None, typer.Option(
+    "--mapping", help="YAML file: what counts as production, failure, incident "
+    "(see docs/delivery-evidence.md).")]
+LookbackOpt = Annotated[int, typer.Option(
+    "--lookback-days", min=0, help="Days read before --since, for predecessors.")]
+
+
+def write_platform_evidence(out: Path, evidence: EvidenceSet) -> None:
+    """Write one platform's evidence and say what was not read and how complete it is."""
+    write_atomic(out, evidence_json([evidence]))
+    for line in evidence.coverage.missing:
+        err_console.print(f"[yellow]not read:[/] {line}", highlight=False, soft_wrap=True)
+    state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
+             else "complete")
+    err_console.print(f"wrote {out} ({len(evidence.measures)} measures, {state})")
 
 
 def delivery_mapping(path: Path | None) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from opsmaturity.core.evidence import EvidenceFileError, load_evidence
 from opsmaturity.core.files import write_atomic
-from opsmaturity.core.sources import SourceError
+from opsmaturity.core.sources import SourceError, first_problem
 from opsmaturity.reports.jsonreport import ReportDocument, report_json
 from opsmaturity.reports.model import (
     HistoryPoint,
@@ -55,9 +55,7 @@ def _read_json(path: Path) -> object:
 
 
 def _invalid(path: Path, what: str, exc: ValidationError) -> typer.Exit:
-    err = exc.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    return fail(f"{path}: not {what}: {where}: {err['msg']}")
+    return fail(f"{path}: not {what}: {first_problem(exc)}")
 
 
 def load_input(path: Path) -> Assessment | AnyReport:

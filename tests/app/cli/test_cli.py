@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
 from opsmaturity.scoring.catalogue import default_catalogue_dir
-from tests.conftest import MINI, evidence
+from tests.conftest import MINI, assert_one_line_error, evidence
 
 EXAMPLES = default_catalogue_dir() / "examples"
 runner = CliRunner()
@@ -23,16 +23,6 @@ runner = CliRunner()
 
 def run(*args: str):
     return runner.invoke(app, list(args))
-
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 2, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ")
-    for fragment in fragments:
-        assert fragment in lines[0]
-    assert "Traceback" not in result.output
 
 
 def test_questionnaire_markdown_lists_every_question(catalogue):

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
 from opsmaturity.scoring.catalogue import default_catalogue_dir
-from tests.app.cli.test_cli import assert_one_line_error
+from tests.conftest import assert_one_line_error
 
 EXAMPLES = default_catalogue_dir() / "examples"
 runner = CliRunner()

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from opsmaturity.app.cli import app
 from opsmaturity.app.cli.web import streamlit_command
 from opsmaturity.app.web import ENTRYPOINT
-from tests.app.cli.test_cli import assert_one_line_error
+from tests.conftest import assert_one_line_error
 
 
 def test_streamlit_runs_headless_without_usage_statistics_or_tracebacks():

@@ -6,14 +6,13 @@ import json
 
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
 from opsmaturity.app.store.records import AssessmentRecord
 from opsmaturity.app.web import collect, state, widgets
 from opsmaturity.app.web.state import R, T
 from opsmaturity.collectors import available, get_collector
 from opsmaturity.collectors.base import CollectorError
-from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceFileError, EvidenceSet, evidence_from_json
 from opsmaturity.reports import fmt
 
 RESULT_KEY = "evidence-result"
@@ -85,17 +84,10 @@ def parse_upload(name: str, data: bytes) -> list[EvidenceSet]:
         raise CollectorError(f"{name}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise CollectorError(f"{name}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    records = raw if isinstance(raw, list) else [raw]
-    out = []
-    for i, record in enumerate(records):
-        try:
-            out.append(EvidenceSet.model_validate(record))
-        except ValidationError as exc:
-            err = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            what = f"record {i}" if isinstance(raw, list) else "evidence set"
-            raise CollectorError(f"{name}: {what}: {where}: {err['msg']}") from None
-    return out
+    try:
+        return evidence_from_json(raw, name)
+    except EvidenceFileError as exc:
+        raise CollectorError(str(exc)) from None
 
 
 def _upload(a: AssessmentRecord) -> None:
