@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from .sources import first_problem
+from .sources import SourceError, first_problem, read_json
 from .times import now_utc
 
 SCHEMA_VERSION = 1
@@ -108,13 +108,9 @@ def load_evidence(path: str | Path) -> list[EvidenceSet]:
     """Read an evidence file: one EvidenceSet object or a JSON list of them."""
     path = Path(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EvidenceFileError(f"{path}: file not found") from None
-    except json.JSONDecodeError as exc:
-        raise EvidenceFileError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EvidenceFileError(f"{path}: cannot read ({exc})") from None
+        raw = read_json(path)
+    except SourceError as exc:
+        raise EvidenceFileError(str(exc)) from None
     return evidence_from_json(raw, str(path))
 
 

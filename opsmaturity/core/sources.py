@@ -14,6 +14,7 @@ only useful if it points at the line to fix, so every input problem is a `Source
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,19 @@ class YamlSource:
         loc = prefix + tuple(p for p in first["loc"] if not _is_tag(p))
         dotted = ".".join(str(p) for p in loc) or "(top level)"
         return self.error(loc, f"{dotted}: {first['msg']}")
+
+
+def read_json(path: str | Path) -> Any:
+    """A JSON file's data; a missing, unreadable or broken file is a SourceError (file:line)."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SourceError(path, None, "file not found") from None
+    except json.JSONDecodeError as exc:
+        raise SourceError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(path, None, f"cannot read ({exc})") from None
 
 
 def first_problem(exc: ValidationError) -> str:

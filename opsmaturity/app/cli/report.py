@@ -9,7 +9,6 @@ Several `--in` files make an organisation report, one team per file.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,7 @@ from pydantic import ValidationError
 
 from opsmaturity.core.evidence import EvidenceFileError, load_evidence
 from opsmaturity.core.files import write_atomic
-from opsmaturity.core.sources import SourceError, first_problem
+from opsmaturity.core.sources import SourceError, first_problem, read_json
 from opsmaturity.reports.jsonreport import ReportDocument, report_json
 from opsmaturity.reports.model import (
     HistoryPoint,
@@ -45,13 +44,9 @@ AnyReport = TeamReport | OrganisationReport
 
 def _read_json(path: Path) -> object:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise fail(f"{path}: file not found") from None
-    except json.JSONDecodeError as exc:
-        raise fail(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise fail(f"{path}: cannot read ({exc})") from None
+        return read_json(path)
+    except SourceError as exc:
+        raise fail(str(exc)) from None
 
 
 def _invalid(path: Path, what: str, exc: ValidationError) -> typer.Exit:

@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from ..record import Detection, IncidentRecord, Severity, TriState
+from .streams import CsvProblem, CsvRow
 
 
 @dataclass
@@ -361,3 +363,21 @@ def problem(where: str, ident: Any, why: str) -> Problem:
     """A Problem that names the incident when its id is known."""
     label = f"incident {ident}: " if text(ident) else ""
     return Problem(where, f"{label}{why}")
+
+
+def records_from_csv(path: Path, rows: Iterable[CsvRow | CsvProblem],
+                     fields_of: Callable[[CsvRow], dict[str, Any]],
+                     id_of: Callable[[CsvRow], Any]) -> Iterator[IncidentRecord | Problem]:
+    """CSV rows as incident records; a broken row or record becomes a Problem at path:line,
+    and reading goes on with the next row."""
+    for row in rows:
+        if isinstance(row, CsvProblem):
+            yield Problem(f"{path}:{row.line}", row.why, fatal=row.fatal)
+            continue
+        where = f"{path}:{row.line}"
+        try:
+            fields = fields_of(row)
+        except RecordError as exc:
+            yield problem(where, id_of(row), str(exc))
+            continue
+        yield build(fields, where)

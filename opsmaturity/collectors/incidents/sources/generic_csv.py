@@ -43,7 +43,6 @@ from .common import (
     Problem,
     RecordError,
     SourceContext,
-    build,
     detection_from_tags,
     detection_from_title,
     detection_from_word,
@@ -51,12 +50,12 @@ from .common import (
     norm_token,
     parse_time,
     postmortem_from_tags,
-    problem,
+    records_from_csv,
     severity_of,
     tri_state,
     unique,
 )
-from .streams import CsvProblem, CsvRow, csv_rows, norm_header
+from .streams import CsvRow, csv_rows, norm_header
 
 NAME = "csv"
 FIELDS: tuple[str, ...] = (
@@ -175,18 +174,14 @@ def read(path: Path, ctx: SourceContext) -> Iterator[IncidentRecord | Problem]:
         severity={norm_token(k): v for k, v in mapping.severity_values.items()},
         detection={norm_token(k): v for k, v in mapping.detected_by_values.items()},
     )
-    for row in csv_rows(path, mapping.delimiter):
-        if isinstance(row, CsvProblem):
-            yield Problem(f"{path}:{row.line}", row.why, fatal=row.fatal)
-            continue
-        where = f"{path}:{row.line}"
-        try:
-            fields = _fields(row, columns, mapping, tables, ctx)
-            fields["id"] = fields["id"] or f"{path.name}:{row.line}"
-        except RecordError as exc:
-            yield problem(where, row.get(columns["id"]), str(exc))
-            continue
-        yield build(fields, where)
+
+    def fields_of(row: CsvRow) -> dict[str, Any]:
+        fields = _fields(row, columns, mapping, tables, ctx)
+        fields["id"] = fields["id"] or f"{path.name}:{row.line}"
+        return fields
+
+    yield from records_from_csv(path, csv_rows(path, mapping.delimiter), fields_of,
+                                lambda row: row.get(columns["id"]))
 
 
 @dataclass(frozen=True)

@@ -46,13 +46,14 @@ from .common import (
     parse_time,
     postmortem_from_tags,
     problem,
+    records_from_csv,
     severity_of,
     split_list,
     text,
     tri_state,
     unique,
 )
-from .streams import CsvProblem, CsvRow, csv_rows, json_records
+from .streams import CsvRow, csv_rows, json_records
 
 NAME = "jira"
 CONTAINERS = ("issues", "issue")
@@ -177,17 +178,8 @@ def _set_change(fields: dict[str, Any], tag: str | None, causes: list[str], know
 
 
 def _read_csv(path: Path, ctx: SourceContext) -> Iterator[IncidentRecord | Problem]:
-    for row in csv_rows(path):
-        if isinstance(row, CsvProblem):
-            yield Problem(f"{path}:{row.line}", row.why, fatal=row.fatal)
-            continue
-        where = f"{path}:{row.line}"
-        try:
-            fields = _row(row, ctx)
-        except RecordError as exc:
-            yield problem(where, row.get("issue_key"), str(exc))
-            continue
-        yield build(fields, where)
+    yield from records_from_csv(path, csv_rows(path), lambda row: _row(row, ctx),
+                                lambda row: row.get("issue_key"))
 
 
 def _row(row: CsvRow, ctx: SourceContext) -> dict[str, Any]:

@@ -40,12 +40,13 @@ from .common import (
     number,
     parse_time,
     problem,
+    records_from_csv,
     severity_of,
     split_list,
     text,
     unique,
 )
-from .streams import CsvProblem, csv_rows, json_records
+from .streams import csv_rows, json_records
 
 NAME = "pagerduty"
 CONTAINERS = ("incidents", "incident", "data", "log_entries", "log_entry")
@@ -366,14 +367,6 @@ def _analytics(rec: Mapping[str, Any], ctx: SourceContext) -> dict[str, Any]:
 
 
 def _read_csv(path: Path, ctx: SourceContext) -> Iterator[IncidentRecord | Problem]:
-    for row in csv_rows(path):
-        if isinstance(row, CsvProblem):
-            yield Problem(f"{path}:{row.line}", row.why, fatal=row.fatal)
-            continue
-        where = f"{path}:{row.line}"
-        try:
-            fields = _analytics(row.values, ctx)
-        except RecordError as exc:
-            yield problem(where, row.get("id", "incident_id"), str(exc))
-            continue
-        yield build(fields, where)
+    yield from records_from_csv(path, csv_rows(path),
+                                lambda row: _analytics(row.values, ctx),
+                                lambda row: row.get("id", "incident_id"))
