@@ -17,10 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opsmaturity.collectors.base import Collector, CollectorError
-from opsmaturity.collectors.ci.analysis import AnalysisResult, analyse
-from opsmaturity.collectors.ci.collector import CiConfigCollector, CiConfigOptions
-from opsmaturity.collectors.ci.config import MEASURES
-from opsmaturity.collectors.ci.files import load_ci_files
+from opsmaturity.collectors.ci_config import (
+    MEASURES,
+    AnalysisResult,
+    CiConfigCollector,
+    CiConfigOptions,
+    analyse,
+    load_ci_files,
+)
 from opsmaturity.core.evidence import EvidenceSet
 from tests.conftest import FIXTURES as SHARED_FIXTURES
 

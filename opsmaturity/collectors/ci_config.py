@@ -1,0 +1,1587 @@
+"""Static analysis of CI configuration: GitLab CI, GitHub Actions and Jenkins pipelines.
+
+Why static: the configuration in the repository says what the pipeline *can* do (run tests,
+deploy, roll back, wait for a person) without API tokens or pipeline history, so it works on
+any checkout, even a bare mirror. It measures; the catalogue's probes judge.
+
+Files read (from the working tree, or from HEAD of a bare repository): `.gitlab-ci.yml` and
+its local includes, `.github/workflows/*.yml|*.yaml`, and `Jenkinsfile` at the top level.
+Remote, project, template and component includes are not fetched: they are listed as "not
+resolved" in coverage.missing, which also makes the evidence partial.
+
+Heuristics (every match is listed in the measure's `details`, with file and line):
+
+- *Job*: a GitLab job (a top-level mapping that is not a reserved keyword and not a hidden
+  `.template`), a GitHub Actions job, or a Jenkins stage that contains no other stage.
+- *Deploy job*: has an environment (GitLab: unless its `action` is stop, prepare, verify or
+  access); or its name (GitLab: or its stage; GitHub: or a step named "deploy ...") has a word
+  deploy/deployment/release/publish/rollout/ship/promote; or its commands run a deploy tool
+  (`kubectl|oc apply|replace|set image|rollout restart`, `helm upgrade|install`, `helmfile
+  apply|sync`, `terraform|tofu|terragrunt apply`, `pulumi up`, `argocd app sync`,
+  `skaffold run|deploy`, `ansible-playbook`, `aws ecs update-service`, `az webapp deploy`,
+  `npm|yarn|cargo|poetry|uv ... publish`, `twine upload`, `gem push`, `nuget push`,
+  `gh release create`, `semantic-release`, `goreleaser`, or the command word `deploy` as in
+  `make deploy`, `mvn deploy`, `./deploy.sh`, `firebase deploy`); GitHub: an action whose name
+  says deploy/release/publish or `gh-pages`. Jobs named rollback and GitLab stop jobs are not
+  deploy jobs. `dotnet publish`, `--release` build flags and "publish test results" are not
+  deploys.
+- *Production*: an environment name with the token prod/production/prd/live (not "pre-prod"
+  or "non-prod"), or `deployment_tier: production`; an explicit staging/testing/development
+  tier wins over the name. A deploy job without an environment is judged by its name (and
+  GitLab stage). GitHub `environment: ${{ inputs.x }}` / `${{ matrix.x }}` take the choice
+  options / matrix values. Jenkins has no environments: a deploy stage's environment is the
+  environment word in its name ("Deploy to Staging" -> staging).
+- *Manual*: GitLab `when: manual` at the top level or in any rule, `only: [web]`, or job or
+  `workflow:` rules that only run for `$CI_PIPELINE_SOURCE == "web"`; GitHub: a workflow whose
+  triggers are only `workflow_dispatch` (a reusable workflow takes its local callers'
+  triggers), or a job `if:` that only runs on `workflow_dispatch`; Jenkins: a stage with an
+  `input` step or directive (also in an enclosing stage). A deploy also waits for a person
+  when it `needs` a manual job, (GitLab) when a blocking manual job (`allow_failure: false`,
+  the default for `when: manual` in rules; not a stop job) sits in an earlier stage, or
+  (Jenkins) when an `input` comes before its stage. Approvals configured outside the
+  repository (GitHub environment protection rules, GitLab protected environments) are not
+  visible here.
+- *Test*: a GitLab job whose explicit `stage` starts with "test" (the implicit default stage
+  does not count); a job/stage (GitHub: or step) name with a word test/tests/testing/e2e
+  unless the job deploys; or a test command (pytest, `python -m unittest`, tox, nox,
+  `npm|yarn|pnpm test`, jest, vitest, mocha, cypress, playwright, `mvn test|verify`,
+  `gradle test|check`, `go test`, `cargo test`, `dotnet test`, rspec, phpunit, `make test`,
+  ctest, ...); a tool only being installed (`pip install pytest`) does not count.
+- *Rollback*: a GitLab stop job (`environment.action: stop`) or an `on_stop` that names an
+  existing job; a job named rollback / roll-back, or revert/undo with a deploy word; or a
+  command `helm rollback`, `kubectl rollout undo`, or the command word `rollback` (not
+  `--auto-rollback` style flags). Jenkins: also anywhere in the file, e.g. `post { failure
+  { ... } }`.
+- *Review environments*: GitLab environments (not production) whose name uses
+  `$CI_COMMIT_REF_*`, `$CI_MERGE_REQUEST_*`, `$CI_COMMIT_BRANCH` or a commit SHA, starts
+  with review/ or preview/, or that have `on_stop` / `auto_stop_in`; GitHub environments named
+  review/preview/pr (or keyed on the PR number / head ref) in pull_request workflows; Jenkins
+  deploy stages guarded by `when { changeRequest() }`.
+- *Environments count*: distinct names, case-insensitive, with variables and `${{ }}`
+  expressions replaced by `*` (so `review/$CI_COMMIT_REF_SLUG` counts once).
+- *Security scanning*: GitLab Security/Jobs/Auto-DevOps templates or scanning components,
+  and in job names, commands, images and actions: sast, dast, secret detection, dependency
+  or container scanning, CodeQL, Trivy, Grype/Anchore, Snyk, Semgrep, Bandit, gitleaks,
+  TruffleHog, OSV-Scanner, OWASP Dependency-Check/ZAP, pip-audit, safety, npm/yarn audit,
+  cargo audit/deny, govulncheck, gosec, brakeman, checkov, tfsec, kics, SonarQube, Gemnasium,
+  dependency-review, OSSF Scorecard.
+
+GitLab `default:` and top-level `before_script`/`image` are recognised (not jobs) but not
+read for classification: they apply to every job and would make every job look alike.
+
+Coverage: ratio = files parsed / files found, where "found" also counts local includes that
+do not exist and includes that were not fetched. Problems (invalid YAML with the line from
+PyYAML's problem mark, a missing local include, an include loop, an `extends` cycle or unknown
+parent, an unclosed Jenkins stage, a workflow without triggers or jobs) are `file:line:
+message` entries in coverage.missing, next to the unresolved includes; either makes the
+evidence partial, and the rest is still measured. If no CI file parses at all, every measure
+but `ci.present` and `ci.systems` is None (not measured).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure
+from opsmaturity.core.sources import LineDict, LineList, LineLoader
+from opsmaturity.core.times import now_utc
+
+from .base import CollectorError, Progress, no_progress
+
+GITLAB_FILE = ".gitlab-ci.yml"
+JENKINS_FILE = "Jenkinsfile"
+WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
+
+MEASURES: tuple[str, ...] = (
+    "ci.present",
+    "ci.systems",
+    "ci.test_stage_present",
+    "ci.deploy_job_present",
+    "ci.production_deploy_automatic",
+    "ci.rollback_job_defined",
+    "ci.environments_count",
+    "ci.review_environments_present",
+    "ci.security_scanning_present",
+    "ci.manual_jobs_count",
+    "ci.jobs_count",
+)
+_UNITS = {
+    "ci.present": "boolean",
+    "ci.systems": "systems",
+    "ci.environments_count": "environments",
+    "ci.manual_jobs_count": "jobs",
+    "ci.jobs_count": "jobs",
+}
+
+GITLAB_RESERVED = frozenset(
+    {
+        "image",
+        "services",
+        "variables",
+        "stages",
+        "types",
+        "include",
+        "default",
+        "workflow",
+        "before_script",
+        "after_script",
+        "cache",
+        "spec",
+    }
+)
+GITLAB_DEFAULT_STAGES = (".pre", "build", "test", "deploy", ".post")
+MAX_INCLUDE_DEPTH = 100  # GitLab's own nesting limit
+MAX_INCLUDES = 150  # GitLab's own limit per pipeline
+MAX_DETAILS = 50
+NOT_VISIBLE = (
+    "approvals configured outside the repository (GitHub environment protection "
+    "rules, GitLab protected environments and deployment approvals) are not visible "
+    "in CI files"
+)
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+
+_Map = LineDict
+_Seq = LineList
+
+
+class _Ref(list[Any]):
+    """GitLab's `!reference [job, key]`; resolved when the strings of a job are read."""
+
+
+class _Loader(LineLoader):
+    """Line-recording loader that also reads GitLab's `!reference` tag."""
+
+
+def _construct_reference(loader: _Loader, node: yaml.Node) -> _Ref:
+    if isinstance(node, yaml.SequenceNode):
+        return _Ref(loader.construct_sequence(node, deep=True))
+    return _Ref()
+
+
+_Loader.add_constructor("!reference", _construct_reference)
+
+
+def _where(path: str, line: int | None) -> str:
+    return f"{path}:{line}" if line else path
+
+
+def _empty_map() -> _Map:
+    data = _Map()
+    data.key_lines = {}
+    return data
+
+
+def _parse_yaml(path: str, text: str) -> tuple[_Map | None, str | None]:
+    """The file's top-level mapping, or a `file:line: message` problem."""
+    try:
+        docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = exc.problem or exc.context or "cannot be parsed"
+        if exc.problem and exc.context and exc.context_mark and mark is not exc.context_mark:
+            what += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        return None, f"{_where(path, mark.line + 1 if mark else None)}: invalid YAML: {what}"
+    except yaml.YAMLError as exc:
+        return None, f"{path}: invalid YAML: {exc}"
+    except RecursionError:
+        return None, f"{path}: invalid YAML: nested too deeply"
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible date
+        return None, f"{path}: invalid YAML: {exc}"
+    if not docs:
+        return _empty_map(), None
+    doc = docs[0]
+    if len(docs) > 1 and isinstance(doc, dict) and set(doc) == {"spec"}:
+        doc = docs[1]  # a GitLab `spec:` header document comes before the configuration
+    if not isinstance(doc, _Map):
+        return None, f"{_where(path, getattr(doc, 'line', 1))}: top level is not a mapping"
+    return doc, None
+
+
+def _text(value: Any, default: str = "(not text)") -> str:
+    """A scalar as text; containers are not stringified (an aliased one can be huge)."""
+    if value is None or isinstance(value, (dict, list)):
+        return default
+    return str(value)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _deep_merge(base: Any, over: Any, memo: dict[tuple[int, int], Any] | None = None) -> Any:
+    """GitLab's merge for include and extends: mappings merge key by key, the rest replaces.
+
+    Pairs already merged are reused, so YAML aliases cannot make the merge exponential."""
+    if not (isinstance(base, dict) and isinstance(over, dict)) or base is over:
+        return over
+    memo = {} if memo is None else memo
+    pair = (id(base), id(over))
+    if pair not in memo:
+        merged = memo[pair] = dict(base)
+        for key, value in over.items():
+            merged[key] = _deep_merge(merged.get(key), value, memo)
+    return memo[pair]
+
+
+def _lookup(config: Mapping[Any, Any], path: list[Any]) -> Any:
+    node: Any = config
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _strings(value: Any, config: Mapping[Any, Any] | None = None, limit: int = 5000) -> list[str]:
+    """Every string under `value`, each container visited once (safe on YAML alias bombs)."""
+    out: list[str] = []
+    seen: set[int] = set()
+    stack = [value]
+    while stack and limit > 0:
+        item = stack.pop()
+        limit -= 1
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, (dict, list)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, _Ref):
+                if config is not None:
+                    stack.append(_lookup(config, list(item)))
+                continue
+            stack.extend(reversed(list(item.values() if isinstance(item, dict) else item)))
+    return out
+
+
+# ---------------------------------------------------------------- words and commands
+
+
+def _tokens(text: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    return [t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t]
+
+
+_BLANK = r"(?:[ \t]|\\\n)+"  # spaces within one command line (a `\` continues it)
+
+
+def _commands(*patterns: tuple[str, str]) -> list[tuple[str, re.Pattern[str]]]:
+    """Command patterns: not after `$`, `-` or a word character (flags, variables), whole words;
+    whitespace between words stays on one command line."""
+    return [
+        (name, re.compile(r"(?<![\w$-])(?:" + rx.replace(r"\s+", _BLANK) + r")(?!\w)", re.I))
+        for name, rx in patterns
+    ]
+
+
+_FLAGS = r"(?:\s+--?[^\s;&|]+(?:\s+[^-\s;&|][^\s;&|]*)?)*"  # options (with values) before a verb
+_ARGS = r"(?:\s+[^\s;&|]+)*?"
+
+TEST_COMMANDS = _commands(
+    ("pytest", r"py\.?test|python3?\s+-m\s+(?:pytest|unittest)|nose2"),
+    ("tox", r"tox|nox"),
+    ("npm test", r"(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?test[\w:-]*|npm\s+t"),
+    ("js test runner", r"jest|vitest|mocha|karma\s+start|cypress\s+run|playwright\s+test"),
+    ("maven", r"(?:\./)?mvnw?" + _ARGS + r"\s+(?:test|verify|integration-test)"),
+    ("gradle", r"(?:\./)?gradlew?" + _ARGS + r"\s+(?::?[\w-]+:)*(?:\w*test\w*|check)"),
+    ("go test", r"go\s+test"),
+    ("cargo test", r"cargo\s+(?:test|nextest)"),
+    ("dotnet test", r"dotnet\s+test"),
+    ("rspec", r"rspec|rake\s+(?:test|spec)"),
+    ("phpunit", r"phpunit"),
+    ("make test", r"make" + _ARGS + r"\s+(?:tests?|check)[\w-]*"),
+    (
+        "other test runner",
+        r"ctest|mix\s+test|sbt" + _ARGS + r"\s+test|swift\s+test|flutter\s+test|"
+        r"deno\s+test|bun\s+test|xcodebuild[ \t][^\n;&|]*[ \t]test",
+    ),
+)
+DEPLOY_COMMANDS = _commands(
+    ("kubectl", r"(?:kubectl|oc)" + _FLAGS + r"\s+(?:apply|replace|set\s+image|rollout\s+restart)"),
+    ("helm", r"helm" + _FLAGS + r"\s+(?:upgrade|install)"),
+    ("helmfile", r"helmfile" + _FLAGS + r"\s+(?:apply|sync)"),
+    ("terraform apply", r"(?:terraform|tofu|terragrunt)" + _FLAGS + r"\s+(?:run-all\s+)?apply"),
+    ("pulumi up", r"pulumi" + _FLAGS + r"\s+up"),
+    (
+        "cloud cli",
+        r"aws\s+ecs\s+update-service|aws\s+lambda\s+update-function-code|"
+        r"aws\s+cloudformation\s+(?:deploy|update-stack)|az\s+webapp\s+(?:deploy|up)|"
+        r"az\s+containerapp\s+update|az\s+deployment\s+\w+\s+create",
+    ),
+    (
+        "paas",
+        r"vercel[ \t][^\n;&|]*--prod|git\s+push[ \t][^\n;&|]*heroku|"
+        r"heroku\s+container:release",
+    ),
+    ("gitops", r"argocd\s+app\s+sync|skaffold\s+(?:run|deploy)|ansible-playbook"),
+    (
+        "publish",
+        r"(?:npm|yarn|pnpm|poetry|cargo|flit|hatch|uv|(?:\./)?gradlew?)"
+        + _ARGS
+        + r"\s+publish|twine\s+upload|gem\s+push|(?:dotnet\s+)?nuget\s+push|"
+        r"gh\s+release\s+create|semantic-release|goreleaser|changeset\s+publish",
+    ),
+    ("deploy", r"deploy"),
+)
+ROLLBACK_COMMANDS = _commands(
+    ("helm rollback", r"helm" + _FLAGS + r"\s+rollback"),
+    ("rollout undo", r"(?:kubectl|oc)" + _FLAGS + r"\s+(?:argo\s+)?rollouts?\s+(?:undo|abort)"),
+    ("rollback", r"roll-?back"),
+)
+SECURITY_TOOLS = re.compile(
+    r"(?<![a-z0-9])(?:sast|dast|secret[-_ ]detection|dependency[-_ ]scanning|"
+    r"container[-_ ]scanning|dependency[-_ ]?check|codeql|trivy|grype|anchore|snyk|semgrep|"
+    r"bandit|gitleaks|trufflehog|osv[-_]scanner|pip[-_]audit|safety\s+check|"
+    r"(?:npm|pnpm|yarn)\s+(?:npm\s+)?audit|cargo[-\s]+(?:audit|deny)|bundler?[-\s]audit|"
+    r"govulncheck|gosec|brakeman|checkov|tfsec|kics|zap[-_](?:baseline|full[-_]scan|api[-_]scan)|"
+    r"zaproxy|owasp|sonar[-_]?scanner|sonarqube|sonarcloud|gemnasium|dependency[-_]review|"
+    r"ossf|auto[-_]devops)(?![a-z0-9])",
+    re.I,
+)
+
+DEPLOY_WORDS = frozenset(
+    {
+        "deploy",
+        "deploys",
+        "deployment",
+        "deploying",
+        "release",
+        "releases",
+        "releasing",
+        "publish",
+        "publishing",
+        "rollout",
+        "ship",
+        "promote",
+    }
+)
+NOT_PUBLISHED = frozenset({"test", "tests", "coverage", "report", "reports", "results", "junit"})
+TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "unittests", "e2e"})
+PROD_WORDS = frozenset({"prod", "production", "prd", "live"})
+NON_PROD_TIERS = frozenset({"staging", "testing", "development"})
+JENKINS_ENVS = {
+    "production": "production",
+    "prod": "production",
+    "prd": "production",
+    "live": "production",
+    "staging": "staging",
+    "stage": "staging",
+    "stg": "staging",
+    "qa": "qa",
+    "uat": "uat",
+    "dev": "development",
+    "development": "development",
+    "test": "test",
+    "testing": "test",
+    "review": "review",
+    "preview": "review",
+    "sandbox": "sandbox",
+    "demo": "demo",
+}
+_VARIABLE = re.compile(r"\$\{\{.*?\}\}|\$\{?[A-Za-z_]\w*\}?|%\w+%")
+_REVIEW_VARIABLE = re.compile(
+    r"\$\{?(?:CI_COMMIT_REF|CI_MERGE_REQUEST|CI_COMMIT_BRANCH|CI_COMMIT_SHORT_SHA|CI_COMMIT_SHA)"
+)
+_WEB_ONLY = re.compile(r"""\$CI_PIPELINE_SOURCE\s*==\s*["']web["']""")
+_DISPATCH_ONLY = re.compile(r"""github\.event_name\s*==\s*["']workflow_dispatch["']""")
+
+
+_INSTALLING = re.compile(r"(?<![\w-])(?:install|add|upgrade)(?![\w-])")
+_COMMAND_START = re.compile(r"[;&|\n]")
+
+
+def _installing(text: str, pos: int) -> bool:
+    """True if the command around `pos` installs a tool (`pip install pytest`) not runs it."""
+    start = max((m.end() for m in _COMMAND_START.finditer(text, 0, pos)), default=0)
+    return bool(_INSTALLING.search(text, start, pos))
+
+
+def _scan(patterns: list[tuple[str, re.Pattern[str]]], text: str) -> Iterator[re.Match[str]]:
+    """Matches of the patterns, skipping those inside an earlier pattern's match and tools
+    that are only being installed."""
+    spans: list[tuple[int, int]] = []
+    for _, rx in patterns:
+        for m in rx.finditer(text):
+            if patterns is TEST_COMMANDS and _installing(text, m.start()):
+                continue
+            if not any(a < m.end() and m.start() < b for a, b in spans):
+                spans.append(m.span())
+                yield m
+
+
+def _first_match(patterns: list[tuple[str, re.Pattern[str]]], text: str) -> list[str]:
+    """One matched command per pattern, whitespace collapsed (for details)."""
+    found: list[str] = []
+    for m in _scan(patterns, text):
+        command = " ".join(m.group(0).split())
+        if command not in found:
+            found.append(command)
+    return found
+
+
+def _has_deploy_word(tokens: list[str]) -> bool:
+    for i, t in enumerate(tokens):
+        if t in DEPLOY_WORDS:
+            following = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if t.startswith("publish") and following in NOT_PUBLISHED:
+                continue
+            if t.startswith("releas") and following in {"notes", "note", "drafter"}:
+                continue
+            return True
+    return False
+
+
+def _has_rollback_word(tokens: list[str]) -> bool:
+    if "rollback" in tokens or "rollbacks" in tokens:
+        return True
+    if any(a == "roll" and b == "back" for a, b in pairwise(tokens)):
+        return True
+    return bool({"revert", "undo"} & set(tokens)) and _has_deploy_word(tokens)
+
+
+def _is_production(name: str, tier: str | None = None) -> bool:
+    if tier:
+        if tier.lower() == "production":
+            return True
+        if tier.lower() in NON_PROD_TIERS:
+            return False
+    tokens = _tokens(_VARIABLE.sub(" ", name))
+    for i, t in enumerate(tokens):
+        if t.rstrip("0123456789") in PROD_WORDS and not (i and tokens[i - 1] in {"pre", "non"}):
+            return True
+    return False
+
+
+def _env_key(name: str) -> str:
+    return _VARIABLE.sub("*", name.strip()).lower()
+
+
+# ---------------------------------------------------------------- jobs
+
+
+@dataclass
+class _Job:
+    """One job (GitLab, GitHub) or leaf stage (Jenkins) with the facts the measures read."""
+
+    system: str
+    file: str
+    line: int | None
+    name: str
+    label: str = ""  # names matched for words (job id, display name)
+    stage: str | None = None
+    step_names: str = ""
+    text: str = ""  # commands (scripts, run steps)
+    refs: str = ""  # actions used, images, templates extended
+    env_names: list[str] = field(default_factory=list)
+    env_action: str | None = None
+    env_tier: str | None = None
+    on_stop: str | None = None
+    auto_stop: bool = False
+    manual: str | None = None  # why this job itself waits for a person
+    blocking: bool = False  # GitLab: a manual job that holds back later stages
+    needs: list[str] | None = None
+    order: int = 0
+    pr_trigger: bool = False
+    review_hint: str | None = None
+    conditions: list[str] = field(default_factory=list)  # Jenkins `when { ... }` blocks
+    gated: str | None = None  # why it, or a job it waits for, waits for a person
+    test: list[str] = field(default_factory=list)
+    deploy: list[str] = field(default_factory=list)
+    rollback: list[str] = field(default_factory=list)
+    security: list[str] = field(default_factory=list)
+    production: bool = False
+    review: list[str] = field(default_factory=list)
+
+    def ref(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "system": self.system,
+            "file": self.file,
+            "line": self.line,
+            "job": self.name,
+            **extra,
+        }
+
+
+def _classify(job: _Job) -> None:
+    """Fill test/deploy/rollback/security/production/review from the job's facts."""
+    label = _tokens(job.label)
+    named_rollback = _has_rollback_word(label)
+    if named_rollback:
+        job.rollback.append("name")
+    if job.env_action == "stop":
+        job.rollback.append("environment action: stop")
+    if job.on_stop:
+        job.rollback.append(f"on_stop: {job.on_stop}")
+    job.rollback += [f"script: {m}" for m in _first_match(ROLLBACK_COMMANDS, job.text)]
+
+    if not named_rollback and job.env_action not in {"stop", "prepare", "verify", "access"}:
+        if job.env_names:
+            job.deploy.append(f"environment: {', '.join(job.env_names)}")
+        if _has_deploy_word(label):
+            job.deploy.append("name")
+        if job.stage and _has_deploy_word(_tokens(job.stage)):
+            job.deploy.append(f"stage: {job.stage}")
+        if "deploy" in _tokens(job.step_names):
+            job.deploy.append("step name")
+        job.deploy += [f"script: {m}" for m in _first_match(DEPLOY_COMMANDS, job.text)]
+        for ref in job.refs.split("\n"):
+            tokens = _tokens(ref.split("@")[0])
+            local = ref.startswith("./")  # a local reusable workflow: its own jobs count
+            if (
+                job.system == "github"
+                and ref
+                and not local
+                and "drafter" not in tokens
+                and (_has_deploy_word(tokens) or "gh-pages" in ref.lower())
+            ):
+                job.deploy.append(f"uses: {ref}")
+    if job.system == "jenkins" and job.deploy and not job.env_names:
+        job.env_names = sorted({JENKINS_ENVS[t] for t in label if t in JENKINS_ENVS})
+
+    if job.stage and job.stage.lower().startswith("test"):
+        job.test.append(f"stage: {job.stage}")
+    if not job.deploy and TEST_WORDS & set(label + _tokens(job.step_names)):
+        job.test.append("name")
+    job.test += [f"script: {m}" for m in _first_match(TEST_COMMANDS, job.text)]
+
+    if "security" in label:
+        job.security.append("name")
+    hits = sorted(
+        {
+            m.group(0).lower()
+            for m in SECURITY_TOOLS.finditer("\n".join((job.label, job.text, job.refs)))
+        }
+    )
+    job.security += hits
+
+    if job.deploy:
+        if job.env_names:
+            job.production = any(_is_production(n, job.env_tier) for n in job.env_names)
+        else:
+            job.production = _is_production(f"{job.label} {job.stage or ''}")
+    if job.production:
+        return
+    for name in job.env_names:
+        if _is_production(name, job.env_tier):
+            continue
+        if job.system == "gitlab":
+            if _REVIEW_VARIABLE.search(name):
+                job.review.append(f"{name}: name from the branch or merge request")
+            elif re.match(r"(?:review|preview)s?(?:/|-|$)", name, re.I):
+                job.review.append(f"{name}: review/ name")
+            elif job.on_stop or job.auto_stop:
+                job.review.append(f"{name}: stopped automatically (on_stop/auto_stop_in)")
+        elif (
+            job.system == "github"
+            and job.pr_trigger
+            and (
+                {"review", "preview", "pr"} & set(_tokens(name))
+                or re.search(r"head_ref|event\.number|pull_request\.number", name)
+            )
+        ):
+            job.review.append(f"{name}: environment of a pull_request workflow")
+    if job.review_hint and job.deploy:
+        job.review.append(job.review_hint)
+
+
+def _gate(jobs: list[_Job], *, stage_blocking: bool) -> None:
+    """Set `gated` for jobs that are manual or wait for a manual job (one pipeline/workflow)."""
+    by_name = {j.name: j for j in jobs}
+    memo: dict[str, str | None] = {}
+
+    def gate(job: _Job, seen: frozenset[str]) -> str | None:
+        if job.name in memo:
+            return memo[job.name]
+        reason = job.manual
+        if reason is None and job.needs is not None:
+            for need in job.needs:
+                dep = by_name.get(need)
+                if dep is not None and need not in seen and gate(dep, seen | {need}):
+                    reason = f"needs manual job '{need}'"
+                    break
+        elif reason is None and stage_blocking:
+            blocker = next(
+                (
+                    o
+                    for o in jobs
+                    if o.manual and o.blocking and o.order < job.order and o.env_action != "stop"
+                ),
+                None,
+            )  # stop jobs run last
+            if blocker is not None:
+                reason = (
+                    f"blocked by manual job '{blocker.name}' (allow_failure: false) "
+                    f"in earlier stage '{blocker.stage}'"
+                )
+        memo[job.name] = reason
+        return reason
+
+    for job in jobs:
+        job.gated = gate(job, frozenset({job.name}))
+
+
+# ---------------------------------------------------------------- analysis
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Measures plus what could not be read: problems (`file:line: message`) and includes
+    that were not fetched. Found/parsed files give the coverage ratio."""
+
+    measures: list[Measure]
+    problems: list[str]
+    unresolved: list[str]
+    files_found: list[str]
+    files_parsed: list[str]
+
+    @property
+    def coverage(self) -> Coverage:
+        found = len(self.files_found)
+        ratio = round(len(self.files_parsed) / found, 4) if found else 1.0
+        return Coverage(ratio=ratio, missing=[*self.problems, *self.unresolved])
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.problems or self.unresolved)
+
+    def measure(self, measure_id: str) -> Measure | None:
+        return next((m for m in self.measures if m.id == measure_id), None)
+
+
+@dataclass
+class _Include:
+    kind: str  # local, remote, template, project, component, unknown
+    target: str
+    line: int | None
+
+
+def _gitlab_includes(doc: Mapping[Any, Any]) -> list[_Include]:
+    raw = doc.get("include")
+    if raw is None:
+        return []
+    key_line = getattr(doc, "key_lines", {}).get("include")
+    items = raw if isinstance(raw, list) else [raw]
+    lines = getattr(raw, "item_lines", [key_line] * len(items))
+    out: list[_Include] = []
+    for item, line in zip(items, lines, strict=False):
+        line = getattr(item, "line", None) or line or key_line
+        if isinstance(item, str):
+            kind = "remote" if re.match(r"https?://", item) else "local"
+            out.append(_Include(kind, item, line))
+        elif isinstance(item, dict):
+            kind = next(
+                (k for k in ("local", "remote", "template", "component", "project") if k in item),
+                "unknown",
+            )
+            if kind == "project":
+                files = _as_list(item.get("file")) or ["(no file)"]
+                out += [_Include(kind, f"{_text(item['project'])}:{_text(f)}", line) for f in files]
+            else:
+                out.append(_Include(kind, _text(item.get(kind)), line))
+        else:
+            out.append(_Include("unknown", _text(item), line))
+    return out
+
+
+def _normalise_local(target: str) -> str | None:
+    """A local include's path relative to the repository root; None if it leaves it."""
+    path = posixpath.normpath(target.strip().lstrip("/"))
+    if path in {".", ""} or path == ".." or path.startswith("../"):
+        return None
+    return path
+
+
+def _match_pattern(pattern: str, names: list[str]) -> list[str]:
+    """GitLab wildcards: `*` stays inside a directory, `**` crosses directories."""
+    parts = [re.escape(p).replace(r"\*", "[^/]*") for p in pattern.split("**")]
+    rx = re.compile(".*".join(parts) + r"\Z")
+    return sorted(n for n in names if rx.match(n))
+
+
+class _State:
+    """Mutable state of one analysis: files, problems, jobs and extra hits."""
+
+    def __init__(self, files: Mapping[str, str]) -> None:
+        self.files = files
+        self.found: dict[str, None] = {}  # ordered set; includes unresolved includes
+        self.parsed: set[str] = set()
+        self.problems: list[str] = []
+        self.unresolved: list[str] = []
+        self.systems: dict[str, list[str]] = {}
+        self.jobs: list[_Job] = []
+        self.security_hits: list[dict[str, Any]] = []
+        self.rollback_hits: list[dict[str, Any]] = []
+        self.notes: list[str] = []
+        self._docs: dict[str, _Map | None] = {}
+
+    def yaml(self, path: str) -> _Map | None:
+        if path not in self._docs:
+            self.found[path] = None
+            doc, problem = _parse_yaml(path, self.files[path])
+            if problem:
+                self.problems.append(problem)
+            else:
+                self.parsed.add(path)
+            self._docs[path] = doc
+        return self._docs[path]
+
+    # ------------------------------------------------------------ GitLab
+
+    def gitlab(self) -> None:
+        self.systems["gitlab"] = [GITLAB_FILE]
+        layers: list[tuple[str, _Map]] = []
+        self._gitlab_layers(GITLAB_FILE, [], layers)
+        if not layers:
+            return
+        self.systems["gitlab"] = sorted({f for f, _ in layers})
+        config: dict[Any, Any] = {}
+        origin: dict[Any, tuple[str, int | None]] = {}
+        for path, doc in layers:
+            for key, value in doc.items():
+                if key != "include":
+                    config[key] = _deep_merge(config.get(key), value)
+                    origin[key] = (path, doc.key_lines.get(key))
+
+        stages = [
+            s for s in _as_list(config.get("stages") or config.get("types")) if isinstance(s, str)
+        ]
+        order = [".pre", *stages, ".post"] if stages else list(GITLAB_DEFAULT_STAGES)
+        workflow = config.get("workflow")
+        pipeline_manual = None
+        if isinstance(workflow, dict) and _rules_web_only(workflow.get("rules")):
+            pipeline_manual = "workflow:rules run pipelines only when started from the web UI"
+
+        resolved: dict[str, tuple[dict[Any, Any], list[str]]] = {}
+        reported: set[frozenset[str]] = set()
+
+        def resolve(name: str, chain: list[str]) -> tuple[dict[Any, Any], list[str]]:
+            if name in resolved:
+                return resolved[name]
+            raw = config[name]
+            merged: dict[Any, Any] = {}
+            lineage: list[str] = []
+            for parent in _as_list(raw.get("extends")):
+                path, line = origin[name]
+                if not isinstance(parent, str):
+                    continue
+                if parent in chain:
+                    cycle = frozenset(chain[chain.index(parent) :])
+                    if cycle not in reported:
+                        reported.add(cycle)
+                        loop = " -> ".join([*chain[chain.index(parent) :], parent])
+                        self.problems.append(f"{_where(path, line)}: extends cycle: {loop}")
+                    continue
+                if not isinstance(config.get(parent), dict):
+                    self.problems.append(
+                        f"{_where(path, line)}: job '{name}' extends unknown '{parent}'"
+                    )
+                    continue
+                if len(chain) > 50:
+                    continue
+                parent_cfg, parent_lineage = resolve(parent, [*chain, parent])
+                merged = _deep_merge(merged, parent_cfg)
+                lineage += [parent, *parent_lineage]
+            own = {k: v for k, v in raw.items() if k != "extends"}
+            resolved[name] = (_deep_merge(merged, own), lineage)
+            return resolved[name]
+
+        jobs: list[_Job] = []
+        for key, raw in config.items():
+            if (
+                not isinstance(key, str)
+                or key in GITLAB_RESERVED
+                or key.startswith(".")
+                or not isinstance(raw, dict)
+            ):
+                continue
+            eff, lineage = resolve(key, [key])
+            path, line = origin[key]
+            jobs.append(
+                self._gitlab_job(key, eff, lineage, path, line, config, order, pipeline_manual)
+            )
+        names = {j.name for j in jobs}
+        for job in jobs:
+            if job.on_stop and job.on_stop not in names:
+                self.notes.append(
+                    f"{_where(job.file, job.line)}: on_stop job "
+                    f"'{job.on_stop}' of '{job.name}' is not defined"
+                )
+                job.on_stop = None
+        _gate(jobs, stage_blocking=True)
+        self.jobs += jobs
+
+    def _gitlab_layers(self, path: str, chain: list[str], out: list[tuple[str, _Map]]) -> None:
+        """The files making up the configuration, in GitLab's merge order (includes first)."""
+        doc = self.yaml(path)
+        if doc is None:
+            return
+        for inc in _gitlab_includes(doc):
+            where = _where(path, inc.line)
+            if inc.kind != "local" or "$" in inc.target:
+                why = "uses a variable" if inc.kind == "local" else "not fetched"
+                self.found[f"{inc.kind}:{inc.target}"] = None
+                self.unresolved.append(
+                    f"{where}: include not resolved: {inc.kind} '{inc.target}' ({why})"
+                )
+                if SECURITY_TOOLS.search(inc.target):
+                    self.security_hits.append(
+                        {"file": path, "line": inc.line, "include": f"{inc.kind}: {inc.target}"}
+                    )
+                continue
+            target = _normalise_local(inc.target)
+            if target is None:
+                self.problems.append(f"{where}: include '{inc.target}' is outside the repository")
+                continue
+            matches = (
+                _match_pattern(target, list(self.files))
+                if "*" in target
+                else [target]
+                if target in self.files
+                else []
+            )
+            if not matches:
+                self.found[target] = None
+                self.problems.append(f"{where}: included local file '{inc.target}' not found")
+                continue
+            for match in matches:
+                if match == path or match in chain:
+                    self.problems.append(
+                        f"{where}: include loop: {' -> '.join([*chain, path, match])}"
+                    )
+                elif len(chain) >= MAX_INCLUDE_DEPTH or len(self.found) > MAX_INCLUDES:
+                    self.problems.append(f"{where}: too many nested includes, '{match}' skipped")
+                else:
+                    self._gitlab_layers(match, [*chain, path], out)
+        out.append((path, doc))
+
+    def _gitlab_job(
+        self,
+        name: str,
+        eff: dict[Any, Any],
+        lineage: list[str],
+        path: str,
+        line: int | None,
+        config: dict[Any, Any],
+        order: list[str],
+        pipeline_manual: str | None,
+    ) -> _Job:
+        stage = eff.get("stage")
+        stage = _text(stage) if stage is not None else None
+        image = eff.get("image")
+        image = image.get("name") if isinstance(image, dict) else image
+        job = _Job(
+            system="gitlab",
+            file=path,
+            line=line,
+            name=name,
+            label=name,
+            stage=stage,
+            text="\n".join(
+                _strings(
+                    [eff.get(k) for k in ("before_script", "script", "after_script", "run")], config
+                )
+            ),
+            refs="\n".join([*lineage, *(_strings(image) if image else [])]),
+        )
+        implicit = stage if stage is not None else "test"  # GitLab's default stage
+        job.order = order.index(implicit) if implicit in order else len(order)
+        env = eff.get("environment")
+        if isinstance(env, dict):
+            if env.get("name") is not None:
+                job.env_names = [_text(env["name"])]
+            job.env_action = _text(env["action"]) if env.get("action") is not None else None
+            job.env_tier = _text(env["deployment_tier"]) if env.get("deployment_tier") else None
+            job.on_stop = _text(env["on_stop"]) if env.get("on_stop") else None
+            job.auto_stop = bool(env.get("auto_stop_in"))
+        elif env is not None and not isinstance(env, list):
+            job.env_names = [_text(env)]
+        job.manual, job.blocking = _gitlab_manual(eff)
+        if job.manual is None:
+            job.manual = pipeline_manual
+        needs = eff.get("needs")
+        if isinstance(needs, list):
+            job.needs = [_text(n.get("job") if isinstance(n, dict) else n) for n in needs]
+        _classify(job)
+        return job
+
+    # ------------------------------------------------------------ GitHub
+
+    def github(self, paths: list[str]) -> None:
+        self.systems["github"] = paths
+        workflows: dict[str, tuple[set[str], list[_Job], set[str], int | None]] = {}
+        for path in paths:
+            doc = self.yaml(path)
+            if doc is None:
+                continue
+            key = "on" if "on" in doc else True  # PyYAML reads a bare `on:` key as True
+            triggers, inputs = _github_triggers(doc.get(key))
+            on_line = doc.key_lines.get(key)
+            if not triggers:
+                self.problems.append(f"{_where(path, doc.line)}: workflow has no 'on:' triggers")
+            jobs_raw = doc.get("jobs")
+            if not isinstance(jobs_raw, dict):
+                self.problems.append(f"{_where(path, doc.line)}: workflow has no 'jobs:' mapping")
+                continue
+            jobs: list[_Job] = []
+            calls: set[str] = set()
+            lines = getattr(jobs_raw, "key_lines", {})
+            for i, (job_id, raw) in enumerate(jobs_raw.items()):
+                if not isinstance(raw, dict):
+                    continue
+                job, call = _github_job(path, str(job_id), raw, lines.get(job_id), inputs, i)
+                jobs.append(job)
+                if call:
+                    calls.add(call)
+            workflows[path] = (triggers, jobs, calls, on_line)
+
+        def effective(path: str, seen: frozenset[str]) -> set[str]:
+            own = set(workflows[path][0])
+            if "workflow_call" not in own:
+                return own
+            own.discard("workflow_call")
+            callers = [p for p, wf in workflows.items() if path in wf[2]]
+            if not callers:
+                own.add("workflow_call")
+            for caller in callers:
+                if caller not in seen:
+                    own |= effective(caller, seen | {caller})
+            return own
+
+        for path, (_, jobs, _, on_line) in workflows.items():
+            triggers = effective(path, frozenset({path}))
+            manual_only = bool(triggers) and triggers <= {"workflow_dispatch"}
+            for job in jobs:
+                job.pr_trigger = bool(triggers & {"pull_request", "pull_request_target"})
+                if manual_only:
+                    job.manual = (
+                        f"workflow runs only on workflow_dispatch ({_where(path, on_line)})"
+                    )
+                _classify(job)
+            _gate(jobs, stage_blocking=False)
+            self.jobs += jobs
+
+    # ------------------------------------------------------------ Jenkins
+
+    def jenkins(self, path: str) -> None:
+        self.systems["jenkins"] = [path]
+        self.found[path] = None
+        self.parsed.add(path)
+        text = self.files[path]
+        code, plain = _groovy_views(text)
+        starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+        def line_of(pos: int) -> int:
+            return bisect_right(starts, pos)
+
+        stages: list[tuple[str, int, int, int]] = []  # name, start, open brace, close brace
+        for m in _STAGE.finditer(code):
+            close = _closing_brace(code, m.end() - 1)
+            name = plain[m.start(2) : m.end(2)].strip() or "(unnamed)"
+            if close is None:
+                self.problems.append(
+                    f"{path}:{line_of(m.start())}: stage '{name}' has no closing brace"
+                )
+                close = len(code)
+            stages.append((name, m.start(), m.end() - 1, close))
+
+        def innermost(pos: int) -> int | None:
+            inside = [i for i, s in enumerate(stages) if s[2] < pos < s[3]]
+            return max(inside, key=lambda i: stages[i][2]) if inside else None
+
+        inputs = [(m.start(), innermost(m.start())) for m in _INPUT.finditer(code)]
+        whens: dict[int, list[str]] = {}
+        for m in _WHEN.finditer(code):
+            close = _closing_brace(code, m.end() - 1) or len(code)
+            owner = innermost(m.start())
+            if owner is not None:
+                block = plain[m.end() : close]
+                whens.setdefault(owner, []).append(" ".join(block.split())[:200])
+
+        for i, (name, start, open_, close) in enumerate(stages):
+            children = [s for s in stages if open_ < s[1] < close]
+            if children:
+                continue
+            ancestors = {j for j, s in enumerate(stages) if s[2] < start and close <= s[3]}
+            job = _Job(
+                system="jenkins",
+                file=path,
+                line=line_of(start),
+                name=name,
+                label=name,
+                text=plain[open_:close],
+                order=start,
+            )
+            own_inputs = [p for p, owner in inputs if owner == i or owner in ancestors]
+            earlier = [p for p, _ in inputs if p < start]
+            if own_inputs:
+                job.manual = f"input step at {path}:{line_of(own_inputs[0])}"
+                job.gated = job.manual
+            elif earlier:
+                job.gated = f"input step at {path}:{line_of(earlier[0])} before this stage"
+            job.conditions = [c for j in (*sorted(ancestors), i) for c in whens.get(j, [])]
+            if any("changeRequest" in c for c in job.conditions):
+                job.review_hint = f"{name}: runs for change requests (when {{ changeRequest }})"
+            _classify(job)
+            self.jobs.append(job)
+
+        outside = list(plain)
+        for _, start, _, close in stages:
+            outside[start : close + 1] = " " * (min(close + 1, len(outside)) - start)
+        rest = "".join(outside)
+        for m in _scan(ROLLBACK_COMMANDS, rest):
+            self.rollback_hits.append(
+                {"file": path, "line": line_of(m.start()), "match": " ".join(m.group(0).split())}
+            )
+        for m in SECURITY_TOOLS.finditer(rest):
+            self.security_hits.append(
+                {"file": path, "line": line_of(m.start()), "match": m.group(0)}
+            )
+
+
+def _rules_web_only(rules: Any) -> bool:
+    """True if every rule that can run needs `$CI_PIPELINE_SOURCE == "web"` (a manual run)."""
+    if not isinstance(rules, list):
+        return False
+    live = [r for r in rules if isinstance(r, dict) and r.get("when") != "never"]
+    return bool(live) and all(
+        isinstance(r.get("if"), str) and _WEB_ONLY.search(r["if"]) and "||" not in r["if"]
+        for r in live
+    )
+
+
+def _gitlab_manual(job: Mapping[Any, Any]) -> tuple[str | None, bool]:
+    """(why the job is manual, whether it blocks later stages)."""
+    rules = job.get("rules")
+    if isinstance(rules, list):
+        for i, rule in enumerate(rules):
+            if isinstance(rule, dict) and rule.get("when") == "manual":
+                allow = rule.get("allow_failure", job.get("allow_failure", False))
+                return f"rules[{i}]: when: manual", allow is False
+    if job.get("when") == "manual":
+        return "when: manual", job.get("allow_failure", True) is False
+    if _rules_web_only(rules):
+        return "rules run the job only in pipelines started from the web UI", False
+    only = job.get("only")
+    refs = only.get("refs") if isinstance(only, dict) else only
+    if isinstance(refs, list) and refs and all(r == "web" for r in refs):
+        return "only: web (pipelines started from the web UI)", False
+    return None, False
+
+
+def _github_triggers(raw: Any) -> tuple[set[str], dict[str, Any]]:
+    """Trigger event names and the workflow_dispatch inputs."""
+    if isinstance(raw, str):
+        return {raw}, {}
+    if isinstance(raw, list):
+        return {_text(t) for t in raw}, {}
+    if isinstance(raw, dict):
+        dispatch = raw.get("workflow_dispatch")
+        inputs = dispatch.get("inputs") if isinstance(dispatch, dict) else None
+        return {str(t) for t in raw}, inputs if isinstance(inputs, dict) else {}
+    return set(), {}
+
+
+def _github_job(
+    path: str,
+    job_id: str,
+    raw: Mapping[Any, Any],
+    line: int | None,
+    inputs: Mapping[Any, Any],
+    order: int,
+) -> tuple[_Job, str | None]:
+    steps = [s for s in _as_list(raw.get("steps")) if isinstance(s, dict)]
+    uses = [_text(s["uses"]) for s in steps if s.get("uses")]
+    call = raw.get("uses")
+    container = raw.get("container")
+    image = container.get("image") if isinstance(container, dict) else container
+    job = _Job(
+        system="github",
+        file=path,
+        line=line,
+        name=job_id,
+        label=f"{job_id} {_text(raw.get('name'), '')}".strip(),
+        step_names="\n".join(_text(s.get("name"), "") for s in steps),
+        text="\n".join(_text(s["run"], "") for s in steps if s.get("run")),
+        refs="\n".join([*uses, *(_text(v) for v in (call, image) if v)]),
+        needs=[_text(n) for n in _as_list(raw.get("needs"))],
+        order=order,
+    )
+    env = raw.get("environment")
+    name = env.get("name") if isinstance(env, dict) else env
+    if name is not None and not isinstance(name, (dict, list)):
+        job.env_names = _github_env_names(_text(name), inputs, raw.get("strategy"))
+    condition = raw.get("if")
+    if isinstance(condition, str) and _DISPATCH_ONLY.search(condition) and "||" not in condition:
+        job.manual = "if: runs only on workflow_dispatch"
+    local = None
+    if isinstance(call, str) and call.startswith("./"):
+        local = posixpath.normpath(call[2:].split("@")[0])
+    return job, local
+
+
+def _github_env_names(name: str, inputs: Mapping[Any, Any], strategy: Any) -> list[str]:
+    """An environment name, or the values an `inputs.x`/`matrix.x` expression can take."""
+    m = re.fullmatch(r"\$\{\{\s*(?:github\.event\.)?(inputs|matrix)\.([\w-]+)\s*\}\}", name.strip())
+    if m:
+        values: Any = None
+        if m.group(1) == "inputs":
+            spec = inputs.get(m.group(2))
+            if isinstance(spec, dict):
+                values = spec.get("options") or _as_list(spec.get("default"))
+        elif isinstance(strategy, dict) and isinstance(strategy.get("matrix"), dict):
+            values = strategy["matrix"].get(m.group(2))
+        if isinstance(values, list) and values and all(isinstance(v, (str, int)) for v in values):
+            return [str(v) for v in values]
+    return [name]
+
+
+_STAGE = re.compile(r"(?<![\w.$])stage\s*\(\s*(?:name\s*:\s*)?(['\"])( *)\1\s*\)\s*\{")
+_INPUT = re.compile(r"(?<![\w.$])input\b\s*(?=[({'\"]|[A-Za-z_]\w*\s*:)")
+_WHEN = re.compile(r"(?<![\w.$])when\s*\{")
+
+
+def _groovy_views(text: str) -> tuple[str, str]:
+    """(code, plain): comments blanked in both, string contents also blanked in `code`.
+
+    Both keep every offset and newline, so positions found in one index the other."""
+    code, plain = list(text), list(text)
+    n = len(text)
+
+    def blank(chars: list[str], start: int, end: int) -> None:
+        for k in range(start, min(end, n)):
+            if chars[k] != "\n":
+                chars[k] = " "
+
+    i = 0
+    while i < n:
+        if text.startswith("//", i) or text.startswith("/*", i):
+            end = text.find("\n", i) if text[i + 1] == "/" else text.find("*/", i + 2)
+            end = n if end < 0 else end + (2 if text[i + 1] == "*" else 0)
+            blank(code, i, end)
+            blank(plain, i, end)
+            i = end
+            continue
+        c = text[i]
+        if c in "'\"":
+            quote = c * 3 if text.startswith(c * 3, i) else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                if text[j] == "\\":
+                    j += 1
+                elif len(quote) == 1 and text[j] == "\n":
+                    break
+                j += 1
+            blank(code, i + len(quote), j)
+            i = j + len(quote) if text.startswith(quote, j) else j
+            continue
+        i += 1
+    return "".join(code), "".join(plain)
+
+
+def _closing_brace(code: str, open_index: int) -> int | None:
+    depth = 0
+    for k in range(open_index, len(code)):
+        if code[k] == "{":
+            depth += 1
+        elif code[k] == "}":
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def analyse(files: Mapping[str, str]) -> AnalysisResult:
+    """Measure CI configuration given as path -> text (pure: no I/O, no clock).
+
+    Unreadable parts become problems and the rest is still measured."""
+    state = _State(files)
+    if GITLAB_FILE in files:
+        state.gitlab()
+    workflows = sorted(p for p in files if WORKFLOW_PATH.match(p))
+    if workflows:
+        state.github(workflows)
+    if JENKINS_FILE in files:
+        state.jenkins(JENKINS_FILE)
+    return AnalysisResult(
+        measures=_measures(state),
+        problems=state.problems,
+        unresolved=state.unresolved,
+        files_found=list(state.found),
+        files_parsed=[f for f in state.found if f in state.parsed],
+    )
+
+
+def _cap(items: list[Any]) -> list[Any]:
+    return items[:MAX_DETAILS]
+
+
+def _measures(st: _State) -> list[Measure]:
+    out: list[Measure] = []
+
+    def add(mid: str, value: Any, applicable: bool = True, **details: Any) -> None:
+        out.append(
+            Measure(
+                id=mid,
+                value=value,
+                unit=_UNITS.get(mid, "boolean"),
+                applicable=applicable,
+                details=details,
+            )
+        )
+
+    systems = sorted(st.systems)
+    present = [f for f in st.found if f in st.files]
+    add("ci.present", bool(systems), files=present)
+    add("ci.systems", ",".join(systems), files=st.systems)
+    if systems and not st.parsed:
+        for mid in MEASURES[2:]:
+            add(mid, None, note="no CI file could be parsed; see coverage.missing")
+        return out
+
+    jobs = st.jobs
+    deploys = [j for j in jobs if j.deploy]
+    tests = [j for j in jobs if j.test]
+    add(
+        "ci.test_stage_present",
+        bool(tests),
+        jobs=_cap([j.ref(stage=j.stage, reasons=j.test) for j in tests]),
+    )
+    add(
+        "ci.deploy_job_present",
+        bool(deploys),
+        jobs=_cap(
+            [
+                j.ref(
+                    environments=j.env_names,
+                    reasons=j.deploy,
+                    **({"when": j.conditions} if j.conditions else {}),
+                )
+                for j in deploys
+            ]
+        ),
+    )
+
+    if not deploys:
+        add("ci.production_deploy_automatic", None, applicable=False, note="no deploy job found")
+    else:
+        production = [j for j in deploys if j.production]
+        basis = production or deploys
+        add(
+            "ci.production_deploy_automatic",
+            all(j.gated is None for j in basis),
+            basis="production deploy jobs"
+            if production
+            else "all deploy jobs: none is identifiable as production",
+            jobs=_cap(
+                [
+                    j.ref(environments=j.env_names, automatic=j.gated is None, waits_for=j.gated)
+                    for j in basis
+                ]
+            ),
+            not_visible=NOT_VISIBLE,
+        )
+
+    rollbacks = [j for j in jobs if j.rollback]
+    found_rollback = bool(rollbacks or st.rollback_hits)
+    add(
+        "ci.rollback_job_defined",
+        found_rollback if deploys else None,
+        applicable=bool(deploys),
+        jobs=_cap([j.ref(reasons=j.rollback) for j in rollbacks]),
+        elsewhere=_cap(st.rollback_hits),
+        notes=st.notes,
+        **({} if deploys else {"note": "no deploy job found"}),
+    )
+
+    environments: dict[str, list[dict[str, Any]]] = {}
+    for job in jobs:
+        for name in job.env_names:
+            environments.setdefault(_env_key(name), []).append(job.ref(name=name))
+    add(
+        "ci.environments_count",
+        len(environments),
+        environments=sorted(environments),
+        jobs={k: _cap(v) for k, v in environments.items()},
+    )
+
+    reviews = [j for j in jobs if j.review]
+    add(
+        "ci.review_environments_present",
+        bool(reviews),
+        jobs=_cap([j.ref(reasons=j.review) for j in reviews]),
+    )
+
+    scanners = [j for j in jobs if j.security]
+    add(
+        "ci.security_scanning_present",
+        bool(scanners or st.security_hits),
+        jobs=_cap([j.ref(tools=j.security) for j in scanners]),
+        elsewhere=_cap(st.security_hits),
+    )
+
+    manual = [j for j in jobs if j.manual]
+    add("ci.manual_jobs_count", len(manual), jobs=_cap([j.ref(reason=j.manual) for j in manual]))
+    by_system: dict[str, int] = {}
+    for job in jobs:
+        by_system[job.system] = by_system.get(job.system, 0) + 1
+    add("ci.jobs_count", len(jobs), by_system=by_system, jobs=_cap([j.ref() for j in jobs]))
+    return out
+
+
+# ---------------------------------------------------------------- reading files
+
+
+_GIT_LOCATION_VARS = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_COMMON_DIR",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_NAMESPACE",
+        "GIT_PREFIX",
+        "GIT_CEILING_DIRECTORIES",
+    }
+)
+_BATCH_HEADER = re.compile(rb"^[0-9a-f]{40,64} (blob|tree|commit|tag) (\d+)$")
+
+
+def _run_git(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run git read-only: settings only via -c, no optional locks, the caller's repo vars unset."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
+    env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    return subprocess.run(
+        ["git", "-c", "core.quotepath=off", *args],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+
+
+def _stderr(proc: subprocess.CompletedProcess[bytes]) -> str:
+    lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else f"git exited with {proc.returncode}"
+
+
+def _looks_like_git_dir(path: Path) -> bool:
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
+def _git_dir_without_worktree(repo: Path) -> Path | None:
+    """The git directory if `repo` is a bare repository (or a .git directory), else None."""
+    if shutil.which("git") is None:
+        if _looks_like_git_dir(repo):
+            raise CollectorError(
+                f"{repo}: looks like a bare git repository, but git is not installed"
+            )
+        return None
+    proc = _run_git(
+        [
+            "-C",
+            str(repo),
+            "rev-parse",
+            "--is-bare-repository",
+            "--is-inside-git-dir",
+            "--absolute-git-dir",
+        ]
+    )
+    if proc.returncode != 0:
+        if _looks_like_git_dir(repo):
+            raise CollectorError(f"{repo}: cannot read the git repository: {_stderr(proc)}")
+        return None  # a plain directory: read it from disk
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) >= 3 and "true" in lines[:2]:
+        return Path(lines[2])
+    return None
+
+
+def _cat_files(git_dir: Path, paths: list[str]) -> dict[str, str]:
+    """Read files from HEAD with one `git cat-file --batch`; absent ones are left out."""
+    paths = [p for p in paths if "\n" not in p]
+    if not paths:
+        return {}
+    request = b"".join(b"HEAD:" + p.encode() + b"\n" for p in paths)
+    proc = _run_git(["--git-dir", str(git_dir), "cat-file", "--batch"], request)
+    if proc.returncode != 0:
+        raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
+    data, pos, out = proc.stdout, 0, {}
+    for path in paths:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            break
+        header = _BATCH_HEADER.match(data[pos:end])
+        pos = end + 1
+        if header:
+            size = int(header.group(2))
+            if header.group(1) == b"blob":
+                out[path] = data[pos : pos + size].decode("utf-8", "replace")
+            pos += size + 1
+    return out
+
+
+def _local_include_targets(text: str) -> list[str]:
+    doc, _ = _parse_yaml(GITLAB_FILE, text)
+    if doc is None:
+        return []
+    targets = []
+    for inc in _gitlab_includes(doc):
+        if inc.kind == "local" and "$" not in inc.target:
+            target = _normalise_local(inc.target)
+            if target is not None:
+                targets.append(target)
+    return targets
+
+
+def _gather(
+    candidates: list[str],
+    read: Callable[[list[str]], dict[str, str]],
+    names: Callable[[str], list[str]],
+) -> dict[str, str]:
+    """Read the CI files, then follow GitLab local includes (transitively)."""
+    files = read(candidates)
+    pending = [GITLAB_FILE] if GITLAB_FILE in files else []
+    done: set[str] = set()
+    while pending and len(done) < MAX_INCLUDES:
+        current = pending.pop()
+        if current in done:
+            continue
+        done.add(current)
+        for target in _local_include_targets(files[current]):
+            matches = _match_pattern(target, names(target)) if "*" in target else [target]
+            files.update(read([m for m in matches if m not in files]))
+            pending += [m for m in matches if m in files]
+    return files
+
+
+def _load_from_git(git_dir: Path) -> dict[str, str]:
+    head = _run_git(
+        ["--git-dir", str(git_dir), "rev-parse", "--verify", "--quiet", "HEAD^{commit}"]
+    )
+    if head.returncode != 0:
+        return {}  # an empty repository
+    proc = _run_git(["--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", "-z", "HEAD"])
+    if proc.returncode != 0:
+        raise CollectorError(f"{git_dir}: cannot list files at HEAD: {_stderr(proc)}")
+    names: list[str] = []
+    for raw in proc.stdout.split(b"\0"):
+        try:
+            names.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue  # not nameable from a UTF-8 YAML include either
+    candidates = [n for n in names if n in {GITLAB_FILE, JENKINS_FILE} or WORKFLOW_PATH.match(n)]
+    return _gather(candidates, lambda paths: _cat_files(git_dir, paths), lambda _: names)
+
+
+def _load_from_disk(root: Path) -> dict[str, str]:
+    def read(paths: list[str]) -> dict[str, str]:
+        out = {}
+        for rel in paths:
+            path = root / rel
+            try:
+                if path.is_file():
+                    out[rel] = path.read_bytes().decode("utf-8", "replace")
+            except OSError as exc:
+                raise CollectorError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        return out
+
+    def names(pattern: str) -> list[str]:
+        prefix = pattern[: pattern.find("*")].rpartition("/")[0]
+        found: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(root / prefix):
+            dirnames[:] = sorted(d for d in dirnames if d != ".git")
+            rel = Path(dirpath).relative_to(root).as_posix()
+            found += [f if rel == "." else f"{rel}/{f}" for f in filenames]
+            if len(found) > 100_000:
+                break
+        return found
+
+    candidates = [GITLAB_FILE, JENKINS_FILE]
+    workflows = root / ".github" / "workflows"
+    if workflows.is_dir():
+        candidates += sorted(
+            f".github/workflows/{p.name}"
+            for p in workflows.iterdir()
+            if WORKFLOW_PATH.match(f".github/workflows/{p.name}")
+        )
+    return _gather(candidates, read, names)
+
+
+def load_ci_files(repo: Path) -> dict[str, str]:
+    """CI files of `repo` as path -> text: from disk for a working tree or plain directory,
+    from HEAD for a bare repository (read-only; an empty repository gives {})."""
+    repo = Path(repo)
+    git_dir = _git_dir_without_worktree(repo)
+    return _load_from_disk(repo) if git_dir is None else _load_from_git(git_dir)
+
+
+# ---------------------------------------------------------------- collector
+
+
+class CiConfigOptions(BaseModel):
+    """Where to look: a working tree, a bare repository or a plain directory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    repo: Path = Field(description="repository (working tree or bare) or directory with CI files")
+
+
+class CiConfigCollector:
+    """The `ci` collector: static facts about the pipeline definitions in one repository."""
+
+    name: ClassVar[str] = "ci"
+    measures: ClassVar[tuple[str, ...]] = MEASURES
+    config_model: ClassVar[type[BaseModel]] = CiConfigOptions
+
+    def collect(self, config: BaseModel, progress: Progress = no_progress) -> EvidenceSet:
+        """Read the CI files of `config.repo` and measure them."""
+        try:
+            options = (
+                config
+                if isinstance(config, CiConfigOptions)
+                else CiConfigOptions.model_validate(config.model_dump())
+            )
+        except ValidationError as exc:
+            raise CollectorError(
+                f"ci collector: invalid options: {exc.errors()[0]['msg']}"
+            ) from None
+        repo = options.repo
+        if not repo.exists():
+            raise CollectorError(f"{repo}: no such directory")
+        if not repo.is_dir():
+            raise CollectorError(
+                f"{repo}: not a directory (expected a repository checkout, a "
+                f"bare repository or a directory with CI files)"
+            )
+        progress("reading CI configuration", None)
+        files = load_ci_files(repo)
+        progress(f"analysing {len(files)} CI file(s)", 0.5)
+        result = analyse(files)
+        progress("CI configuration analysed", 1.0)
+        return EvidenceSet(
+            collector=self.name,
+            source=str(repo),
+            window=None,
+            collected_at=now_utc(),
+            coverage=result.coverage,
+            partial=result.partial,
+            measures=result.measures,
+        )
