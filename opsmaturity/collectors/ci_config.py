@@ -60,11 +60,12 @@ Heuristics (every match is listed in the measure's `details`, with file and line
 - *Environments count*: distinct names, case-insensitive, with variables and `${{ }}`
   expressions replaced by `*` (so `review/$CI_COMMIT_REF_SLUG` counts once).
 - *Security scanning*: GitLab Security/Jobs/Auto-DevOps templates or scanning components,
-  and in job names, commands, images and actions: sast, dast, secret detection, dependency
-  or container scanning, CodeQL, Trivy, Grype/Anchore, Snyk, Semgrep, Bandit, gitleaks,
+  and in job names, commands, images and actions, the tools listed in
+  `ci_security_tools.yaml` (data, read once): sast, dast, secret detection, dependency or
+  container scanning, CodeQL, Trivy, Grype/Anchore, Snyk, Semgrep, Bandit, gitleaks,
   TruffleHog, OSV-Scanner, OWASP Dependency-Check/ZAP, pip-audit, safety, npm/yarn audit,
   cargo audit/deny, govulncheck, gosec, brakeman, checkov, tfsec, kics, SonarQube, Gemnasium,
-  dependency-review, OSSF Scorecard.
+  dependency-review, OSSF Scorecard, zizmor, ...
 
 GitLab `default:` and top-level `before_script`/`image` are recognised (not jobs) but not
 read for classification: they apply to every job and would make every job look alike.
@@ -88,6 +89,7 @@ import subprocess
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar
@@ -343,16 +345,18 @@ ROLLBACK_COMMANDS = _commands(
     ("rollout undo", r"(?:kubectl|oc)" + _FLAGS + r"\s+(?:argo\s+)?rollouts?\s+(?:undo|abort)"),
     ("rollback", r"roll-?back"),
 )
-SECURITY_TOOLS = re.compile(
-    r"(?<![a-z0-9])(?:sast|dast|secret[-_ ]detection|dependency[-_ ]scanning|"
-    r"container[-_ ]scanning|dependency[-_ ]?check|codeql|trivy|grype|anchore|snyk|semgrep|"
-    r"bandit|gitleaks|trufflehog|osv[-_]scanner|pip[-_]audit|safety\s+check|"
-    r"(?:npm|pnpm|yarn)\s+(?:npm\s+)?audit|cargo[-\s]+(?:audit|deny)|bundler?[-\s]audit|"
-    r"govulncheck|gosec|brakeman|checkov|tfsec|kics|zap[-_](?:baseline|full[-_]scan|api[-_]scan)|"
-    r"zaproxy|owasp|sonar[-_]?scanner|sonarqube|sonarcloud|gemnasium|dependency[-_]review|"
-    r"ossf|auto[-_]devops)(?![a-z0-9])",
-    re.I,
-)
+SECURITY_TOOLS_FILE = Path(__file__).with_name("ci_security_tools.yaml")
+
+
+@cache
+def _security_tools() -> re.Pattern[str]:
+    """The scanner names of `ci_security_tools.yaml` as one whole-word pattern (read once):
+    the list is data, so adding a tool needs no code change."""
+    data = yaml.safe_load(SECURITY_TOOLS_FILE.read_text(encoding="utf-8"))
+    tools = [str(t) for t in data["tools"]]
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(tools) + r")(?![a-z0-9])", re.I)
+
+
 
 DEPLOY_WORDS = frozenset(
     {
@@ -564,7 +568,7 @@ def _classify(job: _Job) -> None:
     hits = sorted(
         {
             m.group(0).lower()
-            for m in SECURITY_TOOLS.finditer("\n".join((job.label, job.text, job.refs)))
+            for m in _security_tools().finditer("\n".join((job.label, job.text, job.refs)))
         }
     )
     job.security += hits
@@ -838,7 +842,7 @@ class _State:
                 self.unresolved.append(
                     f"{where}: include not resolved: {inc.kind} '{inc.target}' ({why})"
                 )
-                if SECURITY_TOOLS.search(inc.target):
+                if _security_tools().search(inc.target):
                     self.security_hits.append(
                         {"file": path, "line": inc.line, "include": f"{inc.kind}: {inc.target}"}
                     )
@@ -1047,7 +1051,7 @@ class _State:
             self.rollback_hits.append(
                 {"file": path, "line": line_of(m.start()), "match": " ".join(m.group(0).split())}
             )
-        for m in SECURITY_TOOLS.finditer(rest):
+        for m in _security_tools().finditer(rest):
             self.security_hits.append(
                 {"file": path, "line": line_of(m.start()), "match": m.group(0)}
             )

@@ -615,3 +615,31 @@ def test_analyse_never_raises_on_arbitrary_text(path: str, text: str):
     result = analyse({path: text})
     assert [m.id for m in result.measures] == list(MEASURES)
     assert 0.0 <= result.coverage.ratio <= 1.0
+
+
+# ---------------------------------------------------------------- security tools as data
+
+
+def test_security_tool_names_are_read_from_the_data_file(tmp_path: Path, monkeypatch):
+    from opsmaturity.collectors import ci_config
+
+    workflow = {".github/workflows/audit.yml": """
+        on: push
+        jobs:
+          audit:
+            steps:
+              - uses: zizmorcore/zizmor-action@v0.2
+              - run: acmescan --all
+        """}
+    found = details(analyse_texts(workflow), "ci.security_scanning_present")["jobs"]
+    assert found[0]["tools"] == ["zizmor"]  # zizmor is in the shipped list, acmescan is not
+
+    tools = tmp_path / "tools.yaml"
+    tools.write_text("tools:\n  - acmescan\n", encoding="utf-8")
+    monkeypatch.setattr(ci_config, "SECURITY_TOOLS_FILE", tools)
+    ci_config._security_tools.cache_clear()
+    try:
+        found = details(analyse_texts(workflow), "ci.security_scanning_present")["jobs"]
+        assert found[0]["tools"] == ["acmescan"]
+    finally:
+        ci_config._security_tools.cache_clear()
