@@ -97,6 +97,7 @@ from typing import Any, ClassVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from . import ci_deploy
 from .base import CollectorError, Progress, no_progress
 from .evidence import Coverage, EvidenceSet, Measure, now_utc
 from .yamllines import LineDict, LineList, LineLoader
@@ -117,6 +118,9 @@ MEASURES: tuple[str, ...] = (
     "ci.security_scanning_present",
     "ci.manual_jobs_count",
     "ci.jobs_count",
+    "ci.production_deploy_copies_to_hosts",
+    "ci.release_published_automatically",
+    "ci.deploy_mechanism",
 )
 _UNITS = {
     "ci.present": "boolean",
@@ -124,6 +128,7 @@ _UNITS = {
     "ci.environments_count": "environments",
     "ci.manual_jobs_count": "jobs",
     "ci.jobs_count": "jobs",
+    "ci.deploy_mechanism": "mechanism",
 }
 
 GITLAB_RESERVED = frozenset(
@@ -332,6 +337,12 @@ DEPLOY_COMMANDS = _commands(
     ),
     ("gitops", r"argocd\s+app\s+sync|skaffold\s+(?:run|deploy)|ansible-playbook"),
     (
+        "registry push",
+        r"(?:docker|podman|buildah)\s+(?:image\s+|manifest\s+)?push|"
+        r"docker\s+(?:buildx\s+)?(?:build|bake)[^\n;&|]*\s--push|helm\s+(?:push|cm-push)|"
+        r"crane\s+push|oras\s+push",
+    ),
+    (
         "publish",
         r"(?:npm|yarn|pnpm|poetry|cargo|flit|hatch|uv|(?:\./)?gradlew?)"
         + _ARGS
@@ -375,6 +386,23 @@ DEPLOY_WORDS = frozenset(
     }
 )
 NOT_PUBLISHED = frozenset({"test", "tests", "coverage", "report", "reports", "results", "junit"})
+# what archiving test results is about: a "Publish" stage or action that only does this deploys
+# nothing
+REPORT_WORDS = frozenset(
+    {"test", "tests", "junit", "xunit", "nunit", "trx", "coverage", "lcov", "cobertura",
+     "report", "reports", "reporter", "results", "allure", "codecov", "sarif"}
+)
+# deploy commands that, in a job that made a throwaway cluster, only target that cluster
+CLUSTER_KINDS = frozenset({"kubectl", "helm", "helmfile", "gitops", "deploy"})
+# platforms a deploy command or action delivers to (not hand-made copies, not registries)
+PLATFORM_KINDS = frozenset(
+    {"kubectl", "helm", "helmfile", "terraform apply", "pulumi up", "cloud cli", "paas", "gitops"}
+)
+NON_PROD_WORDS = frozenset(
+    {"staging", "stage", "stg", "qa", "uat", "dev", "development", "test", "testing", "review",
+     "preview", "sandbox", "demo", "testpypi", "pr", "integration", "int", "nonprod", "preprod",
+     "canary", "local", "ci", "e2e", "perf"}
+)
 TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "unittests", "e2e"})
 PROD_WORDS = frozenset({"prod", "production", "prd", "live"})
 NON_PROD_TIERS = frozenset({"staging", "testing", "development"})
@@ -435,6 +463,19 @@ def _first_match(patterns: list[tuple[str, re.Pattern[str]]], text: str) -> list
         command = " ".join(m.group(0).split())
         if command not in found:
             found.append(command)
+    return found
+
+
+def _named_matches(
+    patterns: list[tuple[str, re.Pattern[str]]], text: str
+) -> list[tuple[str, str]]:
+    """(pattern name, command) of the first match of each command, like `_first_match`."""
+    names = {id(rx): name for name, rx in patterns}
+    found: list[tuple[str, str]] = []
+    for m in _scan(patterns, text):
+        command = " ".join(m.group(0).split())
+        if all(command != c for _, c in found):
+            found.append((names[id(m.re)], command))
     return found
 
 
@@ -510,6 +551,13 @@ class _Job:
     security: list[str] = field(default_factory=list)
     production: bool = False
     review: list[str] = field(default_factory=list)
+    deploy_kinds: set[str] = field(default_factory=set)  # DEPLOY_COMMANDS names matched
+    deploy_actions: list[str] = field(default_factory=list)  # GitHub: deploying actions
+    publish: list[str] = field(default_factory=list)  # what it publishes (kind: command)
+    copy_actions: list[str] = field(default_factory=list)  # GitHub: scp/ssh/ftp actions
+    archives_reports: bool = False  # keeps test reports as artifacts
+    triggers: list[str] = field(default_factory=list)  # what starts it without a person
+    condition: str | None = None  # GitHub: the job's `if:`
 
     def ref(self, **extra: Any) -> dict[str, Any]:
         return {
@@ -533,16 +581,23 @@ def _classify(job: _Job) -> None:
         job.rollback.append(f"on_stop: {job.on_stop}")
     job.rollback += [f"script: {m}" for m in _first_match(ROLLBACK_COMMANDS, job.text)]
 
+    throwaway = ci_deploy.throwaway_cluster(job.text, job.refs)
+    job.publish += [f"{kind}: {command}" for kind, command in ci_deploy.publishes(job.text)]
     if not named_rollback and job.env_action not in {"stop", "prepare", "verify", "access"}:
         if job.env_names:
             job.deploy.append(f"environment: {', '.join(job.env_names)}")
+        reasons: list[tuple[str, bool]] = []  # (reason, only a word: name, stage, report action)
         if _has_deploy_word(label):
-            job.deploy.append("name")
+            reasons.append(("name", True))
         if job.stage and _has_deploy_word(_tokens(job.stage)):
-            job.deploy.append(f"stage: {job.stage}")
+            reasons.append((f"stage: {job.stage}", True))
         if "deploy" in _tokens(job.step_names):
-            job.deploy.append("step name")
-        job.deploy += [f"script: {m}" for m in _first_match(DEPLOY_COMMANDS, job.text)]
+            reasons.append(("step name", True))
+        for kind, command in _named_matches(DEPLOY_COMMANDS, job.text):
+            if throwaway and kind in CLUSTER_KINDS:
+                continue  # applied to the throwaway cluster the job made
+            job.deploy_kinds.add(kind)
+            reasons.append((f"script: {command}", False))
         for ref in job.refs.split("\n"):
             tokens = _tokens(ref.split("@")[0])
             local = ref.startswith("./")  # a local reusable workflow: its own jobs count
@@ -553,7 +608,18 @@ def _classify(job: _Job) -> None:
                 and "drafter" not in tokens
                 and (_has_deploy_word(tokens) or "gh-pages" in ref.lower())
             ):
-                job.deploy.append(f"uses: {ref}")
+                report = bool(REPORT_WORDS & set(tokens))  # publish-unit-test-result-action
+                reasons.append((f"uses: {ref}", report))
+                if not report:
+                    job.deploy_actions.append(ref)
+        if job.publish and all(weak for _, weak in reasons):
+            reasons += [(f"publishes: {p}", False) for p in job.publish]
+        words_only = not job.env_names and all(weak for _, weak in reasons)
+        if throwaway:
+            reasons = [r for r in reasons if not r[1]]
+        elif words_only and reasons and (_unit_test_job(job, label) or _reports_job(job, label)):
+            reasons = []
+        job.deploy += [reason for reason, _ in reasons]
     if job.system == "jenkins" and job.deploy and not job.env_names:
         job.env_names = sorted({JENKINS_ENVS[t] for t in label if t in JENKINS_ENVS})
 
@@ -562,6 +628,8 @@ def _classify(job: _Job) -> None:
     if not job.deploy and TEST_WORDS & set(label + _tokens(job.step_names)):
         job.test.append("name")
     job.test += [f"script: {m}" for m in _first_match(TEST_COMMANDS, job.text)]
+    if throwaway:
+        job.test.append(f"throwaway cluster: {throwaway}")
 
     if "security" in label:
         job.security.append("name")
@@ -601,6 +669,23 @@ def _classify(job: _Job) -> None:
             job.review.append(f"{name}: environment of a pull_request workflow")
     if job.review_hint and job.deploy:
         job.review.append(job.review_hint)
+
+
+def _unit_test_job(job: _Job, label: list[str]) -> bool:
+    """A test job with a deploy word in its name (`test-deploy-utils`): it tests, it deploys
+    nothing."""
+    if not TEST_WORDS & set(label):
+        return False
+    return label[0] in TEST_WORDS | {"unit"} or bool(_first_match(TEST_COMMANDS, job.text))
+
+
+def _reports_job(job: _Job, label: list[str]) -> bool:
+    """A job that keeps test results (a "Publish" stage archiving junit reports, a "publish
+    test results" action): it deploys nothing."""
+    if job.archives_reports:
+        return True
+    words = set(label + _tokens(job.step_names) + _tokens(job.refs)) - {"test", "tests"}
+    return bool(REPORT_WORDS & words)
 
 
 def _gate(jobs: list[_Job], *, stage_blocking: bool) -> None:
@@ -720,8 +805,9 @@ def _match_pattern(pattern: str, names: list[str]) -> list[str]:
 class _State:
     """Mutable state of one analysis: files, problems, jobs and extra hits."""
 
-    def __init__(self, files: Mapping[str, str]) -> None:
+    def __init__(self, files: Mapping[str, str], scripts: Mapping[str, str] | None = None) -> None:
         self.files = files
+        self.scripts: Mapping[str, str] = scripts or {}
         self.found: dict[str, None] = {}  # ordered set; includes unresolved includes
         self.parsed: set[str] = set()
         self.problems: list[str] = []
@@ -914,6 +1000,13 @@ class _State:
             job.auto_stop = bool(env.get("auto_stop_in"))
         elif env is not None and not isinstance(env, list):
             job.env_names = [_text(env)]
+        job.triggers = ci_deploy.gitlab_triggers(eff)
+        if isinstance(eff.get("release"), dict):
+            job.publish.append("GitLab release: release: keyword")
+        artifacts = eff.get("artifacts")
+        job.archives_reports = isinstance(artifacts, dict) and isinstance(
+            artifacts.get("reports"), dict
+        )
         job.manual, job.blocking = _gitlab_manual(eff)
         if job.manual is None:
             job.manual = pipeline_manual
@@ -928,12 +1021,14 @@ class _State:
     def github(self, paths: list[str]) -> None:
         self.systems["github"] = paths
         workflows: dict[str, tuple[set[str], list[_Job], set[str], int | None]] = {}
+        automatic: dict[str, list[str]] = {}
         for path in paths:
             doc = self.yaml(path)
             if doc is None:
                 continue
             key = "on" if "on" in doc else True  # PyYAML reads a bare `on:` key as True
             triggers, inputs = _github_triggers(doc.get(key))
+            automatic[path] = ci_deploy.github_triggers(doc.get(key))
             on_line = doc.key_lines.get(key)
             if not triggers:
                 self.problems.append(f"{_where(path, doc.line)}: workflow has no 'on:' triggers")
@@ -966,8 +1061,17 @@ class _State:
                     own |= effective(caller, seen | {caller})
             return own
 
+        def effective_automatic(path: str, seen: frozenset[str]) -> list[str]:
+            own = list(automatic[path])
+            if "workflow_call" in workflows[path][0]:
+                for caller in (p for p, wf in workflows.items() if path in wf[2]):
+                    if caller not in seen:
+                        own += effective_automatic(caller, seen | {caller})
+            return list(dict.fromkeys(own))
+
         for path, (_, jobs, _, on_line) in workflows.items():
             triggers = effective(path, frozenset({path}))
+            starts = effective_automatic(path, frozenset({path}))
             manual_only = bool(triggers) and triggers <= {"workflow_dispatch"}
             for job in jobs:
                 job.pr_trigger = bool(triggers & {"pull_request", "pull_request_target"})
@@ -975,6 +1079,7 @@ class _State:
                     job.manual = (
                         f"workflow runs only on workflow_dispatch ({_where(path, on_line)})"
                     )
+                job.triggers = ci_deploy.github_job_triggers(starts, job.condition)
                 _classify(job)
             _gate(jobs, stage_blocking=False)
             self.jobs += jobs
@@ -1007,7 +1112,6 @@ class _State:
             inside = [i for i, s in enumerate(stages) if s[2] < pos < s[3]]
             return max(inside, key=lambda i: stages[i][2]) if inside else None
 
-        inputs = [(m.start(), innermost(m.start())) for m in _INPUT.finditer(code)]
         whens: dict[int, list[str]] = {}
         for m in _WHEN.finditer(code):
             close = _closing_brace(code, m.end() - 1) or len(code)
@@ -1015,6 +1119,21 @@ class _State:
             if owner is not None:
                 block = plain[m.end() : close]
                 whens.setdefault(owner, []).append(" ".join(block.split())[:200])
+        ifs = _groovy_ifs(code, plain)
+        # (position, innermost stage, whether the main branch reaches it)
+        inputs: list[tuple[int, int | None, bool]] = []
+        unquoted = list(plain)  # an input's message is a question, not a command
+        for m in _INPUT.finditer(code):
+            pos = m.start()
+            around = [
+                c for j, s in enumerate(stages) if s[2] < pos < s[3] for c in whens.get(j, [])
+            ]
+            around += [cond for start, end, cond in ifs if start < pos < end]
+            on_main = not any(ci_deploy.excludes_main(c) for c in around)
+            inputs.append((pos, innermost(pos), on_main))
+            end = _statement_end(code, m.end())
+            unquoted[pos:end] = code[pos:end]
+        stage_text = "".join(unquoted)
 
         for i, (name, start, open_, close) in enumerate(stages):
             children = [s for s in stages if open_ < s[1] < close]
@@ -1027,17 +1146,21 @@ class _State:
                 line=line_of(start),
                 name=name,
                 label=name,
-                text=plain[open_:close],
+                text=stage_text[open_:close],
                 order=start,
             )
-            own_inputs = [p for p, owner in inputs if owner == i or owner in ancestors]
-            earlier = [p for p, _ in inputs if p < start]
+            job.conditions = [c for j in (*sorted(ancestors), i) for c in whens.get(j, [])]
+            job.triggers = ci_deploy.jenkins_triggers(job.conditions)
+            # on the main branch, an input that only other branches reach holds nothing back
+            on_main = not any(ci_deploy.excludes_main(c) for c in job.conditions)
+            reached = [(p, owner) for p, owner, main in inputs if main or not on_main]
+            own_inputs = [p for p, owner in reached if owner == i or owner in ancestors]
+            earlier = [p for p, _ in reached if p < start]
             if own_inputs:
                 job.manual = f"input step at {path}:{line_of(own_inputs[0])}"
                 job.gated = job.manual
             elif earlier:
                 job.gated = f"input step at {path}:{line_of(earlier[0])} before this stage"
-            job.conditions = [c for j in (*sorted(ancestors), i) for c in whens.get(j, [])]
             if any("changeRequest" in c for c in job.conditions):
                 job.review_hint = f"{name}: runs for change requests (when {{ changeRequest }})"
             _classify(job)
@@ -1125,6 +1248,19 @@ def _github_job(
         needs=[_text(n) for n in _as_list(raw.get("needs"))],
         order=order,
     )
+    for step in steps:
+        ref = _text(step.get("uses"), "")
+        if not ref:
+            continue
+        kind = ci_deploy.publish_action(ref, step.get("with"))
+        if kind:
+            job.publish.append(f"{kind}: uses {ref}")
+        if ci_deploy.copy_action(ref):
+            job.copy_actions.append(ref)
+        if ref.lower().startswith("actions/upload-artifact"):
+            with_ = step.get("with") if isinstance(step.get("with"), dict) else {}
+            what = " ".join(_text(with_.get(k), "") for k in ("name", "path"))
+            job.archives_reports |= bool(REPORT_WORDS & set(_tokens(what)))
     env = raw.get("environment")
     name = env.get("name") if isinstance(env, dict) else env
     if name is not None and not isinstance(name, (dict, list)):
@@ -1132,6 +1268,7 @@ def _github_job(
     condition = raw.get("if")
     if isinstance(condition, str) and _DISPATCH_ONLY.search(condition) and "||" not in condition:
         job.manual = "if: runs only on workflow_dispatch"
+    job.condition = condition if isinstance(condition, str) else None
     local = None
     if isinstance(call, str) and call.startswith("./"):
         local = posixpath.normpath(call[2:].split("@")[0])
@@ -1197,6 +1334,49 @@ def _groovy_views(text: str) -> tuple[str, str]:
     return "".join(code), "".join(plain)
 
 
+_IF = re.compile(r"(?<![\w.$])if\s*\(")
+
+
+def _closing(code: str, open_index: int, pair: str) -> int | None:
+    depth = 0
+    for k in range(open_index, len(code)):
+        if code[k] == pair[0]:
+            depth += 1
+        elif code[k] == pair[1]:
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _groovy_ifs(code: str, plain: str) -> list[tuple[int, int, str]]:
+    """(block start, block end, condition) of each `if (...) { ... }` in Groovy code."""
+    out: list[tuple[int, int, str]] = []
+    for m in _IF.finditer(code):
+        close = _closing(code, m.end() - 1, "()")
+        if close is None:
+            continue
+        brace = close + 1
+        while brace < len(code) and code[brace] in " \t\n":
+            brace += 1
+        if brace < len(code) and code[brace] == "{":
+            end = _closing(code, brace, "{}") or len(code)
+            out.append((brace, end, plain[m.end() : close]))
+    return out
+
+
+def _statement_end(code: str, pos: int) -> int:
+    """Where the statement starting at `pos` ends: its closing parenthesis or brace, or the
+    end of the line."""
+    while pos < len(code) and code[pos] in " \t":
+        pos += 1
+    if pos < len(code) and code[pos] in "({":
+        end = _closing(code, pos, "()" if code[pos] == "(" else "{}")
+        return len(code) if end is None else end + 1
+    end = code.find("\n", pos)
+    return len(code) if end < 0 else end
+
+
 def _closing_brace(code: str, open_index: int) -> int | None:
     depth = 0
     for k in range(open_index, len(code)):
@@ -1209,11 +1389,8 @@ def _closing_brace(code: str, open_index: int) -> int | None:
     return None
 
 
-def analyse(files: Mapping[str, str]) -> AnalysisResult:
-    """Measure CI configuration given as path -> text (pure: no I/O, no clock).
-
-    Unreadable parts become problems and the rest is still measured."""
-    state = _State(files)
+def _run(files: Mapping[str, str], scripts: Mapping[str, str] | None = None) -> _State:
+    state = _State(files, scripts)
     if GITLAB_FILE in files:
         state.gitlab()
     workflows = sorted(p for p in files if WORKFLOW_PATH.match(p))
@@ -1221,6 +1398,15 @@ def analyse(files: Mapping[str, str]) -> AnalysisResult:
         state.github(workflows)
     if JENKINS_FILE in files:
         state.jenkins(JENKINS_FILE)
+    return state
+
+
+def analyse(files: Mapping[str, str], scripts: Mapping[str, str] | None = None) -> AnalysisResult:
+    """Measure CI configuration given as path -> text (pure: no I/O, no clock); `scripts` are
+    repository scripts the deploy jobs call (path -> text, see `deploy_script_paths`).
+
+    Unreadable parts become problems and the rest is still measured."""
+    state = _run(files, scripts)
     return AnalysisResult(
         measures=_measures(state),
         problems=state.problems,
@@ -1228,6 +1414,14 @@ def analyse(files: Mapping[str, str]) -> AnalysisResult:
         files_found=list(state.found),
         files_parsed=[f for f in state.found if f in state.parsed],
     )
+
+
+def deploy_script_paths(files: Mapping[str, str]) -> list[str]:
+    """Repository scripts that deploy jobs call, production deploy jobs' first: the loader
+    reads these so the mechanism (`scp` inside `./deploy.sh`) can be seen."""
+    deploys = [j for j in _run(files).jobs if j.deploy]
+    deploys.sort(key=lambda j: not j.production)
+    return list(dict.fromkeys(p for j in deploys for p in ci_deploy.script_refs(j.text)))
 
 
 def _cap(items: list[Any]) -> list[Any]:
@@ -1280,20 +1474,32 @@ def _measures(st: _State) -> list[Measure]:
         ),
     )
 
+    basis_name, basis = _production_basis(deploys)
     if not deploys:
         add("ci.production_deploy_automatic", None, applicable=False, note="no deploy job found")
-    else:
-        production = [j for j in deploys if j.production]
-        basis = production or deploys
+    elif not basis:
         add(
             "ci.production_deploy_automatic",
-            all(j.gated is None for j in basis),
-            basis="production deploy jobs"
-            if production
-            else "all deploy jobs: none is identifiable as production",
+            None,
+            applicable=False,
+            note=NOT_PRODUCTION,
+            jobs=_cap([j.ref(environments=j.env_names) for j in deploys]),
+        )
+    else:
+        automatic = [j.gated is None for j in basis]
+        releases = basis_name.startswith("tag/release")
+        add(
+            "ci.production_deploy_automatic",
+            any(automatic) if releases else all(automatic),
+            basis=basis_name,
             jobs=_cap(
                 [
-                    j.ref(environments=j.env_names, automatic=j.gated is None, waits_for=j.gated)
+                    j.ref(
+                        environments=j.env_names,
+                        automatic=j.gated is None,
+                        waits_for=j.gated,
+                        **({"triggers": j.triggers} if releases else {}),
+                    )
                     for j in basis
                 ]
             ),
@@ -1344,7 +1550,180 @@ def _measures(st: _State) -> list[Measure]:
     for job in jobs:
         by_system[job.system] = by_system.get(job.system, 0) + 1
     add("ci.jobs_count", len(jobs), by_system=by_system, jobs=_cap([j.ref() for j in jobs]))
+    _mechanism_measures(st, deploys, basis_name, basis, add)
     return out
+
+
+NOT_PRODUCTION = (
+    "no deploy job is identifiable as production (the deploy jobs name only review, staging "
+    "or other non-production environments) and no job publishes on a tag or release: "
+    "not judged from non-production deploys"
+)
+
+
+def _non_production(job: _Job) -> bool:
+    names = job.env_names or [f"{job.label} {job.stage or ''}"]
+    return bool(job.review) or all(
+        NON_PROD_WORDS & set(_tokens(_VARIABLE.sub(" ", n))) for n in names
+    )
+
+
+def _release_triggered(job: _Job) -> bool:
+    return any("tag" in t or "release" in t for t in job.triggers)
+
+
+def _production_basis(deploys: list[_Job]) -> tuple[str, list[_Job]]:
+    """The deploy jobs that stand for production, and why: production jobs; else jobs that
+    publish on a tag or release (publishing a release is the production release of a
+    library); else deploy jobs that name no non-production environment. None else: review and
+    staging deploys say nothing about how production is reached."""
+    production = [j for j in deploys if j.production]
+    if production:
+        return "production deploy jobs", production
+    releases = [j for j in deploys if j.publish and _release_triggered(j)]
+    if releases:
+        return (
+            "tag/release publish jobs: no deploy job is identifiable as production",
+            releases,
+        )
+    unnamed = [j for j in deploys if not _non_production(j)]
+    if unnamed:
+        return (
+            "deploy jobs that name no environment: none is identifiable as production",
+            unnamed,
+        )
+    return "", []
+
+
+def _copies(st: _State, job: _Job) -> tuple[list[dict[str, Any]], list[str]]:
+    """Hand-made copies to hosts a job makes, in its commands, its actions and the repository
+    scripts it calls (and those they call); plus the scripts that could not be read."""
+    found: list[dict[str, Any]] = []
+    unread: list[str] = []
+    for offset, command in ci_deploy.copies(job.text):
+        start = job.text.rfind("\n", 0, offset) + 1
+        end = job.text.find("\n", offset)
+        text_line = job.text[start : end if end >= 0 else len(job.text)]
+        line = ci_deploy.locate(st.files.get(job.file), job.line, text_line)
+        found.append(job.ref(line=line, command=command))
+    found += [job.ref(command=f"uses: {ref}") for ref in job.copy_actions]
+    pending = [(ref, _where(job.file, job.line)) for ref in ci_deploy.script_refs(job.text)]
+    seen: set[str] = set()
+    while pending:
+        ref, caller = pending.pop(0)
+        if ref in seen:
+            continue
+        seen.add(ref)
+        text = st.scripts.get(ref)
+        if text is None:
+            unread.append(ref)
+            continue
+        for offset, command in ci_deploy.copies(text):
+            found.append(
+                job.ref(file=ref, line=ci_deploy.line_in(text, offset), command=command,
+                        called_from=caller)
+            )
+        pending += [(r, ref) for r in ci_deploy.script_refs(text) if r in st.scripts]
+    return found, unread
+
+
+def _mechanism_measures(
+    st: _State,
+    deploys: list[_Job],
+    basis_name: str,
+    basis: list[_Job],
+    add: Callable[..., None],
+) -> None:
+    """How the project deploys: copies to hosts, publishes releases, which mechanism."""
+    copies = {id(j): _copies(st, j) for j in deploys}
+    unread = sorted({p for j in deploys for p in copies[id(j)][1]})
+    in_basis = [c for j in basis for c in copies[id(j)][0]]
+    others = [c for j in deploys if j not in basis for c in copies[id(j)][0]]
+    read = sorted(p for p in st.scripts)
+    if basis:
+        add(
+            "ci.production_deploy_copies_to_hosts",
+            bool(in_basis),
+            basis=basis_name,
+            jobs=_cap(in_basis),
+            other_deploy_jobs=_cap(others),
+            scripts_read=_cap(read),
+            scripts_not_read=_cap(unread),
+        )
+    else:
+        add(
+            "ci.production_deploy_copies_to_hosts",
+            None,
+            applicable=False,
+            note="no deploy job found" if not deploys else NOT_PRODUCTION,
+            other_deploy_jobs=_cap(others),
+        )
+
+    publishers = [j for j in st.jobs if j.publish]
+    automatic = [j for j in publishers if j.gated is None and j.triggers]
+    entries = _cap(
+        [
+            j.ref(
+                publishes=j.publish,
+                triggers=j.triggers,
+                automatic=j in automatic,
+                waits_for=j.gated,
+            )
+            for j in publishers
+        ]
+    )
+    if publishers:
+        add("ci.release_published_automatically", bool(automatic), jobs=entries)
+    else:
+        add(
+            "ci.release_published_automatically",
+            None,
+            applicable=False,
+            note="no job publishes a release or pushes to a package index or registry",
+        )
+
+    reasons: list[str] = []
+    if not deploys:
+        mechanism = "none"
+        reasons.append("no deploy job found")
+    elif not basis:
+        mechanism = "non_production_only"
+        reasons.append(NOT_PRODUCTION)
+    elif in_basis:
+        mechanism = "copy_to_hosts"
+        reasons += [
+            f"{c['job']}: {c['command']} ({_where(c['file'], c['line'])})" for c in in_basis
+        ]
+    elif any(j.gated for j in basis) and not (
+        basis_name.startswith("tag/release") and any(j.gated is None for j in basis)
+    ):
+        mechanism = "manual_gate"
+        reasons += [f"{j.name}: waits for {j.gated}" for j in basis if j.gated]
+    else:
+        platform = [
+            f"{j.name}: {', '.join(sorted(j.deploy_kinds & PLATFORM_KINDS) or j.deploy_actions)}"
+            for j in basis
+            if j.deploy_kinds & PLATFORM_KINDS or _platform_actions(j)
+        ]
+        published = [f"{j.name}: {', '.join(j.publish)}" for j in basis if j.publish]
+        if platform:
+            mechanism, reasons = "pipeline_to_platform", platform
+        elif published:
+            mechanism, reasons = "publish_to_registry", published
+        else:
+            mechanism = "unrecognised"
+            reasons += [f"{j.name}: {', '.join(j.deploy)}" for j in basis]
+    add("ci.deploy_mechanism", mechanism, basis=basis_name or None, reasons=_cap(reasons))
+
+
+def _platform_actions(job: _Job) -> list[str]:
+    """Deploying actions that deliver to a platform (not publishing, not scp/ssh/ftp)."""
+    return [
+        r
+        for r in job.deploy_actions
+        if ci_deploy.publish_action(r, {"push": "true", "publish": "true"}) is None
+        and not ci_deploy.copy_action(r)
+    ]
 
 
 # ---------------------------------------------------------------- reading files

@@ -92,8 +92,11 @@ def test_gitlab_include_extends_manual_production_stop_job_and_review_env():
         "ci.security_scanning_present": True,
         "ci.manual_jobs_count": 2,
         "ci.jobs_count": 7,
+        "ci.production_deploy_copies_to_hosts": False,
+        "ci.release_published_automatically": None,
+        "ci.deploy_mechanism": "manual_gate",
     }
-    assert not_applicable(result) == set()
+    assert not_applicable(result) == {"ci.release_published_automatically"}
     assert result.problems == []
     # the GitLab template is named, not fetched: it costs coverage and makes the run partial
     assert result.unresolved == [".gitlab-ci.yml:6: include not resolved: template "
@@ -156,6 +159,9 @@ def test_gitlab_production_deploy_via_rules_without_manual_is_automatic():
         "ci.rollback_job_defined": False, "ci.environments_count": 1,
         "ci.review_environments_present": False, "ci.security_scanning_present": False,
         "ci.manual_jobs_count": 1, "ci.jobs_count": 3,
+        "ci.production_deploy_copies_to_hosts": False,
+        "ci.release_published_automatically": None,
+        "ci.deploy_mechanism": "pipeline_to_platform",
     }
     assert not result.partial
     assert result.coverage.ratio == 1.0
@@ -224,7 +230,9 @@ def test_gitlab_missing_local_include_is_reported_and_the_rest_measured():
     assert values(result)["ci.jobs_count"] == 1
     assert values(result)["ci.test_stage_present"] is True
     assert values(result)["ci.production_deploy_automatic"] is None
-    assert not_applicable(result) == {"ci.production_deploy_automatic", "ci.rollback_job_defined"}
+    assert not_applicable(result) == {
+        "ci.production_deploy_automatic", "ci.rollback_job_defined",
+        "ci.production_deploy_copies_to_hosts", "ci.release_published_automatically"}
 
 
 def test_gitlab_extends_cycle_is_a_problem_and_other_jobs_still_count():
@@ -247,10 +255,12 @@ def test_gitlab_extends_cycle_is_a_problem_and_other_jobs_still_count():
     assert result.partial
     assert values(result)["ci.jobs_count"] == 2
     assert values(result)["ci.deploy_job_present"] is True
-    # deploy jobs, none identifiable as production: judged all together
-    assert values(result)["ci.production_deploy_automatic"] is True
-    assert details(result, "ci.production_deploy_automatic")["basis"].startswith(
-        "all deploy jobs")
+    # only a staging deploy: how production is reached is not judged from it
+    assert values(result)["ci.production_deploy_automatic"] is None
+    assert "ci.production_deploy_automatic" in not_applicable(result)
+    assert details(result, "ci.production_deploy_automatic")["note"].startswith(
+        "no deploy job is identifiable as production")
+    assert values(result)["ci.deploy_mechanism"] == "non_production_only"
 
 
 def test_gitlab_unknown_tags_anchors_and_spec_header():
@@ -283,6 +293,10 @@ def test_github_push_triggered_production_deploy_is_automatic_and_codeql_scans()
         "ci.rollback_job_defined": False, "ci.environments_count": 1,
         "ci.review_environments_present": False, "ci.security_scanning_present": True,
         "ci.manual_jobs_count": 0, "ci.jobs_count": 3,
+        # ./scripts/deploy.sh is not in the fixture: the means are unknown
+        "ci.production_deploy_copies_to_hosts": False,
+        "ci.release_published_automatically": None,
+        "ci.deploy_mechanism": "unrecognised",
     }
     assert result.coverage.ratio == 1.0
     assert not result.partial
@@ -376,6 +390,9 @@ def test_jenkinsfile_stages_input_approval_and_when_branch():
         "ci.rollback_job_defined": True, "ci.environments_count": 2,
         "ci.review_environments_present": False, "ci.security_scanning_present": False,
         "ci.manual_jobs_count": 1, "ci.jobs_count": 4,
+        "ci.production_deploy_copies_to_hosts": False,
+        "ci.release_published_automatically": None,
+        "ci.deploy_mechanism": "manual_gate",
     }
     assert jobs_of(result, "ci.jobs_count") == ["Build", "Test", "Deploy Staging",
                                                 "Deploy Production"]
@@ -410,7 +427,8 @@ def test_jenkins_approval_stage_before_an_unnamed_deploy():
     assert values(result)["ci.manual_jobs_count"] == 1
     assert values(result)["ci.production_deploy_automatic"] is False
     prod = details(result, "ci.production_deploy_automatic")
-    assert prod["basis"] == "all deploy jobs: none is identifiable as production"
+    assert prod["basis"] == (
+        "deploy jobs that name no environment: none is identifiable as production")
     assert prod["jobs"][0]["waits_for"] == "input step at Jenkinsfile:4 before this stage"
 
 
@@ -432,8 +450,12 @@ def test_no_ci_configuration_at_all(tmp_path: Path):
         "ci.rollback_job_defined": None, "ci.environments_count": 0,
         "ci.review_environments_present": False, "ci.security_scanning_present": False,
         "ci.manual_jobs_count": 0, "ci.jobs_count": 0,
+        "ci.production_deploy_copies_to_hosts": None,
+        "ci.release_published_automatically": None, "ci.deploy_mechanism": "none",
     }
-    assert not_applicable(result) == {"ci.production_deploy_automatic", "ci.rollback_job_defined"}
+    assert not_applicable(result) == {
+        "ci.production_deploy_automatic", "ci.rollback_job_defined",
+        "ci.production_deploy_copies_to_hosts", "ci.release_published_automatically"}
     assert result.coverage.ratio == 1.0
     assert result.coverage.missing == []
     assert not result.partial
