@@ -400,8 +400,8 @@ PLATFORM_KINDS = frozenset(
 )
 NON_PROD_WORDS = frozenset(
     {"staging", "stage", "stg", "qa", "uat", "dev", "development", "test", "testing", "review",
-     "preview", "sandbox", "demo", "testpypi", "pr", "integration", "int", "nonprod", "preprod",
-     "canary", "local", "ci", "e2e", "perf"}
+     "preview", "sandbox", "demo", "testpypi", "pr", "integration", "nonprod", "preprod",
+     "tests", "e2e"}
 )
 TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "unittests", "e2e"})
 PROD_WORDS = frozenset({"prod", "production", "prd", "live"})
@@ -1079,7 +1079,8 @@ class _State:
                     job.manual = (
                         f"workflow runs only on workflow_dispatch ({_where(path, on_line)})"
                     )
-                job.triggers = ci_deploy.github_job_triggers(starts, job.condition)
+                if not job.manual:
+                    job.triggers = ci_deploy.github_job_triggers(starts, job.condition)
                 _classify(job)
             _gate(jobs, stage_blocking=False)
             self.jobs += jobs
@@ -1151,6 +1152,7 @@ class _State:
             )
             job.conditions = [c for j in (*sorted(ancestors), i) for c in whens.get(j, [])]
             job.triggers = ci_deploy.jenkins_triggers(job.conditions)
+            job.archives_reports = bool(_JENKINS_REPORTS.search(job.text))
             # on the main branch, an input that only other branches reach holds nothing back
             on_main = not any(ci_deploy.excludes_main(c) for c in job.conditions)
             reached = [(p, owner) for p, owner, main in inputs if main or not on_main]
@@ -1335,6 +1337,10 @@ def _groovy_views(text: str) -> tuple[str, str]:
 
 
 _IF = re.compile(r"(?<![\w.$])if\s*\(")
+_JENKINS_REPORTS = re.compile(
+    r"(?<![\w.$])(?:junit|xunit|archiveArtifacts|recordCoverage|publishCoverage|publishHTML|"
+    r"jacoco|cobertura|recordIssues|allure|publishChecks)\b"
+)
 
 
 def _closing(code: str, open_index: int, pair: str) -> int | None:
@@ -1453,6 +1459,12 @@ def _measures(st: _State) -> list[Measure]:
 
     jobs = st.jobs
     deploys = [j for j in jobs if j.deploy]
+    for job in deploys:  # what the scripts a deploy job calls publish
+        for ref in _called_scripts(st, job):
+            job.publish += [
+                f"{kind}: {command} (in {ref})"
+                for kind, command in ci_deploy.publishes(st.scripts[ref])
+            ]
     tests = [j for j in jobs if j.test]
     add(
         "ci.test_stage_present",
@@ -1625,6 +1637,18 @@ def _copies(st: _State, job: _Job) -> tuple[list[dict[str, Any]], list[str]]:
             )
         pending += [(r, ref) for r in ci_deploy.script_refs(text) if r in st.scripts]
     return found, unread
+
+
+def _called_scripts(st: _State, job: _Job) -> list[str]:
+    """The readable repository scripts a job calls, and those they call."""
+    out: list[str] = []
+    pending = ci_deploy.script_refs(job.text)
+    while pending:
+        ref = pending.pop(0)
+        if ref in st.scripts and ref not in out:
+            out.append(ref)
+            pending += ci_deploy.script_refs(st.scripts[ref])
+    return out
 
 
 def _mechanism_measures(
@@ -1914,6 +1938,57 @@ def load_ci_files(repo: Path) -> dict[str, str]:
     return _load_from_disk(repo) if git_dir is None else _load_from_git(git_dir)
 
 
+def _blob_sizes(git_dir: Path, paths: list[str]) -> dict[str, int]:
+    """Sizes of the blobs at HEAD among `paths` (missing paths and trees are left out)."""
+    paths = [p for p in paths if "\n" not in p]
+    request = b"".join(b"HEAD:" + p.encode() + b"\n" for p in paths)
+    proc = _run_git(["--git-dir", str(git_dir), "cat-file", "--batch-check"], request)
+    if proc.returncode != 0:
+        raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
+    out: dict[str, int] = {}
+    for path, line in zip(paths, proc.stdout.splitlines(), strict=False):
+        header = _BATCH_HEADER.match(line)
+        if header and header.group(1) == b"blob":
+            out[path] = int(header.group(2))
+    return out
+
+
+def load_deploy_scripts(repo: Path, files: Mapping[str, str]) -> dict[str, str]:
+    """Repository scripts that deploy jobs call (`./deploy.sh`, `bash scripts/upload.sh`) and
+    the scripts those call, as path -> text: from disk, or from HEAD of a bare repository.
+    Bounded: at most `ci_deploy.MAX_SCRIPTS` files of `ci_deploy.MAX_SCRIPT_BYTES` each; paths
+    that leave the repository (also by a symlink) are not read."""
+    roots = deploy_script_paths(files)
+    if not roots:
+        return {}
+    repo = Path(repo)
+    git_dir = _git_dir_without_worktree(repo)
+
+    def from_git(paths: list[str]) -> dict[str, str]:
+        assert git_dir is not None
+        sizes = _blob_sizes(git_dir, paths)
+        small = [p for p in paths if sizes.get(p, 1 << 62) <= ci_deploy.MAX_SCRIPT_BYTES]
+        return _cat_files(git_dir, small)
+
+    def from_disk(paths: list[str]) -> dict[str, str]:
+        root = repo.resolve()
+        out: dict[str, str] = {}
+        for rel in paths:
+            path = (repo / rel).resolve()
+            try:
+                if (
+                    path.is_relative_to(root)
+                    and path.is_file()
+                    and path.stat().st_size <= ci_deploy.MAX_SCRIPT_BYTES
+                ):
+                    out[rel] = path.read_bytes().decode("utf-8", "replace")
+            except OSError:
+                continue  # an unreadable script is listed as not read, not an error
+        return out
+
+    return ci_deploy.read_scripts(roots, from_disk if git_dir is None else from_git)
+
+
 # ---------------------------------------------------------------- collector
 
 
@@ -1954,8 +2029,9 @@ class CiConfigCollector:
             )
         progress("reading CI configuration", None)
         files = load_ci_files(repo)
+        scripts = load_deploy_scripts(repo, files)
         progress(f"analysing {len(files)} CI file(s)", 0.5)
-        result = analyse(files)
+        result = analyse(files, scripts)
         progress("CI configuration analysed", 1.0)
         return EvidenceSet(
             collector=self.name,
