@@ -1498,8 +1498,10 @@ def _measures(st: _State) -> list[Measure]:
             jobs=_cap([j.ref(environments=j.env_names) for j in deploys]),
         )
     else:
-        automatic = [j.gated is None for j in basis]
         releases = basis_name.startswith("tag/release")
+        automatic = [
+            _publishes_automatically(j) if releases else j.gated is None for j in basis
+        ]
         add(
             "ci.production_deploy_automatic",
             any(automatic) if releases else all(automatic),
@@ -1508,11 +1510,11 @@ def _measures(st: _State) -> list[Measure]:
                 [
                     j.ref(
                         environments=j.env_names,
-                        automatic=j.gated is None,
+                        automatic=automatic[i],
                         waits_for=j.gated,
                         **({"triggers": j.triggers} if releases else {}),
                     )
-                    for j in basis
+                    for i, j in enumerate(basis)
                 ]
             ),
             not_visible=NOT_VISIBLE,
@@ -1582,6 +1584,18 @@ def _non_production(job: _Job) -> bool:
 
 def _release_triggered(job: _Job) -> bool:
     return any("tag" in t or "release" in t for t in job.triggers)
+
+
+def _publishes_automatically(job: _Job) -> bool:
+    """Publishes without a person on some automatic trigger. A GitLab job whose rules make it
+    manual in some pipelines (a fork's) but run it on its own in others (the canonical
+    project's tags) publishes automatically there: its triggers come from those rules."""
+    if not job.triggers:
+        return False
+    if job.gated is None:
+        return True
+    own_rules = job.gated == job.manual and job.manual.startswith("rules[")
+    return job.system == "gitlab" and own_rules
 
 
 def _production_basis(deploys: list[_Job]) -> tuple[str, list[_Job]]:
@@ -1684,7 +1698,7 @@ def _mechanism_measures(
         )
 
     publishers = [j for j in st.jobs if j.publish]
-    automatic = [j for j in publishers if j.gated is None and j.triggers]
+    automatic = [j for j in publishers if _publishes_automatically(j)]
     entries = _cap(
         [
             j.ref(
@@ -1719,7 +1733,7 @@ def _mechanism_measures(
             f"{c['job']}: {c['command']} ({_where(c['file'], c['line'])})" for c in in_basis
         ]
     elif any(j.gated for j in basis) and not (
-        basis_name.startswith("tag/release") and any(j.gated is None for j in basis)
+        basis_name.startswith("tag/release") and any(_publishes_automatically(j) for j in basis)
     ):
         mechanism = "manual_gate"
         reasons += [f"{j.name}: waits for {j.gated}" for j in basis if j.gated]

@@ -100,9 +100,16 @@ def _copies(text: str) -> Iterator[tuple[int, str]]:
             yield m.start(), " ".join(text[m.start() : start + len(line)].split())[:200]
 
 
+# copy actions whose name says neither scp, ssh, sftp, ftp nor rsync
+_COPY_ACTIONS = frozenset({"samkirkland/web-deploy"})
+
+
 def copy_action(ref: str) -> bool:
     """True for a GitHub action that copies files or runs commands on hosts (scp/ssh/ftp)."""
+    repo = "/".join(ref.split("@")[0].lower().split("/")[:2])
     tokens = set(_tokens(ref.split("@")[0]))
+    if repo in _COPY_ACTIONS:
+        return True
     return bool(tokens & _COPY_ACTION_WORDS) and not tokens & _KEY_SETUP_WORDS
 
 

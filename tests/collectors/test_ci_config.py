@@ -1052,3 +1052,18 @@ def test_a_registry_push_job_is_a_release():
         "script: docker push"]
     assert values(result)["ci.production_deploy_automatic"] is True
     assert values(result)["ci.deploy_mechanism"] == "publish_to_registry"
+
+
+def test_gitlab_release_automatic_on_tags_and_manual_only_in_a_fork():
+    result = analyse_texts({".gitlab-ci.yml": """
+        publish:
+          stage: deploy
+          rules:
+            - if: $CI_COMMIT_TAG && $CI_PROJECT_PATH == "group/app"
+            - if: $CI_COMMIT_TAG && $CI_PROJECT_PATH == "security/app"
+              when: manual
+          script: twine upload dist/*
+        """})
+    assert values(result)["ci.release_published_automatically"] is True
+    assert values(result)["ci.production_deploy_automatic"] is True
+    assert values(result)["ci.manual_jobs_count"] == 1  # still counted as a manual job
