@@ -5,7 +5,9 @@ deploy, roll back, wait for a person) without API tokens or pipeline history, so
 any checkout, even a bare mirror. It measures; the catalogue's probes judge.
 
 Files read (from the working tree, or from HEAD of a bare repository): `.gitlab-ci.yml` and
-its local includes, `.github/workflows/*.yml|*.yaml`, and `Jenkinsfile` at the top level.
+its local includes, `.github/workflows/*.yml|*.yaml`, and `Jenkinsfile` at the top level; and
+the repository scripts that deploy jobs call (bounded, see `ci_deploy.py`), because `scp` in
+`./deploy.sh` decides how the project deploys. docs/ci-evidence.md defines every measure.
 Remote, project, template and component includes are not fetched: they are listed as "not
 resolved" in coverage.missing, which also makes the evidence partial.
 
@@ -22,9 +24,13 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   `npm|yarn|cargo|poetry|uv ... publish`, `twine upload`, `gem push`, `nuget push`,
   `gh release create`, `semantic-release`, `goreleaser`, or the command word `deploy` as in
   `make deploy`, `mvn deploy`, `./deploy.sh`, `firebase deploy`); GitHub: an action whose name
-  says deploy/release/publish or `gh-pages`. Jobs named rollback and GitLab stop jobs are not
-  deploy jobs. `dotnet publish`, `--release` build flags and "publish test results" are not
-  deploys.
+  says deploy/release/publish or `gh-pages`; a registry push (`docker push`, `buildx --push`,
+  `helm push`) or another publishing command or action (`ci_deploy.PUBLISH_*`). Jobs named
+  rollback and GitLab stop jobs are not deploy jobs. `dotnet publish`, `--release` build
+  flags and "publish test results" are not deploys; nor are, when only words say deploy: a
+  test job named e.g. `test-deploy-utils`, and a job that keeps test reports (GitLab
+  `artifacts:reports`, junit uploads, Jenkins `junit`/`archiveArtifacts`). Deploy commands in
+  a job that makes a throwaway cluster (kind, k3d, minikube) are tests of that cluster.
 - *Production*: an environment name with the token prod/production/prd/live (not "pre-prod"
   or "non-prod"), or `deployment_tier: production`; an explicit staging/testing/development
   tier wins over the name. A deploy job without an environment is judged by its name (and
@@ -35,12 +41,21 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   `workflow:` rules that only run for `$CI_PIPELINE_SOURCE == "web"`; GitHub: a workflow whose
   triggers are only `workflow_dispatch` (a reusable workflow takes its local callers'
   triggers), or a job `if:` that only runs on `workflow_dispatch`; Jenkins: a stage with an
-  `input` step or directive (also in an enclosing stage). A deploy also waits for a person
+  `input` step or directive (also in an enclosing stage), unless the stage runs on the main
+  branch and the input sits in a `when { branch ... }` or `if (...)` the main branch does not
+  take. An input's message is not read as a command. A deploy also waits for a person
   when it `needs` a manual job, (GitLab) when a blocking manual job (`allow_failure: false`,
   the default for `when: manual` in rules; not a stop job) sits in an earlier stage, or
   (Jenkins) when an `input` comes before its stage. Approvals configured outside the
   repository (GitHub environment protection rules, GitLab protected environments) are not
   visible here.
+- *Production basis* (production_deploy_automatic, production_deploy_copies_to_hosts):
+  production deploy jobs; else jobs that publish on a tag or release (automatic if one is);
+  else deploy jobs that name no non-production environment; else not applicable: review
+  and staging deploys do not stand for production.
+- *Mechanism*: copy_to_hosts (the basis copies files or runs commands on hosts by scp, rsync,
+  ssh, ftp, ...), manual_gate, pipeline_to_platform (kubectl, helm, terraform, cloud CLIs,
+  deploy actions), publish_to_registry, unrecognised, non_production_only or none.
 - *Test*: a GitLab job whose explicit `stage` starts with "test" (the implicit default stage
   does not count); a job/stage (GitHub: or step) name with a word test/tests/testing/e2e
   unless the job deploys; or a test command (pytest, `python -m unittest`, tox, nox,
