@@ -25,7 +25,8 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   `gh release create`, `semantic-release`, `goreleaser`, or the command word `deploy` as in
   `make deploy`, `mvn deploy`, `./deploy.sh`, `firebase deploy`); GitHub: an action whose name
   says deploy/release/publish or `gh-pages`; a registry push (`docker push`, `buildx --push`,
-  `helm push`) or another publishing command or action (`ci_deploy.PUBLISH_*`). Jobs named
+  `helm push`) or another publishing command or action (`ci_deploy.PUBLISH_*`); a file copy to
+  a host in its commands (`scp`, `rsync host:`, `lftp`, ...; not a bare `ssh`). Jobs named
   rollback and GitLab stop jobs are not deploy jobs. `dotnet publish`, `--release` build
   flags and "publish test results" are not deploys; nor are, when only words say deploy: a
   test job named e.g. `test-deploy-utils`, and a job that keeps test reports (GitLab
@@ -136,6 +137,7 @@ MEASURES: tuple[str, ...] = (
     "ci.production_deploy_copies_to_hosts",
     "ci.release_published_automatically",
     "ci.deploy_mechanism",
+    "ci.deploys_to_environment",
 )
 _UNITS = {
     "ci.present": "boolean",
@@ -413,6 +415,12 @@ CLUSTER_KINDS = frozenset({"kubectl", "helm", "helmfile", "gitops", "deploy"})
 PLATFORM_KINDS = frozenset(
     {"kubectl", "helm", "helmfile", "terraform apply", "pulumi up", "cloud cli", "paas", "gitops"}
 )
+# environments that receive packages, releases or documentation, not a running system
+PUBLISHING_ENV_WORDS = frozenset(
+    {"pypi", "testpypi", "npm", "npmjs", "release", "releases", "publish", "publishing", "pages",
+     "docs", "documentation", "crates", "rubygems", "nuget", "maven", "registry", "dockerhub",
+     "ghcr", "package", "packages", "artifacts"}
+)
 NON_PROD_WORDS = frozenset(
     {"staging", "stage", "stg", "qa", "uat", "dev", "development", "test", "testing", "review",
      "preview", "sandbox", "demo", "testpypi", "pr", "integration", "nonprod", "preprod",
@@ -627,6 +635,9 @@ def _classify(job: _Job) -> None:
                 reasons.append((f"uses: {ref}", report))
                 if not report:
                     job.deploy_actions.append(ref)
+        for _, command in ci_deploy.copies(job.text):  # a file copy to a host delivers
+            if not command.lower().startswith("ssh"):
+                reasons.append((f"copies to hosts: {command}", False))
         if job.publish and all(weak for _, weak in reasons):
             reasons += [(f"publishes: {p}", False) for p in job.publish]
         words_only = not job.env_names and all(weak for _, weak in reasons)
@@ -1767,6 +1778,33 @@ def _mechanism_measures(
             mechanism = "unrecognised"
             reasons += [f"{j.name}: {', '.join(j.deploy)}" for j in basis]
     add("ci.deploy_mechanism", mechanism, basis=basis_name or None, reasons=_cap(reasons))
+
+    running = [(j, _runtime_target(j, copies[id(j)][0])) for j in deploys]
+    running = [(j, why) for j, why in running if why]
+    add(
+        "ci.deploys_to_environment",
+        bool(running),
+        jobs=_cap([j.ref(reasons=why) for j, why in running]),
+        **({} if running else {"note": "no deploy job delivers to a running system (only "
+                               "publishing packages, images, releases or documentation)"
+                               if deploys else "no deploy job found"}),
+    )
+
+
+def _runtime_target(job: _Job, copies: list[dict[str, Any]]) -> list[str]:
+    """Why a deploy job delivers to a running system (an environment, a cluster, a cloud
+    service or servers) rather than only publishing a package or documentation."""
+    why = [f"environment: {n}" for n in job.env_names
+           if not PUBLISHING_ENV_WORDS & set(_tokens(_VARIABLE.sub(" ", n)))]
+    why += sorted(f"command: {k}" for k in job.deploy_kinds & (PLATFORM_KINDS | {"deploy"}))
+    why += [  # an action that deploys (not one named for releases, publishing or Pages)
+        f"uses: {r}"
+        for r in _platform_actions(job)
+        if {"deploy", "deployment", "rollout", "promote"} & set(_tokens(r.split("@")[0]))
+        and "pages" not in r.lower()
+    ]
+    why += [f"copies to hosts: {c['command']}" for c in copies[:1]]
+    return why
 
 
 def _platform_actions(job: _Job) -> list[str]:

@@ -94,7 +94,7 @@ def test_gitlab_include_extends_manual_production_stop_job_and_review_env():
         "ci.jobs_count": 7,
         "ci.production_deploy_copies_to_hosts": False,
         "ci.release_published_automatically": None,
-        "ci.deploy_mechanism": "manual_gate",
+        "ci.deploy_mechanism": "manual_gate", "ci.deploys_to_environment": True,
     }
     assert not_applicable(result) == {"ci.release_published_automatically"}
     assert result.problems == []
@@ -161,7 +161,7 @@ def test_gitlab_production_deploy_via_rules_without_manual_is_automatic():
         "ci.manual_jobs_count": 1, "ci.jobs_count": 3,
         "ci.production_deploy_copies_to_hosts": False,
         "ci.release_published_automatically": None,
-        "ci.deploy_mechanism": "pipeline_to_platform",
+        "ci.deploy_mechanism": "pipeline_to_platform", "ci.deploys_to_environment": True,
     }
     assert not result.partial
     assert result.coverage.ratio == 1.0
@@ -296,7 +296,7 @@ def test_github_push_triggered_production_deploy_is_automatic_and_codeql_scans()
         # ./scripts/deploy.sh is not in the fixture: the means are unknown
         "ci.production_deploy_copies_to_hosts": False,
         "ci.release_published_automatically": None,
-        "ci.deploy_mechanism": "unrecognised",
+        "ci.deploy_mechanism": "unrecognised", "ci.deploys_to_environment": True,
     }
     assert result.coverage.ratio == 1.0
     assert not result.partial
@@ -392,7 +392,7 @@ def test_jenkinsfile_stages_input_approval_and_when_branch():
         "ci.manual_jobs_count": 1, "ci.jobs_count": 4,
         "ci.production_deploy_copies_to_hosts": False,
         "ci.release_published_automatically": None,
-        "ci.deploy_mechanism": "manual_gate",
+        "ci.deploy_mechanism": "manual_gate", "ci.deploys_to_environment": True,
     }
     assert jobs_of(result, "ci.jobs_count") == ["Build", "Test", "Deploy Staging",
                                                 "Deploy Production"]
@@ -452,6 +452,7 @@ def test_no_ci_configuration_at_all(tmp_path: Path):
         "ci.manual_jobs_count": 0, "ci.jobs_count": 0,
         "ci.production_deploy_copies_to_hosts": None,
         "ci.release_published_automatically": None, "ci.deploy_mechanism": "none",
+        "ci.deploys_to_environment": False,
     }
     assert not_applicable(result) == {
         "ci.production_deploy_automatic", "ci.rollback_job_defined",
@@ -1067,3 +1068,32 @@ def test_gitlab_release_automatic_on_tags_and_manual_only_in_a_fork():
     assert values(result)["ci.release_published_automatically"] is True
     assert values(result)["ci.production_deploy_automatic"] is True
     assert values(result)["ci.manual_jobs_count"] == 1  # still counted as a manual job
+
+
+def test_deploys_to_environment_tells_running_systems_from_publishing():
+    library = analyse_texts({".github/workflows/publish.yml": """
+        on: {push: {tags: ["v*"]}}
+        jobs:
+          publish:
+            environment: pypi
+            steps:
+              - uses: pypa/gh-action-pypi-publish@release/v1
+          docs:
+            steps:
+              - uses: peaceiris/actions-gh-pages@v4
+        """})
+    assert values(library)["ci.deploy_job_present"] is True
+    assert values(library)["ci.deploys_to_environment"] is False
+    service = analyse_texts({".gitlab-ci.yml": """
+        staging:
+          environment: staging
+          script: helm upgrade --install app chart/
+        """})
+    assert values(service)["ci.deploys_to_environment"] is True
+    assert details(service, "ci.deploys_to_environment")["jobs"][0]["reasons"] == [
+        "environment: staging", "command: helm"]
+    hosts = analyse_texts({"Jenkinsfile": """
+        node { stage('Upload') { sh 'scp -r dist/ web1:/srv/www' } }
+        """})
+    assert values(hosts)["ci.deploy_job_present"] is True  # "upload": by its copy, not its name
+    assert values(hosts)["ci.deploys_to_environment"] is True
