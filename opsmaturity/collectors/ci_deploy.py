@@ -15,7 +15,6 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 MAX_SCRIPTS = 20  # scripts read per repository (deploy jobs' scripts and what they call)
@@ -263,9 +262,6 @@ def publish_action(uses: str, with_: Mapping[Any, Any] | None) -> str | None:
 
 # ---------------------------------------------------------------- triggers
 
-MAIN_BRANCHES = frozenset({"main", "master", "trunk", "default"})
-
-
 def _is_main(pattern: str) -> bool:
     pattern = pattern.strip().removeprefix("refs/heads/").removeprefix("origin/")
     return any(fnmatch.fnmatchcase(b, pattern) for b in ("main", "master", "trunk"))
@@ -426,16 +422,8 @@ def throwaway_cluster(text: str, refs: str) -> str | None:
 # ---------------------------------------------------------------- line numbers
 
 
-@dataclass(frozen=True)
-class Found:
-    """One command found, with where it is written."""
-
-    file: str
-    line: int | None
-    command: str
-
-
 def line_in(text: str, offset: int) -> int:
+    """The 1-based line of `offset` (for findings in scripts, which are read as plain text)."""
     return text.count("\n", 0, offset) + 1
 
 
