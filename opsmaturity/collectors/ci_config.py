@@ -5,7 +5,9 @@ deploy, roll back, wait for a person) without API tokens or pipeline history, so
 any checkout, even a bare mirror. It measures; the catalogue's probes judge.
 
 Files read (from the working tree, or from HEAD of a bare repository): `.gitlab-ci.yml` and
-its local includes, `.github/workflows/*.yml|*.yaml`, and `Jenkinsfile` at the top level.
+its local includes, `.github/workflows/*.yml|*.yaml`, and `Jenkinsfile` at the top level; and
+the repository scripts that deploy jobs call (bounded, see `ci_deploy.py`), because `scp` in
+`./deploy.sh` decides how the project deploys. docs/ci-evidence.md defines every measure.
 Remote, project, template and component includes are not fetched: they are listed as "not
 resolved" in coverage.missing, which also makes the evidence partial.
 
@@ -22,9 +24,14 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   `npm|yarn|cargo|poetry|uv ... publish`, `twine upload`, `gem push`, `nuget push`,
   `gh release create`, `semantic-release`, `goreleaser`, or the command word `deploy` as in
   `make deploy`, `mvn deploy`, `./deploy.sh`, `firebase deploy`); GitHub: an action whose name
-  says deploy/release/publish or `gh-pages`. Jobs named rollback and GitLab stop jobs are not
-  deploy jobs. `dotnet publish`, `--release` build flags and "publish test results" are not
-  deploys.
+  says deploy/release/publish or `gh-pages`; a registry push (`docker push`, `buildx --push`,
+  `helm push`) or another publishing command or action (`ci_deploy.PUBLISH_*`); a file copy to
+  a host in its commands (`scp`, `rsync host:`, `lftp`, ...; not a bare `ssh`). Jobs named
+  rollback and GitLab stop jobs are not deploy jobs. `dotnet publish`, `--release` build
+  flags and "publish test results" are not deploys; nor are, when only words say deploy: a
+  test job named e.g. `test-deploy-utils`, and a job that keeps test reports (GitLab
+  `artifacts:reports`, junit uploads, Jenkins `junit`/`archiveArtifacts`). Deploy commands in
+  a job that makes a throwaway cluster (kind, k3d, minikube) are tests of that cluster.
 - *Production*: an environment name with the token prod/production/prd/live (not "pre-prod"
   or "non-prod"), or `deployment_tier: production`; an explicit staging/testing/development
   tier wins over the name. A deploy job without an environment is judged by its name (and
@@ -35,12 +42,21 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   `workflow:` rules that only run for `$CI_PIPELINE_SOURCE == "web"`; GitHub: a workflow whose
   triggers are only `workflow_dispatch` (a reusable workflow takes its local callers'
   triggers), or a job `if:` that only runs on `workflow_dispatch`; Jenkins: a stage with an
-  `input` step or directive (also in an enclosing stage). A deploy also waits for a person
+  `input` step or directive (also in an enclosing stage), unless the stage runs on the main
+  branch and the input sits in a `when { branch ... }` or `if (...)` the main branch does not
+  take. An input's message is not read as a command. A deploy also waits for a person
   when it `needs` a manual job, (GitLab) when a blocking manual job (`allow_failure: false`,
   the default for `when: manual` in rules; not a stop job) sits in an earlier stage, or
   (Jenkins) when an `input` comes before its stage. Approvals configured outside the
   repository (GitHub environment protection rules, GitLab protected environments) are not
   visible here.
+- *Production basis* (production_deploy_automatic, production_deploy_copies_to_hosts):
+  production deploy jobs; else jobs that publish on a tag or release (automatic if one is);
+  else deploy jobs that name no non-production environment; else not applicable: review
+  and staging deploys do not stand for production.
+- *Mechanism*: copy_to_hosts (the basis copies files or runs commands on hosts by scp, rsync,
+  ssh, ftp, ...), manual_gate, pipeline_to_platform (kubectl, helm, terraform, cloud CLIs,
+  deploy actions), publish_to_registry, unrecognised, non_production_only or none.
 - *Test*: a GitLab job whose explicit `stage` starts with "test" (the implicit default stage
   does not count); a job/stage (GitHub: or step) name with a word test/tests/testing/e2e
   unless the job deploys; or a test command (pytest, `python -m unittest`, tox, nox,
@@ -60,11 +76,12 @@ Heuristics (every match is listed in the measure's `details`, with file and line
 - *Environments count*: distinct names, case-insensitive, with variables and `${{ }}`
   expressions replaced by `*` (so `review/$CI_COMMIT_REF_SLUG` counts once).
 - *Security scanning*: GitLab Security/Jobs/Auto-DevOps templates or scanning components,
-  and in job names, commands, images and actions: sast, dast, secret detection, dependency
-  or container scanning, CodeQL, Trivy, Grype/Anchore, Snyk, Semgrep, Bandit, gitleaks,
+  and in job names, commands, images and actions, the tools listed in
+  `ci_security_tools.yaml` (data, read once): sast, dast, secret detection, dependency or
+  container scanning, CodeQL, Trivy, Grype/Anchore, Snyk, Semgrep, Bandit, gitleaks,
   TruffleHog, OSV-Scanner, OWASP Dependency-Check/ZAP, pip-audit, safety, npm/yarn audit,
   cargo audit/deny, govulncheck, gosec, brakeman, checkov, tfsec, kics, SonarQube, Gemnasium,
-  dependency-review, OSSF Scorecard.
+  dependency-review, OSSF Scorecard, zizmor, ...
 
 GitLab `default:` and top-level `before_script`/`image` are recognised (not jobs) but not
 read for classification: they apply to every job and would make every job look alike.
@@ -88,6 +105,7 @@ import subprocess
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, ClassVar
@@ -99,6 +117,7 @@ from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure
 from opsmaturity.core.sources import LineDict, LineList, LineLoader
 from opsmaturity.core.times import now_utc
 
+from . import ci_deploy
 from .base import CollectorError, Progress, no_progress
 
 GITLAB_FILE = ".gitlab-ci.yml"
@@ -117,6 +136,10 @@ MEASURES: tuple[str, ...] = (
     "ci.security_scanning_present",
     "ci.manual_jobs_count",
     "ci.jobs_count",
+    "ci.production_deploy_copies_to_hosts",
+    "ci.release_published_automatically",
+    "ci.deploy_mechanism",
+    "ci.deploys_to_environment",
 )
 _UNITS = {
     "ci.present": "boolean",
@@ -124,6 +147,7 @@ _UNITS = {
     "ci.environments_count": "environments",
     "ci.manual_jobs_count": "jobs",
     "ci.jobs_count": "jobs",
+    "ci.deploy_mechanism": "mechanism",
 }
 
 GITLAB_RESERVED = frozenset(
@@ -332,6 +356,12 @@ DEPLOY_COMMANDS = _commands(
     ),
     ("gitops", r"argocd\s+app\s+sync|skaffold\s+(?:run|deploy)|ansible-playbook"),
     (
+        "registry push",
+        r"(?:docker|podman|buildah)\s+(?:image\s+|manifest\s+)?push|"
+        r"docker\s+(?:buildx\s+)?(?:build|bake)[^\n;&|]*\s--push|helm\s+(?:push|cm-push)|"
+        r"crane\s+push|oras\s+push",
+    ),
+    (
         "publish",
         r"(?:npm|yarn|pnpm|poetry|cargo|flit|hatch|uv|(?:\./)?gradlew?)"
         + _ARGS
@@ -345,16 +375,18 @@ ROLLBACK_COMMANDS = _commands(
     ("rollout undo", r"(?:kubectl|oc)" + _FLAGS + r"\s+(?:argo\s+)?rollouts?\s+(?:undo|abort)"),
     ("rollback", r"roll-?back"),
 )
-SECURITY_TOOLS = re.compile(
-    r"(?<![a-z0-9])(?:sast|dast|secret[-_ ]detection|dependency[-_ ]scanning|"
-    r"container[-_ ]scanning|dependency[-_ ]?check|codeql|trivy|grype|anchore|snyk|semgrep|"
-    r"bandit|gitleaks|trufflehog|osv[-_]scanner|pip[-_]audit|safety\s+check|"
-    r"(?:npm|pnpm|yarn)\s+(?:npm\s+)?audit|cargo[-\s]+(?:audit|deny)|bundler?[-\s]audit|"
-    r"govulncheck|gosec|brakeman|checkov|tfsec|kics|zap[-_](?:baseline|full[-_]scan|api[-_]scan)|"
-    r"zaproxy|owasp|sonar[-_]?scanner|sonarqube|sonarcloud|gemnasium|dependency[-_]review|"
-    r"ossf|auto[-_]devops)(?![a-z0-9])",
-    re.I,
-)
+SECURITY_TOOLS_FILE = Path(__file__).with_name("ci_security_tools.yaml")
+
+
+@cache
+def _security_tools() -> re.Pattern[str]:
+    """The scanner names of `ci_security_tools.yaml` as one whole-word pattern (read once):
+    the list is data, so adding a tool needs no code change."""
+    data = yaml.safe_load(SECURITY_TOOLS_FILE.read_text(encoding="utf-8"))
+    tools = [str(t) for t in data["tools"]]
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(tools) + r")(?![a-z0-9])", re.I)
+
+
 
 DEPLOY_WORDS = frozenset(
     {
@@ -373,6 +405,29 @@ DEPLOY_WORDS = frozenset(
     }
 )
 NOT_PUBLISHED = frozenset({"test", "tests", "coverage", "report", "reports", "results", "junit"})
+# what archiving test results is about: a "Publish" stage or action that only does this deploys
+# nothing
+REPORT_WORDS = frozenset(
+    {"test", "tests", "junit", "xunit", "nunit", "trx", "coverage", "lcov", "cobertura",
+     "report", "reports", "reporter", "results", "allure", "codecov", "sarif"}
+)
+# deploy commands that, in a job that made a throwaway cluster, only target that cluster
+CLUSTER_KINDS = frozenset({"kubectl", "helm", "helmfile", "gitops", "deploy"})
+# platforms a deploy command or action delivers to (not hand-made copies, not registries)
+PLATFORM_KINDS = frozenset(
+    {"kubectl", "helm", "helmfile", "terraform apply", "pulumi up", "cloud cli", "paas", "gitops"}
+)
+# environments that receive packages, releases or documentation, not a running system
+PUBLISHING_ENV_WORDS = frozenset(
+    {"pypi", "testpypi", "npm", "npmjs", "release", "releases", "publish", "publishing", "pages",
+     "docs", "documentation", "crates", "rubygems", "nuget", "maven", "registry", "dockerhub",
+     "ghcr", "package", "packages", "artifacts"}
+)
+NON_PROD_WORDS = frozenset(
+    {"staging", "stage", "stg", "qa", "uat", "dev", "development", "test", "testing", "review",
+     "preview", "sandbox", "demo", "testpypi", "pr", "integration", "nonprod", "preprod",
+     "tests", "e2e"}
+)
 TEST_WORDS = frozenset({"test", "tests", "testing", "unittest", "unittests", "e2e"})
 PROD_WORDS = frozenset({"prod", "production", "prd", "live"})
 NON_PROD_TIERS = frozenset({"staging", "testing", "development"})
@@ -433,6 +488,19 @@ def _first_match(patterns: list[tuple[str, re.Pattern[str]]], text: str) -> list
         command = " ".join(m.group(0).split())
         if command not in found:
             found.append(command)
+    return found
+
+
+def _named_matches(
+    patterns: list[tuple[str, re.Pattern[str]]], text: str
+) -> list[tuple[str, str]]:
+    """(pattern name, command) of the first match of each command, like `_first_match`."""
+    names = {id(rx): name for name, rx in patterns}
+    found: list[tuple[str, str]] = []
+    for m in _scan(patterns, text):
+        command = " ".join(m.group(0).split())
+        if all(command != c for _, c in found):
+            found.append((names[id(m.re)], command))
     return found
 
 
@@ -508,6 +576,13 @@ class _Job:
     security: list[str] = field(default_factory=list)
     production: bool = False
     review: list[str] = field(default_factory=list)
+    deploy_kinds: set[str] = field(default_factory=set)  # DEPLOY_COMMANDS names matched
+    deploy_actions: list[str] = field(default_factory=list)  # GitHub: deploying actions
+    publish: list[str] = field(default_factory=list)  # what it publishes (kind: command)
+    copy_actions: list[str] = field(default_factory=list)  # GitHub: scp/ssh/ftp actions
+    archives_reports: bool = False  # keeps test reports as artifacts
+    triggers: list[str] = field(default_factory=list)  # what starts it without a person
+    condition: str | None = None  # GitHub: the job's `if:`
 
     def ref(self, **extra: Any) -> dict[str, Any]:
         return {
@@ -531,16 +606,23 @@ def _classify(job: _Job) -> None:
         job.rollback.append(f"on_stop: {job.on_stop}")
     job.rollback += [f"script: {m}" for m in _first_match(ROLLBACK_COMMANDS, job.text)]
 
+    throwaway = ci_deploy.throwaway_cluster(job.text, job.refs)
+    job.publish += [f"{kind}: {command}" for kind, command in ci_deploy.publishes(job.text)]
     if not named_rollback and job.env_action not in {"stop", "prepare", "verify", "access"}:
         if job.env_names:
             job.deploy.append(f"environment: {', '.join(job.env_names)}")
+        reasons: list[tuple[str, bool]] = []  # (reason, only a word: name, stage, report action)
         if _has_deploy_word(label):
-            job.deploy.append("name")
+            reasons.append(("name", True))
         if job.stage and _has_deploy_word(_tokens(job.stage)):
-            job.deploy.append(f"stage: {job.stage}")
+            reasons.append((f"stage: {job.stage}", True))
         if "deploy" in _tokens(job.step_names):
-            job.deploy.append("step name")
-        job.deploy += [f"script: {m}" for m in _first_match(DEPLOY_COMMANDS, job.text)]
+            reasons.append(("step name", True))
+        for kind, command in _named_matches(DEPLOY_COMMANDS, job.text):
+            if throwaway and kind in CLUSTER_KINDS:
+                continue  # applied to the throwaway cluster the job made
+            job.deploy_kinds.add(kind)
+            reasons.append((f"script: {command}", False))
         for ref in job.refs.split("\n"):
             tokens = _tokens(ref.split("@")[0])
             local = ref.startswith("./")  # a local reusable workflow: its own jobs count
@@ -551,7 +633,21 @@ def _classify(job: _Job) -> None:
                 and "drafter" not in tokens
                 and (_has_deploy_word(tokens) or "gh-pages" in ref.lower())
             ):
-                job.deploy.append(f"uses: {ref}")
+                report = bool(REPORT_WORDS & set(tokens))  # publish-unit-test-result-action
+                reasons.append((f"uses: {ref}", report))
+                if not report:
+                    job.deploy_actions.append(ref)
+        for _, command in ci_deploy.copies(job.text):  # a file copy to a host delivers
+            if not command.lower().startswith("ssh"):
+                reasons.append((f"copies to hosts: {command}", False))
+        if job.publish and all(weak for _, weak in reasons):
+            reasons += [(f"publishes: {p}", False) for p in job.publish]
+        words_only = not job.env_names and all(weak for _, weak in reasons)
+        if throwaway:
+            reasons = [r for r in reasons if not r[1]]
+        elif words_only and reasons and (_unit_test_job(job, label) or _reports_job(job, label)):
+            reasons = []
+        job.deploy += [reason for reason, _ in reasons]
     if job.system == "jenkins" and job.deploy and not job.env_names:
         job.env_names = sorted({JENKINS_ENVS[t] for t in label if t in JENKINS_ENVS})
 
@@ -560,13 +656,15 @@ def _classify(job: _Job) -> None:
     if not job.deploy and TEST_WORDS & set(label + _tokens(job.step_names)):
         job.test.append("name")
     job.test += [f"script: {m}" for m in _first_match(TEST_COMMANDS, job.text)]
+    if throwaway:
+        job.test.append(f"throwaway cluster: {throwaway}")
 
     if "security" in label:
         job.security.append("name")
     hits = sorted(
         {
             m.group(0).lower()
-            for m in SECURITY_TOOLS.finditer("\n".join((job.label, job.text, job.refs)))
+            for m in _security_tools().finditer("\n".join((job.label, job.text, job.refs)))
         }
     )
     job.security += hits
@@ -599,6 +697,23 @@ def _classify(job: _Job) -> None:
             job.review.append(f"{name}: environment of a pull_request workflow")
     if job.review_hint and job.deploy:
         job.review.append(job.review_hint)
+
+
+def _unit_test_job(job: _Job, label: list[str]) -> bool:
+    """A test job with a deploy word in its name (`test-deploy-utils`): it tests, it deploys
+    nothing."""
+    if not TEST_WORDS & set(label):
+        return False
+    return label[0] in TEST_WORDS | {"unit"} or bool(_first_match(TEST_COMMANDS, job.text))
+
+
+def _reports_job(job: _Job, label: list[str]) -> bool:
+    """A job that keeps test results (a "Publish" stage archiving junit reports, a "publish
+    test results" action): it deploys nothing."""
+    if job.archives_reports:
+        return True
+    words = set(label + _tokens(job.step_names) + _tokens(job.refs)) - {"test", "tests"}
+    return bool(REPORT_WORDS & words)
 
 
 def _gate(jobs: list[_Job], *, stage_blocking: bool) -> None:
@@ -718,8 +833,9 @@ def _match_pattern(pattern: str, names: list[str]) -> list[str]:
 class _State:
     """Mutable state of one analysis: files, problems, jobs and extra hits."""
 
-    def __init__(self, files: Mapping[str, str]) -> None:
+    def __init__(self, files: Mapping[str, str], scripts: Mapping[str, str] | None = None) -> None:
         self.files = files
+        self.scripts: Mapping[str, str] = scripts or {}
         self.found: dict[str, None] = {}  # ordered set; includes unresolved includes
         self.parsed: set[str] = set()
         self.problems: list[str] = []
@@ -840,7 +956,7 @@ class _State:
                 self.unresolved.append(
                     f"{where}: include not resolved: {inc.kind} '{inc.target}' ({why})"
                 )
-                if SECURITY_TOOLS.search(inc.target):
+                if _security_tools().search(inc.target):
                     self.security_hits.append(
                         {"file": path, "line": inc.line, "include": f"{inc.kind}: {inc.target}"}
                     )
@@ -912,6 +1028,13 @@ class _State:
             job.auto_stop = bool(env.get("auto_stop_in"))
         elif env is not None and not isinstance(env, list):
             job.env_names = [_text(env)]
+        job.triggers = ci_deploy.gitlab_triggers(eff)
+        if isinstance(eff.get("release"), dict):
+            job.publish.append("GitLab release: release: keyword")
+        artifacts = eff.get("artifacts")
+        job.archives_reports = isinstance(artifacts, dict) and isinstance(
+            artifacts.get("reports"), dict
+        )
         job.manual, job.blocking = _gitlab_manual(eff)
         if job.manual is None:
             job.manual = pipeline_manual
@@ -926,12 +1049,14 @@ class _State:
     def github(self, paths: list[str]) -> None:
         self.systems["github"] = paths
         workflows: dict[str, tuple[set[str], list[_Job], set[str], int | None]] = {}
+        automatic: dict[str, list[str]] = {}
         for path in paths:
             doc = self.yaml(path)
             if doc is None:
                 continue
             key = "on" if "on" in doc else True  # PyYAML reads a bare `on:` key as True
             triggers, inputs = _github_triggers(doc.get(key))
+            automatic[path] = ci_deploy.github_triggers(doc.get(key))
             on_line = doc.key_lines.get(key)
             if not triggers:
                 self.problems.append(f"{_where(path, doc.line)}: workflow has no 'on:' triggers")
@@ -964,8 +1089,17 @@ class _State:
                     own |= effective(caller, seen | {caller})
             return own
 
+        def effective_automatic(path: str, seen: frozenset[str]) -> list[str]:
+            own = list(automatic[path])
+            if "workflow_call" in workflows[path][0]:
+                for caller in (p for p, wf in workflows.items() if path in wf[2]):
+                    if caller not in seen:
+                        own += effective_automatic(caller, seen | {caller})
+            return list(dict.fromkeys(own))
+
         for path, (_, jobs, _, on_line) in workflows.items():
             triggers = effective(path, frozenset({path}))
+            starts = effective_automatic(path, frozenset({path}))
             manual_only = bool(triggers) and triggers <= {"workflow_dispatch"}
             for job in jobs:
                 job.pr_trigger = bool(triggers & {"pull_request", "pull_request_target"})
@@ -973,6 +1107,8 @@ class _State:
                     job.manual = (
                         f"workflow runs only on workflow_dispatch ({_where(path, on_line)})"
                     )
+                if not job.manual:
+                    job.triggers = ci_deploy.github_job_triggers(starts, job.condition)
                 _classify(job)
             _gate(jobs, stage_blocking=False)
             self.jobs += jobs
@@ -1005,7 +1141,6 @@ class _State:
             inside = [i for i, s in enumerate(stages) if s[2] < pos < s[3]]
             return max(inside, key=lambda i: stages[i][2]) if inside else None
 
-        inputs = [(m.start(), innermost(m.start())) for m in _INPUT.finditer(code)]
         whens: dict[int, list[str]] = {}
         for m in _WHEN.finditer(code):
             close = _closing_brace(code, m.end() - 1) or len(code)
@@ -1013,6 +1148,21 @@ class _State:
             if owner is not None:
                 block = plain[m.end() : close]
                 whens.setdefault(owner, []).append(" ".join(block.split())[:200])
+        ifs = _groovy_ifs(code, plain)
+        # (position, innermost stage, whether the main branch reaches it)
+        inputs: list[tuple[int, int | None, bool]] = []
+        unquoted = list(plain)  # an input's message is a question, not a command
+        for m in _INPUT.finditer(code):
+            pos = m.start()
+            around = [
+                c for j, s in enumerate(stages) if s[2] < pos < s[3] for c in whens.get(j, [])
+            ]
+            around += [cond for start, end, cond in ifs if start < pos < end]
+            on_main = not any(ci_deploy.excludes_main(c) for c in around)
+            inputs.append((pos, innermost(pos), on_main))
+            end = _statement_end(code, m.end())
+            unquoted[pos:end] = code[pos:end]
+        stage_text = "".join(unquoted)
 
         for i, (name, start, open_, close) in enumerate(stages):
             children = [s for s in stages if open_ < s[1] < close]
@@ -1025,17 +1175,22 @@ class _State:
                 line=line_of(start),
                 name=name,
                 label=name,
-                text=plain[open_:close],
+                text=stage_text[open_:close],
                 order=start,
             )
-            own_inputs = [p for p, owner in inputs if owner == i or owner in ancestors]
-            earlier = [p for p, _ in inputs if p < start]
+            job.conditions = [c for j in (*sorted(ancestors), i) for c in whens.get(j, [])]
+            job.triggers = ci_deploy.jenkins_triggers(job.conditions)
+            job.archives_reports = bool(_JENKINS_REPORTS.search(job.text))
+            # on the main branch, an input that only other branches reach holds nothing back
+            on_main = not any(ci_deploy.excludes_main(c) for c in job.conditions)
+            reached = [(p, owner) for p, owner, main in inputs if main or not on_main]
+            own_inputs = [p for p, owner in reached if owner == i or owner in ancestors]
+            earlier = [p for p, _ in reached if p < start]
             if own_inputs:
                 job.manual = f"input step at {path}:{line_of(own_inputs[0])}"
                 job.gated = job.manual
             elif earlier:
                 job.gated = f"input step at {path}:{line_of(earlier[0])} before this stage"
-            job.conditions = [c for j in (*sorted(ancestors), i) for c in whens.get(j, [])]
             if any("changeRequest" in c for c in job.conditions):
                 job.review_hint = f"{name}: runs for change requests (when {{ changeRequest }})"
             _classify(job)
@@ -1049,7 +1204,7 @@ class _State:
             self.rollback_hits.append(
                 {"file": path, "line": line_of(m.start()), "match": " ".join(m.group(0).split())}
             )
-        for m in SECURITY_TOOLS.finditer(rest):
+        for m in _security_tools().finditer(rest):
             self.security_hits.append(
                 {"file": path, "line": line_of(m.start()), "match": m.group(0)}
             )
@@ -1123,6 +1278,19 @@ def _github_job(
         needs=[_text(n) for n in _as_list(raw.get("needs"))],
         order=order,
     )
+    for step in steps:
+        ref = _text(step.get("uses"), "")
+        if not ref:
+            continue
+        kind = ci_deploy.publish_action(ref, step.get("with"))
+        if kind:
+            job.publish.append(f"{kind}: uses {ref}")
+        if ci_deploy.copy_action(ref):
+            job.copy_actions.append(ref)
+        if ref.lower().startswith("actions/upload-artifact"):
+            with_ = step.get("with") if isinstance(step.get("with"), dict) else {}
+            what = " ".join(_text(with_.get(k), "") for k in ("name", "path"))
+            job.archives_reports |= bool(REPORT_WORDS & set(_tokens(what)))
     env = raw.get("environment")
     name = env.get("name") if isinstance(env, dict) else env
     if name is not None and not isinstance(name, (dict, list)):
@@ -1130,6 +1298,7 @@ def _github_job(
     condition = raw.get("if")
     if isinstance(condition, str) and _DISPATCH_ONLY.search(condition) and "||" not in condition:
         job.manual = "if: runs only on workflow_dispatch"
+    job.condition = condition if isinstance(condition, str) else None
     local = None
     if isinstance(call, str) and call.startswith("./"):
         local = posixpath.normpath(call[2:].split("@")[0])
@@ -1195,6 +1364,53 @@ def _groovy_views(text: str) -> tuple[str, str]:
     return "".join(code), "".join(plain)
 
 
+_IF = re.compile(r"(?<![\w.$])if\s*\(")
+_JENKINS_REPORTS = re.compile(
+    r"(?<![\w.$])(?:junit|xunit|archiveArtifacts|recordCoverage|publishCoverage|publishHTML|"
+    r"jacoco|cobertura|recordIssues|allure|publishChecks)\b"
+)
+
+
+def _closing(code: str, open_index: int, pair: str) -> int | None:
+    depth = 0
+    for k in range(open_index, len(code)):
+        if code[k] == pair[0]:
+            depth += 1
+        elif code[k] == pair[1]:
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _groovy_ifs(code: str, plain: str) -> list[tuple[int, int, str]]:
+    """(block start, block end, condition) of each `if (...) { ... }` in Groovy code."""
+    out: list[tuple[int, int, str]] = []
+    for m in _IF.finditer(code):
+        close = _closing(code, m.end() - 1, "()")
+        if close is None:
+            continue
+        brace = close + 1
+        while brace < len(code) and code[brace] in " \t\n":
+            brace += 1
+        if brace < len(code) and code[brace] == "{":
+            end = _closing(code, brace, "{}") or len(code)
+            out.append((brace, end, plain[m.end() : close]))
+    return out
+
+
+def _statement_end(code: str, pos: int) -> int:
+    """Where the statement starting at `pos` ends: its closing parenthesis or brace, or the
+    end of the line."""
+    while pos < len(code) and code[pos] in " \t":
+        pos += 1
+    if pos < len(code) and code[pos] in "({":
+        end = _closing(code, pos, "()" if code[pos] == "(" else "{}")
+        return len(code) if end is None else end + 1
+    end = code.find("\n", pos)
+    return len(code) if end < 0 else end
+
+
 def _closing_brace(code: str, open_index: int) -> int | None:
     depth = 0
     for k in range(open_index, len(code)):
@@ -1207,11 +1423,8 @@ def _closing_brace(code: str, open_index: int) -> int | None:
     return None
 
 
-def analyse(files: Mapping[str, str]) -> AnalysisResult:
-    """Measure CI configuration given as path -> text (pure: no I/O, no clock).
-
-    Unreadable parts become problems and the rest is still measured."""
-    state = _State(files)
+def _run(files: Mapping[str, str], scripts: Mapping[str, str] | None = None) -> _State:
+    state = _State(files, scripts)
     if GITLAB_FILE in files:
         state.gitlab()
     workflows = sorted(p for p in files if WORKFLOW_PATH.match(p))
@@ -1219,6 +1432,15 @@ def analyse(files: Mapping[str, str]) -> AnalysisResult:
         state.github(workflows)
     if JENKINS_FILE in files:
         state.jenkins(JENKINS_FILE)
+    return state
+
+
+def analyse(files: Mapping[str, str], scripts: Mapping[str, str] | None = None) -> AnalysisResult:
+    """Measure CI configuration given as path -> text (pure: no I/O, no clock); `scripts` are
+    repository scripts the deploy jobs call (path -> text, see `deploy_script_paths`).
+
+    Unreadable parts become problems and the rest is still measured."""
+    state = _run(files, scripts)
     return AnalysisResult(
         measures=_measures(state),
         problems=state.problems,
@@ -1226,6 +1448,14 @@ def analyse(files: Mapping[str, str]) -> AnalysisResult:
         files_found=list(state.found),
         files_parsed=[f for f in state.found if f in state.parsed],
     )
+
+
+def deploy_script_paths(files: Mapping[str, str]) -> list[str]:
+    """Repository scripts that deploy jobs call, production deploy jobs' first: the loader
+    reads these so the mechanism (`scp` inside `./deploy.sh`) can be seen."""
+    deploys = [j for j in _run(files).jobs if j.deploy]
+    deploys.sort(key=lambda j: not j.production)
+    return list(dict.fromkeys(p for j in deploys for p in ci_deploy.script_refs(j.text)))
 
 
 def _cap(items: list[Any]) -> list[Any]:
@@ -1257,6 +1487,12 @@ def _measures(st: _State) -> list[Measure]:
 
     jobs = st.jobs
     deploys = [j for j in jobs if j.deploy]
+    for job in deploys:  # what the scripts a deploy job calls publish
+        for ref in _called_scripts(st, job):
+            job.publish += [
+                f"{kind}: {command} (in {ref})"
+                for kind, command in ci_deploy.publishes(st.scripts[ref])
+            ]
     tests = [j for j in jobs if j.test]
     add(
         "ci.test_stage_present",
@@ -1278,21 +1514,35 @@ def _measures(st: _State) -> list[Measure]:
         ),
     )
 
+    basis_name, basis = _production_basis(deploys)
     if not deploys:
         add("ci.production_deploy_automatic", None, applicable=False, note="no deploy job found")
-    else:
-        production = [j for j in deploys if j.production]
-        basis = production or deploys
+    elif not basis:
         add(
             "ci.production_deploy_automatic",
-            all(j.gated is None for j in basis),
-            basis="production deploy jobs"
-            if production
-            else "all deploy jobs: none is identifiable as production",
+            None,
+            applicable=False,
+            note=NOT_PRODUCTION,
+            jobs=_cap([j.ref(environments=j.env_names) for j in deploys]),
+        )
+    else:
+        releases = basis_name.startswith("tag/release")
+        automatic = [
+            _publishes_automatically(j) if releases else j.gated is None for j in basis
+        ]
+        add(
+            "ci.production_deploy_automatic",
+            any(automatic) if releases else all(automatic),
+            basis=basis_name,
             jobs=_cap(
                 [
-                    j.ref(environments=j.env_names, automatic=j.gated is None, waits_for=j.gated)
-                    for j in basis
+                    j.ref(
+                        environments=j.env_names,
+                        automatic=automatic[i],
+                        waits_for=j.gated,
+                        **({"triggers": j.triggers} if releases else {}),
+                    )
+                    for i, j in enumerate(basis)
                 ]
             ),
             not_visible=NOT_VISIBLE,
@@ -1342,7 +1592,231 @@ def _measures(st: _State) -> list[Measure]:
     for job in jobs:
         by_system[job.system] = by_system.get(job.system, 0) + 1
     add("ci.jobs_count", len(jobs), by_system=by_system, jobs=_cap([j.ref() for j in jobs]))
+    _mechanism_measures(st, deploys, basis_name, basis, add)
     return out
+
+
+NOT_PRODUCTION = (
+    "no deploy job is identifiable as production (the deploy jobs name only review, staging "
+    "or other non-production environments) and no job publishes on a tag or release: "
+    "not judged from non-production deploys"
+)
+
+
+def _non_production(job: _Job) -> bool:
+    names = job.env_names or [f"{job.label} {job.stage or ''}"]
+    return bool(job.review) or all(
+        NON_PROD_WORDS & set(_tokens(_VARIABLE.sub(" ", n))) for n in names
+    )
+
+
+def _release_triggered(job: _Job) -> bool:
+    return any("tag" in t or "release" in t for t in job.triggers)
+
+
+def _publishes_automatically(job: _Job) -> bool:
+    """Publishes without a person on some automatic trigger. A GitLab job whose rules make it
+    manual in some pipelines (a fork's) but run it on its own in others (the canonical
+    project's tags) publishes automatically there: its triggers come from those rules."""
+    if not job.triggers:
+        return False
+    if job.gated is None:
+        return True
+    own_rules = job.gated == job.manual and job.manual.startswith("rules[")
+    return job.system == "gitlab" and own_rules
+
+
+def _production_basis(deploys: list[_Job]) -> tuple[str, list[_Job]]:
+    """The deploy jobs that stand for production, and why: production jobs; else jobs that
+    publish on a tag or release (publishing a release is the production release of a
+    library); else deploy jobs that name no non-production environment. None else: review and
+    staging deploys say nothing about how production is reached."""
+    production = [j for j in deploys if j.production]
+    if production:
+        return "production deploy jobs", production
+    releases = [j for j in deploys if j.publish and _release_triggered(j)]
+    if releases:
+        return (
+            "tag/release publish jobs: no deploy job is identifiable as production",
+            releases,
+        )
+    unnamed = [j for j in deploys if not _non_production(j)]
+    if unnamed:
+        return (
+            "deploy jobs that name no environment: none is identifiable as production",
+            unnamed,
+        )
+    return "", []
+
+
+def _copies(st: _State, job: _Job) -> tuple[list[dict[str, Any]], list[str]]:
+    """Hand-made copies to hosts a job makes, in its commands, its actions and the repository
+    scripts it calls (and those they call); plus the scripts that could not be read."""
+    found: list[dict[str, Any]] = []
+    unread: list[str] = []
+    for offset, command in ci_deploy.copies(job.text):
+        start = job.text.rfind("\n", 0, offset) + 1
+        end = job.text.find("\n", offset)
+        text_line = job.text[start : end if end >= 0 else len(job.text)]
+        line = ci_deploy.locate(st.files.get(job.file), job.line, text_line)
+        found.append(job.ref(line=line, command=command))
+    found += [job.ref(command=f"uses: {ref}") for ref in job.copy_actions]
+    pending = [(ref, _where(job.file, job.line)) for ref in ci_deploy.script_refs(job.text)]
+    seen: set[str] = set()
+    while pending:
+        ref, caller = pending.pop(0)
+        if ref in seen:
+            continue
+        seen.add(ref)
+        text = st.scripts.get(ref)
+        if text is None:
+            unread.append(ref)
+            continue
+        for offset, command in ci_deploy.copies(text):
+            found.append(
+                job.ref(file=ref, line=ci_deploy.line_in(text, offset), command=command,
+                        called_from=caller)
+            )
+        pending += [(r, ref) for r in ci_deploy.script_refs(text) if r in st.scripts]
+    return found, unread
+
+
+def _called_scripts(st: _State, job: _Job) -> list[str]:
+    """The readable repository scripts a job calls, and those they call."""
+    out: list[str] = []
+    pending = ci_deploy.script_refs(job.text)
+    while pending:
+        ref = pending.pop(0)
+        if ref in st.scripts and ref not in out:
+            out.append(ref)
+            pending += ci_deploy.script_refs(st.scripts[ref])
+    return out
+
+
+def _mechanism_measures(
+    st: _State,
+    deploys: list[_Job],
+    basis_name: str,
+    basis: list[_Job],
+    add: Callable[..., None],
+) -> None:
+    """How the project deploys: copies to hosts, publishes releases, which mechanism."""
+    copies = {id(j): _copies(st, j) for j in deploys}
+    unread = sorted({p for j in deploys for p in copies[id(j)][1]})
+    in_basis = [c for j in basis for c in copies[id(j)][0]]
+    others = [c for j in deploys if j not in basis for c in copies[id(j)][0]]
+    read = sorted(p for p in st.scripts)
+    if basis:
+        add(
+            "ci.production_deploy_copies_to_hosts",
+            bool(in_basis),
+            basis=basis_name,
+            jobs=_cap(in_basis),
+            other_deploy_jobs=_cap(others),
+            scripts_read=_cap(read),
+            scripts_not_read=_cap(unread),
+        )
+    else:
+        add(
+            "ci.production_deploy_copies_to_hosts",
+            None,
+            applicable=False,
+            note="no deploy job found" if not deploys else NOT_PRODUCTION,
+            other_deploy_jobs=_cap(others),
+        )
+
+    publishers = [j for j in st.jobs if j.publish]
+    automatic = [j for j in publishers if _publishes_automatically(j)]
+    entries = _cap(
+        [
+            j.ref(
+                publishes=j.publish,
+                triggers=j.triggers,
+                automatic=j in automatic,
+                waits_for=j.gated,
+            )
+            for j in publishers
+        ]
+    )
+    if publishers:
+        add("ci.release_published_automatically", bool(automatic), jobs=entries)
+    else:
+        add(
+            "ci.release_published_automatically",
+            None,
+            applicable=False,
+            note="no job publishes a release or pushes to a package index or registry",
+        )
+
+    reasons: list[str] = []
+    if not deploys:
+        mechanism = "none"
+        reasons.append("no deploy job found")
+    elif not basis:
+        mechanism = "non_production_only"
+        reasons.append(NOT_PRODUCTION)
+    elif in_basis:
+        mechanism = "copy_to_hosts"
+        reasons += [
+            f"{c['job']}: {c['command']} ({_where(c['file'], c['line'])})" for c in in_basis
+        ]
+    elif any(j.gated for j in basis) and not (
+        basis_name.startswith("tag/release") and any(_publishes_automatically(j) for j in basis)
+    ):
+        mechanism = "manual_gate"
+        reasons += [f"{j.name}: waits for {j.gated}" for j in basis if j.gated]
+    else:
+        platform = [
+            f"{j.name}: {', '.join(sorted(j.deploy_kinds & PLATFORM_KINDS) or j.deploy_actions)}"
+            for j in basis
+            if j.deploy_kinds & PLATFORM_KINDS or _platform_actions(j)
+        ]
+        published = [f"{j.name}: {', '.join(j.publish)}" for j in basis if j.publish]
+        if platform:
+            mechanism, reasons = "pipeline_to_platform", platform
+        elif published:
+            mechanism, reasons = "publish_to_registry", published
+        else:
+            mechanism = "unrecognised"
+            reasons += [f"{j.name}: {', '.join(j.deploy)}" for j in basis]
+    add("ci.deploy_mechanism", mechanism, basis=basis_name or None, reasons=_cap(reasons))
+
+    running = [(j, _runtime_target(j, copies[id(j)][0])) for j in deploys]
+    running = [(j, why) for j, why in running if why]
+    add(
+        "ci.deploys_to_environment",
+        bool(running),
+        jobs=_cap([j.ref(reasons=why) for j, why in running]),
+        **({} if running else {"note": "no deploy job delivers to a running system (only "
+                               "publishing packages, images, releases or documentation)"
+                               if deploys else "no deploy job found"}),
+    )
+
+
+def _runtime_target(job: _Job, copies: list[dict[str, Any]]) -> list[str]:
+    """Why a deploy job delivers to a running system (an environment, a cluster, a cloud
+    service or servers) rather than only publishing a package or documentation."""
+    why = [f"environment: {n}" for n in job.env_names
+           if not PUBLISHING_ENV_WORDS & set(_tokens(_VARIABLE.sub(" ", n)))]
+    why += sorted(f"command: {k}" for k in job.deploy_kinds & (PLATFORM_KINDS | {"deploy"}))
+    why += [  # an action that deploys (not one named for releases, publishing or Pages)
+        f"uses: {r}"
+        for r in _platform_actions(job)
+        if {"deploy", "deployment", "rollout", "promote"} & set(_tokens(r.split("@")[0]))
+        and "pages" not in r.lower()
+    ]
+    why += [f"copies to hosts: {c['command']}" for c in copies[:1]]
+    return why
+
+
+def _platform_actions(job: _Job) -> list[str]:
+    """Deploying actions that deliver to a platform (not publishing, not scp/ssh/ftp)."""
+    return [
+        r
+        for r in job.deploy_actions
+        if ci_deploy.publish_action(r, {"push": "true", "publish": "true"}) is None
+        and not ci_deploy.copy_action(r)
+    ]
 
 
 # ---------------------------------------------------------------- reading files
@@ -1533,6 +2007,57 @@ def load_ci_files(repo: Path) -> dict[str, str]:
     return _load_from_disk(repo) if git_dir is None else _load_from_git(git_dir)
 
 
+def _blob_sizes(git_dir: Path, paths: list[str]) -> dict[str, int]:
+    """Sizes of the blobs at HEAD among `paths` (missing paths and trees are left out)."""
+    paths = [p for p in paths if "\n" not in p]
+    request = b"".join(b"HEAD:" + p.encode() + b"\n" for p in paths)
+    proc = _run_git(["--git-dir", str(git_dir), "cat-file", "--batch-check"], request)
+    if proc.returncode != 0:
+        raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
+    out: dict[str, int] = {}
+    for path, line in zip(paths, proc.stdout.splitlines(), strict=False):
+        header = _BATCH_HEADER.match(line)
+        if header and header.group(1) == b"blob":
+            out[path] = int(header.group(2))
+    return out
+
+
+def load_deploy_scripts(repo: Path, files: Mapping[str, str]) -> dict[str, str]:
+    """Repository scripts that deploy jobs call (`./deploy.sh`, `bash scripts/upload.sh`) and
+    the scripts those call, as path -> text: from disk, or from HEAD of a bare repository.
+    Bounded: at most `ci_deploy.MAX_SCRIPTS` files of `ci_deploy.MAX_SCRIPT_BYTES` each; paths
+    that leave the repository (also by a symlink) are not read."""
+    roots = deploy_script_paths(files)
+    if not roots:
+        return {}
+    repo = Path(repo)
+    git_dir = _git_dir_without_worktree(repo)
+
+    def from_git(paths: list[str]) -> dict[str, str]:
+        assert git_dir is not None
+        sizes = _blob_sizes(git_dir, paths)
+        small = [p for p in paths if sizes.get(p, 1 << 62) <= ci_deploy.MAX_SCRIPT_BYTES]
+        return _cat_files(git_dir, small)
+
+    def from_disk(paths: list[str]) -> dict[str, str]:
+        root = repo.resolve()
+        out: dict[str, str] = {}
+        for rel in paths:
+            path = (repo / rel).resolve()
+            try:
+                if (
+                    path.is_relative_to(root)
+                    and path.is_file()
+                    and path.stat().st_size <= ci_deploy.MAX_SCRIPT_BYTES
+                ):
+                    out[rel] = path.read_bytes().decode("utf-8", "replace")
+            except OSError:
+                continue  # an unreadable script is listed as not read, not an error
+        return out
+
+    return ci_deploy.read_scripts(roots, from_disk if git_dir is None else from_git)
+
+
 # ---------------------------------------------------------------- collector
 
 
@@ -1573,8 +2098,9 @@ class CiConfigCollector:
             )
         progress("reading CI configuration", None)
         files = load_ci_files(repo)
+        scripts = load_deploy_scripts(repo, files)
         progress(f"analysing {len(files)} CI file(s)", 0.5)
-        result = analyse(files)
+        result = analyse(files, scripts)
         progress("CI configuration analysed", 1.0)
         return EvidenceSet(
             collector=self.name,

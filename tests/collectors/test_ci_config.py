@@ -93,8 +93,11 @@ def test_gitlab_include_extends_manual_production_stop_job_and_review_env():
         "ci.security_scanning_present": True,
         "ci.manual_jobs_count": 2,
         "ci.jobs_count": 7,
+        "ci.production_deploy_copies_to_hosts": False,
+        "ci.release_published_automatically": None,
+        "ci.deploy_mechanism": "manual_gate", "ci.deploys_to_environment": True,
     }
-    assert not_applicable(result) == set()
+    assert not_applicable(result) == {"ci.release_published_automatically"}
     assert result.problems == []
     # the GitLab template is named, not fetched: it costs coverage and makes the run partial
     assert result.unresolved == [".gitlab-ci.yml:6: include not resolved: template "
@@ -157,6 +160,9 @@ def test_gitlab_production_deploy_via_rules_without_manual_is_automatic():
         "ci.rollback_job_defined": False, "ci.environments_count": 1,
         "ci.review_environments_present": False, "ci.security_scanning_present": False,
         "ci.manual_jobs_count": 1, "ci.jobs_count": 3,
+        "ci.production_deploy_copies_to_hosts": False,
+        "ci.release_published_automatically": None,
+        "ci.deploy_mechanism": "pipeline_to_platform", "ci.deploys_to_environment": True,
     }
     assert not result.partial
     assert result.coverage.ratio == 1.0
@@ -225,7 +231,9 @@ def test_gitlab_missing_local_include_is_reported_and_the_rest_measured():
     assert values(result)["ci.jobs_count"] == 1
     assert values(result)["ci.test_stage_present"] is True
     assert values(result)["ci.production_deploy_automatic"] is None
-    assert not_applicable(result) == {"ci.production_deploy_automatic", "ci.rollback_job_defined"}
+    assert not_applicable(result) == {
+        "ci.production_deploy_automatic", "ci.rollback_job_defined",
+        "ci.production_deploy_copies_to_hosts", "ci.release_published_automatically"}
 
 
 def test_gitlab_extends_cycle_is_a_problem_and_other_jobs_still_count():
@@ -248,10 +256,12 @@ def test_gitlab_extends_cycle_is_a_problem_and_other_jobs_still_count():
     assert result.partial
     assert values(result)["ci.jobs_count"] == 2
     assert values(result)["ci.deploy_job_present"] is True
-    # deploy jobs, none identifiable as production: judged all together
-    assert values(result)["ci.production_deploy_automatic"] is True
-    assert details(result, "ci.production_deploy_automatic")["basis"].startswith(
-        "all deploy jobs")
+    # only a staging deploy: how production is reached is not judged from it
+    assert values(result)["ci.production_deploy_automatic"] is None
+    assert "ci.production_deploy_automatic" in not_applicable(result)
+    assert details(result, "ci.production_deploy_automatic")["note"].startswith(
+        "no deploy job is identifiable as production")
+    assert values(result)["ci.deploy_mechanism"] == "non_production_only"
 
 
 def test_gitlab_unknown_tags_anchors_and_spec_header():
@@ -284,6 +294,10 @@ def test_github_push_triggered_production_deploy_is_automatic_and_codeql_scans()
         "ci.rollback_job_defined": False, "ci.environments_count": 1,
         "ci.review_environments_present": False, "ci.security_scanning_present": True,
         "ci.manual_jobs_count": 0, "ci.jobs_count": 3,
+        # ./scripts/deploy.sh is not in the fixture: the means are unknown
+        "ci.production_deploy_copies_to_hosts": False,
+        "ci.release_published_automatically": None,
+        "ci.deploy_mechanism": "unrecognised", "ci.deploys_to_environment": True,
     }
     assert result.coverage.ratio == 1.0
     assert not result.partial
@@ -377,6 +391,9 @@ def test_jenkinsfile_stages_input_approval_and_when_branch():
         "ci.rollback_job_defined": True, "ci.environments_count": 2,
         "ci.review_environments_present": False, "ci.security_scanning_present": False,
         "ci.manual_jobs_count": 1, "ci.jobs_count": 4,
+        "ci.production_deploy_copies_to_hosts": False,
+        "ci.release_published_automatically": None,
+        "ci.deploy_mechanism": "manual_gate", "ci.deploys_to_environment": True,
     }
     assert jobs_of(result, "ci.jobs_count") == ["Build", "Test", "Deploy Staging",
                                                 "Deploy Production"]
@@ -411,7 +428,8 @@ def test_jenkins_approval_stage_before_an_unnamed_deploy():
     assert values(result)["ci.manual_jobs_count"] == 1
     assert values(result)["ci.production_deploy_automatic"] is False
     prod = details(result, "ci.production_deploy_automatic")
-    assert prod["basis"] == "all deploy jobs: none is identifiable as production"
+    assert prod["basis"] == (
+        "deploy jobs that name no environment: none is identifiable as production")
     assert prod["jobs"][0]["waits_for"] == "input step at Jenkinsfile:4 before this stage"
 
 
@@ -433,8 +451,13 @@ def test_no_ci_configuration_at_all(tmp_path: Path):
         "ci.rollback_job_defined": None, "ci.environments_count": 0,
         "ci.review_environments_present": False, "ci.security_scanning_present": False,
         "ci.manual_jobs_count": 0, "ci.jobs_count": 0,
+        "ci.production_deploy_copies_to_hosts": None,
+        "ci.release_published_automatically": None, "ci.deploy_mechanism": "none",
+        "ci.deploys_to_environment": False,
     }
-    assert not_applicable(result) == {"ci.production_deploy_automatic", "ci.rollback_job_defined"}
+    assert not_applicable(result) == {
+        "ci.production_deploy_automatic", "ci.rollback_job_defined",
+        "ci.production_deploy_copies_to_hosts", "ci.release_published_automatically"}
     assert result.coverage.ratio == 1.0
     assert result.coverage.missing == []
     assert not result.partial
@@ -616,3 +639,462 @@ def test_analyse_never_raises_on_arbitrary_text(path: str, text: str):
     result = analyse({path: text})
     assert [m.id for m in result.measures] == list(MEASURES)
     assert 0.0 <= result.coverage.ratio <= 1.0
+
+
+# ---------------------------------------------------------------- security tools as data
+
+
+def test_security_tool_names_are_read_from_the_data_file(tmp_path: Path, monkeypatch):
+    from opsmaturity.collectors import ci_config
+
+    workflow = {".github/workflows/audit.yml": """
+        on: push
+        jobs:
+          audit:
+            steps:
+              - uses: zizmorcore/zizmor-action@v0.2
+              - run: acmescan --all
+        """}
+    found = details(analyse_texts(workflow), "ci.security_scanning_present")["jobs"]
+    assert found[0]["tools"] == ["zizmor"]  # zizmor is in the shipped list, acmescan is not
+
+    tools = tmp_path / "tools.yaml"
+    tools.write_text("tools:\n  - acmescan\n", encoding="utf-8")
+    monkeypatch.setattr(ci_config, "SECURITY_TOOLS_FILE", tools)
+    ci_config._security_tools.cache_clear()
+    try:
+        found = details(analyse_texts(workflow), "ci.security_scanning_present")["jobs"]
+        assert found[0]["tools"] == ["acmescan"]
+    finally:
+        ci_config._security_tools.cache_clear()
+
+
+# ---------------------------------------------------------------- how production is reached
+
+
+def test_tag_publish_is_the_production_release_even_next_to_a_manual_test_index_job():
+    # the real case: PyPI on tag automatically, TestPyPI only when started by hand
+    result = analyse_texts({".github/workflows/publish.yml": """
+        on:
+          push:
+            tags: ["v*"]
+          workflow_dispatch:
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: python -m build
+          publish:
+            if: startsWith(github.ref, 'refs/tags/')
+            needs: [build]
+            environment: {name: publish}
+            steps:
+              - uses: pypa/gh-action-pypi-publish@release/v1
+          publish-test:
+            if: github.event_name == 'workflow_dispatch'
+            needs: [build]
+            environment: {name: testpypi}
+            steps:
+              - uses: pypa/gh-action-pypi-publish@release/v1
+                with: {repository-url: "https://test.example.org/legacy/"}
+        """})
+    assert values(result)["ci.production_deploy_automatic"] is True
+    prod = details(result, "ci.production_deploy_automatic")
+    assert prod["basis"] == "tag/release publish jobs: no deploy job is identifiable as production"
+    assert [(j["job"], j["automatic"], j["triggers"]) for j in prod["jobs"]] == [
+        ("publish", True, ["push of a tag"])]
+    assert values(result)["ci.release_published_automatically"] is True
+    released = {j["job"]: j["automatic"]
+                for j in details(result, "ci.release_published_automatically")["jobs"]}
+    assert released == {"publish": True, "publish-test": False}
+    assert values(result)["ci.deploy_mechanism"] == "publish_to_registry"
+    assert values(result)["ci.production_deploy_copies_to_hosts"] is False
+
+
+def test_review_and_staging_deploys_do_not_judge_production():
+    result = analyse_texts({".gitlab-ci.yml": """
+        review:
+          stage: deploy
+          script: helm upgrade --install review-$CI_COMMIT_REF_SLUG chart/
+          environment: {name: review/$CI_COMMIT_REF_SLUG, on_stop: stop}
+        stop:
+          stage: deploy
+          script: helm uninstall review-$CI_COMMIT_REF_SLUG
+          environment: {name: review/$CI_COMMIT_REF_SLUG, action: stop}
+          when: manual
+        staging:
+          stage: deploy
+          script: scp -r dist/ deploy@staging1:/srv/app
+          environment: staging
+        """})
+    for mid in ("ci.production_deploy_automatic", "ci.production_deploy_copies_to_hosts"):
+        assert values(result)[mid] is None
+        assert mid in not_applicable(result)
+    assert "not judged from non-production deploys" in details(
+        result, "ci.production_deploy_automatic")["note"]
+    assert values(result)["ci.deploy_mechanism"] == "non_production_only"
+    # the staging copy is still listed, beside the measure
+    others = details(result, "ci.production_deploy_copies_to_hosts")["other_deploy_jobs"]
+    assert [(o["job"], o["command"], o["line"]) for o in others] == [
+        ("staging", "scp -r dist/ deploy@staging1:/srv/app", 13)]
+
+
+def test_production_deploy_copying_with_rsync_and_ssh_in_its_commands():
+    result = analyse_texts({".gitlab-ci.yml": """
+        deploy_prod:
+          stage: deploy
+          environment: production
+          before_script:
+            - apk add --no-cache openssh-client rsync
+            - mkdir -p ~/.ssh && echo "$SSH_KEY" > ~/.ssh/id_ed25519
+            - ssh-keyscan web1.example.com >> ~/.ssh/known_hosts
+          script:
+            - echo "uploading with rsync over ssh"
+            - rsync -az --delete public/ deploy@web1.example.com:/var/www/site/
+            - ssh deploy@web1.example.com "sudo systemctl reload nginx"
+          only: [main]
+        """})
+    assert values(result)["ci.production_deploy_copies_to_hosts"] is True
+    found = details(result, "ci.production_deploy_copies_to_hosts")["jobs"]
+    assert [(f["job"], f["file"], f["line"], f["command"]) for f in found] == [
+        ("deploy_prod", ".gitlab-ci.yml", 11,
+         "rsync -az --delete public/ deploy@web1.example.com:/var/www/site/"),
+        ("deploy_prod", ".gitlab-ci.yml", 12,
+         'ssh deploy@web1.example.com "sudo systemctl reload nginx"')]
+    assert values(result)["ci.production_deploy_automatic"] is True
+    assert values(result)["ci.deploy_mechanism"] == "copy_to_hosts"
+
+
+def test_local_copies_installs_and_messages_are_not_copies_to_hosts():
+    result = analyse_texts({".gitlab-ci.yml": """
+        deploy_prod:
+          environment: production
+          script:
+            - apt-get install -y rsync openssh-client lftp
+            - rsync -a build/ public/
+            - echo "no ftp or scp here"
+            - eval $(ssh-agent -s) && ssh-add - <<< "$KEY"
+            - kubectl apply -f k8s/
+        """})
+    assert values(result)["ci.production_deploy_copies_to_hosts"] is False
+    assert values(result)["ci.deploy_mechanism"] == "pipeline_to_platform"
+
+
+def test_copies_in_scripts_the_deploy_job_calls_are_read_from_the_repository(tmp_path: Path):
+    files = {
+        ".gitlab-ci.yml": """
+            deploy:
+              stage: deploy
+              environment: production
+              script:
+                - ./deploy.sh
+                - bash scripts/notify.sh
+            unit:
+              script: ./run-tests.sh
+            """,
+        "deploy.sh": """\
+            #!/bin/sh
+            set -e
+            npm run build
+            bash scripts/ftp-upload.sh dist
+            """,
+        "scripts/ftp-upload.sh": """\
+            #!/bin/sh
+            lftp -u "$FTP_USER,$FTP_PASS" ftp.example.com -e "mirror -R $1 /htdocs; quit"
+            """,
+        "scripts/notify.sh": "#!/bin/sh\ncurl -X POST \"$HOOK\"\n",
+        "run-tests.sh": "#!/bin/sh\nscp never-read.txt elsewhere:/tmp\n",
+    }
+    write(tmp_path, files)
+    expected = [{"system": "gitlab", "file": "scripts/ftp-upload.sh", "line": 2, "job": "deploy",
+                 "command": 'lftp -u "$FTP_USER,$FTP_PASS" ftp.example.com -e "mirror -R $1 '
+                            '/htdocs', "called_from": "deploy.sh"}]
+    for repo in (tmp_path, _bare_clone(tmp_path)):
+        result = collect(repo)
+        assert values(result)["ci.production_deploy_copies_to_hosts"] is True, repo
+        measure = details(result, "ci.production_deploy_copies_to_hosts")
+        assert measure["jobs"] == expected
+        # only the deploy job's scripts (and what they call) are read, not the test script
+        assert measure["scripts_read"] == ["deploy.sh", "scripts/ftp-upload.sh",
+                                           "scripts/notify.sh"]
+        assert values(result)["ci.deploy_mechanism"] == "copy_to_hosts"
+
+
+def _bare_clone(work: Path) -> Path:
+    git("init", "-q", "-b", "main", cwd=work)
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "ci", cwd=work)
+    bare = work.parent / f"{work.name}.git"
+    git("clone", "-q", "--bare", str(work), str(bare), cwd=work.parent)
+    return bare
+
+
+def test_script_reading_is_bounded_and_stays_in_the_repository(tmp_path: Path):
+    from opsmaturity.collectors import ci_deploy
+
+    outside = tmp_path / "outside.sh"
+    outside.write_text("scp secret host:/tmp\n", encoding="utf-8")
+    repo = write(tmp_path / "repo", {
+        ".github/workflows/d.yml": """
+            on: push
+            jobs:
+              deploy:
+                environment: production
+                steps:
+                  - run: ./big.sh && ./link.sh && ./missing.sh && ../outside.sh
+            """,
+        "big.sh": "scp a b:/c\n" + "#" * ci_deploy.MAX_SCRIPT_BYTES,
+    })
+    (repo / "link.sh").symlink_to(outside)
+    result = collect(repo)
+    measure = details(result, "ci.production_deploy_copies_to_hosts")
+    assert values(result)["ci.production_deploy_copies_to_hosts"] is False
+    assert measure["scripts_read"] == []
+    assert measure["scripts_not_read"] == ["big.sh", "link.sh", "missing.sh"]
+
+
+def test_github_copy_actions_and_script_refs():
+    result = analyse_texts({".github/workflows/site.yml": """
+        on: {push: {branches: [main]}}
+        jobs:
+          deploy:
+            environment: live
+            steps:
+              - uses: webfactory/ssh-agent@v0.9.0
+              - uses: appleboy/scp-action@v0.1.7
+                with: {source: "dist/*", target: /var/www}
+        """})
+    assert values(result)["ci.production_deploy_copies_to_hosts"] is True
+    assert [f["command"] for f in details(result, "ci.production_deploy_copies_to_hosts")["jobs"]
+            ] == ["uses: appleboy/scp-action@v0.1.7"]
+
+
+def test_release_publishing_triggers_and_gates():
+    result = analyse_texts({
+        ".gitlab-ci.yml": """
+            release:
+              stage: deploy
+              rules:
+                - if: $CI_COMMIT_TAG
+              script: echo release
+              release: {tag_name: $CI_COMMIT_TAG, description: notes}
+            push-image:
+              stage: deploy
+              script: docker push registry.example.com/app:$CI_COMMIT_SHA
+              when: manual
+            """,
+        ".github/workflows/image.yml": """
+            on: {push: {branches: [main]}, pull_request: {}}
+            jobs:
+              image:
+                steps:
+                  - uses: docker/build-push-action@v6
+                    with: {push: "${{ github.event_name != 'pull_request' }}"}
+              check:
+                steps:
+                  - uses: docker/build-push-action@v6
+                    with: {push: false}
+              draft:
+                steps:
+                  - run: gh release create --draft v1 dist/*
+            """,
+    })
+    jobs = {j["job"]: (j["automatic"], j["triggers"])
+            for j in details(result, "ci.release_published_automatically")["jobs"]}
+    assert jobs == {
+        "release": (True, ["tag (rules: $CI_COMMIT_TAG)"]),
+        "push-image": (False, ["every pipeline (no rules or only:)"]),
+        "image": (True, ["push to the default branch"]),
+    }
+    assert values(result)["ci.release_published_automatically"] is True
+    # a registry push is a release: a deploy job; a build that does not push is not; a draft
+    # release publishes nothing yet
+    assert "check" not in jobs_of(result, "ci.deploy_job_present")
+    assert {"release", "push-image", "image"} <= set(jobs_of(result, "ci.deploy_job_present"))
+
+
+def test_release_published_automatically_false_when_every_publish_waits_or_only_on_prs():
+    result = analyse_texts({".github/workflows/p.yml": """
+        on: [pull_request, workflow_dispatch]
+        jobs:
+          npm:
+            steps:
+              - run: npm publish --tag next
+        """})
+    assert values(result)["ci.release_published_automatically"] is False
+    none = analyse_texts({".github/workflows/t.yml": "on: push\njobs:\n  t:\n    steps:\n"
+                                                     "      - run: pytest\n"})
+    assert values(none)["ci.release_published_automatically"] is None
+    assert "ci.release_published_automatically" in not_applicable(none)
+
+
+# ---------------------------------------------------------------- classification fixes
+
+
+def test_manifests_applied_to_a_throwaway_cluster_are_tests_not_deploys():
+    result = analyse_texts({
+        ".github/workflows/e2e.yml": """
+            on: pull_request
+            jobs:
+              e2e:
+                steps:
+                  - uses: helm/kind-action@v1
+                  - run: helm install app ./chart --wait
+                  - run: kubectl apply -f k8s/ && ./e2e/run.sh
+            """,
+        ".gitlab-ci.yml": """
+            k8s-smoke:
+              stage: verify
+              script:
+                - k3d cluster create smoke
+                - kubectl apply -f deploy/
+                - kubectl rollout status deploy/app
+            """,
+    })
+    assert values(result)["ci.deploy_job_present"] is False
+    tests = {j["job"]: j["reasons"] for j in details(result, "ci.test_stage_present")["jobs"]}
+    assert tests["e2e"][-1] == "throwaway cluster: uses: helm/kind-action@v1"
+    assert tests["k8s-smoke"] == ["throwaway cluster: k3d cluster create"]
+
+
+NOT_DEPLOYS = {
+    "unit tests named deploy": {".gitlab-ci.yml": """
+        test-deploy-utils:
+          stage: test
+          script: pytest tests/deploy_utils
+        """},
+    "junit reports kept in a publish stage": {".gitlab-ci.yml": """
+        stages: [test, publish]
+        junit:
+          stage: publish
+          script: ls reports/
+          artifacts:
+            reports: {junit: reports/junit.xml}
+        """},
+    "publish test results action": {".github/workflows/ci.yml": """
+        on: push
+        jobs:
+          tests:
+            steps:
+              - run: pytest --junitxml=junit.xml
+              - name: Publish test results
+                uses: EnricoMi/publish-unit-test-result-action@v2
+        """},
+    "Jenkins publish stage archiving reports": {"Jenkinsfile": """
+        node {
+          stage('Publish') {
+            junit 'target/surefire-reports/*.xml'
+            archiveArtifacts artifacts: 'target/*.log'
+          }
+        }
+        """},
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_DEPLOYS))
+def test_unit_tests_named_deploy_and_archived_test_reports_are_not_deploys(case: str):
+    result = analyse_texts(NOT_DEPLOYS[case])
+    assert values(result)["ci.deploy_job_present"] is False
+    assert values(result)["ci.deploy_mechanism"] == "none"
+
+
+def test_jenkins_input_message_does_not_make_a_deployment():
+    result = analyse_texts({"Jenkinsfile": """
+        pipeline {
+          stages {
+            stage('Approve') { steps { input message: 'Deploy to production?', ok: 'Deploy' } }
+            stage('Ship') { steps { sh 'helm upgrade --install app chart/' } }
+          }
+        }
+        """})
+    assert jobs_of(result, "ci.deploy_job_present") == ["Ship"]
+    assert values(result)["ci.production_deploy_automatic"] is False  # the input still gates
+
+
+def test_jenkins_input_only_other_branches_reach_does_not_gate_main():
+    result = analyse_texts({"Jenkinsfile": """
+        pipeline {
+          stages {
+            stage('Approve hotfix') {
+              when { branch 'hotfix/*' }
+              steps { input message: 'Deploy the hotfix to production?' }
+            }
+            stage('Deploy production') {
+              when { branch 'main' }
+              steps {
+                script {
+                  if (env.BRANCH_NAME != 'main') {
+                    input 'Deploy a non-main branch?'
+                  }
+                }
+                sh 'kubectl apply -f k8s/production/'
+              }
+            }
+          }
+        }
+        """})
+    assert values(result)["ci.production_deploy_automatic"] is True
+    assert details(result, "ci.production_deploy_automatic")["jobs"][0]["job"] == (
+        "Deploy production")
+    assert values(result)["ci.manual_jobs_count"] == 1
+    assert values(result)["ci.deploy_mechanism"] == "pipeline_to_platform"
+
+
+def test_a_registry_push_job_is_a_release():
+    result = analyse_texts({".gitlab-ci.yml": """
+        container:
+          stage: build
+          script:
+            - docker build -t registry.example.com/app:$CI_COMMIT_SHA .
+            - docker push registry.example.com/app:$CI_COMMIT_SHA
+          rules:
+            - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+        """})
+    assert details(result, "ci.deploy_job_present")["jobs"][0]["reasons"] == [
+        "script: docker push"]
+    assert values(result)["ci.production_deploy_automatic"] is True
+    assert values(result)["ci.deploy_mechanism"] == "publish_to_registry"
+
+
+def test_gitlab_release_automatic_on_tags_and_manual_only_in_a_fork():
+    result = analyse_texts({".gitlab-ci.yml": """
+        publish:
+          stage: deploy
+          rules:
+            - if: $CI_COMMIT_TAG && $CI_PROJECT_PATH == "group/app"
+            - if: $CI_COMMIT_TAG && $CI_PROJECT_PATH == "security/app"
+              when: manual
+          script: twine upload dist/*
+        """})
+    assert values(result)["ci.release_published_automatically"] is True
+    assert values(result)["ci.production_deploy_automatic"] is True
+    assert values(result)["ci.manual_jobs_count"] == 1  # still counted as a manual job
+
+
+def test_deploys_to_environment_tells_running_systems_from_publishing():
+    library = analyse_texts({".github/workflows/publish.yml": """
+        on: {push: {tags: ["v*"]}}
+        jobs:
+          publish:
+            environment: pypi
+            steps:
+              - uses: pypa/gh-action-pypi-publish@release/v1
+          docs:
+            steps:
+              - uses: peaceiris/actions-gh-pages@v4
+        """})
+    assert values(library)["ci.deploy_job_present"] is True
+    assert values(library)["ci.deploys_to_environment"] is False
+    service = analyse_texts({".gitlab-ci.yml": """
+        staging:
+          environment: staging
+          script: helm upgrade --install app chart/
+        """})
+    assert values(service)["ci.deploys_to_environment"] is True
+    assert details(service, "ci.deploys_to_environment")["jobs"][0]["reasons"] == [
+        "environment: staging", "command: helm"]
+    hosts = analyse_texts({"Jenkinsfile": """
+        node { stage('Upload') { sh 'scp -r dist/ web1:/srv/www' } }
+        """})
+    assert values(hosts)["ci.deploy_job_present"] is True  # "upload": by its copy, not its name
+    assert values(hosts)["ci.deploys_to_environment"] is True
