@@ -14,7 +14,7 @@ from .base import Collector, CollectorError
 ENTRY_POINT_GROUP = "opsmaturity.collectors"
 BUILTINS: dict[str, str] = {
     "git": "opsmaturity.collectors.git.collector:GitCollector",
-    "ci": "opsmaturity.collectors.ci_config:CiConfigCollector",
+    "ci": "opsmaturity.collectors.ci.collector:CiConfigCollector",
     "monitoring": "opsmaturity.collectors.monitoring.collector:MonitoringCollector",
     "incidents": "opsmaturity.collectors.incidents.collector:IncidentsCollector",
     "gitlab": "opsmaturity.collectors.delivery.gitlab.collector:GitLabCollector",

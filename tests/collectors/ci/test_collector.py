@@ -17,14 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opsmaturity.collectors.base import Collector, CollectorError
-from opsmaturity.collectors.ci_config import (
-    MEASURES,
-    AnalysisResult,
-    CiConfigCollector,
-    CiConfigOptions,
-    analyse,
-    load_ci_files,
-)
+from opsmaturity.collectors.ci.analysis import AnalysisResult, analyse
+from opsmaturity.collectors.ci.collector import CiConfigCollector, CiConfigOptions
+from opsmaturity.collectors.ci.config import MEASURES
+from opsmaturity.collectors.ci.files import load_ci_files
 from opsmaturity.core.evidence import EvidenceSet
 from tests.conftest import FIXTURES as SHARED_FIXTURES
 
@@ -645,7 +641,7 @@ def test_analyse_never_raises_on_arbitrary_text(path: str, text: str):
 
 
 def test_security_tool_names_are_read_from_the_data_file(tmp_path: Path, monkeypatch):
-    from opsmaturity.collectors import ci_config
+    from opsmaturity.collectors.ci import classify
 
     workflow = {".github/workflows/audit.yml": """
         on: push
@@ -660,13 +656,13 @@ def test_security_tool_names_are_read_from_the_data_file(tmp_path: Path, monkeyp
 
     tools = tmp_path / "tools.yaml"
     tools.write_text("tools:\n  - acmescan\n", encoding="utf-8")
-    monkeypatch.setattr(ci_config, "SECURITY_TOOLS_FILE", tools)
-    ci_config._security_tools.cache_clear()
+    monkeypatch.setattr(classify, "SECURITY_TOOLS_FILE", tools)
+    classify.security_tools.cache_clear()
     try:
         found = details(analyse_texts(workflow), "ci.security_scanning_present")["jobs"]
         assert found[0]["tools"] == ["acmescan"]
     finally:
-        ci_config._security_tools.cache_clear()
+        classify.security_tools.cache_clear()
 
 
 # ---------------------------------------------------------------- how production is reached
@@ -830,7 +826,7 @@ def _bare_clone(work: Path) -> Path:
 
 
 def test_script_reading_is_bounded_and_stays_in_the_repository(tmp_path: Path):
-    from opsmaturity.collectors import ci_deploy
+    from opsmaturity.collectors.ci import deploy as ci_deploy
 
     outside = tmp_path / "outside.sh"
     outside.write_text("scp secret host:/tmp\n", encoding="utf-8")

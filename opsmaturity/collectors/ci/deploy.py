@@ -1,12 +1,13 @@
 """How a project is deployed, read from the commands of its CI jobs and the scripts they call.
 
-Why a module of its own: `ci_config.py` says *whether* a pipeline deploys; this says *by what
-means* (copying files to hosts by hand-made commands, publishing to a package index or
-registry, a platform tool) and *when* a release goes out (tag, release event, default branch).
+Why a module of its own: the rest of `collectors/ci/` says *whether* a pipeline deploys;
+this says *by what means* (copying files to hosts by hand-made commands, publishing to a
+package index or registry, a platform tool) and *when* a release goes out (tag, release
+event, default branch).
 Those decide how much a deploy job is worth: an automatic `scp` to a server is not the same
 practice as an automatic `helm upgrade`. Everything here is pure text matching on commands,
-action references and trigger declarations; it imports nothing else of ours, so `ci_config`
-(and the `collectors/ci/` package it will become) can use it without cycles.
+action references and trigger declarations; it imports nothing else of ours, so every
+module of `collectors/ci/` can use it without cycles.
 """
 
 from __future__ import annotations

@@ -1,0 +1,165 @@
+"""Static analysis of CI configuration: GitLab CI, GitHub Actions and Jenkins pipelines.
+
+Why static: the configuration in the repository says what the pipeline *can* do (run tests,
+deploy, roll back, wait for a person) without API tokens or pipeline history, so it works on
+any checkout, even a bare mirror. It measures; the catalogue's probes judge.
+
+Files read (from the working tree, or from HEAD of a bare repository): `.gitlab-ci.yml` and
+its local includes, `.github/workflows/*.yml|*.yaml`, and `Jenkinsfile` at the top level; and
+the repository scripts that deploy jobs call (bounded, see `deploy.py`), because `scp` in
+`./deploy.sh` decides how the project deploys. docs/ci-evidence.md defines every measure.
+Remote, project, template and component includes are not fetched: they are listed as "not
+resolved" in coverage.missing, which also makes the evidence partial.
+
+Heuristics (every match is listed in the measure's `details`, with file and line):
+
+- *Job*: a GitLab job (a top-level mapping that is not a reserved keyword and not a hidden
+  `.template`), a GitHub Actions job, or a Jenkins stage that contains no other stage.
+- *Deploy job*: has an environment (GitLab: unless its `action` is stop, prepare, verify or
+  access); or its name (GitLab: or its stage; GitHub: or a step named "deploy ...") has a word
+  deploy/deployment/release/publish/rollout/ship/promote; or its commands run a deploy tool
+  (`kubectl|oc apply|replace|set image|rollout restart`, `helm upgrade|install`, `helmfile
+  apply|sync`, `terraform|tofu|terragrunt apply`, `pulumi up`, `argocd app sync`,
+  `skaffold run|deploy`, `ansible-playbook`, `aws ecs update-service`, `az webapp deploy`,
+  `npm|yarn|cargo|poetry|uv ... publish`, `twine upload`, `gem push`, `nuget push`,
+  `gh release create`, `semantic-release`, `goreleaser`, or the command word `deploy` as in
+  `make deploy`, `mvn deploy`, `./deploy.sh`, `firebase deploy`); GitHub: an action whose name
+  says deploy/release/publish or `gh-pages`; a registry push (`docker push`, `buildx --push`,
+  `helm push`) or another publishing command or action (`ci_deploy.PUBLISH_*`); a file copy to
+  a host in its commands (`scp`, `rsync host:`, `lftp`, ...; not a bare `ssh`). Jobs named
+  rollback and GitLab stop jobs are not deploy jobs. `dotnet publish`, `--release` build
+  flags and "publish test results" are not deploys; nor are, when only words say deploy: a
+  test job named e.g. `test-deploy-utils`, and a job that keeps test reports (GitLab
+  `artifacts:reports`, junit uploads, Jenkins `junit`/`archiveArtifacts`). Deploy commands in
+  a job that makes a throwaway cluster (kind, k3d, minikube) are tests of that cluster.
+- *Production*: an environment name with the token prod/production/prd/live (not "pre-prod"
+  or "non-prod"), or `deployment_tier: production`; an explicit staging/testing/development
+  tier wins over the name. A deploy job without an environment is judged by its name (and
+  GitLab stage). GitHub `environment: ${{ inputs.x }}` / `${{ matrix.x }}` take the choice
+  options / matrix values. Jenkins has no environments: a deploy stage's environment is the
+  environment word in its name ("Deploy to Staging" -> staging).
+- *Manual*: GitLab `when: manual` at the top level or in any rule, `only: [web]`, or job or
+  `workflow:` rules that only run for `$CI_PIPELINE_SOURCE == "web"`; GitHub: a workflow whose
+  triggers are only `workflow_dispatch` (a reusable workflow takes its local callers'
+  triggers), or a job `if:` that only runs on `workflow_dispatch`; Jenkins: a stage with an
+  `input` step or directive (also in an enclosing stage), unless the stage runs on the main
+  branch and the input sits in a `when { branch ... }` or `if (...)` the main branch does not
+  take. An input's message is not read as a command. A deploy also waits for a person
+  when it `needs` a manual job, (GitLab) when a blocking manual job (`allow_failure: false`,
+  the default for `when: manual` in rules; not a stop job) sits in an earlier stage, or
+  (Jenkins) when an `input` comes before its stage. Approvals configured outside the
+  repository (GitHub environment protection rules, GitLab protected environments) are not
+  visible here.
+- *Production basis* (production_deploy_automatic, production_deploy_copies_to_hosts):
+  production deploy jobs; else jobs that publish on a tag or release (automatic if one is);
+  else deploy jobs that name no non-production environment; else not applicable: review
+  and staging deploys do not stand for production.
+- *Mechanism*: copy_to_hosts (the basis copies files or runs commands on hosts by scp, rsync,
+  ssh, ftp, ...), manual_gate, pipeline_to_platform (kubectl, helm, terraform, cloud CLIs,
+  deploy actions), publish_to_registry, unrecognised, non_production_only or none.
+- *Test*: a GitLab job whose explicit `stage` starts with "test" (the implicit default stage
+  does not count); a job/stage (GitHub: or step) name with a word test/tests/testing/e2e
+  unless the job deploys; or a test command (pytest, `python -m unittest`, tox, nox,
+  `npm|yarn|pnpm test`, jest, vitest, mocha, cypress, playwright, `mvn test|verify`,
+  `gradle test|check`, `go test`, `cargo test`, `dotnet test`, rspec, phpunit, `make test`,
+  ctest, ...); a tool only being installed (`pip install pytest`) does not count.
+- *Rollback*: a GitLab stop job (`environment.action: stop`) or an `on_stop` that names an
+  existing job; a job named rollback / roll-back, or revert/undo with a deploy word; or a
+  command `helm rollback`, `kubectl rollout undo`, or the command word `rollback` (not
+  `--auto-rollback` style flags). Jenkins: also anywhere in the file, e.g. `post { failure
+  { ... } }`.
+- *Review environments*: GitLab environments (not production) whose name uses
+  `$CI_COMMIT_REF_*`, `$CI_MERGE_REQUEST_*`, `$CI_COMMIT_BRANCH` or a commit SHA, starts
+  with review/ or preview/, or that have `on_stop` / `auto_stop_in`; GitHub environments named
+  review/preview/pr (or keyed on the PR number / head ref) in pull_request workflows; Jenkins
+  deploy stages guarded by `when { changeRequest() }`.
+- *Environments count*: distinct names, case-insensitive, with variables and `${{ }}`
+  expressions replaced by `*` (so `review/$CI_COMMIT_REF_SLUG` counts once).
+- *Security scanning*: GitLab Security/Jobs/Auto-DevOps templates or scanning components,
+  and in job names, commands, images and actions, the tools listed in
+  `security_tools.yaml` (data, read once): sast, dast, secret detection, dependency or
+  container scanning, CodeQL, Trivy, Grype/Anchore, Snyk, Semgrep, Bandit, gitleaks,
+  TruffleHog, OSV-Scanner, OWASP Dependency-Check/ZAP, pip-audit, safety, npm/yarn audit,
+  cargo audit/deny, govulncheck, gosec, brakeman, checkov, tfsec, kics, SonarQube, Gemnasium,
+  dependency-review, OSSF Scorecard, zizmor, ...
+
+GitLab `default:` and top-level `before_script`/`image` are recognised (not jobs) but not
+read for classification: they apply to every job and would make every job look alike.
+
+Coverage: ratio = files parsed / files found, where "found" also counts local includes that
+do not exist and includes that were not fetched. Problems (invalid YAML with the line from
+PyYAML's problem mark, a missing local include, an include loop, an `extends` cycle or unknown
+parent, an unclosed Jenkins stage, a workflow without triggers or jobs) are `file:line:
+message` entries in coverage.missing, next to the unresolved includes; either makes the
+evidence partial, and the rest is still measured. If no CI file parses at all, every measure
+but `ci.present` and `ci.systems` is None (not measured).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.times import now_utc
+
+from ..base import CollectorError, Progress, no_progress
+from .analysis import analyse
+from .config import MEASURES
+from .files import load_ci_files, load_deploy_scripts
+
+# ---------------------------------------------------------------- collector
+
+
+class CiConfigOptions(BaseModel):
+    """Where to look: a working tree, a bare repository or a plain directory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    repo: Path = Field(description="repository (working tree or bare) or directory with CI files")
+
+
+class CiConfigCollector:
+    """The `ci` collector: static facts about the pipeline definitions in one repository."""
+
+    name: ClassVar[str] = "ci"
+    measures: ClassVar[tuple[str, ...]] = MEASURES
+    config_model: ClassVar[type[BaseModel]] = CiConfigOptions
+
+    def collect(self, config: BaseModel, progress: Progress = no_progress) -> EvidenceSet:
+        """Read the CI files of `config.repo` and measure them."""
+        try:
+            options = (
+                config
+                if isinstance(config, CiConfigOptions)
+                else CiConfigOptions.model_validate(config.model_dump())
+            )
+        except ValidationError as exc:
+            raise CollectorError(
+                f"ci collector: invalid options: {exc.errors()[0]['msg']}"
+            ) from None
+        repo = options.repo
+        if not repo.exists():
+            raise CollectorError(f"{repo}: no such directory")
+        if not repo.is_dir():
+            raise CollectorError(
+                f"{repo}: not a directory (expected a repository checkout, a "
+                f"bare repository or a directory with CI files)"
+            )
+        progress("reading CI configuration", None)
+        files = load_ci_files(repo)
+        scripts = load_deploy_scripts(repo, files)
+        progress(f"analysing {len(files)} CI file(s)", 0.5)
+        result = analyse(files, scripts)
+        progress("CI configuration analysed", 1.0)
+        return EvidenceSet(
+            collector=self.name,
+            source=str(repo),
+            window=None,
+            collected_at=now_utc(),
+            coverage=result.coverage,
+            partial=result.partial,
+            measures=result.measures,
+        )

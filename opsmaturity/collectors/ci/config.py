@@ -1,0 +1,62 @@
+"""What a CI file is allowed to contain and what is measured: file names, measure ids and
+units, GitLab's reserved keys and limits."""
+
+from __future__ import annotations
+
+import re
+
+GITLAB_FILE = ".gitlab-ci.yml"
+JENKINS_FILE = "Jenkinsfile"
+WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
+
+MEASURES: tuple[str, ...] = (
+    "ci.present",
+    "ci.systems",
+    "ci.test_stage_present",
+    "ci.deploy_job_present",
+    "ci.production_deploy_automatic",
+    "ci.rollback_job_defined",
+    "ci.environments_count",
+    "ci.review_environments_present",
+    "ci.security_scanning_present",
+    "ci.manual_jobs_count",
+    "ci.jobs_count",
+    "ci.production_deploy_copies_to_hosts",
+    "ci.release_published_automatically",
+    "ci.deploy_mechanism",
+    "ci.deploys_to_environment",
+)
+UNITS = {
+    "ci.present": "boolean",
+    "ci.systems": "systems",
+    "ci.environments_count": "environments",
+    "ci.manual_jobs_count": "jobs",
+    "ci.jobs_count": "jobs",
+    "ci.deploy_mechanism": "mechanism",
+}
+
+GITLAB_RESERVED = frozenset(
+    {
+        "image",
+        "services",
+        "variables",
+        "stages",
+        "types",
+        "include",
+        "default",
+        "workflow",
+        "before_script",
+        "after_script",
+        "cache",
+        "spec",
+    }
+)
+GITLAB_DEFAULT_STAGES = (".pre", "build", "test", "deploy", ".post")
+MAX_INCLUDE_DEPTH = 100  # GitLab's own nesting limit
+MAX_INCLUDES = 150  # GitLab's own limit per pipeline
+MAX_DETAILS = 50
+NOT_VISIBLE = (
+    "approvals configured outside the repository (GitHub environment protection "
+    "rules, GitLab protected environments and deployment approvals) are not visible "
+    "in CI files"
+)

@@ -1,0 +1,256 @@
+"""Reading the CI files (and the scripts deploy jobs call) out of a checkout or a bare
+repository (HEAD), local includes followed, without a work tree."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from ..base import CollectorError
+from . import deploy as ci_deploy
+from .analysis import deploy_script_paths
+from .config import GITLAB_FILE, JENKINS_FILE, MAX_INCLUDES, WORKFLOW_PATH
+from .gitlab import gitlab_includes, match_pattern, normalise_local
+from .parsing import parse_yaml
+
+# ---------------------------------------------------------------- reading files
+
+
+_GIT_LOCATION_VARS = frozenset(
+    {
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_COMMON_DIR",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_NAMESPACE",
+        "GIT_PREFIX",
+        "GIT_CEILING_DIRECTORIES",
+    }
+)
+_BATCH_HEADER = re.compile(rb"^[0-9a-f]{40,64} (blob|tree|commit|tag) (\d+)$")
+
+
+def _run_git(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run git read-only: settings only via -c, no optional locks, the caller's repo vars unset."""
+    env = {k: v for k, v in os.environ.items() if k not in _GIT_LOCATION_VARS}
+    env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    return subprocess.run(
+        ["git", "-c", "core.quotepath=off", *args],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+
+
+def _stderr(proc: subprocess.CompletedProcess[bytes]) -> str:
+    lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else f"git exited with {proc.returncode}"
+
+
+def _looks_like_git_dir(path: Path) -> bool:
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
+def _git_dir_without_worktree(repo: Path) -> Path | None:
+    """The git directory if `repo` is a bare repository (or a .git directory), else None."""
+    if shutil.which("git") is None:
+        if _looks_like_git_dir(repo):
+            raise CollectorError(
+                f"{repo}: looks like a bare git repository, but git is not installed"
+            )
+        return None
+    proc = _run_git(
+        [
+            "-C",
+            str(repo),
+            "rev-parse",
+            "--is-bare-repository",
+            "--is-inside-git-dir",
+            "--absolute-git-dir",
+        ]
+    )
+    if proc.returncode != 0:
+        if _looks_like_git_dir(repo):
+            raise CollectorError(f"{repo}: cannot read the git repository: {_stderr(proc)}")
+        return None  # a plain directory: read it from disk
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) >= 3 and "true" in lines[:2]:
+        return Path(lines[2])
+    return None
+
+
+def _cat_files(git_dir: Path, paths: list[str]) -> dict[str, str]:
+    """Read files from HEAD with one `git cat-file --batch`; absent ones are left out."""
+    paths = [p for p in paths if "\n" not in p]
+    if not paths:
+        return {}
+    request = b"".join(b"HEAD:" + p.encode() + b"\n" for p in paths)
+    proc = _run_git(["--git-dir", str(git_dir), "cat-file", "--batch"], request)
+    if proc.returncode != 0:
+        raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
+    data, pos, out = proc.stdout, 0, {}
+    for path in paths:
+        end = data.find(b"\n", pos)
+        if end < 0:
+            break
+        header = _BATCH_HEADER.match(data[pos:end])
+        pos = end + 1
+        if header:
+            size = int(header.group(2))
+            if header.group(1) == b"blob":
+                out[path] = data[pos : pos + size].decode("utf-8", "replace")
+            pos += size + 1
+    return out
+
+
+def _local_include_targets(text: str) -> list[str]:
+    doc, _ = parse_yaml(GITLAB_FILE, text)
+    if doc is None:
+        return []
+    targets = []
+    for inc in gitlab_includes(doc):
+        if inc.kind == "local" and "$" not in inc.target:
+            target = normalise_local(inc.target)
+            if target is not None:
+                targets.append(target)
+    return targets
+
+
+def _gather(
+    candidates: list[str],
+    read: Callable[[list[str]], dict[str, str]],
+    names: Callable[[str], list[str]],
+) -> dict[str, str]:
+    """Read the CI files, then follow GitLab local includes (transitively)."""
+    files = read(candidates)
+    pending = [GITLAB_FILE] if GITLAB_FILE in files else []
+    done: set[str] = set()
+    while pending and len(done) < MAX_INCLUDES:
+        current = pending.pop()
+        if current in done:
+            continue
+        done.add(current)
+        for target in _local_include_targets(files[current]):
+            matches = match_pattern(target, names(target)) if "*" in target else [target]
+            files.update(read([m for m in matches if m not in files]))
+            pending += [m for m in matches if m in files]
+    return files
+
+
+def _load_from_git(git_dir: Path) -> dict[str, str]:
+    head = _run_git(
+        ["--git-dir", str(git_dir), "rev-parse", "--verify", "--quiet", "HEAD^{commit}"]
+    )
+    if head.returncode != 0:
+        return {}  # an empty repository
+    proc = _run_git(["--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", "-z", "HEAD"])
+    if proc.returncode != 0:
+        raise CollectorError(f"{git_dir}: cannot list files at HEAD: {_stderr(proc)}")
+    names: list[str] = []
+    for raw in proc.stdout.split(b"\0"):
+        try:
+            names.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue  # not nameable from a UTF-8 YAML include either
+    candidates = [n for n in names if n in {GITLAB_FILE, JENKINS_FILE} or WORKFLOW_PATH.match(n)]
+    return _gather(candidates, lambda paths: _cat_files(git_dir, paths), lambda _: names)
+
+
+def _load_from_disk(root: Path) -> dict[str, str]:
+    def read(paths: list[str]) -> dict[str, str]:
+        out = {}
+        for rel in paths:
+            path = root / rel
+            try:
+                if path.is_file():
+                    out[rel] = path.read_bytes().decode("utf-8", "replace")
+            except OSError as exc:
+                raise CollectorError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        return out
+
+    def names(pattern: str) -> list[str]:
+        prefix = pattern[: pattern.find("*")].rpartition("/")[0]
+        found: list[str] = []
+        for dirpath, dirnames, filenames in os.walk(root / prefix):
+            dirnames[:] = sorted(d for d in dirnames if d != ".git")
+            rel = Path(dirpath).relative_to(root).as_posix()
+            found += [f if rel == "." else f"{rel}/{f}" for f in filenames]
+            if len(found) > 100_000:
+                break
+        return found
+
+    candidates = [GITLAB_FILE, JENKINS_FILE]
+    workflows = root / ".github" / "workflows"
+    if workflows.is_dir():
+        candidates += sorted(
+            f".github/workflows/{p.name}"
+            for p in workflows.iterdir()
+            if WORKFLOW_PATH.match(f".github/workflows/{p.name}")
+        )
+    return _gather(candidates, read, names)
+
+
+def load_ci_files(repo: Path) -> dict[str, str]:
+    """CI files of `repo` as path -> text: from disk for a working tree or plain directory,
+    from HEAD for a bare repository (read-only; an empty repository gives {})."""
+    repo = Path(repo)
+    git_dir = _git_dir_without_worktree(repo)
+    return _load_from_disk(repo) if git_dir is None else _load_from_git(git_dir)
+
+
+def _blob_sizes(git_dir: Path, paths: list[str]) -> dict[str, int]:
+    """Sizes of the blobs at HEAD among `paths` (missing paths and trees are left out)."""
+    paths = [p for p in paths if "\n" not in p]
+    request = b"".join(b"HEAD:" + p.encode() + b"\n" for p in paths)
+    proc = _run_git(["--git-dir", str(git_dir), "cat-file", "--batch-check"], request)
+    if proc.returncode != 0:
+        raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
+    out: dict[str, int] = {}
+    for path, line in zip(paths, proc.stdout.splitlines(), strict=False):
+        header = _BATCH_HEADER.match(line)
+        if header and header.group(1) == b"blob":
+            out[path] = int(header.group(2))
+    return out
+
+
+def load_deploy_scripts(repo: Path, files: Mapping[str, str]) -> dict[str, str]:
+    """Repository scripts that deploy jobs call (`./deploy.sh`, `bash scripts/upload.sh`) and
+    the scripts those call, as path -> text: from disk, or from HEAD of a bare repository.
+    Bounded: at most `ci_deploy.MAX_SCRIPTS` files of `ci_deploy.MAX_SCRIPT_BYTES` each; paths
+    that leave the repository (also by a symlink) are not read."""
+    roots = deploy_script_paths(files)
+    if not roots:
+        return {}
+    repo = Path(repo)
+    git_dir = _git_dir_without_worktree(repo)
+
+    def from_git(paths: list[str]) -> dict[str, str]:
+        assert git_dir is not None
+        sizes = _blob_sizes(git_dir, paths)
+        small = [p for p in paths if sizes.get(p, 1 << 62) <= ci_deploy.MAX_SCRIPT_BYTES]
+        return _cat_files(git_dir, small)
+
+    def from_disk(paths: list[str]) -> dict[str, str]:
+        root = repo.resolve()
+        out: dict[str, str] = {}
+        for rel in paths:
+            path = (repo / rel).resolve()
+            try:
+                if (
+                    path.is_relative_to(root)
+                    and path.is_file()
+                    and path.stat().st_size <= ci_deploy.MAX_SCRIPT_BYTES
+                ):
+                    out[rel] = path.read_bytes().decode("utf-8", "replace")
+            except OSError:
+                continue  # an unreadable script is listed as not read, not an error
+        return out
+
+    return ci_deploy.read_scripts(roots, from_disk if git_dir is None else from_git)
