@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +26,17 @@ from .records import (
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+
+def upsert(s: Session, table: type, values: dict[str, Any], keys: list[str]) -> None:
+    """Insert a row, or update its other columns when a row with the same keys exists
+    (one statement, so concurrent workshop answers never fail on the unique key)."""
+    insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=keys, set_={k: stmt.excluded[k] for k in values if k not in keys})
+    s.execute(stmt)
 
 
 class StoreBase:

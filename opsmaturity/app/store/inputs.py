@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.scoring.answers import (
@@ -19,7 +17,7 @@ from opsmaturity.scoring.answers import (
 from opsmaturity.scoring.catalogue import ROLES, Catalogue
 
 from . import tables as t
-from .base import StoreBase, _now
+from .base import StoreBase, _now, upsert
 from .db import StoreError
 from .portfolio import checked_responses
 from .records import (
@@ -75,12 +73,7 @@ class InputStore(StoreBase):
             values = {"participant_id": participant_id, "question_id": question_id,
                       "value_json": json.dumps(value), "comment": comment,
                       "answered_at": _now()}
-            insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-            stmt = insert(t.Answer).values(**values)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["participant_id", "question_id"],
-                set_={k: stmt.excluded[k] for k in ("value_json", "comment", "answered_at")})
-            s.execute(stmt)
+            upsert(s, t.Answer, values, ["participant_id", "question_id"])
 
     def answers(self, assessment_id: int) -> list[AnswerRecord]:
         labels = {p.id: p for p in self.participants(assessment_id)}

@@ -6,8 +6,6 @@ import json
 import secrets
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from opsmaturity.scoring.answers import (
@@ -18,7 +16,7 @@ from opsmaturity.scoring.answers import (
 from opsmaturity.scoring.catalogue import Catalogue
 
 from . import tables as t
-from .base import StoreBase, _now, _workshop_record
+from .base import StoreBase, _now, _workshop_record, upsert
 from .db import StoreError
 from .records import (
     ConsensusRecord,
@@ -80,12 +78,7 @@ class WorkshopStore(StoreBase):
             values = {"assessment_id": assessment_id, "question_id": question_id,
                       "value_json": json.dumps(value), "notes": (notes or "").strip() or None,
                       "decided_at": _now()}
-            insert = pg_insert if s.bind.dialect.name == "postgresql" else sqlite_insert
-            stmt = insert(t.Consensus).values(**values)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["assessment_id", "question_id"],
-                set_={k: stmt.excluded[k] for k in ("value_json", "notes", "decided_at")})
-            s.execute(stmt)
+            upsert(s, t.Consensus, values, ["assessment_id", "question_id"])
 
     def consensus(self, assessment_id: int) -> list[ConsensusRecord]:
         with self._tx(read=True) as s:

@@ -6,7 +6,7 @@ import re
 from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from opsmaturity.core.times import as_utc
+from opsmaturity.core.times import as_utc, check_zone
 
 MEASURES: tuple[str, ...] = (
     "incidents.count",
@@ -79,14 +79,7 @@ class IncidentsOptions(BaseModel):
     @field_validator("timezone", "naive_timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(
-                    f"unknown time zone {value!r} (use an IANA name such as Europe/Zurich)"
-                ) from None
-        return value
+        return check_zone(value, "use an IANA name such as Europe/Zurich")
 
     @field_validator("business_hours")
     @classmethod

@@ -32,10 +32,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from opsmaturity.core.times import check_zone
 
 from ...base import CollectorError
 from ..record import Detection, IncidentRecord, Severity
@@ -107,12 +109,7 @@ class CsvMapping(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
-        return value
+        return check_zone(value, "use an IANA name")
 
 
 def load_mapping(path: Path) -> CsvMapping:
