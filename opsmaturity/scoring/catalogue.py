@@ -307,8 +307,8 @@ class ScoringParameters(_Model):
         "clipped to +/- this, so evidence can still move a unanimous room"
     )
     establish_at: float = Field(
-        default=2.0, gt=0, description="log-odds of unhealthy evidence needed to establish a "
-        "sign nobody answered for (one strong probe, or two moderate ones)"
+        default=2.0, gt=0, description="log-odds of unhealthy moderate or strong evidence "
+        "needed to establish a sign the answers do not (one strong probe, or two moderate)"
     )
     evidence_saturation: float = Field(
         default=2.0, gt=0, description="k in S/(S+k): how fast evidence raises confidence"

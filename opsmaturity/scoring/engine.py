@@ -225,6 +225,11 @@ def _contribution(probe: Probe, result: ProbeResult, params: ScoringParameters) 
     return push * (result.coverage if result.coverage is not None else 1.0)
 
 
+def _strength(probe: Probe) -> str:
+    assert probe.strength is not None
+    return probe.strength.unhealthy
+
+
 def _bounded(risk: float, cap: RiskLevel, params: ScoringParameters) -> float:
     """The risk figure kept inside `cap`'s band, so number and level never disagree."""
     thresholds = params.risk_levels
@@ -255,7 +260,10 @@ def _finding(
     decided = [r for r in probes if r.healthy is not None]
     pushes = [_contribution(catalogue.probe(r.probe_id), r, params) for r in decided]
     l_evidence = _sigmoid(sum(pushes)) if decided else None
-    support_e = sum(x for x in pushes if x > 0)
+    # Weak probes may suggest a sign but never establish it, however many agree: they
+    # tend to read the same thing (four annotation shares of one rule file, say).
+    support_e = sum(x for x, r in zip(pushes, decided, strict=True)
+                    if x > 0 and _strength(catalogue.probe(r.probe_id)) != "weak")
     strength_e = sum(abs(x) for x in pushes)
 
     if l_answers is None and l_evidence is None:

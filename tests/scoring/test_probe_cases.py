@@ -18,6 +18,7 @@ from tests.conftest import evidence
 
 CASES: list[dict[str, Any]] = yaml.safe_load(
     (Path(__file__).parent / "probe_cases.yaml").read_text())["cases"]
+BY_PROBE = {c["probe"]: c for c in CASES}
 
 
 def test_every_sign_probe_has_a_case(catalogue: Catalogue):
@@ -38,4 +39,10 @@ def test_probe_pushes_its_sign(catalogue: Catalogue, case: dict[str, Any]):
         result = next(r for r in f.probes if r.probe_id == probe.id)
         assert result.healthy is (outcome == "healthy"), (outcome, result)
         expected = sign_of * log_odds.of(case["strength"][outcome])
+        # other probes of the sign reading the same measure push by their own cases
+        for other in f.probes:
+            if other.probe_id != probe.id and other.healthy is not None:
+                side = "healthy" if other.healthy else "unhealthy"
+                push = log_odds.of(BY_PROBE[other.probe_id]["strength"][side])
+                expected += -push if other.healthy else push
         assert (f.evidence_log_odds or 0.0) == pytest.approx(expected), outcome

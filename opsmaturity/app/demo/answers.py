@@ -59,10 +59,21 @@ def participant(catalogue: Catalogue, team: TeamProfile, truth: dict[str, float]
 
 
 def context_answers(catalogue: Catalogue, team: TeamProfile,
-                    rng: random.Random) -> dict[str, str]:
-    """One set of context answers per team (the whole room agrees on these facts)."""
-    return {q.id: rng.choice(catalogue.scale_of(q).options).value for q in catalogue.questions
-            if q.kind == "context"}
+                    company: dict[str, str]) -> dict[str, str]:
+    """One set of context answers per team (the whole room agrees on these facts).
+
+    Fixed in organisation.yaml, not drawn at random: how much the business depends on a
+    team's systems scales every risk, and a random draw made the least mature team look
+    safer than the next one.
+    """
+    chosen = {**company, **team.context}
+    out = {}
+    for q in catalogue.context_questions():
+        value = chosen.get(q.id)
+        if catalogue.scale_of(q).option(value or "") is None:
+            raise ValueError(f"demo: context question {q.id!r} needs an option, got {value!r}")
+        out[q.id] = value
+    return out
 
 
 def workshop(catalogue: Catalogue, team: TeamProfile, truth: dict[str, float],

@@ -98,7 +98,7 @@ def _assessments(store: Store, catalogue: Catalogue, demo: DemoOrganisation, tea
                  now: datetime, rng: random.Random, evidence: list[EvidenceSet],
                  repo: Path) -> DemoTeam:
     record = store.ensure_team(demo.organisation, team.name)
-    context = answers.context_answers(catalogue, team, rng)
+    context = answers.context_answers(catalogue, team, demo.context)
     deviation = answers.deviations(catalogue, rng)
     earlier = []
     for months, gain in ((12, 0.2), (6, 0.1)):

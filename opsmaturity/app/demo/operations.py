@@ -138,23 +138,32 @@ def write_alert_rules(path: Path, team: TeamProfile, rng: random.Random) -> Path
                                "(rate(http_request_duration_seconds_bucket[5m]))) > 1"),
                ("ServiceDown", "up == 0")]
     chosen = cause[: 1 + int(2 * (1 - m))] + symptom[: round(3 * m)]
-    for service in SERVICES[: 1 + int(2 * m + 0.5)]:
-        for name, expr in chosen:
-            labels = {}
-            if rng.random() < 0.2 + 0.8 * m:
-                labels["severity"] = "critical" if name in ("ServiceDown",) else "warning"
-            if rng.random() < m:
-                labels["team"] = team.slug
-            annotations = {}
-            if rng.random() < 0.3 + 0.7 * m:
-                annotations["summary"] = f"{name} on {service}"
-            if rng.random() < m - 0.1:
-                annotations["runbook_url"] = f"https://wiki.example/runbooks/{service}/{name}"
-            rule = {"alert": name, "expr": expr, "for": "5m" if m > 0.4 else "0m",
-                    "labels": {**labels, "service": service}}
-            if annotations:
-                rule["annotations"] = annotations
-            rules.append(rule)
+    services = SERVICES[: 1 + int(2 * m + 0.5)]
+    total = len(services) * len(chosen)
+    # Each practice covers a share of the rules that grows with maturity, spread evenly
+    # (not drawn per rule): a small rule file must not make a mature team look careless.
+    offset = rng.random()
+
+    def covers(i: int, share: float) -> bool:
+        return ((i + offset) % total) < share * total
+
+    for i, (service, (name, expr)) in enumerate(
+            (s, c) for s in services for c in chosen):
+        labels = {}
+        if covers(i, 0.2 + 0.9 * m):
+            labels["severity"] = "critical" if name in ("ServiceDown",) else "warning"
+        if covers(i, m + 0.1):
+            labels["team"] = team.slug
+        annotations = {}
+        if covers(i, 0.3 + 0.8 * m):
+            annotations["summary"] = f"{name} on {service}"
+        if covers(i, m + 0.05):
+            annotations["runbook_url"] = f"https://wiki.example/runbooks/{service}/{name}"
+        rule = {"alert": name, "expr": expr, "for": "5m" if m > 0.4 else "0m",
+                "labels": {**labels, "service": service}}
+        if annotations:
+            rule["annotations"] = annotations
+        rules.append(rule)
     if m > 0.5:
         rules.append({"alert": "Watchdog", "expr": "vector(1)",
                       "labels": {"severity": "none"},

@@ -19,6 +19,8 @@ class TeamProfile(BaseModel):
     optimism: float = Field(ge=0, le=1)
     authors: list[str] = Field(min_length=1)
     ci: Literal["none", "jenkins", "gitlab", "github"]
+    context: dict[str, str] = Field(
+        default_factory=dict, description="context answers that differ from the organisation's")
 
     @property
     def slug(self) -> str:
@@ -30,6 +32,8 @@ class DemoOrganisation(BaseModel):
 
     organisation: str
     seed: int
+    context: dict[str, str] = Field(
+        default_factory=dict, description="context question -> option, the whole company's")
     teams: list[TeamProfile]
 
 
