@@ -63,8 +63,12 @@ def catalogue() -> Catalogue:
     return load_catalogue()
 
 
+LANG_KEY = "lang"
+"""Session state key of the session's language (set by the router's language picker)."""
+
+
 def lang() -> str:
-    return str(st.session_state.get("lang", "en"))
+    return str(st.session_state.get(LANG_KEY, "en"))
 
 
 def T() -> Texts:
