@@ -53,7 +53,8 @@ def label(text: str, width: int | None = None) -> str:
 
 def styled(fig: go.Figure, height: int, **layout: object) -> go.Figure:
     """The look all charts share: the PDF's font, white ground, the height they need."""
-    defaults: dict[str, object] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}}
+    defaults: dict[str, object] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+                                   "separators": fmt.separators()}
     fig.update_layout(
         height=height, font={"family": FONT, "size": 12, "color": "#222222"},
         paper_bgcolor="white", plot_bgcolor="white", **{**defaults, **layout},
@@ -165,7 +166,7 @@ def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
         prev = [previous.area_levels.get(a.id) for a in catalogue.areas]
         fig.add_trace(go.Scatterpolar(
             r=[*prev, prev[0]], theta=[*thetas, thetas[0]], mode="lines+markers",
-            name=t("chart.previous", date=previous.date.isoformat()),
+            name=t("chart.previous", date=fmt.date(previous.date)),
             line={"color": PREVIOUS_COLOUR, "dash": "dash", "width": 2},
             marker={"symbol": "square", "size": 7}, connectgaps=False,
             hovertemplate="%{theta}: %{r}<extra></extra>",
@@ -214,7 +215,8 @@ def risk_trend(points: Sequence[HistoryPoint], thresholds: RiskThresholds,
         fig, height=300, showlegend=False, margin={"l": 70, "r": 20, "t": 20, "b": 40},
         yaxis={"range": [0, 100], "title": {"text": t("label.risk_index")},
                "gridcolor": "#e6e6e6", "fixedrange": True},
-        xaxis={"type": "date", "tickformat": "%Y-%m-%d", "gridcolor": "#eeeeee"},
+        xaxis={"type": "date", "tickformat": fmt.DATE_TICKS.get(lang, "%Y-%m-%d"),
+               "gridcolor": "#eeeeee"},
     )
 
 

@@ -244,7 +244,7 @@ def _finding(cat: Catalogue, f: Finding, t: Texts) -> FindingView:
         sign_id=f.sign_id, title=localise(sign.title, lang), why=localise(sign.why, lang),
         status=f.status, level=f.risk_level, likelihood=fmt.pct(f.likelihood),
         from_answers=fmt.pct(f.likelihood_from_answers),
-        from_evidence=fmt.pct(f.likelihood_from_evidence), impact=f"{f.impact:.1f}",
+        from_evidence=fmt.pct(f.likelihood_from_evidence), impact=fmt.sig(round(f.impact, 1), 2),
         confidence=fmt.pct(f.confidence), gap=gap, disagreement=f.disagreement,
         role_views=[(t(f"role.{r}"), fmt.pct(v)) for r, v in f.role_likelihoods.items()],
         questions=questions,
@@ -287,7 +287,7 @@ def trend(previous: HistoryPoint | None, current: float | None) -> Trend | None:
         return None
     delta = current - previous.risk_index
     direction = "same" if abs(delta) < 1 else "better" if delta < 0 else "worse"
-    return Trend(previous_date=previous.date.isoformat(), previous=fmt.index(previous.risk_index),
+    return Trend(previous_date=fmt.date(previous.date), previous=fmt.index(previous.risk_index),
                  current=fmt.index(current), direction=direction, delta=f"{abs(delta):.0f}")
 
 
@@ -326,14 +326,14 @@ def _dora(a: Assessment, t: Texts) -> DoraView | None:
 def _window(e: EvidenceSet) -> str:
     if e.window is None:
         return fmt.DASH
-    return f"{e.window.start.date().isoformat()} – {e.window.end.date().isoformat()}"
+    return f"{fmt.date(e.window.start)} – {fmt.date(e.window.end)}"
 
 
 def _evidence(sets: Sequence[EvidenceSet]) -> list[EvidenceView]:
     return [
         EvidenceView(
             collector=e.collector, source=e.source, window=_window(e),
-            collected_at=e.collected_at.date().isoformat(), coverage=fmt.pct(e.coverage.ratio),
+            collected_at=fmt.date(e.collected_at), coverage=fmt.pct(e.coverage.ratio),
             partial=e.partial, missing=", ".join(e.coverage.missing),
             measures=[MeasureRow(m.id, fmt.number(m.value, m.unit), m.applicable)
                       for m in e.measures],
@@ -346,6 +346,11 @@ def _evidence(sets: Sequence[EvidenceSet]) -> list[EvidenceView]:
 
 def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
     """Everything a team report shows, in the order and words it shows it."""
+    with fmt.language(lang):
+        return _team_view(report, cat, lang)
+
+
+def _team_view(report: TeamReport, cat: Catalogue, lang: str) -> TeamView:
     t = texts(lang)
     a = report.assessment
     o = a.overall
@@ -357,7 +362,7 @@ def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
     history = [*report.history, report.current_point()]
     windows = {(e.collector, e.source): _window(e) for e in report.evidence}
     return TeamView(
-        organisation=report.organisation, team=report.team, date=report.date.isoformat(),
+        organisation=report.organisation, team=report.team, date=fmt.date(report.date),
         catalogue_version=report.catalogue_version, draft=report.state == "draft",
         level=o.risk_level, index=fmt.index(o.risk_index), confidence=fmt.pct(o.confidence),
         present=o.signs_present, absent=o.signs_absent, unknown=o.signs_unknown,
@@ -368,7 +373,7 @@ def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
         top_risks=[_risk_item(cat, f, t) for f in ranked_findings(a)[:TOP]],
         first_measures=measures[:TOP],
         trend=trend(report.previous(), o.risk_index),
-        history=[(p.date.isoformat(), fmt.index(p.risk_index), p.label) for p in history],
+        history=[(fmt.date(p.date), fmt.index(p.risk_index), p.label) for p in history],
         areas=[_area(cat, a, area.id, findings, t) for area in cat.areas],
         findings=list(findings.values()),
         roadmap=roadmap,
@@ -446,7 +451,7 @@ class OrganisationView:
 def _team_line(i: int, report: TeamReport, cat: Catalogue, t: Texts) -> TeamLine:
     a = report.assessment
     return TeamLine(
-        anchor=f"team-{i + 1}", team=report.team, date=report.date.isoformat(),
+        anchor=f"team-{i + 1}", team=report.team, date=fmt.date(report.date),
         level=a.overall.risk_level, index=fmt.index(a.overall.risk_index),
         confidence=fmt.pct(a.overall.confidence), present=a.overall.signs_present,
         respondents=a.inputs.respondents, evidence_sets=a.inputs.evidence_sets,
@@ -461,6 +466,11 @@ def _team_line(i: int, report: TeamReport, cat: Catalogue, t: Texts) -> TeamLine
 def organisation_view(report: OrganisationReport, cat: Catalogue,
                       lang: str = "en") -> OrganisationView:
     """The organisation's picture: teams side by side, and what they have in common."""
+    with fmt.language(lang):
+        return _organisation_view(report, cat, lang)
+
+
+def _organisation_view(report: OrganisationReport, cat: Catalogue, lang: str) -> OrganisationView:
     t = texts(lang)
     teams = [_team_line(i, r, cat, t) for i, r in enumerate(report.teams)]
     indexes = [r.assessment.overall.risk_index for r in report.teams
@@ -487,7 +497,7 @@ def organisation_view(report: OrganisationReport, cat: Catalogue,
         -RISK_ORDER[teams[i].level],
         -(report.teams[i].assessment.overall.risk_index or 0), teams[i].team))
     return OrganisationView(
-        organisation=report.organisation, date=report.date.isoformat(),
+        organisation=report.organisation, date=fmt.date(report.date),
         catalogue_version=", ".join(sorted({r.catalogue_version for r in report.teams})),
         draft=report.state == "draft", n_teams=len(teams), level=level,
         index=fmt.index(mean_index),

@@ -12,6 +12,7 @@ import streamlit as st
 from opsmaturity.app.web import state
 from opsmaturity.app.web.state import T
 from opsmaturity.app.web.texts import web_texts
+from opsmaturity.reports import fmt
 
 PAGES = {  # section -> page modules; the first page is the start page (at /)
     "overview": ["portfolio", "team", "trends"],
@@ -46,6 +47,7 @@ def main() -> None:
     st.set_page_config(page_title=T()("app.title"), layout="wide")
     participant = "join" in st.query_params
     language_picker(participant)
+    fmt.set_language(state.lang())  # numbers and dates of this run, in the session's language
     first = PAGES["overview"][0]
     pages = {T()(f"nav.{section}"): [page(m, default=m == first) for m in modules]
              for section, modules in PAGES.items()}
