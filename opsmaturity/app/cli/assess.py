@@ -13,6 +13,7 @@ from opsmaturity.core.evidence import EvidenceFileError, EvidenceSet, load_evide
 from opsmaturity.core.files import write_atomic
 from opsmaturity.core.sources import SourceError
 from opsmaturity.reports import questionnaire as questionnaire_report
+from opsmaturity.reports.texts import texts as report_texts
 from opsmaturity.scoring import dora
 from opsmaturity.scoring.answers import Responses, load_answers
 from opsmaturity.scoring.catalogue import RISK_ORDER, Catalogue
@@ -34,6 +35,8 @@ from .common import (
     fail,
     out_console,
     run_collector,
+    say,
+    warn,
 )
 from .summary import print_summary
 
@@ -63,7 +66,7 @@ def questionnaire(
         text = questionnaire_report.to_json(cat)
     if out:
         write_atomic(out, text)
-        err_console.print(f"wrote {out}")
+        err_console.print(say("wrote", path=out), markup=False)
     else:
         sys.stdout.write(text)
 
@@ -85,9 +88,9 @@ def score(
 ) -> None:
     """Score answers and evidence against the warning signs; print a summary, write JSON."""
     if answers is None and not evidence:
-        raise fail("give --answers FILE and/or --evidence FILE")
+        raise fail(say("assess.no_input"))
     if dora_year not in dora.SUPPORTED_YEARS:
-        raise fail(f"--dora-year must be one of {', '.join(map(str, dora.SUPPORTED_YEARS))}")
+        raise fail(say("assess.dora_year", years=", ".join(map(str, dora.SUPPORTED_YEARS))))
     cat = catalogue_or_fail(catalogue)
     try:
         sets: list[EvidenceSet] = [s for path in evidence or [] for s in load_evidence(path)]
@@ -105,8 +108,8 @@ def _responses(answers: Path | None, cat: Catalogue) -> Responses:
     except SourceError as exc:
         raise fail(str(exc)) from None
     if responses.catalogue_version and responses.catalogue_version != cat.version:
-        err_console.print(f"warning: {answers} was written for catalogue "
-                          f"{responses.catalogue_version}; scoring with {cat.version}")
+        warn(say("assess.other_catalogue", path=answers, theirs=responses.catalogue_version,
+                 ours=cat.version))
     return responses
 
 
@@ -120,13 +123,14 @@ def _score_and_report(cat: Catalogue, sets: list[EvidenceSet], responses: Respon
     if not quiet:
         print_summary(assessment, cat, out_console, lang)
     if out:
-        err_console.print(f"wrote {out}")
+        err_console.print(say("wrote", path=out), markup=False)
     if fail_on is not None:
         gate = RISK_ORDER[fail_on.value]
         hits = [f.sign_id for f in assessment.findings if RISK_ORDER[f.risk_level] >= gate]
         if hits:
-            err_console.print(f"gate: {len(hits)} warning sign(s) at {fail_on.value} risk or "
-                              f"above: {', '.join(hits)}")
+            level = report_texts(lang)(f"level.{fail_on.value}")
+            err_console.print(say("assess.gate", n=len(hits), level=level, signs=", ".join(hits)),
+                              markup=False)
             raise typer.Exit(code=1)
 
 
