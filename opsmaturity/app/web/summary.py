@@ -36,11 +36,13 @@ class _Finding(_Light):
     sign_id: str
     areas: list[str]
     status: str
+    support: str | None = None
     likelihood: float | None
     likelihood_from_answers: float | None
     likelihood_from_evidence: float | None
     impact: float
     impact_factor: float
+    impact_basis: str = "context"
     risk: float | None
     risk_level: str
     confidence: float
@@ -48,6 +50,7 @@ class _Finding(_Light):
     disagreement: bool = False
     role_likelihoods: dict[str, float] = {}
     role_gap: float | None = None
+    not_applicable_because: str | None = None
 
 
 class _Assessment(_Light):
