@@ -7,10 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from opsmaturity.collectors.evidence import Coverage, EvidenceSet, Measure, Window
 from opsmaturity.scoring.answers import Responses, check_answers
-from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
+from opsmaturity.scoring.assessment import Assessment
+from opsmaturity.scoring.catalogue import Catalogue, default_catalogue_dir, load_catalogue
+from opsmaturity.scoring.engine import score
 from opsmaturity.scoring.yamlsource import YamlSource
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -45,3 +48,33 @@ def responses(cat: Catalogue, *participants: tuple[str, dict[str, Any]], **meta:
     """Responses from (role, {question: value}) pairs, checked like a real answers file."""
     data = {**meta, "participants": [{"role": r, "answers": a} for r, a in participants]}
     return check_answers(YamlSource(path=Path("<test>"), data=data), cat)
+
+
+def code_only_evidence() -> list[EvidenceSet]:
+    """What git shows of a repository that holds only code: no runbooks, no decision records.
+
+    Scored alone (no answers), these weak hints make signs suspected, not present: questions
+    for the workshop.
+    """
+    return [evidence({"git.runbooks_present": False, "git.adr_present": False},
+                     collector="git", source="library")]
+
+
+def one_sign_at_its_worst(catalogue: Catalogue, sign_id: str) -> Assessment:
+    """The strong example team, except that it answers one sign's questions at their worst.
+
+    One critical sign among low ones: a mean would call the team safe, its worst sign does not.
+    """
+    data = strong_team_with_one_sign_at_its_worst(catalogue, sign_id)
+    return score(catalogue, [], check_answers(YamlSource(path=Path("<test>"), data=data),
+                                              catalogue))
+
+
+def strong_team_with_one_sign_at_its_worst(catalogue: Catalogue, sign_id: str) -> dict[str, Any]:
+    """The answers file behind `one_sign_at_its_worst`, as data."""
+    data = yaml.safe_load((default_catalogue_dir() / "examples" / "strong-team.yaml").read_text())
+    for q in map(catalogue.question, catalogue.sign(sign_id).questions):
+        worst = min(catalogue.scale_of(q).options, key=lambda o: o.score)
+        for participant in data["participants"]:
+            participant["answers"][q.id] = worst.value
+    return data
