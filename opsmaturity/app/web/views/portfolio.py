@@ -63,6 +63,21 @@ def _clicked(event: object, shown: Sequence[Row]) -> AssessmentRecord | None:
     return None
 
 
+GRID_MIN_WIDTH = 900  # px below which the heatmaps scroll sideways instead of shrinking
+NARROW_CSS = (  # static, no user text
+    "<style>@media (max-width: 640px) {"
+    " .st-key-portfolio-areas, .st-key-portfolio-signs { overflow-x: auto; }"
+    " .st-key-portfolio-areas > div, .st-key-portfolio-signs > div"
+    f" {{ min-width: {GRID_MIN_WIDTH}px; }}"
+    "}</style>"
+)
+
+
+def _scroll_on_phones() -> None:
+    """On a phone the grids keep a readable width and scroll sideways, cells not crushed."""
+    st.html(NARROW_CSS)
+
+
 @widgets.guarded
 def main() -> None:
     t, r = T(), R()
@@ -106,6 +121,7 @@ def main() -> None:
     shown = rows[:limit] if limit else rows
     reports = [report for _, report in shown]
 
+    _scroll_on_phones()
     st.subheader(t("portfolio.areas_title"))
     picked = _clicked(widgets.chart(charts.team_heatmap(reports, cat, state.lang()),
                                     key="portfolio-areas", select=True), shown)
