@@ -124,6 +124,7 @@ class AreaView:
     title: str
     summary: str
     level: float | None
+    level_text: str  # "2.6", as every output prints it
     reached: int | None  # the whole level whose descriptor applies
     level_name: str
     practices: str
@@ -238,7 +239,7 @@ def note_texts(a: Assessment, cat: Catalogue, t: Texts) -> list[str]:
                          n=sum(f.not_applicable_because == c for f in a.findings))
                        for c in failed)
         elif note == "impact_assumed":
-            out.append(t("note.impact_assumed", impact=fmt.level(params.assumed_impact)))
+            out.append(t("note.impact_assumed", impact=fmt.number(params.assumed_impact)))
         elif t.has(f"note.{note}"):
             out.append(t(f"note.{note}"))
     return out
@@ -357,7 +358,7 @@ def _area(cat: Catalogue, a: Assessment, area_id: str, findings: dict[str, Findi
     descriptor = next((d for d in area.levels if d.level == result.reached()), None)
     return AreaView(
         area_id=area_id, title=localise(area.title, lang), summary=localise(area.summary, lang),
-        level=result.level, reached=result.reached(),
+        level=result.level, level_text=fmt.level(result.level), reached=result.reached(),
         level_name=localise(descriptor.name, lang) if descriptor else t("level.unknown"),
         practices=localise(descriptor.practices, lang) if descriptor else "",
         risk=result.risk_level, confidence=fmt.pct(result.confidence),
@@ -441,7 +442,7 @@ def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
         ],
         evidence=_evidence(report.evidence),
         suspected_cap=cat.scoring.suspected_cap, absent_cap=cat.scoring.absent_cap,
-        assumed_impact=fmt.level(cat.scoring.assumed_impact),
+        assumed_impact=fmt.number(cat.scoring.assumed_impact),
     )
 
 

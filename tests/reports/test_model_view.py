@@ -120,7 +120,7 @@ def test_notes_are_words_never_ids(evidence_only, catalogue):
     lines = note_texts(a, catalogue, texts("en"))
     assert len(lines) == len(a.notes)
     assert not set(a.notes) & {w.strip(".,:") for line in lines for w in line.split()}
-    impact = fmt.level(catalogue.scoring.assumed_impact)
+    impact = fmt.number(catalogue.scoring.assumed_impact)
     assert any(f"neutral {impact} of 5" in line for line in lines)
     assert any(f"{a.overall.signs_suspected} warning sign(s) are suspected" in line
                for line in lines)
