@@ -26,7 +26,7 @@ _STATUS_STYLE = {"present": "bold", "suspected": "cyan", "absent": "", "unknown"
 
 @cache
 def _table() -> dict[str, dict[str, str]]:
-    return load_table("opsmaturity.app", "summary.yaml")
+    return load_table("opsmaturity.app.cli", "summary.yaml")
 
 
 def summary_texts(lang: str = "en") -> Texts:
