@@ -78,10 +78,11 @@ def index(x: float | None) -> str:
 
 
 def level(x: float | int | None) -> str:
+    """A maturity level as printed everywhere: one decimal (2.6, 3.0; 2,6 in German)."""
     if x is None:
         return DASH
     lang = _localised()
-    return f"{x:g}" if lang is None else format_decimal(x, format="#,##0.##", locale=lang)
+    return f"{x:.1f}" if lang is None else format_decimal(x, format="#,##0.0", locale=lang)
 
 
 _YES_NO = {"en": ("yes", "no"), "de": ("ja", "nein")}
