@@ -244,7 +244,7 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
         colours = ["#3b528b" if c.name == summary.cluster else "#c6dbef" for c in table.clusters]
         text_colours = ["#ffffff" if c.name == summary.cluster else "#222222"
                         for c in table.clusters]
-        published = [c.published[metrics.index(metric)] for c in table.clusters]
+        published = [c.published_words(lang)[metrics.index(metric)] for c in table.clusters]
         if metric == "change_fail_rate":
             rates = [c.change_fail_rate for c in table.clusters]
             fig.add_trace(go.Bar(
@@ -253,7 +253,9 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
                 hovertemplate="%{y}: %{text}<extra></extra>",
             ), row=row, col=1)
             top = max(0.7, (value or 0) * 1.15)
-            fig.update_xaxes(range=[0, top], tickformat=".0%", row=row, col=1)
+            ticks = [x / 10 for x in range(0, int(top * 10) + 1)]
+            fig.update_xaxes(range=[0, top], tickvals=ticks, ticktext=[fmt.pct(x) for x in ticks],
+                             row=row, col=1)
         else:
             lo_axis, hi_axis = _AXIS[metric]
             if value is not None and value > 0:

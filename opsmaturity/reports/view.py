@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.scoring import dora as dora_tables
-from opsmaturity.scoring.assessment import Assessment, Finding, QuestionStats
+from opsmaturity.scoring.assessment import Assessment, DoraSummary, Finding, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
 from . import fmt
@@ -378,8 +378,40 @@ def _dora(a: Assessment, t: Texts) -> DoraView | None:
         year=d.year, cluster=d.cluster,
         metrics=[(m, t(f"dora.metric.{m}"), fmt.dora_value(m, d.metrics.get(m), t))
                  for m in dora_tables.DORA_MEASURES],
-        notes=list(d.notes), source=dora_tables.cluster_table(d.year).source,
+        notes=list(d.notes) if t.lang == "en" else _dora_notes(d, t),
+        source=dora_tables.cluster_table(d.year).source,
     )
+
+
+def _dora_notes(d: DoraSummary, t: Texts) -> list[str]:
+    """The placement's notes in `t`'s language, from the placement itself."""
+    metrics = {m: v for m, v in d.metrics.items() if m in dora_tables.DORA_MEASURES}
+    placed = dora_tables.place(dora_tables.DoraMetrics(**metrics), d.year)
+    name = {m: t(f"dora.metric.{m}") for m in dora_tables.DORA_MEASURES}
+    cluster = {c: t(f"dora.cluster.{c}") for c in dora_tables.CLUSTERS}
+    notes = []
+    if placed.missing and placed.metrics_used:
+        notes.append(t("dora_note.missing", metrics=", ".join(name[m] for m in placed.missing),
+                       n=len(placed.metrics_used)))
+    rework = metrics.get("deployment_rework_rate")
+    if rework is not None:
+        notes.append(t("dora_note.rework", year=d.year,
+                       value=fmt.dora_value("deployment_rework_rate", rework, t)))
+    for m, members in placed.per_metric.items():
+        value = fmt.dora_value(m, metrics.get(m), t)
+        if len(members) > 1:
+            notes.append(t("dora_note.shared", year=d.year, metric=name[m], value=value,
+                           clusters=", ".join(cluster[c] for c in members)))
+        elif not members:
+            notes.append(t("dora_note.outside", year=d.year, metric=name[m], value=value))
+    tied = [c for c in dora_tables.CLUSTERS if placed.distances.get(c) == placed.distance]
+    if len(tied) > 1 and placed.cluster:
+        notes.append(t("dora_note.tie", year=d.year, clusters=", ".join(cluster[c] for c in tied),
+                       chosen=cluster[placed.cluster]))
+    if (d.year == 2024 and "change_fail_rate" in placed.metrics_used
+            and placed.cluster in ("high", "medium")):
+        notes.append(t("dora_note.cfr_2024"))
+    return notes
 
 
 def _window(e: EvidenceSet) -> str:

@@ -15,7 +15,7 @@ in ``docs/dora.md``; keep the two in step.
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -158,6 +158,11 @@ class ClusterProfile:
     change_fail_rate: float
     failed_deployment_recovery_time_hours: tuple[float, float]
     published: tuple[str, str, str, str]
+    published_in: Mapping[str, tuple[str, str, str, str]] = field(default_factory=dict)
+
+    def published_words(self, lang: str = "en") -> tuple[str, str, str, str]:
+        """The published wording of the four metrics in `lang`, else in English."""
+        return self.published_in.get(lang, self.published)
     """The report's wording for the four metrics, paraphrased, in CLUSTER_METRICS order."""
 
 
@@ -195,6 +200,7 @@ class _Cluster(BaseModel):
     change_fail_rate: float = Field(ge=0, le=1)
     failed_deployment_recovery_time_hours: tuple[float | str, float | str]
     published: tuple[str, str, str, str]
+    published_in: dict[str, tuple[str, str, str, str]] = Field(default_factory=dict)
 
 
 class _Edition(BaseModel):
@@ -240,6 +246,7 @@ def _profile(source: YamlSource, loc: Loc, cl: _Cluster) -> ClusterProfile:
         change_fail_rate=cl.change_fail_rate,
         failed_deployment_recovery_time_hours=bounds("failed_deployment_recovery_time_hours"),
         published=cl.published,
+        published_in=dict(cl.published_in),
     )
 
 
