@@ -72,6 +72,14 @@ def pct(x: float | None, decimals: int = 0) -> str:
     return format_percent(x, format=pattern, locale=lang)
 
 
+def fixed(x: float, decimals: int = 2) -> str:
+    """`x` with exactly `decimals` decimals (0.32; 0,32 in German)."""
+    lang = _localised()
+    if lang is None:
+        return f"{x:.{decimals}f}"
+    return format_decimal(x, format="#,##0." + "0" * decimals, locale=lang)
+
+
 def index(x: float | None) -> str:
     """The operational risk index as printed: a whole number out of 100."""
     return DASH if x is None else f"{x:.0f}"

@@ -319,7 +319,7 @@ def _measures(a: Assessment, cat: Catalogue, t: Texts) -> list[MeasureItem]:
         MeasureItem(
             rank=r.rank, recommendation_id=r.recommendation_id,
             title=localise(recs[r.recommendation_id].title, lang), effort=r.effort,
-            horizon=r.horizon, risk_reduction=f"{r.risk_reduction:.2f}",
+            horizon=r.horizon, risk_reduction=fmt.fixed(r.risk_reduction),
             first_step=localise(recs[r.recommendation_id].first_step, lang),
             effect=localise(recs[r.recommendation_id].effect, lang),
             addresses=[localise(cat.sign(s).title, lang) for s in r.sign_ids],
@@ -629,7 +629,7 @@ def _organisation_view(report: OrganisationReport, cat: Catalogue, lang: str) ->
         ],
         common_measures=[
             CommonMeasure(title=localise(recs[rid].title, lang), effort=recs[rid].effort,
-                          teams=len(vals), risk_reduction=f"{sum(vals):.2f}")
+                          teams=len(vals), risk_reduction=fmt.fixed(sum(vals)))
             for rid, vals in measures[:TOP]
         ],
         better=sum(1 for x in trends if x and x.direction == "better"),

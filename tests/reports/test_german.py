@@ -58,6 +58,7 @@ def test_numbers_and_dates_in_german():
         assert fmt.number(2.5, "h") == "2,5 h"
         assert fmt.pct(0.453) == "45 %" and fmt.pct(0.1234, 1) == "12,3 %"
         assert fmt.level(2.56) == "2,6"
+        assert fmt.fixed(0.5) == "0,50"
         assert fmt.number(True) == "ja"
         assert fmt.separators() == ",."
     # English keeps its compact forms, and the language does not leak out of the block.
@@ -119,6 +120,7 @@ def test_german_pdf_has_no_english_catalogue_sentence(german_pdf, workshop, cata
         assert fmt.date(workshop.date) in pages[0]
     assert re.search(r"\b\d{1,3} %", text)  # 45 %, not 45%
     assert not re.search(r"\b\d{1,3}%", text)
+    assert not re.search(r"\b0\.\d\d\b", text)  # 0,32, not 0.32
 
 
 def test_german_pdf_declares_its_language_and_hyphenates(german_pdf):
