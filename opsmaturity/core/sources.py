@@ -159,9 +159,24 @@ def read_text(path: str | Path) -> str:
     return decode_text(data, path)
 
 
+def text_encoding(head: bytes) -> str:
+    """The encoding to read a text file with, from its first bytes: UTF-16 when it starts
+    with a UTF-16 byte order mark (Excel's "Unicode text"), else UTF-8 (BOM skipped)."""
+    return "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+
+
+def file_encoding(path: str | Path) -> str:
+    """text_encoding of a file (for readers that stream it); UTF-8 when it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            return text_encoding(fh.read(2))
+    except OSError:
+        return "utf-8-sig"
+
+
 def decode_text(data: bytes, path: str | Path) -> str:
     """Bytes of a text file as str (see read_text)."""
-    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    encoding = text_encoding(data)
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
