@@ -155,6 +155,21 @@ def run_collector(name: str, options: dict, label: str) -> EvidenceSet:
         raise fail(str(exc)) from None
 
 
+MAX_WARNINGS = 20
+"""Problems printed one per line; the rest are counted (all are in coverage.missing)."""
+
+
+def warn_problems(evidence: EvidenceSet) -> None:
+    """One `warning: file:line: why` line per problem the collector met (coverage.missing)."""
+    missing = evidence.coverage.missing
+    for problem in missing[:MAX_WARNINGS]:
+        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
+    if len(missing) > MAX_WARNINGS:
+        err_console.print(f"[yellow]warning:[/] ... and {len(missing) - MAX_WARNINGS} more "
+                          "(see coverage.missing in the evidence)", highlight=False,
+                          soft_wrap=True)
+
+
 def evidence_json(sets: list[EvidenceSet]) -> str:
     data = [s.model_dump(mode="json") for s in sets]
     return json.dumps(data[0] if len(data) == 1 else data, indent=2, sort_keys=True) + "\n"
