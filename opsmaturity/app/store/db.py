@@ -9,6 +9,7 @@ once then queue for the write lock instead of failing with "database is locked".
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from alembic import command
@@ -222,25 +223,36 @@ def current_revision_or_fail(engine: Engine) -> str | None:
 
 
 def _check_is_store(engine: Engine) -> None:
-    """Refuse a damaged database, or one holding tables but none of ours, before writing."""
+    """Refuse a damaged database, or one holding tables but none of ours, before anything
+    writes to it (read through a read-only connection of its own: opening it the usual way
+    would already switch it to WAL)."""
     if engine.url.get_backend_name() != "sqlite":
         return
+    path = Path(store_file(engine))
+    if not path.is_file() or path.stat().st_size == 0:
+        return  # a new store
+    # Without a -wal file no one is writing: read the file as it is, creating nothing
+    # beside it (-shm); with one, read it as SQLite readers do.
+    live = path.with_name(path.name + "-wal").exists()
     try:
-        with engine.connect() as conn:
-            tables = {r[0] for r in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if tables:
-                check = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
-                if [tuple(r) for r in check] != [("ok",)]:
-                    raise StoreError(f"{store_file(engine)}: no longer an opsmaturity store: "
-                                     f"the database is damaged ({check[0][0]}); nothing "
-                                     "was changed")
-    except OperationalError as exc:
-        raise StoreError(f"cannot open the store at {shown_url(str(engine.url))}: "
-                         f"{str(exc.orig).strip().splitlines()[0]}") from None
-    except DatabaseError as exc:
-        raise _not_a_store(engine, exc) from None
-    if tables and "alembic_version" not in tables:
-        raise StoreError(f"{store_file(engine)}: not an opsmaturity store (an SQLite database "
-                         f"with other tables: {', '.join(sorted(tables)[:3])}); nothing was "
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro"
+                               f"{'' if live else '&immutable=1'}", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the store {path}: {exc}") from None
+    try:
+        tables = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        check = [tuple(r) for r in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not (or no longer) an opsmaturity store: the file is not "
+                         "an SQLite database, or is damaged or truncated "
+                         f"({str(exc).strip()}); nothing was changed") from None
+    finally:
+        conn.close()
+    if check != [("ok",)]:
+        raise StoreError(f"{path}: no longer an opsmaturity store: the database is damaged "
+                         f"({check[0][0] if check else 'no check result'}); nothing was "
                          "changed")
+    if tables and "alembic_version" not in tables:
+        raise StoreError(f"{path}: not an opsmaturity store (an SQLite database with other "
+                         f"tables: {', '.join(sorted(tables)[:3])}); nothing was changed")
