@@ -444,13 +444,15 @@ def _shallow(repo: str, measures: list[Measure], boundary: frozenset[str],
     (Boundary commits count as commits, but not their diff, which is their whole tree.)"""
     reason = "shallow clone: history before the clone's depth is missing"
     notes = [f"{reason}; not measured: " + ", ".join(sorted(WHOLE_HISTORY))]
-    times = [int(t) for t in _git(repo, "log", "--no-walk", "--format=%ct", *boundary).split()
-             ] if boundary else []
+    # the shallow file may name commits the clone never received (seen in a bare
+    # --shallow-since clone of a real repository): those are skipped
+    times = [int(t) for t in _git(repo, "log", "--no-walk", "--ignore-missing", "--format=%ct",
+                                  *sorted(boundary)).split()] if boundary else []
     if times and max(times) >= since.timestamp():
         depth = datetime.fromtimestamp(max(times), UTC)
         notes.append(f"shallow clone: the window starts before the clone's depth "
-                     f"({depth:%Y-%m-%d %H:%M} UTC); window measures count from there, "
-                     "without the changes of the oldest commits")
+                     f"(a boundary commit of {depth:%Y-%m-%d %H:%M} UTC): window commits older "
+                     "than it may be missing, and the boundary commits' changes are not counted")
     out = [
         x.model_copy(update={"value": None, "details": {**x.details, "not_measured": reason}})
         if x.id in WHOLE_HISTORY else x

@@ -187,9 +187,11 @@ def test_shallow_clone_shallower_than_the_window_says_so(tmp_path: Path):
     shallow = tmp_path / "shallow"
     subprocess.run(["git", "clone", "-q", "--depth", "2", origin.as_uri(), str(shallow)],
                    check=True)
+    with (shallow / ".git" / "shallow").open("a") as grafts:
+        grafts.write("c2705ffd9ce1dc8476cb29eaf5ff5d4c719852d9\n")  # a commit never received
     ev = collect(shallow, tmp_path)
     assert values(ev)["git.commits"] == 2
-    assert any("window starts before the clone's depth (2026-01-08" in x
+    assert any("window starts before the clone's depth (a boundary commit of 2026-01-08" in x
                for x in ev.coverage.missing)
 
 
