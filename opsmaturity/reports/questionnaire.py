@@ -17,7 +17,7 @@ def _options(cat: Catalogue, q: Question, lang: str) -> list[tuple[str, str, flo
 
 def _ordered_questions(cat: Catalogue) -> list[tuple[str, list[Question]]]:
     """Context questions first (they frame the rest), then practice questions by area."""
-    groups: list[tuple[str, list[Question]]] = [("context", cat.context_questions())]
+    groups: list[tuple[str, list[Question]]] = [("context", cat.framing_questions())]
     for area in cat.areas:
         groups.append((area.id, [q for q in cat.questions
                                  if q.kind == "practice" and q.area == area.id]))

@@ -163,11 +163,14 @@ class Scale(_Model):
 
 
 class Question(_Model):
-    """What a person answers. Practice questions inform signs; context questions scale impact."""
+    """What a person answers. Practice questions inform signs; context questions scale impact;
+    benchmark questions pick the DORA Quick Check group the delivery metrics are set beside."""
 
     id: Id
     area: Id
-    kind: Literal["practice", "context"] = "practice"
+    kind: Literal["practice", "context", "benchmark"] = "practice"
+    benchmark: Literal["industry", "organisation_size"] | None = Field(
+        default=None, description="benchmark questions only: which Quick Check group they pick")
     text: Text
     help: Text
     scale: Id
@@ -180,8 +183,10 @@ class Question(_Model):
 
     @model_validator(mode="after")
     def _context_only_fields(self) -> Question:
-        if self.kind == "practice" and self.scales_impact_of:
+        if self.kind != "context" and self.scales_impact_of:
             raise ValueError("scales_impact_of is for context questions only")
+        if (self.kind == "benchmark") != (self.benchmark is not None):
+            raise ValueError("benchmark (industry or organisation_size) goes with kind benchmark")
         return self
 
 
@@ -432,6 +437,13 @@ class Catalogue(_Model):
     def context_questions(self) -> list[Question]:
         return [q for q in self.questions if q.kind == "context"]
 
+    def framing_questions(self) -> list[Question]:
+        """Context and benchmark questions: about the team's situation, asked first."""
+        return [q for q in self.questions if q.kind != "practice"]
+
+    def benchmark_question(self, group: str) -> Question | None:
+        return next((q for q in self.questions if q.benchmark == group), None)
+
     def text_gaps(self) -> list[TextGap]:
         """Texts lacking one of the declared languages, in file and line order."""
         return list(self._text_gaps)
@@ -489,7 +501,7 @@ def _text_gaps(sources: list[YamlSource], languages: list[str]) -> list[TextGap]
         for loc, text in _texts(src.data, ()):
             for lang in languages:
                 if not str(text.get(lang, "")).strip():
-                    line = src.lines.get((*loc, "en")) or src.line_for(loc)
+                    line = src.line_for((*loc, "en"))
                     gaps.append(TextGap(path=src.path, line=line,
                                         field=_field_name(src.data, loc), lang=lang))
     return gaps
@@ -613,7 +625,7 @@ def _cross_check(cat: Catalogue, where: dict[tuple[str, str], tuple[YamlSource, 
             raise fail("questions", q.id, ("scale",),
                        f"context question needs a scale whose options all have impact_factor "
                        f"(scale {scale.id!r})")
-        if q.kind == "practice" and any(factors):
+        if q.kind != "context" and any(factors):
             raise fail("questions", q.id, ("scale",),
                        f"scale {scale.id!r} carries impact factors; it is for context questions")
 

@@ -54,7 +54,17 @@ CLUSTERS: tuple[str, ...] = ("elite", "high", "medium", "low")
 """Cluster names, best-performing first; ties are broken towards the end of this tuple."""
 
 SUPPORTED_YEARS: tuple[int, ...] = (2023, 2024)
+"""Report years that publish performance clusters (the 2025 report publishes none)."""
 DEFAULT_YEAR = 2024
+REPORT_YEARS: tuple[int, ...] = (2023, 2024, 2025)
+"""What `--dora-year` takes: the clusters of the newest cluster table up to that year, and
+the Quick Check benchmarks of the newest edition up to that year (quick_check.py)."""
+NEWEST_YEAR = max(REPORT_YEARS)
+
+
+def cluster_year(year: int) -> int:
+    """The cluster table used for a report year: the newest published up to it."""
+    return max(y for y in SUPPORTED_YEARS if y <= year)
 
 CHANGE_FAIL_RATE_SCALE = 0.1
 """A change-fail-rate gap of 0.1 (ten percentage points) counts as distance 1.0, the same

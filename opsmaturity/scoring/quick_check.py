@@ -85,7 +85,7 @@ class _Edition(BaseModel):
 
 
 class _Data(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="ignore")  # the mapping is read below
 
     source_commit: str
     bands: dict[str, dict[int, str]]
@@ -143,12 +143,12 @@ def benchmark(kind: GroupKind, key: str = "all", edition: int = DEFAULT_EDITION
         b = getattr(g, m)
         if b is None:
             continue
-        metrics[m] = Benchmark(mean=10 - b.mean, std=b.std) if m in RATES else b
-    overall = Benchmark(mean=math.fsum(b.mean for b in metrics.values()) / len(metrics),
+        metrics[m] = Benchmark(mean=round(10 - b.mean, 4), std=b.std) if m in RATES else b
+    overall = Benchmark(mean=round(math.fsum(b.mean for b in metrics.values()) / len(metrics), 4),
                         std=g.performance_average.std)
     stability = None
     if g.software_delivery_instability is not None:
-        stability = Benchmark(mean=10 - g.software_delivery_instability.mean,
+        stability = Benchmark(mean=round(10 - g.software_delivery_instability.mean, 4),
                               std=g.software_delivery_instability.std)
     return GroupBenchmark(edition=edition, kind=kind, key=key, name=g.name, metrics=metrics,
                           throughput=g.software_delivery_throughput, stability=stability,
@@ -211,7 +211,8 @@ class Scored(BaseModel):
 class MetricResult(Scored):
     metric: str
     value: float | None = Field(description="measured (hours, per week, share) if measured")
-    band: int | None = Field(description="the answer band, for banded metrics")
+    band: float | None = Field(description="the answer band (1-6) of a banded metric; a room's "
+                               "median may fall between two bands")
 
 
 class QuickCheck(BaseModel):
@@ -265,9 +266,9 @@ def quick_check(answers: Mapping[str, float | None], *, kind: GroupKind = "indus
             continue
         value, answer = values[m]
         if m in BANDED:
-            band = int(answer) if value is None else (
+            band = answer if value is None else float(
                 band_for_frequency(value) if m == "deployfreq" else band_for_hours(value))
-            score = band_score(band)
+            score = band_score(band)  # type: ignore[arg-type]
         else:
             band = None
             score = rate_score(answer if value is None else value * 100)  # type: ignore[operator]
@@ -284,3 +285,65 @@ def quick_check(answers: Mapping[str, float | None], *, kind: GroupKind = "indus
         stability=None if stability is None else _scored(stability, bench.stability),
         overall=None if overall is None else _scored(overall, bench.overall),
     )
+
+
+# ------------------------------------------------------------------ from the questionnaire
+
+class _FromAnswers(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    question: str
+    bands: dict[str, int] | None = None
+    percent: dict[str, float] | None = None
+
+
+class _Mapping(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    organisation_sizes: dict[str, dict[int, str | None]]
+    from_answers: dict[str, _FromAnswers]
+
+
+@cache
+def _mapping() -> _Mapping:
+    return _Mapping.model_validate(load_yaml(DATA_FILE).data)
+
+
+def edition_for(year: int) -> int | None:
+    """The Quick Check edition used for a DORA report year: the newest not after it."""
+    fitting = [e for e in EDITIONS if e <= year]
+    return max(fitting) if fitting else None
+
+
+def group_key(kind: GroupKind, answer: str | None, edition: int) -> str:
+    """The benchmark group an answered option stands for in `edition` ("all" if none)."""
+    if answer is None:
+        return "all"
+    if kind == "organisation_size":
+        return _mapping().organisation_sizes.get(answer, {}).get(edition) or "all"
+    return answer if answer in groups(kind, edition) else "all"
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def answers_from_questions(values: Mapping[str, list[str]]) -> dict[str, float]:
+    """The Quick Check answers implied by the catalogue's DORA questions.
+
+    `values`: question id -> the option values the participants chose (no "don't know").
+    A room gives one answer per metric: the median of its participants' bands or shares.
+    """
+    out: dict[str, float] = {}
+    for metric, rule in _mapping().from_answers.items():
+        table = rule.bands if rule.bands is not None else rule.percent or {}
+        picked = [float(table[v]) for v in values.get(rule.question, []) if v in table]
+        if picked:
+            out[metric] = _median(picked)
+    return out
+
+
+def dora_question_ids() -> list[str]:
+    return [rule.question for rule in _mapping().from_answers.values()]

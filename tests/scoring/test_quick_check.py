@@ -97,3 +97,60 @@ def test_hours_to_bands(hours, band):
                                             (0.01, 1)])
 def test_frequency_to_bands(per_week, band):
     assert qc.band_for_frequency(per_week) == band
+
+
+def _room(*participants: dict) -> object:
+    from pathlib import Path
+
+    from opsmaturity.core.sources import YamlSource
+    from opsmaturity.scoring.answers import check_answers
+    from opsmaturity.scoring.catalogue import load_catalogue
+    cat = load_catalogue()
+    data = {"participants": [{"role": role, "answers": answers} for role, answers in participants]}
+    return cat, check_answers(YamlSource(path=Path("room.yaml"), data=data), cat)
+
+
+def test_a_room_s_answers_the_quick_check_way_beside_its_industry():
+    from opsmaturity.scoring.engine import score
+    cat, responses = _room(
+        ("dev", {"dora_industry": "government", "deployment_frequency": "under_1",
+                 "restore_time": "from_1_to_4", "failed_deploys": "often"}),
+        ("ops", {"dora_industry": "government", "deployment_frequency": 2,  # 1-3 a month
+                 "restore_time": "from_1_to_4", "failed_deploys": "often",
+                 "dora_organisation_size": "from_20_to_99"}))
+    q = score(cat, [], responses).quick_check
+    assert (q.edition, q.benchmark_kind, q.benchmark_key) == (2025, "industry", "government")
+    m = by_metric(q)
+    # deployment frequency: bands 2 and 3, the room's median 2.5 -> (2.5 - 1) / 5 * 10 = 3.0,
+    # against government 4.3 ± 3.0
+    assert (m["deployfreq"].band, m["deployfreq"].score) == (2.5, 3.0)
+    assert m["deployfreq"].z == pytest.approx(-1.3 / 3.0, abs=1e-4)
+    # recovery 1-4 hours: band 5 -> 8.0 against 7.0 ± 2.1; "often" failing: 33 % -> 6.7
+    assert m["failurerecovery"].score == 8.0
+    assert m["changefailure"].score == pytest.approx(6.7)
+    assert m["changefailure"].z == pytest.approx((6.7 - 7.9) / 2.2, abs=1e-4)
+    assert q.missing == ["leadtime", "rework"]  # not asked, not measured: left out
+    # throughput (3 + 8) / 2 = 5.5 against 5.4 ± 2.3; stability 6.7 against 10 - 2.3 = 7.7 ± 2
+    assert q.throughput.score == 5.5 and q.throughput.z == pytest.approx(0.1 / 2.3, abs=1e-4)
+    assert q.stability.z == pytest.approx(-0.5, abs=1e-4)
+    # overall (3 + 8 + 6.7) / 3 = 5.9 against (4.8 + 4.3 + 7.0 + 7.9 + 7.6) / 5 = 6.32 ± 1.3
+    assert q.overall.score == pytest.approx(5.9)
+    assert q.overall.z == pytest.approx((5.9 - 6.32) / 1.3, abs=1e-4)
+    assert q.overall.placement == "around"
+
+
+def test_organisation_size_when_no_industry_and_the_year_switch():
+    from opsmaturity.scoring.engine import score
+    cat, responses = _room(("ops", {"dora_organisation_size": "from_10_to_19",
+                                    "restore_time": "under_1"}))
+    newest = score(cat, [], responses).quick_check
+    # the 2025 edition publishes no 10-19 group: compared with all organisations
+    assert (newest.edition, newest.benchmark_kind, newest.benchmark_key) == (
+        2025, "organisation_size", "all")
+    older = score(cat, [], responses, dora_year=2024).quick_check
+    assert (older.edition, older.benchmark_key) == (2024, "fewer_than_020")
+    assert older.benchmark_name == "10 to 19 employees"
+    assert score(cat, [], responses, dora_year=2023).quick_check is None  # no 2023 edition
+    # and nothing answered or measured: no Quick Check at all
+    _, nothing = _room(("dev", {"dora_industry": "energy"}))
+    assert score(cat, [], nothing).quick_check is None

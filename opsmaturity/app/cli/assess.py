@@ -81,8 +81,9 @@ def score(
         "--out", "-o", help="Write the Assessment JSON here.")] = None,
     fail_on: FailOnOpt = None,
     dora_year: Annotated[int, typer.Option(
-        "--dora-year", help="DORA report year whose performance clusters are used."
-    )] = 2024,
+        "--dora-year", help="DORA report year: 2025 (the default) sets the metrics beside the "
+        "2025 Quick Check benchmarks; 2024 and 2023 select those years' clusters."
+    )] = dora.NEWEST_YEAR,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stdout.")] = False,
@@ -90,8 +91,8 @@ def score(
     """Score answers and evidence against the warning signs; print a summary, write JSON."""
     if answers is None and not evidence:
         raise fail(say("assess.no_input"))
-    if dora_year not in dora.SUPPORTED_YEARS:
-        raise fail(say("assess.dora_year", years=", ".join(map(str, dora.SUPPORTED_YEARS))))
+    if dora_year not in dora.REPORT_YEARS:
+        raise fail(say("assess.dora_year", years=", ".join(map(str, dora.REPORT_YEARS))))
     cat = catalogue_or_fail(catalogue)
     try:
         sets: list[EvidenceSet] = [s for path in evidence or [] for s in load_evidence(path)]
@@ -164,5 +165,6 @@ def assess(
     warn_problems(sets[1])
     if evidence_out:
         write_atomic(evidence_out, evidence_json(sets))
-    _score_and_report(cat, sets, responses, out=out, fail_on=fail_on, dora_year=2024,
+    _score_and_report(cat, sets, responses, out=out, fail_on=fail_on,
+                      dora_year=dora.NEWEST_YEAR,
                       lang=lang, quiet=quiet)

@@ -140,12 +140,13 @@ def assessment_list(
 def assessment_finalise(
     assessment: Annotated[int, typer.Argument(help="Assessment id.")],
     dora_year: Annotated[int, typer.Option(
-        "--dora-year", help="DORA report year whose clusters are used.")] = dora.DEFAULT_YEAR,
+        "--dora-year", help="DORA report year (clusters up to 2024, Quick Check benchmarks "
+        "2024 and 2025).")] = dora.NEWEST_YEAR,
     catalogue: CatalogueOpt = None,
 ) -> None:
     """Score the assessment and freeze the result; it takes no more answers or evidence."""
-    if dora_year not in dora.SUPPORTED_YEARS:
-        raise fail(f"--dora-year must be one of {', '.join(map(str, dora.SUPPORTED_YEARS))}")
+    if dora_year not in dora.REPORT_YEARS:
+        raise fail(f"--dora-year must be one of {', '.join(map(str, dora.REPORT_YEARS))}")
     cat = catalogue_or_fail(catalogue)
     with _store() as store:
         rec = store.assessment(assessment)

@@ -18,6 +18,7 @@ from opsmaturity.reports.texts import Texts, load_table, texts
 from opsmaturity.reports.view import note_texts, ranked_findings, settle_items
 from opsmaturity.scoring.assessment import Assessment, Finding
 from opsmaturity.scoring.catalogue import Catalogue, localise
+from opsmaturity.scoring.quick_check import QuickCheck, Scored
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green",
           "unknown": "dim"}
@@ -117,6 +118,20 @@ def _recommendations(a: Assessment, cat: Catalogue, s: Texts, r: Texts, top: int
     return table
 
 
+def _quick_check_line(q: QuickCheck, s: Texts) -> str:
+    def part(x: Scored | None) -> str:
+        if x is None:
+            return "-"
+        if x.z is None or x.placement is None:
+            return f"{fmt.sig(x.score, 2)}/10 ({s('summary.placement.none')})"
+        return s("summary.quick_check_score", score=fmt.sig(x.score, 2),
+                 placement=s(f"summary.placement.{x.placement}"),
+                 z=("+" if x.z > 0 else "") + fmt.sig(x.z, 2))
+    return s("summary.quick_check", edition=q.edition, benchmark=q.benchmark_name,
+             overall=part(q.overall), throughput=part(q.throughput),
+             stability=part(q.stability))
+
+
 def print_summary(a: Assessment, cat: Catalogue, console: Console, lang: str = "en",
                   top: int = 5) -> None:
     """Headline, notes in words, areas, top signs, the questions to settle, what to do first."""
@@ -135,6 +150,8 @@ def _print_summary(a: Assessment, cat: Catalogue, console: Console, lang: str,
         console.print(_settle(a, cat, s, r))
         console.print(f"[dim]{escape(s('summary.settle_intro'))}[/]")
     console.print(_recommendations(a, cat, s, r, top))
+    if a.quick_check:
+        console.print(escape(_quick_check_line(a.quick_check, s)))
     if a.dora:
         missing = s("summary.dora_missing", missing=", ".join(a.dora.missing))
         cluster = a.dora.cluster if r.lang == "en" or not a.dora.cluster else r(

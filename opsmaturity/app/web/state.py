@@ -202,7 +202,7 @@ def ordered_questions(cat: Catalogue) -> list[Question]:
     The same order as the printable questionnaire, so a room working from paper and one
     working on laptops are on the same question.
     """
-    out = list(cat.context_questions())
+    out = list(cat.framing_questions())
     for area in cat.areas:
         out += [q for q in cat.questions if q.kind == "practice" and q.area == area.id]
     return out
