@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.scoring import dora as dora_tables
+from opsmaturity.scoring import quick_check
 from opsmaturity.scoring.assessment import Assessment, DoraSummary, Finding, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
@@ -146,6 +147,25 @@ class DoraView:
 
 
 @dataclass(frozen=True)
+class QuickCheckRow:
+    label: str
+    basis: str
+    score: str
+    benchmark: str
+    placement: str
+    placement_id: str  # above / around / below / none, for the colour
+
+
+@dataclass(frozen=True)
+class QuickCheckView:
+    edition: int
+    benchmark: str
+    rows: list[QuickCheckRow]
+    groups: list[QuickCheckRow]
+    source: str
+
+
+@dataclass(frozen=True)
 class CoverageView:
     collector: str
     source: str
@@ -203,6 +223,7 @@ class TeamView:
     findings: list[FindingView]
     roadmap: dict[str, list[MeasureItem]]
     dora: DoraView | None
+    quick_check: QuickCheckView | None
     coverage: list[CoverageView]
     evidence: list[EvidenceView]
     suspected_cap: str  # the method's bounds, as the catalogue sets them
@@ -383,6 +404,50 @@ def _dora(a: Assessment, t: Texts) -> DoraView | None:
     )
 
 
+_QC_MEASURE = {v: k for k, v in quick_check.FROM_MEASURE.items()}
+
+
+def _qc_row(label: str, basis: str, x: quick_check.Scored, t: Texts) -> QuickCheckRow:
+    if x.benchmark is None or x.z is None or x.placement is None:
+        return QuickCheckRow(label, basis, fmt.sig(x.score, 2), fmt.DASH,
+                             t("quick_check.placement.none"), "none")
+    z = ("+" if x.z > 0 else "") + fmt.fixed(x.z, 1)
+    return QuickCheckRow(label, basis, fmt.sig(x.score, 2),
+                         f"{fmt.fixed(x.benchmark.mean, 1)} ± {fmt.fixed(x.benchmark.std, 1)}",
+                         t(f"quick_check.placement.{x.placement}", z=z), x.placement)
+
+
+def _benchmark_name(q: quick_check.QuickCheck, cat: Catalogue, t: Texts) -> str:
+    """The comparison group in the report's language: the catalogue's option label."""
+    if q.benchmark_key == "all":
+        return t(f"quick_check.all.{q.benchmark_kind}")
+    question = cat.benchmark_question(q.benchmark_kind)
+    value = quick_check.option_for(q.benchmark_kind, q.benchmark_key, q.edition)
+    option = cat.scale_of(question).option(value) if question and value else None
+    return localise(option.label, t.lang) if option else q.benchmark_name
+
+
+def _quick_check(a: Assessment, cat: Catalogue, t: Texts) -> QuickCheckView | None:
+    q = a.quick_check
+    if q is None:
+        return None
+    rows = []
+    for m in q.metrics:
+        measure = _QC_MEASURE[m.metric]
+        if m.value is not None:
+            basis = t("quick_check.measured", value=fmt.dora_value(measure, m.value, t))
+        elif m.band is not None:
+            basis = t("quick_check.answered_band", band=fmt.sig(m.band, 2))
+        else:
+            basis = t("quick_check.answered_rate")
+        rows.append(_qc_row(t(f"dora.metric.{measure}"), basis, m, t))
+    groups = [_qc_row(t(f"quick_check.group.{name}"), "", x, t)
+              for name, x in (("throughput", q.throughput), ("stability", q.stability),
+                              ("overall", q.overall)) if x is not None]
+    return QuickCheckView(edition=q.edition, benchmark=_benchmark_name(q, cat, t), rows=rows,
+                          groups=groups, source=q.source)
+
+
 def _dora_notes(d: DoraSummary, t: Texts) -> list[str]:
     """The placement's notes in `t`'s language, from the placement itself."""
     metrics = {m: v for m, v in d.metrics.items() if m in dora_tables.DORA_MEASURES}
@@ -471,6 +536,7 @@ def _team_view(report: TeamReport, cat: Catalogue, lang: str) -> TeamView:
         findings=list(findings.values()),
         roadmap=roadmap,
         dora=_dora(a, t),
+        quick_check=_quick_check(a, cat, t),
         coverage=[
             CoverageView(collector=c.collector, source=c.source,
                          window=windows.get((c.collector, c.source), fmt.DASH),

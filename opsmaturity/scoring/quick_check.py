@@ -347,3 +347,11 @@ def answers_from_questions(values: Mapping[str, list[str]]) -> dict[str, float]:
 
 def dora_question_ids() -> list[str]:
     return [rule.question for rule in _mapping().from_answers.values()]
+
+
+def option_for(kind: GroupKind, key: str, edition: int) -> str | None:
+    """The catalogue option that stands for a benchmark group (the reverse of group_key)."""
+    if kind == "industry":
+        return key
+    return next((option for option, keys in _mapping().organisation_sizes.items()
+                 if keys.get(edition) == key), None)

@@ -100,7 +100,7 @@ def test_german_pdf_has_no_english_catalogue_sentence(german_pdf, workshop, cata
     pages = [flat(p.extract_text()) for p in PdfReader(german_pdf).pages]
     text = " ".join(pages)
     # Hyphenation may split a word at a line end; fold "Deploy- ment" back for searching.
-    folded = re.sub(r"(\w)- (\w)", r"\1\2", text)
+    folded = re.sub(r"(\w)[-\u2010] (\w)", r"\1\2", text)
     english = sorted(s for s in _english_catalogue_sentences(catalogue)
                      if s in text or s in folded)
     assert len(_english_catalogue_sentences(catalogue)) > 300
@@ -145,3 +145,19 @@ def test_german_workbook(workshop: TeamReport, catalogue: Catalogue):
     titles = [row[2].value for row in findings.iter_rows(min_row=2)]
     assert titles == [catalogue.sign(f.sign_id).title["de"]
                       for f in workshop.assessment.findings]
+
+
+def test_dora_page_shows_the_quick_check_with_its_edition(german_pdf, workshop, catalogue):
+    q = workshop.assessment.quick_check
+    assert q is not None and q.edition == 2025
+    pages = [flat(p.extract_text()) for p in PdfReader(german_pdf).pages]
+    page = next(p for p in pages if p.startswith(DE("section.dora.title")))
+    page = re.sub(r"(\w)[-\u2010] (\w)", r"\1\2", page)  # words hyphenated at a line end, joined
+    assert DE("quick_check.title", edition=2025) in page
+    assert DE("quick_check.benchmark", name=DE("quick_check.all.industry")) in page
+    for m in q.metrics:
+        with fmt.language("de"):
+            assert f"{fmt.fixed(m.benchmark.mean, 1)} ± {fmt.fixed(m.benchmark.std, 1)}" in page
+    assert DE("quick_check.group.throughput") in page and "editions/2025" in page
+    # the clusters are still there, named with their own (older) report year
+    assert DE("quick_check.clusters", year=2024) in page
