@@ -427,6 +427,12 @@ def _benchmark_name(q: quick_check.QuickCheck, cat: Catalogue, t: Texts) -> str:
     return localise(option.label, t.lang) if option else q.benchmark_name
 
 
+def quick_check_view(a: Assessment, cat: Catalogue, t: Texts) -> QuickCheckView | None:
+    """The Quick Check rows as the PDF and the web app show them."""
+    with fmt.language(t.lang):
+        return _quick_check(a, cat, t)
+
+
 def _quick_check(a: Assessment, cat: Catalogue, t: Texts) -> QuickCheckView | None:
     q = a.quick_check
     if q is None:

@@ -84,3 +84,27 @@ def test_a_participants_language_does_not_change_the_facilitators(world: World):
     facilitator.selectbox(key="lang").set_value("de").run()
     assert ok(facilitator).title[0].value == DE("workshop.title")
     assert facilitator.selectbox(key="lang").options == ["English", "Deutsch"]
+
+
+def test_team_page_shows_the_quick_check_in_the_sessions_language(world: World):
+    from opsmaturity.reports.view import quick_check_view
+
+    at = ok(app("team", team=str(world.ids["payments_team"]), a=str(world.ids["payments"])))
+    s = world.store()
+    a = score(world.catalogue, s.evidence(world.ids["payments"]),
+              s.responses(world.ids["payments"], world.catalogue))
+    s.close()
+    expected = quick_check_view(a, world.catalogue, report_texts("en"))
+    assert expected is not None and expected.edition == 2025
+    table = next(d.value for d in at.dataframe
+                 if report_texts("en")("quick_check.column.placement") in d.value.columns)
+    assert list(table[report_texts("en")("quick_check.column.metric")]) == [
+        r.label for r in expected.rows + expected.groups]
+    assert report_texts("en")("quick_check.title", edition=2025) in [h.value for h in at.subheader]
+
+    at.selectbox(key="lang").set_value("de").run()
+    german = next(d.value for d in ok(at).dataframe
+                  if report_texts("de")("quick_check.column.placement") in d.value.columns)
+    de = quick_check_view(a, world.catalogue, report_texts("de"))
+    assert list(german[report_texts("de")("quick_check.column.benchmark")]) == [
+        r.benchmark for r in de.rows + de.groups]  # 7,4 ± 2,1: German numbers
