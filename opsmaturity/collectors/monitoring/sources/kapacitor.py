@@ -4,8 +4,9 @@ Why a scanner and not a full TICKscript parser: the measures need only the alert
 (`|alert()`, `|deadman()`), their properties (`.crit()`, `.message()`, `.details()`,
 `.topic()`) and handlers (`.slack()`, `.pagerDuty()`, `.email()`, `.post()`, ...), and what
 the task reads (`.measurement()`, `|query()`, `.where()`). The scanner knows TICKscript's
-strings (`'...'`, `'''...'''`), references (`"..."`) and `//` comments, so a broken script
-(an unterminated string, an unbalanced parenthesis) is reported with file:line and skipped.
+strings (`'...'`, which may span lines, and `'''...'''`), references (`"..."`) and `//`
+comments, so a broken script (an unterminated string, an unbalanced parenthesis) is reported
+with file:line and skipped.
 
 Mapping to the common alert model: the task id is the rule name (`task#2` for a second alert
 node), `.message()` is the summary, `.details()` the description, an http(s) URL in either
@@ -77,8 +78,8 @@ def scan(path: str, text: str) -> list[Call]:
             while j < n and not text.startswith(quote, j):
                 if text[j] == "\\" and len(quote) == 1:
                     j += 1
-                elif text[j] == "\n" and len(quote) == 1:
-                    break
+                elif text[j] == "\n" and quote == '"':
+                    break  # a reference ends on its line; a '...' string may span lines
                 j += 1
             if j >= n or not text.startswith(quote, j):
                 what = "reference" if c == '"' else "string"
