@@ -23,6 +23,7 @@ from .common import (
     fail,
     run_collector,
     utc,
+    warn_problems,
 )
 from .progress import progress_bar
 
@@ -51,6 +52,7 @@ def collect_ci(
     """Analyse CI configuration (GitLab CI, GitHub Actions, Jenkinsfile) into evidence JSON."""
     repo, _ = open_repository(source)
     sets = [run_collector("ci", {"repo": repo}, "ci")]
+    warn_problems(sets[0])
     write_atomic(out, evidence_json(sets))
     err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
 
