@@ -229,6 +229,9 @@ def test_kapacitor_load_directory_tasks_templates_and_handlers(tmp_path: Path):
     routed = {r["name"]: r["types"] for r in details(ev, "monitoring.oncall_routed_share")
               ["listed"]}
     assert routed == {"cpu": ["pagerduty"], "mem": ["slack"], "disk": ["slack"]}
+    # one task file alone: its template is found where the load directory keeps it
+    alone = collect(kapacitor=[str(load / "tasks" / "mem.yaml")])
+    assert rules_total(alone) == 1 and alone.coverage.ratio == 1.0
 
 
 def test_kapacitor_templated_task_without_its_template_is_named(tmp_path: Path):

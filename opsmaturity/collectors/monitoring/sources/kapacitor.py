@@ -194,6 +194,7 @@ class _Task:
     enabled: bool = True
     template: str | None = None  # a templated task (load directory): the template's id
     vars: dict[str, str] = field(default_factory=dict)
+    file: Path | None = None  # the task file of a templated task
 
 
 _VAR_DEFAULT = re.compile(r"^[ \t]*var[ \t]+([A-Za-z_]\w*)[ \t]*=[ \t]*'([^'\n]*)'", re.M)
@@ -227,7 +228,8 @@ def _template_task(path: Path, doc: dict[str, Any]) -> _Task:
         value = var.get("value") if isinstance(var, dict) else var
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             values[str(name)] = str(value)
-    return _Task(tid, "", f"{path} task {tid!r}", template=str(doc["template-id"]), vars=values)
+    return _Task(tid, "", f"{path} task {tid!r}", template=str(doc["template-id"]), vars=values,
+                 file=path)
 
 
 def _tasks_in(path: Path, docs: list[Any]) -> tuple[list[_Task], dict[str, list[Integration]]]:
@@ -338,8 +340,9 @@ def _task_line(task: _Task, template: Path | None, line: int) -> str:
 
 def _template_beside(task: _Task) -> tuple[Path, str] | None:
     """A load directory's template for a task file: ../templates/<id>.tick."""
-    path = Path(task.where.split(" task ", 1)[0]).parent.parent / "templates" / (
-        f"{task.template}.tick")
+    if task.file is None:
+        return None
+    path = task.file.parent.parent / "templates" / f"{task.template}.tick"
     try:
         return (path, read_text(path)) if path.is_file() else None
     except SourceError:
