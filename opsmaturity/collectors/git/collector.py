@@ -44,7 +44,7 @@ from .log import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
 from .repository import head_commit, is_url, open_repository
 
-VERSION = 1
+VERSION = 2  # part of the cache key: bump when a measure changes meaning
 HOTFIX = re.compile(
     r"(^|\W)(hot-?fix(es)?|emergency fix)(\W|$)|^\w+(\([^)]*\))?!:|\[hotfix\]", re.I
 )
