@@ -1,8 +1,8 @@
-"""What every command module shares: the typer apps, console, options and error handling.
+"""What every command module shares: the typer apps, consoles, options and error handling.
 
-Command modules (cli.py, and one module per command group) import from here and register
-their commands on these apps; cli.py imports them all, so adding a command group touches
-one new module and one import line.
+Command modules import from here; `cli/__init__.py` registers their commands on these apps
+(conventions in its docstring). Only typer and the standard library are imported at the
+top: everything else is imported inside the function that needs it.
 """
 
 from __future__ import annotations
@@ -11,33 +11,25 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from opsmaturity.collectors import get_collector
-from opsmaturity.collectors.base import CollectorError
-from opsmaturity.core.evidence import EvidenceSet
-from opsmaturity.core.sources import SourceError
-from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
+from .group import command_group
+from .output import err_console, out_console
 
-from ..store import Store, StoreError
-from .progress import progress_bar
+if TYPE_CHECKING:  # imported where used: `opsmaturity --version` must start fast
+    from opsmaturity.core.evidence import EvidenceSet
+    from opsmaturity.scoring.catalogue import Catalogue
 
-app = typer.Typer(
-    name="opsmaturity",
-    help="DevOps maturity assessment: evidence from your systems, answers from your people.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-catalogue_app = typer.Typer(help="Check and inspect a maturity catalogue.", no_args_is_help=True)
-collect_app = typer.Typer(help="Collect evidence from a source into an evidence JSON file.",
-                          no_args_is_help=True)
+    from ..store import Store
 
-out_console = Console()
-err_console = Console(stderr=True)
+__all__ = ["err_console", "out_console"]
+
+app = command_group("DevOps maturity assessment: evidence from your systems, answers from "
+                    "your people.", name="opsmaturity")
+catalogue_app = command_group("Check and inspect a maturity catalogue.")
+collect_app = command_group("Collect evidence from a source into an evidence JSON file.")
 
 
 class Gate(StrEnum):
@@ -48,9 +40,10 @@ class Gate(StrEnum):
 
 def _version(value: bool) -> None:
     if value:
+        import sys
         from importlib.metadata import version
 
-        out_console.print(f"opsmaturity {version('opsmaturity')}")
+        sys.stdout.write(f"opsmaturity {version('opsmaturity')}\n")
         raise typer.Exit()
 
 
@@ -77,12 +70,37 @@ def _root(
 
 def open_store() -> Store:
     """The store named by --db / $OPSMATURITY_DATABASE_URL / the default file, migrated."""
+    from ..store import Store, StoreError
+
     try:
         return Store.open(state.db_url)
     except StoreError as exc:
         raise fail(str(exc)) from None
 
 
+def multi_option(*names: str, help: str, metavar: str = "FILE") -> typer.models.OptionInfo:
+    """An option taking one or more values after one flag, or the flag repeated.
+
+    Declare the parameter as a list: `evidence: Annotated[list[Path] | None,
+    multi_option("--evidence", "-e", help=...)] = None`. Any list option takes several
+    values (see group.py); this gives them one look in the help (`--evidence FILE...`).
+    """
+    return typer.Option(*names, help=help, metavar=f"{metavar}...")
+
+
+OUT_HELP = "- for standard output"
+
+
+def out_option(what: str, *names: str) -> typer.models.OptionInfo:
+    """The `--out` option of a command: where `what` goes, `-` meaning standard output.
+
+    Write with `output.write_out(path, text)`, which knows about `-`.
+    """
+    return typer.Option(*(names or ("--out", "-o")), metavar="FILE",
+                        help=f"{what} ({OUT_HELP}).")
+
+
+EvidenceOutOpt = Annotated[Path, out_option("Evidence JSON to write")]
 CatalogueOpt = Annotated[
     Path | None,
     typer.Option("--catalogue", help="Catalogue directory (default: the built-in one).",
@@ -108,6 +126,9 @@ def fail(message: str) -> typer.Exit:
 
 
 def catalogue_or_fail(directory: Path | None) -> Catalogue:
+    from opsmaturity.core.sources import SourceError
+    from opsmaturity.scoring.catalogue import load_catalogue
+
     try:
         return load_catalogue(directory)
     except SourceError as exc:
@@ -119,6 +140,11 @@ def utc(value: datetime | None) -> datetime | None:
 
 
 def run_collector(name: str, options: dict, label: str) -> EvidenceSet:
+    from opsmaturity.collectors import get_collector
+    from opsmaturity.collectors.base import CollectorError
+
+    from .progress import progress_bar
+
     collector = get_collector(name)
     config = collector.config_model.model_validate(options)
     try:
@@ -126,6 +152,13 @@ def run_collector(name: str, options: dict, label: str) -> EvidenceSet:
             return collector.collect(config, progress)
     except CollectorError as exc:
         raise fail(str(exc)) from None
+
+
+def write_evidence(out: Path, sets: list[EvidenceSet], note: str = "") -> None:
+    """Write evidence JSON to `--out` (a file, or standard output for `-`)."""
+    from .output import write_out
+
+    write_out(out, evidence_json(sets), note)
 
 
 def evidence_json(sets: list[EvidenceSet]) -> str:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from opsmaturity.collectors.base import Progress as ProgressFn
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from opsmaturity.collectors.base import Progress as ProgressFn
+
+from .output import LazyConsole, real_console
 
 
 @contextmanager
-def progress_bar(label: str, console: Console) -> Iterator[ProgressFn]:
+def progress_bar(label: str, console: Console | LazyConsole) -> Iterator[ProgressFn]:
     """A collector progress callback drawing one bar; silent when stderr is not a terminal."""
+    console = real_console(console)
     columns = (TextColumn(f"[bold]{label}[/]"), BarColumn(), TaskProgressColumn(),
                TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True,
