@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path, PurePath
 from typing import Any
 
 from opsmaturity.scoring.assessment import Assessment, Finding
@@ -49,10 +50,11 @@ def evidence_lines(finding: Finding, cat: Catalogue, lang: str = "en") -> list[s
         health = {True: "healthy", False: "points to the sign", None: ""}[p.healthy]
         lines.append(f"{p.measure}{value}: {statement} ({p.outcome}; {health})".replace(
             "; )", ")"))
-    answered = [q for q in finding.answers if q.respondents > q.dont_know]
-    if answered:
-        people = max(q.respondents for q in answered)
-        lines.append(f"answers: {len(answered)} question(s) from {people} respondent(s)")
+    for q in finding.answers:
+        given = {option: n for option, n in q.distribution.items() if n}
+        if q.respondents > q.dont_know and given:
+            lines.append(f"answers to {q.question_id}: "
+                         + ", ".join(f"{option} x{n}" for option, n in given.items()))
     return lines
 
 
@@ -96,6 +98,14 @@ def _message(finding: Finding, sign: WarningSign, evidence: list[str], lang: str
                    if evidence else "")
 
 
+def _artifact(uri: str) -> dict[str, str]:
+    """A path relative to the source root, or an absolute one as a file URI."""
+    path = PurePath(uri)
+    if path.is_absolute():
+        return {"uri": Path(uri).as_uri()}
+    return {"uri": path.as_posix(), "uriBaseId": "%SRCROOT%"}
+
+
 def _result(finding: Finding, index: int, sign: WarningSign, cat: Catalogue, lang: str,
             uri: str) -> dict[str, Any]:
     evidence = evidence_lines(finding, cat, lang)
@@ -105,8 +115,7 @@ def _result(finding: Finding, index: int, sign: WarningSign, cat: Catalogue, lan
         "level": level(finding),
         "message": {"text": _message(finding, sign, evidence, lang)},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": 1}}}],
+            "artifactLocation": _artifact(uri), "region": {"startLine": 1}}}],
         "partialFingerprints": {"opsmaturitySign/v1": sign.id},
         "properties": {
             "status": finding.status, "support": finding.support,

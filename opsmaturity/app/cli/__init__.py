@@ -46,6 +46,7 @@ from . import (
     web,
 )
 from .common import app, catalogue_app, collect_app
+from .group import COMMAND_ORDER, EXAMPLE
 
 EXAMPLES: dict[str, str] = {}
 """Command path ("collect git") -> its example, as shown in `--help` (tests run some)."""
@@ -54,7 +55,15 @@ EXAMPLES: dict[str, str] = {}
 def _command(group: typer.Typer, path: str, function: Callable[..., Any], example: str) -> None:
     """Register `function` as the command `path` (its last word) with its example."""
     EXAMPLES[path] = example
-    group.command(path.rsplit(" ", 1)[-1], epilog=f"Example: {example}")(function)
+    if " " not in path:
+        COMMAND_ORDER.append(path)
+    group.command(path.rsplit(" ", 1)[-1], epilog=EXAMPLE + example)(function)
+
+
+def _group(sub: typer.Typer, name: str) -> None:
+    """Add a command group (`collect`, `org`, ...) to the root, in order."""
+    COMMAND_ORDER.append(name)
+    app.add_typer(sub, name=name)
 
 
 def _register() -> None:
@@ -68,7 +77,7 @@ def _register() -> None:
              "opsmaturity report --in assessment.json --pdf report.pdf")
     _command(app, "web", web.web, "opsmaturity web --host 0.0.0.0")
 
-    app.add_typer(collect_app, name="collect")
+    _group(collect_app, "collect")
     _command(collect_app, "collect git", collect.collect_git,
              "opsmaturity collect git ~/src/service --out evidence-git.json")
     _command(collect_app, "collect ci", collect.collect_ci,
@@ -83,25 +92,25 @@ def _register() -> None:
              "opsmaturity collect incidents pagerduty.json jira.csv")
 
     # the store
-    app.add_typer(store.org_app, name="org")
+    _group(store.org_app, "org")
     _command(store.org_app, "org create", store.org_create, 'opsmaturity org create "Example Corp"')
     _command(store.org_app, "org list", store.org_list, "opsmaturity org list --json")
-    app.add_typer(store.team_app, name="team")
+    _group(store.team_app, "team")
     _command(store.team_app, "team create", store.team_create,
              'opsmaturity team create Payments --org "Example Corp"')
     _command(store.team_app, "team list", store.team_list,
              'opsmaturity team list --org "Example Corp"')
-    app.add_typer(store.assessment_app, name="assessment")
+    _group(store.assessment_app, "assessment")
     _command(store.assessment_app, "assessment create", store.assessment_create,
              'opsmaturity assessment create --team Payments --title "Q4 workshop"')
     _command(store.assessment_app, "assessment list", store.assessment_list,
              "opsmaturity assessment list --team Payments")
     _command(store.assessment_app, "assessment finalise", store.assessment_finalise,
              "opsmaturity assessment finalise 3")
-    app.add_typer(store.answers_app, name="answers")
+    _group(store.answers_app, "answers")
     _command(store.answers_app, "answers import", store.answers_import,
              "opsmaturity answers import workshop.yaml --assessment 3")
-    app.add_typer(store.evidence_app, name="evidence")
+    _group(store.evidence_app, "evidence")
     _command(store.evidence_app, "evidence import", store.evidence_import,
              "opsmaturity evidence import evidence-*.json --assessment 3")
     _command(app, "history", store.history, "opsmaturity history --team Payments")
@@ -109,7 +118,7 @@ def _register() -> None:
              "opsmaturity export --assessment 3 --out payments.bundle.json")
     _command(app, "import", store.import_, "opsmaturity import payments.bundle.json")
 
-    app.add_typer(catalogue_app, name="catalogue")
+    _group(catalogue_app, "catalogue")
     _command(catalogue_app, "catalogue check", catalogue.catalogue_check,
              "opsmaturity catalogue check ./my-catalogue")
     _command(catalogue_app, "catalogue schema", catalogue.catalogue_schema,

@@ -51,8 +51,8 @@ FormatOpt = Annotated[ResultFormat, typer.Option(
     "Assessment JSON; sarif: SARIF 2.1.0 for code scanning; junit: JUnit XML, one test case "
     "per warning sign.")]
 OutOpt = Annotated[Path | None, out_option(
-    "Write the result here: the Assessment JSON for --format text, else the --format's "
-    "output (default: standard output)")]
+    "Write the result here; with --format text it is the Assessment JSON, the other "
+    "formats go to standard output without --out")]
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="No summary (it goes to standard error when standard output "
     "carries data).")]

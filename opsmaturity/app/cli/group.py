@@ -81,10 +81,17 @@ def expand_multi_values(command: Command, args: list[str]) -> list[str]:
 
 
 def plain_help() -> bool:
-    """Plain help: NO_COLOR is set, or standard output is not a terminal."""
+    """Plain help: NO_COLOR is set, or standard output is not a terminal (nor FORCE_COLOR)."""
+    import os
     import sys
 
-    return no_color() or not sys.stdout.isatty()
+    return no_color() or not (sys.stdout.isatty() or os.environ.get("FORCE_COLOR"))
+
+
+COMMAND_ORDER: list[str] = []
+"""Top-level command names in the order `--help` lists them (filled by cli/__init__.py)."""
+
+EXAMPLE = "Example: "
 
 
 def tidy(command: Command, ctx: Any = None) -> Command:
@@ -98,8 +105,14 @@ def tidy(command: Command, ctx: Any = None) -> Command:
                 param.metavar = ""
             elif param.multiple and param.metavar is None:
                 param.metavar = _metavar(param) + "..."
-    if plain_help() and hasattr(command, "rich_markup_mode"):
+    plain = plain_help()
+    if plain and hasattr(command, "rich_markup_mode"):
         command.rich_markup_mode = None  # type: ignore[attr-defined]
+    epilog = getattr(command, "epilog", None) or ""
+    if plain and epilog.startswith(EXAMPLE):  # keep the example on one line, to copy it
+        command.epilog = "\b\n" + epilog
+    elif not plain and epilog.startswith("\b\n"):
+        command.epilog = epilog[2:]
     return command
 
 
@@ -118,6 +131,11 @@ class OpsGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Command | None:
         command = super().get_command(ctx, cmd_name)
         return tidy(command, ctx) if command is not None else None
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda n: rank.get(n, len(rank)))  # stable: others keep theirs
 
     def resolve_command(self, ctx: Any, args: list[str]) -> tuple[Any, Any, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
