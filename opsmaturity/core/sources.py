@@ -111,10 +111,24 @@ def load_yaml(path: str | Path) -> YamlSource:
     return parse_yaml(text, path)
 
 
+# libyaml parses several times faster; on an error the pure parser runs again, so every
+# message (and its line) is the same whether or not libyaml is installed.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def parse_yaml(text: str, path: str | Path = "<string>") -> YamlSource:
     path = Path(path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -152,9 +166,9 @@ def _build(node: yaml.Node, loc: Loc, source: YamlSource) -> Any:
 def _scalar(node: yaml.Node, source: YamlSource) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         raise SourceError(source.path, node.start_mark.line + 1, "a key must be a plain value")
-    loader = yaml.SafeLoader("")
+    constructor = yaml.constructor.SafeConstructor()  # a loader without a reader: cheaper
     try:
-        return loader.construct_object(node, deep=True)
+        return constructor.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         raise SourceError(source.path, node.start_mark.line + 1, str(exc.problem)) from None
 

@@ -166,8 +166,6 @@ def _score_and_report(cat: Catalogue, sets: list[EvidenceSet], responses: Respon
     from opsmaturity.scoring.catalogue import RISK_ORDER
     from opsmaturity.scoring.engine import score as score_assessment
 
-    from .summary import print_summary
-
     assessment = score_assessment(cat, sets, responses, dora_year=dora_year)
     target = out if fmt is ResultFormat.text else (out or Path("-"))
     if target is not None:
@@ -175,6 +173,8 @@ def _score_and_report(cat: Catalogue, sets: list[EvidenceSet], responses: Respon
             fmt, assessment, cat, lang, location)
         write_out(target, data)
     if not quiet:
+        from .summary import print_summary
+
         print_summary(assessment, cat, err_console if is_stdout(target) else out_console, lang)
     if fail_on is not None:
         gate = RISK_ORDER[fail_on.value]

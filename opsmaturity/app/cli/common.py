@@ -126,13 +126,20 @@ def fail(message: str) -> typer.Exit:
 
 
 def catalogue_or_fail(directory: Path | None) -> Catalogue:
+    """The catalogue, checked; from the cache when its files have not changed."""
     from opsmaturity.core.sources import SourceError
     from opsmaturity.scoring.catalogue import load_catalogue
 
+    from .catalogue_cache import cached_catalogue, remember_catalogue
+
+    if (cat := cached_catalogue(directory)) is not None:
+        return cat
     try:
-        return load_catalogue(directory)
+        cat = load_catalogue(directory)
     except SourceError as exc:
         raise fail(str(exc)) from None
+    remember_catalogue(directory, cat)
+    return cat
 
 
 def utc(value: datetime | None) -> datetime | None:

@@ -58,6 +58,14 @@ class LazyConsole:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.get(), name)
 
+    def maybe_terminal(self) -> bool:
+        """Whether the stream may be a terminal, without importing rich to find out."""
+        if self._console is not None:
+            return self.get().is_terminal
+        stream = sys.stderr if self._stderr else sys.stdout
+        return bool(os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1"
+                    or (hasattr(stream, "isatty") and stream.isatty()))
+
 
 out_console = LazyConsole(stderr=False)
 err_console = LazyConsole(stderr=True)

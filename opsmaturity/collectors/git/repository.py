@@ -9,15 +9,19 @@ Credentials in a URL never reach a message: every shown URL goes through
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from opsmaturity.core.privacy import without_credentials
 
 from ..base import CollectorError, Progress, no_progress
+
+if TYPE_CHECKING:  # GitPython is imported only to clone or fetch: a local run starts faster
+    import git
 
 _REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 
@@ -45,6 +49,8 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
     """A local repository path to read: the path itself, or a bare clone of a URL in the cache."""
     require_git()
     if is_url(source):
+        import git
+
         shown = without_credentials(source)
         target = cache_dir / "repos" / (hashlib.sha256(shown.encode()).hexdigest()[:16] + ".git")
         if target.exists():
@@ -73,11 +79,18 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
         raise CollectorError(f"{source}: no such file or directory")
     if not path.is_dir():
         raise CollectorError(f"{source}: not a directory")
-    try:
-        git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise CollectorError(f"{source}: not a git repository") from None
+    found = _git(path, "rev-parse", "--git-dir")
+    if found.returncode != 0:
+        said = found.stderr.strip().splitlines()
+        why = said[0].removeprefix("fatal: ") if said and "not a git repository" not in said[0] \
+            else "not a git repository"
+        raise CollectorError(f"{source}: {why}")
     return str(path.resolve())
+
+
+def _git(repo: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=False, env={**os.environ, "LC_ALL": "C"})
 
 
 def head_commit(repo: str) -> str | None:
@@ -86,7 +99,7 @@ def head_commit(repo: str) -> str | None:
     Asked of the git executable rather than GitPython's object reader, which misreads a
     bare repository that has no `config` file (seen in real mirrors) as a worktree.
     """
-    try:
-        return git.Git(repo).rev_parse("--verify", "--quiet", "HEAD^{commit}").strip() or None
-    except git.GitCommandError:  # HEAD names a branch that has no commit yet
+    found = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    if found.returncode != 0:  # HEAD names a branch that has no commit yet
         return None
+    return found.stdout.strip() or None
