@@ -19,7 +19,7 @@ from opsmaturity.app.cli.store import DEFAULT_DORA_YEAR
 
 HEAVY = ("sqlalchemy", "alembic", "github", "gitlab", "streamlit", "pandas", "plotly",
          "weasyprint", "git", "jinja2", "openpyxl", "requests", "kaleido")
-LIGHT = HEAVY + ("pydantic", "yaml", "rich")  # not needed to print a version or the help
+LIGHT = (*HEAVY, "pydantic", "yaml", "rich")  # not needed to print a version or the help
 
 PROBE = """
 import json, sys
@@ -65,7 +65,7 @@ def test_defaults_copied_to_keep_imports_light_match_their_source():
     from opsmaturity.collectors.delivery.github.api import DEFAULT_API_URL as api_default
     from opsmaturity.scoring.dora import DEFAULT_YEAR
 
-    assert DEFAULT_API_URL == api_default
+    assert api_default == DEFAULT_API_URL
     assert DEFAULT_DORA_YEAR == DEFAULT_YEAR
 
 
