@@ -140,11 +140,10 @@ def render(fmt: ResultFormat, assessment: Assessment, cat: Catalogue, lang: str,
            location: Callable[[Finding], str] | None = None) -> str:
     """The assessment in a machine-readable format (json, sarif, junit)."""
     if fmt is ResultFormat.sarif:
-        from importlib.metadata import version
-
+        from opsmaturity import __version__
         from opsmaturity.reports.sarif import to_sarif
 
-        return to_sarif(assessment, cat, lang=lang, version=version("opsmaturity"),
+        return to_sarif(assessment, cat, lang=lang, version=__version__,
                         location=location)
     if fmt is ResultFormat.junit:
         from opsmaturity.reports.junit import to_junit

@@ -33,9 +33,9 @@ def _key(directory: Path | None) -> Path | None:
         return None
     if not files:
         return None
-    from importlib.metadata import version
+    from opsmaturity import __version__
 
-    text = json.dumps([version("opsmaturity"), source.st_size, source.st_mtime_ns, stamp])
+    text = json.dumps([__version__, source.st_size, source.st_mtime_ns, stamp])
     return default_cache_dir() / "catalogue" / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
 
 

@@ -41,9 +41,10 @@ class Gate(StrEnum):
 def _version(value: bool) -> None:
     if value:
         import sys
-        from importlib.metadata import version
 
-        sys.stdout.write(f"opsmaturity {version('opsmaturity')}\n")
+        from opsmaturity import __version__
+
+        sys.stdout.write(f"opsmaturity {__version__}\n")
         raise typer.Exit()
 
 

@@ -77,3 +77,10 @@ def test_collector_registry_imports_no_collector_until_asked():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_version_is_the_installed_distributions():
+    from importlib.metadata import version
+
+    _, out = imported("--version")
+    assert out.strip() == f"opsmaturity {version('opsmaturity')}"
