@@ -21,6 +21,8 @@ from typing import Any
 from opsmaturity.scoring.assessment import Assessment, Finding
 from opsmaturity.scoring.catalogue import Catalogue, WarningSign, localise
 
+from .fmt import first_sentence
+
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL_OF_RISK = {"critical": "error", "high": "error", "medium": "warning", "low": "note",
@@ -45,7 +47,7 @@ def evidence_lines(finding: Finding, cat: Catalogue, lang: str = "en") -> list[s
     for p in finding.probes:
         if p.outcome not in ("true", "false"):
             continue
-        statement = localise(cat.probe(p.probe_id).description, lang).split("\n")[0].strip()
+        statement = first_sentence(localise(cat.probe(p.probe_id).description, lang))
         value = "" if p.value is None else f" = {p.value}{(' ' + p.unit) if p.unit else ''}"
         health = {True: "healthy", False: "points to the sign", None: ""}[p.healthy]
         lines.append(f"{p.measure}{value}: {statement} ({p.outcome}; {health})".replace(
