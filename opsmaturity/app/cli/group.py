@@ -11,7 +11,7 @@ each command below it, without anything to do in the command module:
   or end its values with `--`.
 - **Help.** Flags show no value (`--quiet`, not `--quiet <bool>`), list options show
   their metavar with `...`, and with `NO_COLOR` or when standard output is not a terminal
-  the help is plain text without boxes.
+  the help and usage errors are plain text without boxes.
 """
 
 from __future__ import annotations
@@ -127,6 +127,11 @@ def _metavar(param: Any) -> str:
 
 class OpsGroup(TyperGroup):
     """A typer group whose commands take multi-value options and show tidy help."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if plain_help():  # usage errors too: no box, no colour in a pipe or with NO_COLOR
+            self.rich_markup_mode = None
+        return super().main(*args, **kwargs)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Command | None:
         command = super().get_command(ctx, cmd_name)

@@ -210,3 +210,13 @@ def test_console_script_output_is_plain_in_a_pipe():
                                if k not in ("FORCE_COLOR", "NO_COLOR")})
     assert "Operational risk" in proc.stdout
     assert not ESCAPE.search(proc.stdout) and not BOX.search(proc.stdout)
+
+
+def test_usage_errors_are_plain_in_a_pipe_and_with_no_color():
+    for env in ({"FORCE_COLOR": "", "NO_COLOR": ""}, {"FORCE_COLOR": "1", "NO_COLOR": "1"}):
+        result = run("score", "--no-such-option", env=env)
+        assert result.exit_code == 2
+        assert "No such option: --no-such-option" in result.stderr
+        assert not BOX.search(result.stderr) and not ESCAPE.search(result.stderr)
+    terminal = run("score", "--no-such-option", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert BOX.search(terminal.stderr)  # the rich panel, on a terminal
