@@ -45,7 +45,7 @@ from . import (
     store,
     web,
 )
-from .common import app, catalogue_app, collect_app
+from .common import app, catalogue_app, collect_app, guarded
 from .group import COMMAND_ORDER, EXAMPLE
 
 EXAMPLES: dict[str, str] = {}
@@ -57,7 +57,7 @@ def _command(group: typer.Typer, path: str, function: Callable[..., Any], exampl
     EXAMPLES[path] = example
     if " " not in path:
         COMMAND_ORDER.append(path)
-    group.command(path.rsplit(" ", 1)[-1], epilog=EXAMPLE + example)(function)
+    group.command(path.rsplit(" ", 1)[-1], epilog=EXAMPLE + example)(guarded(function))
 
 
 def _group(sub: typer.Typer, name: str) -> None:

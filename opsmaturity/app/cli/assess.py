@@ -25,6 +25,7 @@ from .common import (
     out_console,
     out_option,
     run_collector,
+    warn_problems,
 )
 from .output import is_stdout, one_stdout, write_out
 
@@ -239,6 +240,7 @@ def assess(
         responses = responses.model_copy(update={"team": name})
     sets = [collect_git_evidence(repo, shown, since, until, show_names, no_cache),
             run_collector("ci", {"repo": repo}, "ci")]
+    warn_problems(sets[1])
     if evidence_out:
         write_out(evidence_out, evidence_json(sets))
     _score_and_report(cat, sets, responses, out=out, fmt=fmt, fail_on=fail_on, dora_year=2024,

@@ -7,11 +7,13 @@ top: everything else is imported inside the function that needs it.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
@@ -30,6 +32,9 @@ app = command_group("DevOps maturity assessment: evidence from your systems, ans
                     "your people.", name="opsmaturity")
 catalogue_app = command_group("Check and inspect a maturity catalogue.")
 collect_app = command_group("Collect evidence from a source into an evidence JSON file.")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Gate(StrEnum):
@@ -126,6 +131,49 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+OUTPUT_OPTIONS = ("out", "evidence_out", "json_out", "pdf", "xlsx")
+"""The parameter names of files a command writes (`--out`, `--pdf`, ...)."""
+
+
+KNOWN_ERRORS = (("opsmaturity.core.sources", "SourceError"),
+                ("opsmaturity.core.files", "OutputError"),
+                ("opsmaturity.core.evidence", "EvidenceFileError"),
+                ("opsmaturity.app.store.db", "StoreError"),
+                ("opsmaturity.collectors.base", "CollectorError"))
+"""The errors that are the user's to fix, by module: a module not imported raised none, so
+the check imports nothing (the store's error would bring SQLAlchemy to every command)."""
+
+
+def _known_error(exc: Exception) -> bool:
+    import sys
+
+    return any(isinstance(exc, getattr(sys.modules[module], name))
+               for module, name in KNOWN_ERRORS if module in sys.modules)
+
+
+def guarded(command: Callable[P, R]) -> Callable[P, R]:
+    """The command, with every known input or output problem turned into one `error:` line
+    and exit 2 (the backstop: commands also catch what they can word better themselves)."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from opsmaturity.core.files import check_output
+
+        from .output import is_stdout
+
+        try:
+            for name in OUTPUT_OPTIONS:  # before the work, not after it
+                if isinstance(kwargs.get(name), Path) and not is_stdout(kwargs[name]):
+                    check_output(kwargs[name])  # type: ignore[arg-type]
+            return command(*args, **kwargs)
+        except Exception as exc:
+            if _known_error(exc):
+                raise fail(str(exc)) from None
+            raise
+
+    return run
+
+
 def catalogue_or_fail(directory: Path | None) -> Catalogue:
     """The catalogue, checked; from the cache when its files have not changed."""
     from opsmaturity.core.sources import SourceError
@@ -167,6 +215,21 @@ def write_evidence(out: Path, sets: list[EvidenceSet], note: str = "") -> None:
     from .output import write_out
 
     write_out(out, evidence_json(sets), note)
+
+
+MAX_WARNINGS = 20
+"""Problems printed one per line; the rest are counted (all are in coverage.missing)."""
+
+
+def warn_problems(evidence: EvidenceSet) -> None:
+    """One `warning: file:line: why` line per problem the collector met (coverage.missing)."""
+    missing = evidence.coverage.missing
+    for problem in missing[:MAX_WARNINGS]:
+        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
+    if len(missing) > MAX_WARNINGS:
+        err_console.print(f"[yellow]warning:[/] ... and {len(missing) - MAX_WARNINGS} more "
+                          "(see coverage.missing in the evidence)", highlight=False,
+                          soft_wrap=True)
 
 
 def evidence_json(sets: list[EvidenceSet]) -> str:

@@ -13,9 +13,15 @@ from typing import Annotated
 
 import typer
 
-from .common import EvidenceOutOpt, err_console, fail, multi_option, run_collector, write_evidence
+from .common import (
+    EvidenceOutOpt,
+    fail,
+    multi_option,
+    run_collector,
+    warn_problems,
+    write_evidence,
+)
 
-MAX_WARNINGS = 20
 OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
              "history_days": "--history-days", "thresholds": "--noisy-per-week",
              "timeout_seconds": "--timeout"}
@@ -73,13 +79,7 @@ def collect_prometheus(
         option = OPTION_OF.get(field, "--" + field.replace("_", "-"))
         raise fail(f"{option}: {err['msg'].removeprefix('Value error, ')}") from None
     evidence = run_collector("monitoring", options.model_dump(), "monitoring")
-    missing = evidence.coverage.missing
-    for problem in missing[:MAX_WARNINGS]:
-        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
-    if len(missing) > MAX_WARNINGS:
-        err_console.print(f"[yellow]warning:[/] ... and {len(missing) - MAX_WARNINGS} more "
-                          "(see coverage.missing in the evidence)", highlight=False,
-                          soft_wrap=True)
+    warn_problems(evidence)
     state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
              else "complete")
     write_evidence(out, [evidence], f"{len(evidence.measures)} measures, {state}")
