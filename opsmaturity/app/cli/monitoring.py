@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from opsmaturity.collectors.monitoring.collector import MonitoringOptions
-from opsmaturity.collectors.monitoring.measures import Thresholds
-from opsmaturity.core.files import write_atomic
-
-from .common import err_console, evidence_json, fail, run_collector, warn_problems
+from .common import (
+    EvidenceOutOpt,
+    fail,
+    multi_option,
+    run_collector,
+    warn_problems,
+    write_evidence,
+)
 
 OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
              "history_days": "--history-days", "thresholds": "--noisy-per-week",
@@ -26,9 +28,9 @@ OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
 
 
 def collect_prometheus(
-    rules: Annotated[list[str] | None, typer.Option(
-        "--rules", "-r", help="Prometheus rule file, directory or glob (plain rule files and "
-        "PrometheusRule resources); repeatable.")] = None,
+    rules: Annotated[list[str] | None, multi_option(
+        "--rules", "-r", metavar="PATH", help="Prometheus rule files, directories or globs "
+        "(plain rule files and PrometheusRule resources).")] = None,
     url: Annotated[str | None, typer.Option(
         "--url", help="A running Prometheus: its rules, firing alerts and ALERTS history.")]
     = None,
@@ -37,16 +39,16 @@ def collect_prometheus(
     = None,
     alertmanager_config: Annotated[Path | None, typer.Option(
         "--alertmanager-config", help="alertmanager.yml, for the routing measures.")] = None,
-    grafana: Annotated[list[str] | None, typer.Option(
-        "--grafana", help="Grafana dashboard JSON, alerting provisioning or API export (file, "
-        "directory or glob); repeatable.")] = None,
-    kapacitor: Annotated[list[str] | None, typer.Option(
-        "--kapacitor", help="Kapacitor TICKscripts, task list JSON or topic handler files "
-        "(file, directory or glob); repeatable.")] = None,
-    alert_history: Annotated[list[str] | None, typer.Option(
-        "--alert-history", help="Alert history for the noise measures: an ALERTS range "
-        "query, Alertmanager alerts or webhook payloads (JSON/JSON lines), or CSV; "
-        "repeatable.")] = None,
+    grafana: Annotated[list[str] | None, multi_option(
+        "--grafana", metavar="PATH", help="Grafana dashboard JSON, alerting provisioning or "
+        "API exports (files, directories or globs).")] = None,
+    kapacitor: Annotated[list[str] | None, multi_option(
+        "--kapacitor", metavar="PATH", help="Kapacitor TICKscripts, task list JSON or topic "
+        "handler files (files, directories or globs).")] = None,
+    alert_history: Annotated[list[str] | None, multi_option(
+        "--alert-history", help="Alert history for the noise measures: ALERTS range "
+        "queries, Alertmanager alerts or webhook payloads (JSON/JSON lines), or CSV.")]
+    = None,
     history_days: Annotated[float, typer.Option(
         "--history-days", help="Days of ALERTS history read from --url (0: none).")] = 7,
     noisy_per_week: Annotated[float, typer.Option(
@@ -56,10 +58,14 @@ def collect_prometheus(
         "--no-promtool", help="Do not validate rule files with promtool.")] = False,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds to wait for each HTTP answer.")] = 10,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
-    = Path("evidence-monitoring.json"),
+    out: EvidenceOutOpt = Path("evidence-monitoring.json"),
 ) -> None:
     """Measure alerting (rules, routing, noise) and dashboards into evidence JSON."""
+    from pydantic import ValidationError
+
+    from opsmaturity.collectors.monitoring.collector import MonitoringOptions
+    from opsmaturity.collectors.monitoring.measures import Thresholds
+
     try:
         options = MonitoringOptions(
             rules=rules or [], prometheus_url=url, alertmanager_url=alertmanager,
@@ -74,8 +80,6 @@ def collect_prometheus(
         raise fail(f"{option}: {err['msg'].removeprefix('Value error, ')}") from None
     evidence = run_collector("monitoring", options.model_dump(), "monitoring")
     warn_problems(evidence)
-    write_atomic(out, evidence_json([evidence]))
     state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
              else "complete")
-    err_console.print(f"wrote {out} ({len(evidence.measures)} measures, {state})",
-                      highlight=False, soft_wrap=True)
+    write_evidence(out, [evidence], f"{len(evidence.measures)} measures, {state}")
