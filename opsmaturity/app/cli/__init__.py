@@ -18,6 +18,7 @@ from . import (
     gitlab,
     incidents,
     monitoring,
+    postgres,
     report,
     store,
     web,
@@ -33,6 +34,7 @@ def _register() -> None:
     collect_app.command("gitlab")(gitlab.collect_gitlab)
     collect_app.command("incidents")(incidents.collect_incidents)
     collect_app.command("prometheus")(monitoring.collect_prometheus)
+    collect_app.command("postgres")(postgres.collect_postgres)
     app.command()(report.report)
     app.add_typer(store.org_app, name="org")
     app.add_typer(store.team_app, name="team")

@@ -77,6 +77,12 @@ class PostgresCollector:
             raise CollectorError("no PostgreSQL source given: name servers (--dsn), Patroni "
                                  "(--patroni) or backup information (--pgbackrest-info, "
                                  "--pgbackrest-stanza, --barman, --walg)")
+        if o.dsns:
+            try:
+                import psycopg  # noqa: F401 - only to say early that it is missing
+            except ImportError:
+                raise CollectorError("reading servers (--dsn) needs psycopg: pip install "
+                                     "'opsmaturity[postgres]'") from None
         for path in [o.pgbackrest_info, *o.barman, *o.walg]:
             if path is not None and not path.is_file():
                 raise CollectorError(f"{path}: no such file")
