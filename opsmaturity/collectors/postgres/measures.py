@@ -265,6 +265,7 @@ def _failover_measures(h: Harvest, now: datetime) -> list[Measure]:
             for tl, when in s.timeline_switches.items():
                 switches[tl] = min(when, switches.get(tl) or when)
     timelines = [s.timeline for s in h.servers if s.timeline is not None] + [
+        tl for s in h.servers for tl in s.timeline_switches] + [
         m.timeline for p in h.patroni for m in p.members if isinstance(m.timeline, int)]
     listing = [{"timeline": tl, "at": w.isoformat() if w else None}
                for tl, w in sorted(switches.items())]

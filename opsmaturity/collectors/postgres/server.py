@@ -155,7 +155,12 @@ def _read(conn: Any, name: str) -> ServerState:
     def control() -> None:
         row = conn.execute("SELECT system_identifier::text FROM pg_control_system()").fetchone()
         s.system_identifier = row[0] if row else None
+        # The last checkpoint's timeline lags behind a promotion (no checkpoint at promote);
+        # a primary's current WAL file name starts with the timeline it writes.
         s.timeline = _one(conn, "SELECT timeline_id FROM pg_control_checkpoint()")
+        if not s.in_recovery:
+            current = _one(conn, "SELECT pg_walfile_name(pg_current_wal_lsn())")
+            s.timeline = max(s.timeline or 0, int(current[:8], 16))
 
     optional("pg_control_system()", control)
 
