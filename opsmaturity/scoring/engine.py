@@ -291,8 +291,10 @@ def _finding(
             status, cap_level, support = "present", None, "answers"
         elif support_e >= params.establish_at:
             status, cap_level, support = "present", None, "evidence"
-        else:
+        elif likelihood > params.present_at:
             status, cap_level, support = "suspected", params.suspected_cap, "weak"
+        else:  # what spoke for and against cancels out: nothing points to the sign
+            status, cap_level = "absent", params.absent_cap
         if cap_level is not None:
             risk = _bounded(risk, cap_level, params)
         level = params.risk_levels.level(risk)
