@@ -37,6 +37,10 @@ MEASURES: tuple[str, ...] = (
     "monitoring.oncall_routing_present",
     "monitoring.oncall_routed_share",
     "monitoring.notification_channels",
+    "monitoring.slack_receivers",
+    "monitoring.msteams_receivers",
+    "monitoring.email_receivers",
+    "monitoring.alerts_only_to_chat_or_email",
     "monitoring.firing_alerts",
     "monitoring.long_firing_alerts",
     "monitoring.alert_firings_per_week",
@@ -52,6 +56,9 @@ UNITS = {
     "monitoring.heartbeat_alert_present": "boolean",
     "monitoring.oncall_routing_present": "boolean",
     "monitoring.notification_channels": "types",
+    "monitoring.slack_receivers": "receivers",
+    "monitoring.msteams_receivers": "receivers",
+    "monitoring.email_receivers": "receivers",
     "monitoring.firing_alerts": "alerts",
     "monitoring.long_firing_alerts": "alerts",
     "monitoring.alert_firings_per_week": "firings/week",
@@ -270,6 +277,10 @@ ROUTING_MEASURES = (
     "monitoring.oncall_routing_present",
     "monitoring.oncall_routed_share",
     "monitoring.notification_channels",
+    "monitoring.slack_receivers",
+    "monitoring.msteams_receivers",
+    "monitoring.email_receivers",
+    "monitoring.alerts_only_to_chat_or_email",
 )
 
 
@@ -346,6 +357,29 @@ def _routing_measures(h: Harvest, out: _Out) -> None:
     kinds = {i.type: i.kind for i in reachable}
     out.add("monitoring.notification_channels", ",".join(sorted(kinds)),
             kinds=dict(sorted(kinds.items())))
+
+    # Receivers by the channel they post to: a routed receiver, or a rule's own handlers
+    # (Kapacitor, Kibana, Watcher) counted as one receiver per rule.
+    by_channel: dict[str, list[str]] = {"slack": [], "msteams": [], "email": []}
+    for entry in receivers:
+        if not entry["reachable"]:
+            continue
+        router = next(r for r in h.routers if r.source == entry["source"]
+                      and r.system == entry["system"])
+        for ch in {ar.channel(i) for i in router.receivers[entry["name"]].integrations}:
+            if ch:
+                by_channel[ch].append(f"{entry['system']}: {entry['name']}")
+    for rule in direct:
+        for ch in {ar.channel(i) for i in rule.integrations or []}:
+            if ch:
+                by_channel[ch].append(f"{rule.system}: {rule.name} ({rule.where})")
+    for ch in ("slack", "msteams", "email"):
+        out.add(f"monitoring.{ch}_receivers", len(by_channel[ch]),
+                receivers=_cap(sorted(by_channel[ch])))
+    out.add("monitoring.alerts_only_to_chat_or_email",
+            bool(reachable) and all(i.kind in ("chat", "email") for i in reachable),
+            applicable=bool(reachable),
+            kinds=sorted({i.kind for i in reachable}))
 
 
 # ---------------------------------------------------------------- alerts now
