@@ -22,6 +22,7 @@ from .common import err_console, evidence_json, fail, run_collector
 
 MAX_WARNINGS = 20
 OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
+             "loki_rules": "--loki-rules", "loki_url": "--loki",
              "history_days": "--history-days", "thresholds": "--noisy-per-week",
              "timeout_seconds": "--timeout"}
 
@@ -44,6 +45,11 @@ def collect_prometheus(
     kapacitor: Annotated[list[str] | None, typer.Option(
         "--kapacitor", help="Kapacitor TICKscripts, task list JSON or topic handler files "
         "(file, directory or glob); repeatable.")] = None,
+    loki_rules: Annotated[list[str] | None, typer.Option(
+        "--loki-rules", help="Loki ruler rule files (Prometheus format with LogQL), "
+        "directories or globs; repeatable.")] = None,
+    loki: Annotated[str | None, typer.Option(
+        "--loki", help="A running Loki ruler: its alert rules.")] = None,
     alert_history: Annotated[list[str] | None, typer.Option(
         "--alert-history", help="Alert history for the noise measures: an ALERTS range "
         "query, Alertmanager alerts or webhook payloads (JSON/JSON lines), or CSV; "
@@ -65,7 +71,8 @@ def collect_prometheus(
         options = MonitoringOptions(
             rules=rules or [], prometheus_url=url, alertmanager_url=alertmanager,
             alertmanager_config=alertmanager_config, grafana=grafana or [],
-            kapacitor=kapacitor or [], alert_history=alert_history or [],
+            kapacitor=kapacitor or [], loki_rules=loki_rules or [], loki_url=loki,
+            alert_history=alert_history or [],
             history_days=history_days, thresholds=Thresholds(noisy_per_week=noisy_per_week),
             promtool=None if no_promtool else "promtool", timeout_seconds=timeout)
     except ValidationError as exc:

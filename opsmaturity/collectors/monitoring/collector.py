@@ -28,7 +28,7 @@ from .rules import AlertRule
 from .sources.alertmanager import read_alertmanager_api, read_alertmanager_config
 from .sources.grafana import read_grafana_files
 from .sources.kapacitor import read_kapacitor_files
-from .sources.prometheus import read_prometheus_api, read_rule_files
+from .sources.prometheus import read_loki_api, read_prometheus_api, read_rule_files
 
 RULE_SUFFIXES = (".yml", ".yaml", ".json")
 GRAFANA_SUFFIXES = (".json", ".yml", ".yaml")
@@ -47,6 +47,9 @@ class MonitoringOptions(BaseModel):
     alertmanager_config: Path | None = Field(default=None, description="alertmanager.yml")
     grafana: list[str] = Field(default_factory=list, description="Grafana files or dirs")
     kapacitor: list[str] = Field(default_factory=list, description="Kapacitor files or dirs")
+    loki_rules: list[str] = Field(default_factory=list,
+                                  description="Loki ruler rule files, directories or globs")
+    loki_url: str | None = Field(default=None, description="a running Loki ruler")
     alert_history: list[str] = Field(default_factory=list, description="alert history files")
     history_days: float = Field(default=7, ge=0, le=365,
                                 description="days of ALERTS history read from --url")
@@ -55,7 +58,7 @@ class MonitoringOptions(BaseModel):
                                  description="promtool to validate rule files; None: do not")
     timeout_seconds: float = Field(default=10, gt=0)
 
-    @field_validator("prometheus_url", "alertmanager_url")
+    @field_validator("prometheus_url", "alertmanager_url", "loki_url")
     @classmethod
     def _http(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -80,13 +83,14 @@ class MonitoringCollector:
             raise CollectorError(f"monitoring collector: {err['msg']}") from None
         o = options
         if not (o.rules or o.prometheus_url or o.alertmanager_url or o.alertmanager_config
-                or o.grafana or o.kapacitor or o.alert_history):
+                or o.grafana or o.kapacitor or o.alert_history or o.loki_rules or o.loki_url):
             raise CollectorError("no monitoring source given: name rule files (--rules), a "
-                                 "Prometheus (--url), an Alertmanager, Grafana or Kapacitor "
-                                 "files, or an alert history")
+                                 "Prometheus (--url), an Alertmanager, Grafana, Kapacitor or "
+                                 "Loki files, or an alert history")
         rule_files = expand_paths(o.rules, RULE_SUFFIXES, "rule")
         grafana_files = expand_paths(o.grafana, GRAFANA_SUFFIXES, "Grafana")
         kapacitor_files = expand_paths(o.kapacitor, KAPACITOR_SUFFIXES, "Kapacitor")
+        loki_files = expand_paths(o.loki_rules, RULE_SUFFIXES, "Loki rule")
         history_files = expand_paths(o.alert_history, (".json", ".jsonl", ".ndjson", ".csv"),
                                      "alert history")
         if o.alertmanager_config is not None and not o.alertmanager_config.is_file():
@@ -102,6 +106,13 @@ class MonitoringCollector:
                 harvest.notes.append("rule files not validated: promtool is not installed "
                                      "(Debian/Ubuntu: apt-get install prometheus)")
             read_rule_files(rule_files, harvest, promtool, progress)
+        if loki_files:
+            sources.append(f"loki rules: {_names(o.loki_rules)}")
+            read_rule_files(loki_files, harvest, None, progress, system="loki")
+        if o.loki_url:
+            progress("reading Loki", None)
+            sources.append(f"loki: {endpoint_only(o.loki_url)}")
+            read_loki_api(o.loki_url, harvest, o.timeout_seconds)
         if o.prometheus_url:
             progress("reading Prometheus", None)
             sources.append(f"prometheus: {endpoint_only(o.prometheus_url)}")

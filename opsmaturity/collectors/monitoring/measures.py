@@ -273,6 +273,9 @@ def _fmt_seconds(seconds: float) -> str:
 # ---------------------------------------------------------------- routing
 
 
+ROUTED_BY = {"loki": "prometheus"}
+"""Loki's ruler sends its alerts to an Alertmanager, as Prometheus does."""
+
 ROUTING_MEASURES = (
     "monitoring.oncall_routing_present",
     "monitoring.oncall_routed_share",
@@ -290,7 +293,7 @@ def _integrations_of(rule: AlertRule, routers: dict[str, list[Router]]) -> list[
         return None
     if rule.integrations is not None:
         return list(rule.integrations)
-    mine = routers.get(rule.system, [])
+    mine = routers.get(ROUTED_BY.get(rule.system, rule.system), [])
     if rule.receivers is not None:
         if not mine:
             return None
@@ -320,7 +323,8 @@ def _routing_measures(h: Harvest, out: _Out) -> None:
     receivers: list[dict[str, Any]] = []
     reachable: list[Integration] = []
     for router in h.routers:
-        used = router.reachable() | {n for r in h.rules if r.system == router.system
+        used = router.reachable() | {n for r in h.rules
+                                     if ROUTED_BY.get(r.system, r.system) == router.system
                                      for n in r.receivers or []}
         for name, receiver in sorted(router.receivers.items()):
             receivers.append({

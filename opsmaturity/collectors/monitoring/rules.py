@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-System = Literal["prometheus", "grafana", "kapacitor"]
+System = Literal["prometheus", "grafana", "kapacitor", "loki", "kibana", "watcher"]
 Kind = Literal["oncall", "chat", "email", "other"]
 
 SERVICE_LABELS = ("service", "app", "application", "job")
