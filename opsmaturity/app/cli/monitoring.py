@@ -22,7 +22,8 @@ from .common import err_console, evidence_json, fail, run_collector
 
 MAX_WARNINGS = 20
 OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
-             "loki_rules": "--loki-rules", "loki_url": "--loki",
+             "loki_rules": "--loki-rules", "loki_url": "--loki", "kibana_url": "--kibana-url",
+             "elasticsearch_url": "--elasticsearch",
              "history_days": "--history-days", "thresholds": "--noisy-per-week",
              "timeout_seconds": "--timeout"}
 
@@ -50,6 +51,16 @@ def collect_prometheus(
         "directories or globs; repeatable.")] = None,
     loki: Annotated[str | None, typer.Option(
         "--loki", help="A running Loki ruler: its alert rules.")] = None,
+    kibana: Annotated[list[str] | None, typer.Option(
+        "--kibana", help="Kibana alerting rules: an /api/alerting/rules/_find answer or a "
+        "saved-objects NDJSON export (file, directory or glob); repeatable.")] = None,
+    kibana_url: Annotated[str | None, typer.Option(
+        "--kibana-url", help="A running Kibana: all its alerting rules.")] = None,
+    watcher: Annotated[list[str] | None, typer.Option(
+        "--watcher", help="Elasticsearch Watcher watches as JSON (a _watcher/_query/watches "
+        "answer or one watch; file, directory or glob); repeatable.")] = None,
+    elasticsearch: Annotated[str | None, typer.Option(
+        "--elasticsearch", help="A running Elasticsearch: all its Watcher watches.")] = None,
     alert_history: Annotated[list[str] | None, typer.Option(
         "--alert-history", help="Alert history for the noise measures: an ALERTS range "
         "query, Alertmanager alerts or webhook payloads (JSON/JSON lines), or CSV; "
@@ -72,6 +83,8 @@ def collect_prometheus(
             rules=rules or [], prometheus_url=url, alertmanager_url=alertmanager,
             alertmanager_config=alertmanager_config, grafana=grafana or [],
             kapacitor=kapacitor or [], loki_rules=loki_rules or [], loki_url=loki,
+            kibana=kibana or [], kibana_url=kibana_url, watcher=watcher or [],
+            elasticsearch_url=elasticsearch,
             alert_history=alert_history or [],
             history_days=history_days, thresholds=Thresholds(noisy_per_week=noisy_per_week),
             promtool=None if no_promtool else "promtool", timeout_seconds=timeout)

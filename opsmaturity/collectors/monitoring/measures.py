@@ -34,6 +34,8 @@ MEASURES: tuple[str, ...] = (
     "monitoring.for_duration_median_seconds",
     "monitoring.heartbeat_alert_present",
     "monitoring.symptom_alert_share",
+    "monitoring.muted_alert_rules",
+    "monitoring.failing_alert_rules",
     "monitoring.oncall_routing_present",
     "monitoring.oncall_routed_share",
     "monitoring.notification_channels",
@@ -54,6 +56,8 @@ UNITS = {
     "monitoring.services_with_alerts": "services",
     "monitoring.for_duration_median_seconds": "seconds",
     "monitoring.heartbeat_alert_present": "boolean",
+    "monitoring.muted_alert_rules": "rules",
+    "monitoring.failing_alert_rules": "rules",
     "monitoring.oncall_routing_present": "boolean",
     "monitoring.notification_channels": "types",
     "monitoring.slack_receivers": "receivers",
@@ -165,6 +169,7 @@ def compute(h: Harvest, now: datetime, limits: Thresholds | None = None) -> list
     limits = limits or Thresholds()
     out = _Out()
     _rule_measures(h, out)
+    _state_measures(h, out)
     _routing_measures(h, out)
     _current_measures(h, now, limits, out)
     _history_measures(h, limits, out)
@@ -268,6 +273,21 @@ def _fmt_seconds(seconds: float) -> str:
         if seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"
+
+
+STATE_MEASURES = ("monitoring.muted_alert_rules", "monitoring.failing_alert_rules")
+
+
+def _state_measures(h: Harvest, out: _Out) -> None:
+    """Muted and failing rules, over the rules whose stack reports that state (Kibana,
+    Watcher); not measured where no rule carries it."""
+    for mid, attr in zip(STATE_MEASURES, ("muted", "failing"), strict=True):
+        known = [r for r in h.rules if getattr(r, attr) is not None]
+        if not known:
+            out.none((mid,), "no rule of a stack that reports it (Kibana, Watcher)")
+            continue
+        hit = [f"{r.name} ({r.where})" for r in known if getattr(r, attr)]
+        out.add(mid, len(hit), rules=len(known), listed=_cap(hit))
 
 
 # ---------------------------------------------------------------- routing

@@ -25,7 +25,8 @@ SEVERITY_LABELS = ("severity", "priority", "urgency")
 RUNBOOK_KEYS = ("runbook_url", "runbook", "runbook_link", "playbook", "playbook_url")
 SUMMARY_KEYS = ("summary", "description", "message")
 CONTEXT_REF = re.compile(
-    r"\{\{[^}]*?(\$labels|\$values?|\.Labels|\.Values?|\.Tags|\.Fields|\.Group)\b"
+    r"\{\{[^}]*?(\$labels|\$values?|\.Labels|\.Values?|\.Tags|\.Fields|\.Group|"
+    r"context\.\w+|ctx\.payload|alert\.id|rule\.tags)\b"
 )
 
 # ---------------------------------------------------------------- models
@@ -71,6 +72,11 @@ class AlertRule(BaseModel):
         default=True, description="False where the stack routes outside what is read (Grafana "
         "legacy notification channels)"
     )
+    muted: bool | None = Field(default=None, description="notifications switched off while the "
+                               "rule still runs (Kibana mute_all); None where not known")
+    failing: bool | None = Field(default=None, description="the rule's last run failed (Kibana "
+                                 "execution status, Watcher execution state); None where not "
+                                 "known")
 
 
 class Receiver(BaseModel):
