@@ -10,6 +10,7 @@ does not exist, a malformed URL) exits 2. Passwords come from the DSN or the env
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from opsmaturity.collectors.postgres.collector import PostgresOptions
 from opsmaturity.core.files import write_atomic
 
-from .common import err_console, evidence_json, fail, run_collector
+from .common import DATE_FORMATS, err_console, evidence_json, fail, run_collector, utc
 
 MAX_WARNINGS = 20
 
@@ -31,6 +32,9 @@ def collect_postgres(
     patroni: Annotated[list[str] | None, typer.Option(
         "--patroni", help="Patroni REST API URL (reads /cluster and /history); "
         "repeatable.")] = None,
+    patroni_file: Annotated[list[Path] | None, typer.Option(
+        "--patroni-file", help='Recorded Patroni answers: JSON {"cluster": <GET /cluster>, '
+        '"history": <GET /history>}; repeatable.')] = None,
     pgbackrest_info: Annotated[Path | None, typer.Option(
         "--pgbackrest-info", help="Output of `pgbackrest info --output=json`.")] = None,
     pgbackrest_stanza: Annotated[str | None, typer.Option(
@@ -42,6 +46,9 @@ def collect_postgres(
     walg: Annotated[list[Path] | None, typer.Option(
         "--walg", help="Output of WAL-G `backup-list --detail --json` or `wal-verify "
         "integrity timeline --json`; repeatable.")] = None,
+    as_of: Annotated[datetime | None, typer.Option(
+        "--as-of", formats=DATE_FORMATS, help="Measure ages at this time (UTC unless an "
+        "offset is given) instead of now: for outputs recorded earlier.")] = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds to wait for each HTTP answer (Patroni).")] = 10,
     out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
@@ -50,9 +57,10 @@ def collect_postgres(
     """Measure a PostgreSQL cluster's failover, backup and upgrade readiness (read-only)."""
     try:
         options = PostgresOptions(
-            dsns=dsn or [], patroni=patroni or [], pgbackrest_info=pgbackrest_info,
+            dsns=dsn or [], patroni=patroni or [], patroni_files=patroni_file or [],
+            pgbackrest_info=pgbackrest_info,
             pgbackrest_stanza=pgbackrest_stanza, barman=barman or [], walg=walg or [],
-            timeout_seconds=timeout)
+            timeout_seconds=timeout, as_of=utc(as_of))
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         field = str(err["loc"][0]) if err["loc"] else ""

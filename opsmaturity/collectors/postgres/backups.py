@@ -48,6 +48,8 @@ class BackupReport:
     """(tool and source, continuous?, why) per source that says something about WAL."""
     sources: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    majors: list[str] = field(default_factory=list)
+    """PostgreSQL major versions the tool backs up (pgBackRest `db[].version`)."""
 
 
 # ------------------------------------------------------------------------------ pgBackRest
@@ -69,6 +71,8 @@ def read_pgbackrest(raw: Any, name: str, report: BackupReport) -> None:
                 finished=from_epoch(stop) if stop is not None else None))
         status = stanza.get("status") or {}
         code = status.get("code")
+        report.majors += [str(d["version"]) for d in stanza.get("db") or []
+                          if isinstance(d, dict) and d.get("version")][-1:]
         db_ids = [d.get("id") for d in stanza.get("db") or [] if d.get("current", True)]
         current_db = max((i for i in db_ids if i is not None), default=None)
         archives = [a for a in stanza.get("archive") or []

@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from opsmaturity.core.evidence import Coverage, EvidenceSet
 from opsmaturity.core.privacy import endpoint_only
@@ -25,7 +25,7 @@ from opsmaturity.core.times import now_utc
 from ..base import CollectorError, Progress, no_progress
 from .backups import BackupReport, read_backup_file, read_pgbackrest
 from .measures import MEASURES, Harvest, compute
-from .patroni import PatroniError, read_patroni
+from .patroni import PatroniError, read_patroni, read_patroni_file
 from .server import ServerUnreachable, display_name, read_server
 
 PGBACKREST_TIMEOUT_SECONDS = 120
@@ -38,6 +38,9 @@ class PostgresOptions(BaseModel):
 
     dsns: list[str] = Field(default_factory=list, description="libpq URLs or key=value DSNs")
     patroni: list[str] = Field(default_factory=list, description="Patroni REST API URLs")
+    patroni_files: list[Path] = Field(
+        default_factory=list, description="recorded Patroni answers: JSON files of "
+        '{"cluster": <GET /cluster>, "history": <GET /history>}')
     pgbackrest_info: Path | None = Field(default=None,
                                          description="`pgbackrest info --output=json` output")
     pgbackrest_stanza: str | None = Field(default=None,
@@ -46,6 +49,9 @@ class PostgresOptions(BaseModel):
     barman: list[Path] = Field(default_factory=list)
     walg: list[Path] = Field(default_factory=list)
     timeout_seconds: float = Field(default=10, gt=0)
+    as_of: AwareDatetime | None = Field(
+        default=None, description="the time ages are measured at (default: now); for outputs "
+        "recorded earlier")
 
     @field_validator("patroni")
     @classmethod
@@ -72,8 +78,8 @@ class PostgresCollector:
             raise CollectorError(f"postgres collector: {err['msg']}") from None
         if o.pgbackrest_info is not None and o.pgbackrest_stanza:
             raise CollectorError("give either --pgbackrest-info or --pgbackrest-stanza, not both")
-        if not (o.dsns or o.patroni or o.pgbackrest_info or o.pgbackrest_stanza or o.barman
-                or o.walg):
+        if not (o.dsns or o.patroni or o.patroni_files or o.pgbackrest_info
+                or o.pgbackrest_stanza or o.barman or o.walg):
             raise CollectorError("no PostgreSQL source given: name servers (--dsn), Patroni "
                                  "(--patroni) or backup information (--pgbackrest-info, "
                                  "--pgbackrest-stanza, --barman, --walg)")
@@ -83,11 +89,11 @@ class PostgresCollector:
             except ImportError:
                 raise CollectorError("reading servers (--dsn) needs psycopg: pip install "
                                      "'opsmaturity[postgres]'") from None
-        for path in [o.pgbackrest_info, *o.barman, *o.walg]:
+        for path in [o.pgbackrest_info, *o.barman, *o.walg, *o.patroni_files]:
             if path is not None and not path.is_file():
                 raise CollectorError(f"{path}: no such file")
 
-        now = now_utc()
+        now = o.as_of or now_utc()
         h = Harvest()
         sources: list[str] = []
         attempted = 0
@@ -108,6 +114,13 @@ class PostgresCollector:
             sources.append(f"patroni: {endpoint_only(url)}")
             try:
                 h.patroni.append(read_patroni(url, o.timeout_seconds))
+            except PatroniError as exc:
+                h.problems.append(str(exc))
+        for path in o.patroni_files:
+            attempted += 1
+            sources.append(f"patroni: {path}")
+            try:
+                h.patroni.append(read_patroni_file(path))
             except PatroniError as exc:
                 h.problems.append(str(exc))
         backup_inputs = ([("pgbackrest", o.pgbackrest_info)] if o.pgbackrest_info else []) + [

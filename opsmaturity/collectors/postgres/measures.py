@@ -218,7 +218,7 @@ def compute(h: Harvest, now: datetime) -> list[Measure]:
 
     out.extend(_backup_measures(h.backups, now))
     out.extend(_failover_measures(h, now))
-    out.extend(_upgrade_measures(servers, now.date()))
+    out.extend(_upgrade_measures(servers, now.date(), h.backups.majors if h.backups else []))
     return out
 
 
@@ -290,13 +290,28 @@ def version_parts(version_num: int) -> tuple[str, int]:
     return f"{version_num // 10000}.{version_num // 100 % 100}", version_num % 100
 
 
-def _upgrade_measures(servers: list[ServerState], today: date) -> list[Measure]:
+def _upgrade_measures(servers: list[ServerState], today: date, backed_up: list[str]
+                      ) -> list[Measure]:
+    data = release_data()
+    if not servers and backed_up:
+        # The backup tool knows the major version only: its end of life, not the minor.
+        major = min(backed_up, key=lambda v: [int(x) for x in v.split(".")])
+        info = data["majors"].get(major)
+        src = {"source": data["source"], "as_of": str(data["as_of"]),
+               "from": "the backup tool's database version (major only)"}
+        eol = info["end_of_life"] if info else None
+        return [_m("postgres.server_version", major, **src),
+                _m("postgres.major_version_supported", today < eol if eol else None,
+                   end_of_life=str(eol), **src),
+                _m("postgres.days_to_end_of_life", (eol - today).days if eol else None,
+                   "days", end_of_life=str(eol), **src),
+                _m("postgres.minor_releases_behind", None, "releases"),
+                _m("postgres.upgrade_blocking_extensions", None, "extensions")]
     if not servers:
         return [_m(mid, None) for mid in (
             "postgres.server_version", "postgres.major_version_supported",
             "postgres.days_to_end_of_life", "postgres.minor_releases_behind",
             "postgres.upgrade_blocking_extensions")]
-    data = release_data()
     oldest = min(servers, key=lambda s: s.version_num)
     major, minor = version_parts(oldest.version_num)
     info = data["majors"].get(major)

@@ -9,9 +9,11 @@ Credentials (basic auth) come from the URL or `OPSMATURITY_PATRONI_TOKEN`
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -54,8 +56,30 @@ def read_patroni(url: str, timeout: float, session: requests.Session | None = No
     if token and ":" in token:
         user, _, password = token.partition(":")
         auth = (user, password)
-    cluster = PatroniCluster(endpoint=endpoint)
     raw = _get(s, url, "cluster", auth, endpoint)
+    history = _get(s, url, "history", auth, endpoint)
+    return parse_patroni(raw, history, endpoint)
+
+
+def read_patroni_file(path: Path) -> PatroniCluster:
+    """Recorded Patroni answers: `{"cluster": <GET /cluster>, "history": <GET /history>}`."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PatroniError(f"{path}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise PatroniError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PatroniError(f"{path}: cannot read ({exc})") from None
+    if not isinstance(raw, dict) or "cluster" not in raw:
+        raise PatroniError(f"{path}: not recorded Patroni answers ({{\"cluster\": ..., "
+                           "\"history\": ...}})")
+    return parse_patroni(raw["cluster"], raw.get("history", []), str(path))
+
+
+def parse_patroni(raw: Any, history: Any, endpoint: str) -> PatroniCluster:
+    """A cluster from Patroni's `/cluster` and `/history` answers."""
+    cluster = PatroniCluster(endpoint=endpoint)
     if not isinstance(raw, dict) or not isinstance(raw.get("members"), list):
         raise PatroniError(f"{endpoint}/cluster: not a Patroni /cluster answer (no members)")
     cluster.paused = bool(raw.get("pause", False))
@@ -66,7 +90,6 @@ def read_patroni(url: str, timeout: float, session: requests.Session | None = No
             state=str(m.get("state", "")),
             lag_bytes=lag if isinstance(lag, int) and not isinstance(lag, bool) else None,
             timeline=m.get("timeline")))
-    history = _get(s, url, "history", auth, endpoint)
     if not isinstance(history, list):
         raise PatroniError(f"{endpoint}/history: not a Patroni /history answer (a list)")
     for row in history:

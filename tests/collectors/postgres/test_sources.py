@@ -211,3 +211,18 @@ def test_cli_unreachable_dsn_is_one_warning_and_keeps_the_password_out(tmp_path:
 def test_collector_rejects_no_source():
     with pytest.raises(CollectorError):
         collect()
+
+
+def test_patroni_recorded_answers_file(tmp_path: Path):
+    recorded = tmp_path / "patroni.json"
+    recorded.write_text(json.dumps({
+        "cluster": json.loads((FIXTURES / "patroni-cluster.json").read_text()),
+        "history": _history(now_utc())[:2]}))
+    ev = collect(patroni_files=[recorded])
+    v = values(ev)
+    assert v["postgres.standbys_not_streaming"] == 1 and v["postgres.failovers_last_year"] == 0
+    assert f"patroni: {recorded}" in ev.source
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"history": []}')
+    ev = collect(patroni_files=[broken])
+    assert ev.partial and "not recorded Patroni answers" in ev.coverage.missing[0]
