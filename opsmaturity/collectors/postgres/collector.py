@@ -15,7 +15,15 @@ import subprocess
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 
 from opsmaturity.core.evidence import Coverage, EvidenceSet
 from opsmaturity.core.privacy import endpoint_only
@@ -36,7 +44,11 @@ class PostgresOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    dsns: list[str] = Field(default_factory=list, description="libpq URLs or key=value DSNs")
+    dsns: list[str] = Field(default_factory=list, description="servers to read: libpq URLs "
+                            "or key=value DSNs, one a line")
+    password: SecretStr | None = Field(
+        default=None, description="password for every DSN (else the DSN's, PGPASSWORD or "
+        "~/.pgpass); used for the connection only, never written")
     patroni: list[str] = Field(default_factory=list, description="Patroni REST API URLs")
     patroni_files: list[Path] = Field(
         default_factory=list, description="recorded Patroni answers: JSON files of "
@@ -45,7 +57,9 @@ class PostgresOptions(BaseModel):
                                          description="`pgbackrest info --output=json` output")
     pgbackrest_stanza: str | None = Field(default=None,
                                           description="run `pgbackrest info` for this stanza")
-    pgbackrest_command: list[str] = Field(default_factory=lambda: ["pgbackrest"])
+    # A tuple, not a list: the web app's forms offer list options, and the program to run
+    # is not for a browser to choose.
+    pgbackrest_command: tuple[str, ...] = Field(default=("pgbackrest",))
     barman: list[Path] = Field(default_factory=list)
     walg: list[Path] = Field(default_factory=list)
     timeout_seconds: float = Field(default=10, gt=0)
@@ -102,7 +116,8 @@ class PostgresCollector:
             progress(f"reading {display_name(dsn)}", i / max(1, len(o.dsns)))
             sources.append(f"postgres: {display_name(dsn)}")
             try:
-                server = read_server(dsn)
+                server = read_server(
+                    dsn, o.password.get_secret_value() if o.password else None)
             except ServerUnreachable as exc:
                 h.unreachable.append(str(exc))
                 continue
@@ -158,7 +173,7 @@ class PostgresCollector:
                            partial=bool(missing), measures=measures)
 
 
-def _run_pgbackrest(command: list[str], stanza: str, report: BackupReport) -> None:
+def _run_pgbackrest(command: tuple[str, ...], stanza: str, report: BackupReport) -> None:
     """`pgbackrest info --output=json --stanza=NAME` (read-only: it only reads the repository)."""
     what = f"pgbackrest info --stanza={stanza}"
     if shutil.which(command[0]) is None:

@@ -95,8 +95,9 @@ def display_name(dsn: str) -> str:
     return f"{host}:{port}/{dbname}" if dbname else f"{host}:{port}"
 
 
-def read_server(dsn: str) -> ServerState:
-    """Read one server; ServerUnreachable when it cannot be reached or logged into."""
+def read_server(dsn: str, password: str | None = None) -> ServerState:
+    """Read one server; ServerUnreachable when it cannot be reached or logged into. A
+    password given here overrides the DSN's."""
     try:
         import psycopg
     except ImportError:
@@ -104,27 +105,30 @@ def read_server(dsn: str) -> ServerState:
                                 ) from None
     name = display_name(dsn)
     try:
+        extra = {"password": password} if password else {}
         conn = psycopg.connect(
             dsn, connect_timeout=CONNECT_TIMEOUT_SECONDS, application_name="opsmaturity",
+            **extra,
             options=f"-c default_transaction_read_only=on "
                     f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
     except psycopg.Error as exc:
-        raise ServerUnreachable(f"{name}: cannot connect: {_first_line(exc, dsn)}") from None
+        raise ServerUnreachable(f"{name}: cannot connect: {_first_line(exc, dsn, password)}"
+                                ) from None
     try:
         conn.read_only = True
         with conn:
             return _read(conn, name)
     except psycopg.Error as exc:
-        raise ServerUnreachable(f"{name}: {_first_line(exc, dsn)}") from None
+        raise ServerUnreachable(f"{name}: {_first_line(exc, dsn, password)}") from None
     finally:
         conn.close()
 
 
-def _first_line(exc: Exception, dsn: str) -> str:
+def _first_line(exc: Exception, dsn: str, password: str | None) -> str:
     from opsmaturity.core.privacy import redact
 
     line = (str(exc).strip().splitlines() or ["unknown error"])[0]
-    return redact(line, [dsn])
+    return redact(line, [dsn, password])
 
 
 def _one(conn: Any, sql: str, *args: Any) -> Any:
