@@ -117,7 +117,7 @@ def _standbys(h: Harvest) -> dict[str, dict[str, Any]]:
                     see(n, False, f"{s.display_name}: in synchronous_standby_names, "
                         "not connected")
         else:
-            name = s.receiver_slot or s.display_name
+            name = s.receiver_name or s.receiver_slot or s.display_name
             status = s.receiver_status or "not running"
             paused = ", replay paused" if s.replay_paused else ""
             see(name, status == "streaming", f"{s.display_name}: WAL receiver {status}{paused}",

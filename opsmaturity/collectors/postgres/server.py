@@ -13,6 +13,7 @@ reads it; only `host:port/dbname` (`display_name`) ever leaves this module.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,6 +72,9 @@ class ServerState:
     # standby side
     receiver_status: str | None = None
     receiver_slot: str | None = None
+    receiver_name: str | None = None
+    """The name the primary sees this standby by: the application_name of its connection
+    (primary_conninfo, else cluster_name)."""
     replay_paused: bool = False
     replay_lag_bytes: int | None = None
     replay_lag_seconds: float | None = None
@@ -205,9 +209,13 @@ def _read(conn: Any, name: str) -> ServerState:
 
     if s.in_recovery:
         def receiver() -> None:
-            row = conn.execute("SELECT status, slot_name FROM pg_stat_wal_receiver").fetchone()
+            row = conn.execute("SELECT status, slot_name, conninfo FROM pg_stat_wal_receiver"
+                               ).fetchone()
             if row:
                 s.receiver_status, s.receiver_slot = row[0], row[1]
+                found = re.search(r"application_name=(\S+)", row[2] or "")
+                s.receiver_name = found.group(1) if found else None
+            s.receiver_name = s.receiver_name or str(_one(conn, "SHOW cluster_name") or "") or None
             row = conn.execute(
                 "SELECT pg_is_wal_replay_paused(),"
                 " pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::bigint,"
