@@ -22,6 +22,7 @@ BUILTINS: dict[str, str] = {
     "ci": "opsmaturity.collectors.ci.collector:CiConfigCollector",
     "monitoring": "opsmaturity.collectors.monitoring.collector:MonitoringCollector",
     "incidents": "opsmaturity.collectors.incidents.collector:IncidentsCollector",
+    "postgres": "opsmaturity.collectors.postgres.collector:PostgresCollector",
     "gitlab": "opsmaturity.collectors.delivery.gitlab.collector:GitLabCollector",
     "github": "opsmaturity.collectors.delivery.github.collector:GitHubCollector",
 }

@@ -41,6 +41,7 @@ from . import (
     gitlab,
     incidents,
     monitoring,
+    postgres,
     report,
     store,
     web,
@@ -88,6 +89,9 @@ def _register() -> None:
              "opsmaturity collect github --repo owner/name")
     _command(collect_app, "collect prometheus", monitoring.collect_prometheus,
              "opsmaturity collect prometheus --rules rules/*.yml --grafana dashboards/")
+    _command(collect_app, "collect postgres", postgres.collect_postgres,
+             "opsmaturity collect postgres --dsn postgresql://monitor@db1/postgres "
+             "--pgbackrest-stanza main")
     _command(collect_app, "collect incidents", incidents.collect_incidents,
              "opsmaturity collect incidents pagerduty.json jira.csv")
 

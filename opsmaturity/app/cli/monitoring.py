@@ -23,6 +23,8 @@ from .common import (
 )
 
 OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
+             "loki_rules": "--loki-rules", "loki_url": "--loki", "kibana_url": "--kibana-url",
+             "elasticsearch_url": "--elasticsearch",
              "history_days": "--history-days", "thresholds": "--noisy-per-week",
              "timeout_seconds": "--timeout"}
 
@@ -45,6 +47,21 @@ def collect_prometheus(
     kapacitor: Annotated[list[str] | None, multi_option(
         "--kapacitor", metavar="PATH", help="Kapacitor TICKscripts, task list JSON or topic "
         "handler files (files, directories or globs).")] = None,
+    loki_rules: Annotated[list[str] | None, multi_option(
+        "--loki-rules", metavar="PATH", help="Loki ruler rule files (Prometheus format with "
+        "LogQL), directories or globs.")] = None,
+    loki: Annotated[str | None, typer.Option(
+        "--loki", help="A running Loki ruler: its alert rules.")] = None,
+    kibana: Annotated[list[str] | None, multi_option(
+        "--kibana", metavar="PATH", help="Kibana alerting rules: an /api/alerting/rules/_find "
+        "answer or a saved-objects NDJSON export (files, directories or globs).")] = None,
+    kibana_url: Annotated[str | None, typer.Option(
+        "--kibana-url", help="A running Kibana: all its alerting rules.")] = None,
+    watcher: Annotated[list[str] | None, multi_option(
+        "--watcher", metavar="PATH", help="Elasticsearch Watcher watches as JSON (a "
+        "_watcher/_query/watches answer or one watch; files, directories or globs).")] = None,
+    elasticsearch: Annotated[str | None, typer.Option(
+        "--elasticsearch", help="A running Elasticsearch: all its Watcher watches.")] = None,
     alert_history: Annotated[list[str] | None, multi_option(
         "--alert-history", help="Alert history for the noise measures: ALERTS range "
         "queries, Alertmanager alerts or webhook payloads (JSON/JSON lines), or CSV.")]
@@ -70,7 +87,10 @@ def collect_prometheus(
         options = MonitoringOptions(
             rules=rules or [], prometheus_url=url, alertmanager_url=alertmanager,
             alertmanager_config=alertmanager_config, grafana=grafana or [],
-            kapacitor=kapacitor or [], alert_history=alert_history or [],
+            kapacitor=kapacitor or [], loki_rules=loki_rules or [], loki_url=loki,
+            kibana=kibana or [], kibana_url=kibana_url, watcher=watcher or [],
+            elasticsearch_url=elasticsearch,
+            alert_history=alert_history or [],
             history_days=history_days, thresholds=Thresholds(noisy_per_week=noisy_per_week),
             promtool=None if no_promtool else "promtool", timeout_seconds=timeout)
     except ValidationError as exc:
