@@ -20,6 +20,8 @@ from opsmaturity.scoring.assessment import Assessment, Finding
 from opsmaturity.scoring.catalogue import Catalogue, localise
 from opsmaturity.scoring.quick_check import QuickCheck, Scored
 
+from .output import table_box
+
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green",
           "unknown": "dim"}
 _STATUS_STYLE = {"present": "bold", "suspected": "cyan", "absent": "", "unknown": "dim"}
@@ -142,14 +144,20 @@ def print_summary(a: Assessment, cat: Catalogue, console: Console, lang: str = "
 def _print_summary(a: Assessment, cat: Catalogue, console: Console, lang: str,
                    top: int) -> None:
     s, r = summary_texts(lang), texts(lang)
+    box = table_box(console)  # boxes on a terminal only; plain with NO_COLOR and in pipes
+
+    def show(table: Table) -> None:
+        table.box = box
+        console.print(table)
+
     for line in [*_headline(a, s, r), *_notes(a, cat, s, r)]:
         console.print(line)
-    console.print(_areas(a, cat, s, r))
-    console.print(_signs(a, cat, s, r, top))
+    show(_areas(a, cat, s, r))
+    show(_signs(a, cat, s, r, top))
     if a.suspected():
-        console.print(_settle(a, cat, s, r))
+        show(_settle(a, cat, s, r))
         console.print(f"[dim]{escape(s('summary.settle_intro'))}[/]")
-    console.print(_recommendations(a, cat, s, r, top))
+    show(_recommendations(a, cat, s, r, top))
     if a.quick_check:
         console.print(escape(_quick_check_line(a.quick_check, s)))
     if a.dora:
