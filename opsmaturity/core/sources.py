@@ -509,6 +509,12 @@ def _construct_seq(loader: LineLoader, node: yaml.SequenceNode) -> Iterator[Line
     data.extend(loader.construct_sequence(node))
 
 
+def _construct_text(loader: LineLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    return _construct_unknown(loader, "", node)
+
+
 def _construct_unknown(loader: LineLoader, suffix: str, node: yaml.Node) -> Any:
     if isinstance(node, yaml.MappingNode):
         return loader.construct_mapping(node, deep=True)
@@ -528,6 +534,9 @@ LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 LineLoader.add_multi_constructor("!", _construct_unknown)
+# YAML 1.1's "value" type: a plain `=` resolves to it, and PyYAML's safe constructor has no
+# constructor for it (a list item `- =` in a real CRD schema). It is valid YAML: keep the text.
+LineLoader.add_constructor("tag:yaml.org,2002:value", _construct_text)
 
 
 def load_documents(text: str, path: str | Path, loader: type[LineLoader] = LineLoader

@@ -59,7 +59,7 @@ def collect_ci(
 
 def open_repository(source: str) -> tuple[str, str | None]:
     """A local path to read (a URL is cloned or fetched once) and the name to show for it."""
-    from opsmaturity.collectors.git.repository import is_url
+    from opsmaturity.collectors.git.repository import is_url, subdirectory_warning
     from opsmaturity.collectors.git.repository import open_repository as open_repo
     from opsmaturity.core.files import default_cache_dir
     from opsmaturity.core.privacy import without_credentials
@@ -69,6 +69,8 @@ def open_repository(source: str) -> tuple[str, str | None]:
             repo = open_repo(source, default_cache_dir(), progress)
     except CollectorError as exc:
         raise fail(str(exc)) from None
+    if warning := subdirectory_warning(source, repo):
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     return repo, without_credentials(source) if is_url(source) else None
 
 

@@ -138,7 +138,28 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
         git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise CollectorError(f"{source}: not a git repository") from None
-    return str(path.resolve())
+    return repository_root(str(path.resolve()))
+
+
+def repository_root(path: str) -> str:
+    """The repository a path belongs to: its work tree's top, or for a bare repository its
+    git directory. Every measure covers the whole repository, so a subdirectory is read
+    as its repository (callers warn; see `subdirectory_warning`), never half and half."""
+    g = git.Git(path)
+    try:
+        if g.rev_parse("--is-inside-work-tree").strip() == "true":
+            return str(Path(g.rev_parse("--show-toplevel").strip()).resolve())
+        return str(Path(g.rev_parse("--absolute-git-dir").strip()).resolve())
+    except git.GitCommandError:
+        return path
+
+
+def subdirectory_warning(source: str, root: str) -> str | None:
+    """The warning for a path inside a repository rather than the repository itself."""
+    if is_url(source) or Path(source).expanduser().resolve() == Path(root):
+        return None
+    return (f"{source} is inside the repository {root}: assessing the whole repository "
+            "(git measures are not scoped to a subdirectory)")
 
 
 def head_commit(repo: str) -> str | None:
