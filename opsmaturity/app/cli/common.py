@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
-from rich.markup import escape
 
 from .group import command_group
 from .output import err_console, out_console
@@ -145,6 +144,8 @@ def say(key: str, **values: object) -> str:
 
 
 def fail(message: str) -> typer.Exit:
+    from rich.markup import escape
+
     err_console.print(f"[red]{say('error')}[/] {escape(message)}", highlight=False,
                       soft_wrap=True)
     return typer.Exit(code=2)
