@@ -54,6 +54,9 @@ class BundleConsensus(BaseModel):
 
 class BundleContent(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    names_included: bool = Field(
+        default=False, description="true only when the facilitator asked for participants' "
+        "names; otherwise participants are P1, P2, ... with their role")
     organisation: str
     team: str
     title: str = ""
@@ -72,7 +75,9 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def export_bundle(store: Store, assessment_id: int) -> str:
+def export_bundle(store: Store, assessment_id: int, *, names: bool = False) -> str:
+    """The assessment as a bundle. Participants are P1, P2, ... with their role; their
+    names only with `names=True` (and the bundle then says `names_included: true`)."""
     record = store.assessment(assessment_id)
     answers: dict[int, list[BundleAnswer]] = {}
     for a in store.answers(assessment_id):
@@ -80,10 +85,12 @@ def export_bundle(store: Store, assessment_id: int) -> str:
             question_id=a.question_id, value=a.value, comment=a.comment,
             answered_at=a.answered_at))
     content = BundleContent(
-        organisation=record.organisation, team=record.team, title=record.title,
+        names_included=names, organisation=record.organisation, team=record.team,
+        title=record.title,
         date=record.date, catalogue_version=record.catalogue_version, state=record.state,
         finalised_at=record.finalised_at,
-        participants=[BundleParticipant(label=p.label, name=p.name, role=p.role,
+        participants=[BundleParticipant(label=p.label, name=p.name if names else None,
+                                        role=p.role,
                                         answers=answers.get(p.id, []))
                       for p in store.participants(assessment_id)],
         consensus=[BundleConsensus(**c.model_dump()) for c in store.consensus(assessment_id)],
