@@ -20,6 +20,7 @@ from . import (
     monitoring,
     report,
     store,
+    users,
     web,
 )
 from .common import app, catalogue_app, collect_app
@@ -51,6 +52,12 @@ def _register() -> None:
     app.command()(store.history)
     app.command("export")(store.export)
     app.command("import")(store.import_)
+    app.add_typer(users.user_app, name="user")
+    users.user_app.command("add")(users.user_add)
+    users.user_app.command("list")(users.user_list)
+    users.user_app.command("remove")(users.user_remove)
+    users.user_app.command("password")(users.user_password)
+    users.user_app.command("grant")(users.user_grant)
     app.command()(web.web)
     app.command()(assess.questionnaire)
     app.command()(assess.score)

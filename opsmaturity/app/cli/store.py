@@ -241,6 +241,9 @@ def export(
         "versioned JSON.")] = ExportFormat.bundle,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
+    with_names: Annotated[bool, typer.Option(
+        "--with-names", help="Put participants' names into the bundle (it says so); without "
+        "it participants are P1, P2, ... with their role.")] = False,
 ) -> None:
     """Write an assessment to a file (a bundle moves it to another store)."""
     if fmt is not ExportFormat.bundle:
@@ -252,9 +255,10 @@ def export(
                       json_out=out if fmt is ExportFormat.json else None, lang=lang)
         return
     with _store() as store:
-        text = export_bundle(store, assessment)
+        text = export_bundle(store, assessment, names=with_names)
     write_atomic(out, text)
-    err_console.print(f"wrote {out}", highlight=False)
+    err_console.print(f"wrote {out}" + (" (with participants' names)" if with_names else ""),
+                      highlight=False)
 
 
 def import_(
