@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window
 from opsmaturity.core.sources import YamlSource
 from opsmaturity.scoring.answers import Responses, check_answers
-from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
+from opsmaturity.scoring.assessment import Assessment
+from opsmaturity.scoring.catalogue import Catalogue, default_catalogue_dir, load_catalogue
+from opsmaturity.scoring.engine import score
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -57,3 +60,33 @@ def assert_one_line_error(result, *fragments: str) -> None:
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     assert "Traceback" not in result.output
+
+
+def code_only_evidence() -> list[EvidenceSet]:
+    """What git shows of a repository that holds only code: no runbooks, no decision records.
+
+    Scored alone (no answers), these weak hints make signs suspected, not present: questions
+    for the workshop.
+    """
+    return [evidence({"git.runbooks_present": False, "git.adr_present": False},
+                     collector="git", source="library")]
+
+
+def one_sign_at_its_worst(catalogue: Catalogue, sign_id: str) -> Assessment:
+    """The strong example team, except that it answers one sign's questions at their worst.
+
+    One critical sign among low ones: a mean would call the team safe, its worst sign does not.
+    """
+    data = strong_team_with_one_sign_at_its_worst(catalogue, sign_id)
+    return score(catalogue, [], check_answers(YamlSource(path=Path("<test>"), data=data),
+                                              catalogue))
+
+
+def strong_team_with_one_sign_at_its_worst(catalogue: Catalogue, sign_id: str) -> dict[str, Any]:
+    """The answers file behind `one_sign_at_its_worst`, as data."""
+    data = yaml.safe_load((default_catalogue_dir() / "examples" / "strong-team.yaml").read_text())
+    for q in map(catalogue.question, catalogue.sign(sign_id).questions):
+        worst = min(catalogue.scale_of(q).options, key=lambda o: o.score)
+        for participant in data["participants"]:
+            participant["answers"][q.id] = worst.value
+    return data

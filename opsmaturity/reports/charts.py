@@ -137,7 +137,7 @@ def team_heatmap(teams: Sequence[TeamReport], catalogue: Catalogue,
             lv = result.risk_level if result else "unknown"
             lvl = None if result is None else result.level
             word = t(f"level.{lv}")
-            text = word if lvl is None else f"{word} · {t('chart.level_short', n=lvl)}"
+            text = word if lvl is None else f"{word} · {t('chart.level_short', n=fmt.level(lvl))}"
             hover = (f"{label(team.team)}<br>{label(localise(area.title, lang))}<br>"
                      f"{t('chart.risk')}: {word}<br>{t('label.maturity')}: {fmt.level(lvl)}/5")
             cells.append((i, j, lv, text, hover))

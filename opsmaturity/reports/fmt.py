@@ -21,7 +21,8 @@ def index(x: float | None) -> str:
 
 
 def level(x: float | int | None) -> str:
-    return DASH if x is None else f"{x:g}"
+    """A maturity level as printed everywhere: one decimal (2.6, 3.0)."""
+    return DASH if x is None else f"{x:.1f}"
 
 
 def number(x: float | int | bool | str | None, unit: str = "") -> str:

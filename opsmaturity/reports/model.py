@@ -86,6 +86,11 @@ class OrganisationReport(_Model):
     teams: list[TeamReport] = Field(min_length=1)
 
 
+def by_severity(teams: Iterable[TeamReport]) -> list[TeamReport]:
+    """Most severe team first (`Overall.severity_key`), then by name: every list of teams."""
+    return sorted(teams, key=lambda r: (*r.assessment.overall.severity_key(), r.team.lower()))
+
+
 class ReportError(ValueError):
     """A report cannot be made from this input; the message says why, for the user."""
 

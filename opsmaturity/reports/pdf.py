@@ -29,7 +29,7 @@ from opsmaturity.scoring.catalogue import Catalogue
 
 from . import charts, svg, svgtext
 from .files import write_bytes_atomic
-from .model import OrganisationReport, TeamReport, check_against_catalogue
+from .model import OrganisationReport, TeamReport, by_severity, check_against_catalogue
 from .texts import texts
 from .view import organisation_view, team_view
 
@@ -277,7 +277,8 @@ def organisation_pdf(report: OrganisationReport, catalogue: Catalogue, lang: str
     """An organisation's report (teams side by side) as PDF bytes."""
     stats = stats if stats is not None else RenderStats()
     check_against_catalogue(report, catalogue)
-    chunks = [report.teams[i:i + HEATMAP_ROWS] for i in range(0, len(report.teams), HEATMAP_ROWS)]
+    ordered = by_severity(report.teams)  # heatmap rows in the order of the team table
+    chunks = [ordered[i:i + HEATMAP_ROWS] for i in range(0, len(ordered), HEATMAP_ROWS)]
     svgs = _Charts(lambda: {f"heatmap-{i}": charts.team_heatmap(chunk, catalogue, lang)
                             for i, chunk in enumerate(chunks)}, stats)
 

@@ -18,10 +18,11 @@ from opsmaturity.scoring.assessment import Assessment, Finding, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
 from . import fmt
-from .model import HistoryPoint, OrganisationReport, TeamReport
+from .model import HistoryPoint, OrganisationReport, TeamReport, by_severity
 from .texts import Texts, texts
 
 TOP = 5
+SETTLE_EVIDENCE = 3  # probe lines shown per suspected sign
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,17 @@ class RiskItem:
     likelihood: str
     confidence: str
     flags: list[str]
+
+
+@dataclass(frozen=True)
+class SettleItem:
+    """A suspected sign: the question that settles it and what points to it."""
+
+    sign_id: str
+    title: str
+    question: str
+    evidence: list[str]  # the probes that spoke for the sign, one short line each
+    likelihood: str
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,7 @@ class AreaView:
     title: str
     summary: str
     level: float | None
+    level_text: str  # "2.6", as every output prints it
     reached: int | None  # the whole level whose descriptor applies
     level_name: str
     practices: str
@@ -172,6 +185,7 @@ class TeamView:
     index: str
     confidence: str
     present: int
+    suspected: int
     absent: int
     unknown: int
     total: int
@@ -181,6 +195,7 @@ class TeamView:
     evidence_sets: int
     notes: list[str]
     top_risks: list[RiskItem]
+    settle: list[SettleItem]
     first_measures: list[MeasureItem]
     trend: Trend | None
     history: list[tuple[str, str, str]]  # date, index, label
@@ -190,6 +205,9 @@ class TeamView:
     dora: DoraView | None
     coverage: list[CoverageView]
     evidence: list[EvidenceView]
+    suspected_cap: str  # the method's bounds, as the catalogue sets them
+    absent_cap: str
+    assumed_impact: str
     charts: dict[str, str] = field(default_factory=dict)
 
 
@@ -199,6 +217,47 @@ def ranked_findings(a: Assessment) -> list[Finding]:
     """Known findings, worst first: the order of "top risks" everywhere."""
     return sorted((f for f in a.findings if f.risk is not None),
                   key=lambda f: (-RISK_ORDER[f.risk_level], -(f.risk or 0), f.sign_id))
+
+
+def top_risks(a: Assessment) -> list[Finding]:
+    """Present signs, worst first: suspected ones are questions, not risks."""
+    return [f for f in ranked_findings(a) if f.status == "present"]
+
+
+def note_texts(a: Assessment, cat: Catalogue, t: Texts) -> list[str]:
+    """The assessment's notes in words; every output words them here, none shows an id."""
+    params = cat.scoring
+    failed = [c.condition_id for c in a.conditions if c.holds is False]
+    out = []
+    for note in a.notes:
+        if note == "suspected_signs":
+            out.append(t("note.suspected_signs", n=a.overall.signs_suspected,
+                         cap=t(f"level.{params.suspected_cap}")))
+        elif note == "not_operated" and failed:
+            out.extend(t("note.not_operated",
+                         condition=localise(cat.condition(c).title, t.lang),
+                         n=sum(f.not_applicable_because == c for f in a.findings))
+                       for c in failed)
+        elif note == "impact_assumed":
+            out.append(t("note.impact_assumed", impact=fmt.number(params.assumed_impact)))
+        elif t.has(f"note.{note}"):
+            out.append(t(f"note.{note}"))
+    return out
+
+
+def settle_items(a: Assessment, cat: Catalogue, t: Texts) -> list[SettleItem]:
+    """The suspected signs, most likely first, each with the question that settles it."""
+    items = []
+    for f in a.suspected():
+        sign = cat.sign(f.sign_id)
+        pointing = [t(f"section.settle.probe.{p.outcome}", statement=fmt.first_sentence(
+                        localise(cat.probe(p.probe_id).description, t.lang)).rstrip("."))
+                    for p in f.probes if p.healthy is False and p.outcome in ("true", "false")]
+        items.append(SettleItem(
+            sign_id=f.sign_id, title=localise(sign.title, t.lang),
+            question=localise(sign.settle, t.lang), evidence=pointing[:SETTLE_EVIDENCE],
+            likelihood=fmt.pct(f.likelihood)))
+    return items
 
 
 def _question(cat: Catalogue, s: QuestionStats, t: Texts) -> QuestionView:
@@ -299,7 +358,7 @@ def _area(cat: Catalogue, a: Assessment, area_id: str, findings: dict[str, Findi
     descriptor = next((d for d in area.levels if d.level == result.reached()), None)
     return AreaView(
         area_id=area_id, title=localise(area.title, lang), summary=localise(area.summary, lang),
-        level=result.level, reached=result.reached(),
+        level=result.level, level_text=fmt.level(result.level), reached=result.reached(),
         level_name=localise(descriptor.name, lang) if descriptor else t("level.unknown"),
         practices=localise(descriptor.practices, lang) if descriptor else "",
         risk=result.risk_level, confidence=fmt.pct(result.confidence),
@@ -360,12 +419,14 @@ def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
         organisation=report.organisation, team=report.team, date=report.date.isoformat(),
         catalogue_version=report.catalogue_version, draft=report.state == "draft",
         level=o.risk_level, index=fmt.index(o.risk_index), confidence=fmt.pct(o.confidence),
-        present=o.signs_present, absent=o.signs_absent, unknown=o.signs_unknown,
+        present=o.signs_present, suspected=o.signs_suspected, absent=o.signs_absent,
+        unknown=o.signs_unknown,
         total=len(a.findings), respondents=a.inputs.respondents,
         roles=", ".join(f"{n} {t('role.' + r)}" for r, n in a.inputs.roles.items()),
         answers=a.inputs.answers, evidence_sets=a.inputs.evidence_sets,
-        notes=[t(f"note.{n}") if t.has(f"note.{n}") else n for n in a.notes],
-        top_risks=[_risk_item(cat, f, t) for f in ranked_findings(a)[:TOP]],
+        notes=note_texts(a, cat, t),
+        top_risks=[_risk_item(cat, f, t) for f in top_risks(a)[:TOP]],
+        settle=settle_items(a, cat, t),
         first_measures=measures[:TOP],
         trend=trend(report.previous(), o.risk_index),
         history=[(p.date.isoformat(), fmt.index(p.risk_index), p.label) for p in history],
@@ -380,6 +441,8 @@ def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
             for c in a.coverage
         ],
         evidence=_evidence(report.evidence),
+        suspected_cap=cat.scoring.suspected_cap, absent_cap=cat.scoring.absent_cap,
+        assumed_impact=fmt.number(cat.scoring.assumed_impact),
     )
 
 
@@ -428,6 +491,7 @@ class OrganisationView:
     level: str
     index: str
     confidence: str
+    shares: str  # "2 of 6 teams critical, 3 high, 1 medium"
     teams_by_level: list[tuple[str, int]]
     highest: list[TeamLine]
     common_risks: list[CommonRisk]
@@ -452,22 +516,42 @@ def _team_line(i: int, report: TeamReport, cat: Catalogue, t: Texts) -> TeamLine
         respondents=a.inputs.respondents, evidence_sets=a.inputs.evidence_sets,
         areas=[(localise(cat.area(r.area_id).title, t.lang), fmt.level(r.level), r.risk_level)
                for r in a.areas],
-        top_risks=[_risk_item(cat, f, t) for f in ranked_findings(a)[:3]],
+        top_risks=[_risk_item(cat, f, t) for f in top_risks(a)[:3]],
         first_measures=_measures(a, cat, t)[:3],
         trend=trend(report.previous(), a.overall.risk_index),
     )
 
 
+LEVELS_WORST_FIRST = ("critical", "high", "medium", "low", "unknown")
+
+
+def organisation_level(reports: Sequence[TeamReport]) -> str:
+    """The organisation's level: its riskiest team's, so no team at risk is averaged away."""
+    known = [r.assessment.overall.risk_level for r in reports
+             if r.assessment.overall.risk_level != "unknown"]
+    return max(known, key=RISK_ORDER.__getitem__, default="unknown")
+
+
+def level_shares(reports: Sequence[TeamReport], t: Texts) -> str:
+    """How many teams are at each level, worst first: "2 of 6 teams critical, 3 high"."""
+    counts = Counter(r.assessment.overall.risk_level for r in reports)
+    parts = [(lv, counts[lv]) for lv in LEVELS_WORST_FIRST if counts[lv]]
+    return ", ".join(
+        t("summary.org_share_first" if i == 0 else "summary.org_share_more", n=n,
+          total=len(reports), level=t(f"level.{lv}"))
+        for i, (lv, n) in enumerate(parts))
+
+
 def organisation_view(report: OrganisationReport, cat: Catalogue,
                       lang: str = "en") -> OrganisationView:
-    """The organisation's picture: teams side by side, and what they have in common."""
+    """The organisation's picture: teams side by side, most severe first."""
     t = texts(lang)
-    teams = [_team_line(i, r, cat, t) for i, r in enumerate(report.teams)]
-    indexes = [r.assessment.overall.risk_index for r in report.teams
+    ordered = by_severity(report.teams)
+    teams = [_team_line(i, r, cat, t) for i, r in enumerate(ordered)]
+    indexes = [r.assessment.overall.risk_index for r in ordered
                if r.assessment.overall.risk_index is not None]
     mean_index = statistics.fmean(indexes) if indexes else None
-    level = "unknown" if mean_index is None else cat.scoring.risk_levels.level(mean_index / 100)
-    levels = Counter(r.assessment.overall.risk_level for r in report.teams)
+    levels = Counter(r.assessment.overall.risk_level for r in ordered)
 
     risks: dict[str, list[Finding]] = defaultdict(list)
     reductions: dict[str, list[float]] = defaultdict(list)
@@ -477,25 +561,23 @@ def organisation_view(report: OrganisationReport, cat: Catalogue,
                 risks[f.sign_id].append(f)
         for rec in r.assessment.recommendations:
             reductions[rec.recommendation_id].append(rec.risk_reduction)
-    common = sorted(risks.items(), key=lambda kv: (
+    common = sorted(((sid, fs) for sid, fs in risks.items()
+                     if any(f.status == "present" for f in fs)), key=lambda kv: (
         -sum(f.status == "present" for f in kv[1]),
         -statistics.fmean(f.risk or 0 for f in kv[1]), kv[0]))
     recs = {x.id: x for x in cat.all_recommendations()}
     measures = sorted(reductions.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
     trends = [x.trend for x in teams]
-    order = sorted(range(len(teams)), key=lambda i: (
-        -RISK_ORDER[teams[i].level],
-        -(report.teams[i].assessment.overall.risk_index or 0), teams[i].team))
     return OrganisationView(
         organisation=report.organisation, date=report.date.isoformat(),
         catalogue_version=", ".join(sorted({r.catalogue_version for r in report.teams})),
-        draft=report.state == "draft", n_teams=len(teams), level=level,
-        index=fmt.index(mean_index),
+        draft=report.state == "draft" or any(r.state == "draft" for r in ordered),
+        n_teams=len(teams), level=organisation_level(ordered), index=fmt.index(mean_index),
+        shares=level_shares(ordered, t),
         confidence=fmt.pct(statistics.fmean(r.assessment.overall.confidence
                                             for r in report.teams)),
-        teams_by_level=[(lv, levels[lv]) for lv in ("critical", "high", "medium", "low",
-                                                     "unknown") if levels[lv]],
-        highest=[teams[i] for i in order[:TOP]],
+        teams_by_level=[(lv, levels[lv]) for lv in LEVELS_WORST_FIRST if levels[lv]],
+        highest=teams[:TOP],
         common_risks=[
             CommonRisk(title=localise(cat.sign(sid).title, lang),
                        teams_present=sum(f.status == "present" for f in fs),
@@ -512,7 +594,7 @@ def organisation_view(report: OrganisationReport, cat: Catalogue,
         worse=sum(1 for x in trends if x and x.direction == "worse"),
         same=sum(1 for x in trends if x and x.direction == "same"),
         no_history=sum(1 for x in trends if x is None),
-        without_evidence=sum(1 for r in report.teams if r.assessment.inputs.evidence_sets == 0),
-        without_answers=sum(1 for r in report.teams if r.assessment.inputs.respondents == 0),
+        without_evidence=sum(1 for r in ordered if r.assessment.inputs.evidence_sets == 0),
+        without_answers=sum(1 for r in ordered if r.assessment.inputs.respondents == 0),
         teams=teams,
     )

@@ -26,7 +26,7 @@ from opsmaturity.scoring.answers import Responses, check_answers, load_answers
 from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue, default_catalogue_dir
 from opsmaturity.scoring.engine import score
-from tests.conftest import evidence
+from tests.conftest import code_only_evidence, evidence
 
 EXAMPLES = default_catalogue_dir() / "examples"
 INSTALL_HINT = "`make test` installs it (scripts/system-deps)"
@@ -121,3 +121,19 @@ def org_pdf(organisation: OrganisationReport, catalogue: Catalogue,
             tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pdf.RenderStats]:
     out = tmp_path_factory.mktemp("pdf") / "organisation.pdf"
     return out, pdf.render_organisation_pdf(organisation, catalogue, out)
+
+
+@pytest.fixture(scope="session")
+def evidence_only(catalogue: Catalogue) -> TeamReport:
+    """A draft known only from a code-only repository: its signs are suspected, not present."""
+    sets = code_only_evidence()
+    return team_report(score(catalogue, sets), team="Library", organisation="Example OSS",
+                       date=dt.date(2026, 11, 20), state="draft", evidence=sets)
+
+
+@pytest.fixture(scope="session")
+def evidence_only_pdf(evidence_only: TeamReport, catalogue: Catalogue,
+                      tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pdf") / "evidence-only.pdf"
+    pdf.render_team_pdf(evidence_only, catalogue, out)
+    return out

@@ -4,20 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
 from pathlib import Path
 
 import pytest
 
+from opsmaturity.reports import fmt
 from opsmaturity.reports.model import (
     HistoryPoint,
+    OrganisationReport,
     ReportError,
+    by_severity,
     check_against_catalogue,
     team_report,
 )
 from opsmaturity.reports.texts import texts
-from opsmaturity.reports.view import organisation_view, team_view, trend
-from opsmaturity.scoring.catalogue import RISK_ORDER
+from opsmaturity.reports.view import note_texts, organisation_view, team_view, trend
+from opsmaturity.scoring.catalogue import RISK_ORDER, localise
 from opsmaturity.scoring.engine import score
+from tests.conftest import evidence, one_sign_at_its_worst
+
+from .conftest import scored
 
 TEMPLATES = Path(__file__).parents[2] / "opsmaturity" / "reports" / "templates"
 REPORTS = TEMPLATES.parent
@@ -90,3 +97,71 @@ def test_every_text_has_english_and_every_key_used_exists():
         assert any(k.startswith(prefix) for k in keys), prefix
     assert t("level.high") == "high"
     assert texts("xx")("level.high") == "high"  # unknown language falls back to English
+
+
+# ------------------------------------------------------------------ suspected signs, one order
+
+def test_suspected_signs_are_questions_to_settle_not_top_risks(evidence_only, catalogue):
+    a = evidence_only.assessment
+    assert a.suspected() and a.overall.signs_present == 0
+    v = team_view(evidence_only, catalogue)
+    assert v.top_risks == []  # nothing is established: no sign is called a risk
+    assert [s.sign_id for s in v.settle] == [f.sign_id for f in a.suspected()]
+    for item in v.settle:
+        assert item.question == localise(catalogue.sign(item.sign_id).settle, "en")
+    runbooks = next(s for s in v.settle if s.sign_id == "improvised_incident_response")
+    assert any(line.endswith(": no") for line in runbooks.evidence)  # what points to it
+    assert v.suspected == a.overall.signs_suspected
+
+
+def test_notes_are_words_never_ids(evidence_only, catalogue):
+    a = evidence_only.assessment
+    assert {"suspected_signs", "impact_assumed"} <= set(a.notes)
+    lines = note_texts(a, catalogue, texts("en"))
+    assert len(lines) == len(a.notes)
+    assert not set(a.notes) & {w.strip(".,:") for line in lines for w in line.split()}
+    impact = fmt.number(catalogue.scoring.assumed_impact)
+    assert any(f"neutral {impact} of 5" in line for line in lines)
+    assert any(f"{a.overall.signs_suspected} warning sign(s) are suspected" in line
+               for line in lines)
+
+
+def test_not_operated_names_the_condition(catalogue):
+    # A repository without runtime manifests, nothing else known about its operation.
+    a = score(catalogue, [evidence({"git.runtime_manifests_present": False,
+                                    "git.runbooks_present": False}, collector="git")])
+    assert "not_operated" in a.notes
+    lines = note_texts(a, catalogue, texts("en"))
+    title = localise(catalogue.condition("operated").title, "en")
+    n = sum(f.not_applicable_because == "operated" for f in a.findings)
+    assert any(f'"{title}" does not hold' in line and f"{n} warning sign(s)" in line
+               for line in lines)
+
+
+def _one_critical_among_low(catalogue) -> OrganisationReport:
+    _, strong = scored(catalogue, "strong-team.yaml")
+    lone = one_sign_at_its_worst(catalogue, "manual_deployments")
+    teams = [team_report(strong, team=f"Steady {i}", date=dt.date(2026, 11, 1))
+             for i in range(4)]
+    teams.insert(2, team_report(lone, team="Hand-deployed", date=dt.date(2026, 11, 1)))
+    return OrganisationReport(organisation="Example", date=dt.date(2026, 11, 20), teams=teams)
+
+
+def test_organisation_level_is_its_worst_team_which_comes_first(catalogue):
+    org = _one_critical_among_low(catalogue)
+    v = organisation_view(org, catalogue)
+    mean = statistics.fmean(r.assessment.overall.risk_index for r in org.teams)
+    assert catalogue.scoring.risk_levels.level(mean / 100) == "low"  # a mean would hide it
+    lone = org.teams[2].assessment
+    assert lone.overall.counts["critical"] >= 1 and lone.overall.risk_level == "critical"
+    assert v.level == "critical"
+    assert v.shares == "1 of 5 teams critical, 4 low"
+    assert v.teams[0].team == "Hand-deployed" and v.highest[0].team == "Hand-deployed"
+    assert [x.team for x in v.teams] == [r.team for r in by_severity(org.teams)]
+
+
+def test_organisation_of_draft_teams_is_a_draft(organisation, catalogue):
+    teams = [organisation.teams[0].model_copy(update={"state": "draft"}),
+             *organisation.teams[1:]]
+    v = organisation_view(organisation.model_copy(update={"teams": teams}), catalogue)
+    assert v.draft and not organisation_view(organisation, catalogue).draft

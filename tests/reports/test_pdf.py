@@ -11,9 +11,9 @@ from PIL import Image, ImageStat
 from pypdf import PdfReader
 
 from opsmaturity.reports import fmt, pdf
-from opsmaturity.reports.model import OrganisationReport, TeamReport
+from opsmaturity.reports.model import OrganisationReport, TeamReport, by_severity
 from opsmaturity.reports.texts import texts
-from opsmaturity.reports.view import organisation_view, ranked_findings, team_view
+from opsmaturity.reports.view import note_texts, organisation_view, team_view, top_risks
 from opsmaturity.scoring.catalogue import Catalogue, localise
 
 t = texts("en")
@@ -85,7 +85,7 @@ def test_executive_summary_is_one_page_with_the_numbers(team_pages, workshop: Te
     assert t(f"level.{o.risk_level}").upper() in summary
     assert flat(t(f"risk_meaning.{o.risk_level}")) in summary
     recs = {r.id: r for r in catalogue.all_recommendations()}
-    for f in ranked_findings(workshop.assessment)[:5]:
+    for f in top_risks(workshop.assessment)[:5]:
         assert localise(catalogue.sign(f.sign_id).title, "en") in summary
     for r in workshop.assessment.recommendations[:5]:
         assert localise(recs[r.recommendation_id].title, "en") in summary
@@ -212,6 +212,77 @@ def test_organisation_summary_is_one_page(org_pages, organisation, catalogue):
     assert f"Mean risk index {v.index} of 100 over 4 teams" in org_pages[i]
     for line in v.highest:
         assert line.team in org_pages[i]
+
+
+def test_organisation_orders_teams_by_severity_and_shows_the_shares(org_pages, organisation,
+                                                                   catalogue):
+    v = organisation_view(organisation, catalogue)
+    summary = org_pages[page_with_heading(org_pages, t("section.summary.title"))]
+    assert t(f"level.{v.level}").upper() in summary and v.shares in summary
+    assert v.level == max((r.assessment.overall.risk_level for r in organisation.teams),
+                          key=lambda lv: ["unknown", "low", "medium", "high", "critical"].index(lv))
+    teams_page = org_pages[page_with_heading(org_pages, t("section.teams.title"))]
+    order = [r.team for r in by_severity(organisation.teams)]
+    assert sorted(order, key=teams_page.index) == order  # the team table, most severe first
+    heatmap = org_pages[page_with_heading(org_pages, t("section.heatmap.title"))]
+    assert sorted(order, key=heatmap.index) == order  # the heatmap's rows likewise
+
+
+def test_organisation_of_draft_teams_is_marked_draft(organisation: OrganisationReport,
+                                                     catalogue, tmp_path):
+    teams = [organisation.teams[0].model_copy(update={"state": "draft"})]
+    data = pdf.organisation_pdf(organisation.model_copy(update={"teams": teams}), catalogue)
+    pages = [flat(p.extract_text()) for p in PdfReader(_write(tmp_path, data)).pages]
+    assert all(t("report.draft") in p for p in pages)
+
+
+# ------------------------------------------------------------------------ suspected signs
+
+@pytest.fixture(scope="module")
+def settle_pages(evidence_only_pdf: Path) -> list[str]:
+    """The draft's pages, each without the watermark its text starts with."""
+    pages = [flat(p.extract_text()) for p in PdfReader(evidence_only_pdf).pages]
+    assert all(p.startswith(t("report.draft")) for p in pages)  # a draft on every page
+    return [p.removeprefix(t("report.draft")).strip() for p in pages]
+
+
+def test_suspected_signs_are_questions_for_the_workshop(settle_pages, evidence_only, catalogue):
+    a = evidence_only.assessment
+    heading = t("section.settle.title")
+    toc = settle_pages[1]
+    match = re.search(rf"{re.escape(heading)} \.*\s*(\d+)", toc)
+    assert match, "the contents lack the questions to settle"
+    page = settle_pages[int(match.group(1)) - 1]
+    assert page.startswith(heading)
+    assert page_with_heading(settle_pages, t("section.summary.title")) < int(match.group(1)) - 1
+    for f in a.suspected():
+        sign = catalogue.sign(f.sign_id)
+        assert flat(localise(sign.title, "en")) in page
+        assert flat(localise(sign.settle, "en")) in page
+
+
+def test_questions_to_settle_have_a_bookmark(evidence_only_pdf: Path):
+    outline = [item.title for item in PdfReader(evidence_only_pdf).outline
+               if not isinstance(item, list)]
+    assert outline.index(t("section.settle.title")) == outline.index(
+        t("section.summary.title")) + 1
+
+
+def test_summary_calls_no_suspected_sign_a_risk(settle_pages, evidence_only, catalogue):
+    summary = settle_pages[page_with_heading(settle_pages, t("section.summary.title"))]
+    a = evidence_only.assessment
+    assert flat(t("summary.no_present")) in summary
+    for f in a.suspected():
+        assert flat(localise(catalogue.sign(f.sign_id).title, "en")) not in summary
+    for line in note_texts(a, catalogue, t):  # the impact assumption and the rest, in words
+        assert flat(line) in summary
+
+
+def test_method_explains_evidence_strength(settle_pages, catalogue):
+    method = settle_pages[page_with_heading(settle_pages, t("section.method.title"))]
+    cap = t(f"level.{catalogue.scoring.suspected_cap}")
+    assert flat(t("section.method.strength", cap=cap,
+                  absent_cap=t(f"level.{catalogue.scoring.absent_cap}"))) in method
 
 
 def test_draft_is_marked_on_every_page(organisation: OrganisationReport, catalogue, tmp_path):

@@ -1,82 +1,133 @@
-"""The terminal summary of an Assessment: risk per area, top signs, what to do first."""
+"""The terminal summary of an Assessment: risk per area, top signs, what to settle, what to do.
+
+Its words are data: `summary.yaml` beside this module for the summary's own headings, the
+report texts for what the PDF says too (levels, statuses, the notes), so the terminal and
+the PDF word a finding the same way.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from opsmaturity.scoring.assessment import Assessment
-from opsmaturity.scoring.catalogue import RISK_ORDER, Catalogue, localise
+from opsmaturity.reports import fmt
+from opsmaturity.reports.texts import Texts, load_table, texts
+from opsmaturity.reports.view import note_texts, ranked_findings, settle_items
+from opsmaturity.scoring.assessment import Assessment, Finding
+from opsmaturity.scoring.catalogue import Catalogue, localise
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green",
           "unknown": "dim"}
-
-NOTE_TEXT = {
-    "no_answers": "No questionnaire answers: the findings rest on evidence alone.",
-    "no_evidence": "No evidence from collectors: the findings rest on answers alone.",
-    "partial_evidence": "Some evidence is partial; see coverage in the JSON output.",
-    "unknown_signs": "Signs marked unknown had neither answers nor evidence: they lower "
-                     "confidence, not risk.",
-}
+_STATUS_STYLE = {"present": "bold", "suspected": "cyan", "absent": "", "unknown": "dim"}
 
 
-def _level(level: str) -> str:
-    return f"[{_STYLE[level]}]{level}[/]"
+@cache
+def _table() -> dict[str, dict[str, str]]:
+    return load_table("opsmaturity.app.cli", "summary.yaml")
 
 
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{x * 100:.0f}%"
+def summary_texts(lang: str = "en") -> Texts:
+    """The summary's own words in `lang` (English where a translation is missing)."""
+    return Texts(_table(), lang)
+
+
+def _level(level: str, r: Texts) -> str:
+    return f"[{_STYLE[level]}]{r(f'level.{level}')}[/]"
+
+
+def _status(status: str, r: Texts) -> str:
+    style = _STATUS_STYLE[status]
+    word = r(f"status.{status}")
+    return f"[{style}]{word}[/]" if style else word
+
+
+def _columns(table: Table, s: Texts, *names: str) -> Table:
+    for name in names:
+        table.add_column(s(f"column.{name}"))
+    return table
+
+
+def _headline(a: Assessment, s: Texts, r: Texts) -> list[str]:
+    o = a.overall
+    who = " / ".join(x for x in (a.organisation, a.team) if x) or s("summary.who_default")
+    index = "-" if o.risk_index is None else f"{o.risk_index:.0f}/100"
+    return [
+        f"[bold]{escape(s('summary.heading', who=who, version=a.catalogue_version))}[/]",
+        s("summary.overall", level=_level(o.risk_level, r), index=index,
+          confidence=fmt.pct(o.confidence), present=o.signs_present,
+          suspected=o.signs_suspected, absent=o.signs_absent, unknown=o.signs_unknown),
+        s("summary.based_on", respondents=a.inputs.respondents, answers=a.inputs.answers,
+          evidence_sets=a.inputs.evidence_sets),
+    ]
+
+
+def _notes(a: Assessment, cat: Catalogue, s: Texts, r: Texts) -> list[str]:
+    lines = note_texts(a, cat, r)
+    if "impact_assumed" in a.notes:
+        lines.append(s("summary.impact_how"))
+    return [f"[dim]{escape(line)}[/]" for line in lines]
+
+
+def _areas(a: Assessment, cat: Catalogue, s: Texts, r: Texts) -> Table:
+    table = _columns(Table(title=s("summary.areas"), title_justify="left"), s,
+                     "area", "maturity", "risk", "confidence", "signs_known")
+    for ar in a.areas:
+        table.add_row(localise(cat.area(ar.area_id).title, r.lang),
+                      "-" if ar.level is None else f"{ar.level:.1f}/5",
+                      _level(ar.risk_level, r), fmt.pct(ar.confidence),
+                      f"{ar.signs_known}/{ar.signs_total}")
+    return table
+
+
+def _flags(f: Finding, r: Texts) -> str:
+    flags = [r("flag.perception_gap")] if f.perception_gap else []
+    return ", ".join([*flags, *([r("flag.disagreement")] if f.disagreement else [])])
+
+
+def _signs(a: Assessment, cat: Catalogue, s: Texts, r: Texts, top: int) -> Table:
+    table = _columns(Table(title=s("summary.top_signs"), title_justify="left"), s,
+                     "risk", "warning_sign", "status", "likelihood", "confidence", "flags")
+    for f in [f for f in ranked_findings(a) if f.status != "suspected"][:top]:
+        table.add_row(_level(f.risk_level, r), localise(cat.sign(f.sign_id).title, r.lang),
+                      _status(f.status, r), fmt.pct(f.likelihood), fmt.pct(f.confidence),
+                      _flags(f, r))
+    return table
+
+
+def _settle(a: Assessment, cat: Catalogue, s: Texts, r: Texts) -> Table:
+    table = _columns(Table(title=s("summary.settle"), title_justify="left"), s,
+                     "warning_sign", "likelihood", "question")
+    for item in settle_items(a, cat, r):
+        table.add_row(escape(item.title), item.likelihood, escape(item.question))
+    return table
+
+
+def _recommendations(a: Assessment, cat: Catalogue, s: Texts, top: int) -> Table:
+    table = _columns(Table(title=s("summary.do_first"), title_justify="left"), s,
+                     "rank", "measure", "effort", "when", "addresses")
+    by_id = {r.id: r for r in cat.all_recommendations()}
+    for rec in a.recommendations[:top]:
+        table.add_row(str(rec.rank), localise(by_id[rec.recommendation_id].title, s.lang),
+                      rec.effort, rec.horizon, ", ".join(rec.sign_ids))
+    return table
 
 
 def print_summary(a: Assessment, cat: Catalogue, console: Console, lang: str = "en",
                   top: int = 5) -> None:
-    who = " / ".join(x for x in (a.organisation, a.team) if x) or "assessment"
-    o = a.overall
-    index = "-" if o.risk_index is None else f"{o.risk_index:.0f}/100"
-    console.print(f"[bold]{who}[/] (catalogue {a.catalogue_version})")
-    console.print(
-        f"Operational risk: {_level(o.risk_level)}  index {index}  confidence "
-        f"{_pct(o.confidence)}  signs present {o.signs_present}, absent {o.signs_absent}, "
-        f"unknown {o.signs_unknown}"
-    )
-    console.print(f"Based on {a.inputs.respondents} respondent(s), {a.inputs.answers} answers, "
-                  f"{a.inputs.evidence_sets} evidence set(s).")
-    for note in a.notes:
-        console.print(f"[dim]{NOTE_TEXT.get(note, note)}[/]")
-
-    areas = Table(title="Areas", title_justify="left")
-    for col in ("area", "maturity", "risk", "confidence", "signs known"):
-        areas.add_column(col)
-    for ar in a.areas:
-        areas.add_row(localise(cat.area(ar.area_id).title, lang),
-                      "-" if ar.level is None else f"{ar.level}/5", _level(ar.risk_level),
-                      _pct(ar.confidence), f"{ar.signs_known}/{ar.signs_total}")
-    console.print(areas)
-
-    ranked = sorted((f for f in a.findings if f.risk is not None),
-                    key=lambda f: (-RISK_ORDER[f.risk_level], -(f.risk or 0), f.sign_id))
-    signs = Table(title="Top warning signs", title_justify="left")
-    for col in ("risk", "warning sign", "status", "likelihood", "confidence", "flags"):
-        signs.add_column(col)
-    for f in ranked[:top]:
-        flags = []
-        if f.perception_gap:
-            flags.append("perception gap")
-        if f.disagreement:
-            flags.append("disagreement")
-        signs.add_row(_level(f.risk_level), localise(cat.sign(f.sign_id).title, lang), f.status,
-                      _pct(f.likelihood), _pct(f.confidence), ", ".join(flags))
-    console.print(signs)
-
-    recs = Table(title="Do first", title_justify="left")
-    for col in ("#", "measure", "effort", "when", "addresses"):
-        recs.add_column(col)
-    by_id = {r.id: r for r in cat.all_recommendations()}
-    for r in a.recommendations[:top]:
-        rec = by_id[r.recommendation_id]
-        recs.add_row(str(r.rank), localise(rec.title, lang), r.effort, r.horizon,
-                     ", ".join(r.sign_ids))
-    console.print(recs)
+    """Headline, notes in words, areas, top signs, the questions to settle, what to do first."""
+    s, r = summary_texts(lang), texts(lang)
+    for line in [*_headline(a, s, r), *_notes(a, cat, s, r)]:
+        console.print(line)
+    console.print(_areas(a, cat, s, r))
+    console.print(_signs(a, cat, s, r, top))
+    if a.suspected():
+        console.print(_settle(a, cat, s, r))
+        console.print(f"[dim]{escape(s('summary.settle_intro'))}[/]")
+    console.print(_recommendations(a, cat, s, top))
     if a.dora:
-        console.print(f"DORA ({a.dora.year} clusters): [bold]{a.dora.cluster}[/]"
-                      + (f"  missing: {', '.join(a.dora.missing)}" if a.dora.missing else ""))
+        missing = s("summary.dora_missing", missing=", ".join(a.dora.missing))
+        console.print(s("summary.dora", year=a.dora.year, cluster=f"[bold]{a.dora.cluster}[/]")
+                      + (f"  {missing}" if a.dora.missing else ""))

@@ -81,8 +81,12 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
 
 
 def head_commit(repo: str) -> str | None:
-    """The sha HEAD points at, or None for a repository without commits."""
+    """The sha HEAD points at, or None for a repository without commits.
+
+    Asked of the git executable rather than GitPython's object reader, which misreads a
+    bare repository that has no `config` file (seen in real mirrors) as a worktree.
+    """
     try:
-        return git.Repo(repo).head.commit.hexsha
-    except ValueError:  # HEAD names a branch that has no commit yet
+        return git.Git(repo).rev_parse("--verify", "--quiet", "HEAD^{commit}").strip() or None
+    except git.GitCommandError:  # HEAD names a branch that has no commit yet
         return None

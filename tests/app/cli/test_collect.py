@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
-from opsmaturity.scoring.catalogue import default_catalogue_dir
+from opsmaturity.scoring.assessment import Assessment
+from opsmaturity.scoring.catalogue import default_catalogue_dir, load_catalogue, localise
 from tests.gitbuilder import RepoBuilder
 
 runner = CliRunner()
@@ -81,6 +83,30 @@ def test_assess_without_answers_rests_on_evidence(repo: Path, tmp_path: Path):
     assert (probe["outcome"], probe["healthy"]) == ("false", False)
     assert manual["status"] != "unknown"
     assert len(json.loads(ev.read_text())) == 2  # git and ci evidence kept for later
+
+
+def test_assess_of_code_only_lists_what_to_settle_in_words(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("OPSMATURITY_CACHE_DIR", str(tmp_path / "cache"))
+    b = RepoBuilder(tmp_path / "library")
+    b.commit("start", at=-3 * D, files={"lib.py": "def f(): return 1\n"})
+    b.commit("tests", at=-D, files={"tests/test_lib.py": "def test(): pass\n"})
+    out = tmp_path / "a.json"
+    result = runner.invoke(app, ["assess", str(b.build()), "--out", str(out), *since_args()],
+                           env={"COLUMNS": "400"})  # one table row per line
+    assert result.exit_code == 0, result.output
+    a = Assessment.model_validate_json(out.read_text())
+    cat = load_catalogue()
+    o = a.overall
+    assert a.suspected(), "a repository of code alone leaves signs to settle"
+    assert (f"signs present {o.signs_present}, suspected {o.signs_suspected}, absent "
+            f"{o.signs_absent}, unknown {o.signs_unknown}") in result.stdout
+    settle = result.stdout.index("To settle in the workshop")
+    assert result.stdout.index("Top warning signs") < settle < result.stdout.index("Do first")
+    for f in a.suspected():
+        assert localise(cat.sign(f.sign_id).settle) in result.stdout[settle:]
+    words = set(re.findall(r"[a-z_]+", result.stdout))
+    assert not set(a.notes) & words, "a note id reached the terminal"
+    assert "impact_assumed" in a.notes and "neutral" in result.stdout
 
 
 def test_assess_with_answers_and_gate(repo: Path, tmp_path: Path):

@@ -20,13 +20,13 @@ Row = tuple[AssessmentRecord, TeamReport]
 
 
 def sort_rows(rows: Sequence[Row], how: str) -> list[Row]:
-    """Highest risk first (unknown last), by name, or least confident first."""
+    """Most severe first (`Overall.severity_key`, unknown last), by name, or least confident
+    first."""
     if how == "name":
         return sorted(rows, key=lambda r: (r[0].team.lower(), r[0].organisation))
     if how == "confidence":
         return sorted(rows, key=lambda r: (r[1].assessment.overall.confidence, r[0].team.lower()))
-    return sorted(rows, key=lambda r: (r[1].assessment.overall.risk_index is None,
-                                       -(r[1].assessment.overall.risk_index or 0.0),
+    return sorted(rows, key=lambda r: (*r[1].assessment.overall.severity_key(),
                                        r[0].team.lower()))
 
 
@@ -41,6 +41,7 @@ def _table(rows: Sequence[Row]) -> pd.DataFrame:
         r("label.risk_level"): r(f"level.{report.assessment.overall.risk_level}"),
         r("label.confidence"): round(report.assessment.overall.confidence * 100),
         r("label.signs_present"): report.assessment.overall.signs_present,
+        r("label.signs_suspected"): report.assessment.overall.signs_suspected,
         T()("portfolio.signs_unknown"): report.assessment.overall.signs_unknown,
         r("label.participants"): rec.participants,
         r("label.evidence_sets"): rec.evidence_sets,
@@ -60,6 +61,21 @@ def _clicked(event: object, shown: Sequence[Row]) -> AssessmentRecord | None:
         if isinstance(y, int | float) and 0 <= int(y) < len(shown):
             return shown[int(y)][0]
     return None
+
+
+GRID_MIN_WIDTH = 900  # px below which the heatmaps scroll sideways instead of shrinking
+NARROW_CSS = (  # static, no user text
+    "<style>@media (max-width: 640px) {"
+    " .st-key-portfolio-areas, .st-key-portfolio-signs { overflow-x: auto; }"
+    " .st-key-portfolio-areas > div, .st-key-portfolio-signs > div"
+    f" {{ min-width: {GRID_MIN_WIDTH}px; }}"
+    "}</style>"
+)
+
+
+def _scroll_on_phones() -> None:
+    """On a phone the grids keep a readable width and scroll sideways, cells not crushed."""
+    st.html(NARROW_CSS)
 
 
 @widgets.guarded
@@ -106,6 +122,7 @@ def main() -> None:
     shown = rows[:limit] if limit else rows
     reports = [report for _, report in shown]
 
+    _scroll_on_phones()
     st.subheader(t("portfolio.areas_title"))
     picked = _clicked(widgets.chart(charts.team_heatmap(reports, cat, state.lang()),
                                     key="portfolio-areas", select=True), shown)

@@ -13,6 +13,7 @@ from opsmaturity.app.web.state import R, T
 from opsmaturity.core.evidence import EvidenceSet, Measure
 from opsmaturity.reports import charts, fmt
 from opsmaturity.reports.model import check_against_catalogue
+from opsmaturity.reports.view import note_texts, settle_items
 from opsmaturity.scoring.assessment import Assessment, Finding, ProbeResult, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
@@ -184,6 +185,32 @@ def _drill(a: Assessment, cat: Catalogue, sets: list[EvidenceSet]) -> None:
         _measures(f, sets)
 
 
+def _notes(a: Assessment, cat: Catalogue) -> None:
+    """The assessment's notes in the words the PDF uses (never a note id)."""
+    lines = note_texts(a, cat, R())
+    if lines:
+        with st.expander(T()("team.notes"), expanded="impact_assumed" in a.notes
+                         or "not_operated" in a.notes):
+            for line in lines:
+                st.caption(line)
+
+
+def _settle(a: Assessment, cat: Catalogue) -> None:
+    """Suspected signs as questions for the workshop, most likely first."""
+    t, r = T(), R()
+    items = settle_items(a, cat, r)
+    if not items:
+        return
+    st.subheader(t("team.settle"))
+    st.caption(t("team.settle_intro"))
+    for item in items:
+        with st.container(border=True):
+            st.markdown(f"**{widgets.md_escape(item.title)}** · {r('status.suspected')}")
+            st.markdown(f"{widgets.md_escape(item.question)}")
+            st.caption(" · ".join([t("team.settle_likelihood", likelihood=item.likelihood),
+                                   *map(widgets.md_escape, item.evidence)]))
+
+
 @widgets.guarded
 def main() -> None:
     access.require()
@@ -200,12 +227,15 @@ def main() -> None:
     if record.state == "draft":
         st.caption(t("team.draft_note"))
     o = a.overall
-    cols = st.columns(5)
-    cols[0].metric(r("label.risk_index"), fmt.index(o.risk_index))
-    cols[1].metric(r("label.risk_level"), r(f"level.{o.risk_level}"))
+    cols = st.columns(6)
+    cols[0].metric(r("label.risk_level"), r(f"level.{o.risk_level}"))
+    cols[1].metric(r("label.risk_index"), fmt.index(o.risk_index))
     cols[2].metric(r("label.confidence"), fmt.pct(o.confidence))
     cols[3].metric(r("label.signs_present"), f"{o.signs_present} / {len(a.findings)}")
-    cols[4].metric(r("label.respondents"), a.inputs.respondents)
+    cols[4].metric(r("label.signs_suspected"), o.signs_suspected)
+    cols[5].metric(r("label.respondents"), a.inputs.respondents)
+    _notes(a, cat)
+    _settle(a, cat)
     overview, signs, dora = st.tabs([t("team.overview"), t("team.signs"), t("team.dora")])
     with overview:
         previous = report.previous()
