@@ -33,11 +33,15 @@ NoPasswordOpt = Annotated[bool, typer.Option(
     "--no-password", help="No password: the account logs in through OpenID Connect only.")]
 
 
+def on_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _new_password() -> str:
     from_env = os.environ.get(ENV_PASSWORD)
     if from_env:
         return from_env
-    if not sys.stdin.isatty():
+    if not on_terminal():
         raise fail(f"no password: set {ENV_PASSWORD} or run this on a terminal")
     first = typer.prompt("New password", hide_input=True, err=True)
     if first != typer.prompt("Repeat it", hide_input=True, err=True):

@@ -266,6 +266,7 @@ def login_form() -> None:
         st.error(t("access.wrong"))
         return
     throttle().succeeded("login", client_address())
+    st.session_state.pop("access-password", None)
     begin(user)
     st.rerun()
 
