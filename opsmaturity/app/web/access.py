@@ -236,6 +236,12 @@ def login_form() -> None:
     """The login page: what an anonymous visitor sees on every page but the join page."""
     if get_script_run_ctx() is None:  # a page imported outside a session (by a test): in
         return                        # bare mode a form would stay open behind it
+    _, middle, _ = st.columns([1, 2, 1])  # narrow on a desktop; a phone stacks them
+    with middle:
+        _login_form()
+
+
+def _login_form() -> None:
     t = T()
     st.title(t("access.title"))
     flash = st.session_state.pop(FLASH_KEY, None)
@@ -257,18 +263,17 @@ def login_form() -> None:
     password = form.text_input(t("access.password"), type="password", max_chars=1000,
                                key="access-password", autocomplete="current-password")
     submitted = form.form_submit_button(t("access.login"), type="primary")
+    if submitted and not refused_for("login"):
+        user = state.raw_store().authenticate(name, password)
+        if user is None:
+            throttle().failed("login", client_address())
+            st.error(t("access.wrong"))
+        else:
+            throttle().succeeded("login", client_address())
+            st.session_state.pop("access-password", None)
+            begin(user)
+            st.rerun()
     st.caption(t("access.participant_hint"))
-    if not submitted or refused_for("login"):
-        return
-    user = state.raw_store().authenticate(name, password)
-    if user is None:
-        throttle().failed("login", client_address())
-        st.error(t("access.wrong"))
-        return
-    throttle().succeeded("login", client_address())
-    st.session_state.pop("access-password", None)
-    begin(user)
-    st.rerun()
 
 
 def require(role: str = "facilitator") -> UserRecord:
