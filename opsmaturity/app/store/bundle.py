@@ -197,7 +197,8 @@ def _same_content(store: Store, content: BundleContent, digest: str) -> int | No
         ids = [a.id for a in s.query(t.Assessment).join(t.Team).join(t.Organisation)
                .filter(t.Organisation.name == content.organisation,
                        t.Team.name == content.team, t.Assessment.date == content.date)]
-    return next((i for i in ids if content_hash(bundle_content(store, i)) == digest), None)
+    return next((i for i in ids if content_hash(bundle_content(
+        store, i, names=content.names_included)) == digest), None)
 
 
 def _label_order(label: str) -> int:
