@@ -125,6 +125,13 @@ def build_world(directory: Path, catalogue: Catalogue) -> World:
     return World(url=url, path=path, catalogue=catalogue, ids=ids, join_code=join_code)
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttle() -> None:
+    """Every test starts with no wrong attempts counted: the count is per server process and
+    client address, and all AppTest sessions are one process at one address."""
+    access.throttle.clear()
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Iterator[World]:
     """A fresh store per test module, named to the app by the environment, as in production."""
