@@ -73,7 +73,7 @@ class YamlSource:
         """Turn pydantic's first error into one `file:line: message` line."""
         first = exc.errors(include_url=False)[0]
         loc = prefix + tuple(p for p in first["loc"] if not _is_tag(p))
-        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        dotted = ".".join(_shown(p) for p in loc) or "(top level)"
         return self.error(loc, f"{dotted}: {first['msg']}")
 
 
@@ -193,8 +193,14 @@ def read_json(path: str | Path) -> Any:
 def first_problem(exc: ValidationError) -> str:
     """pydantic's first error as `dotted.location: message`, for data without lines (JSON)."""
     err = exc.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    where = ".".join(_shown(p) for p in err["loc"]) or "(top level)"
     return f"{where}: {err['msg']}"
+
+
+def _shown(part: str | int) -> str:
+    """A location part as written in a message: odd keys (blank, control characters) quoted."""
+    text = str(part)
+    return text if text.isprintable() and text.strip() == text and text else repr(text)
 
 
 def _is_tag(part: str | int) -> bool:
@@ -240,7 +246,12 @@ def _yaml_syntax_error(exc: yaml.YAMLError, text: str, path: Path) -> SourceErro
         if exc.problem and exc.context and exc.context_mark and mark is not exc.context_mark:
             what += f" ({exc.context} at line {exc.context_mark.line + 1})"
         return SourceError(path, mark.line + 1 if mark else None, f"invalid YAML: {what}")
-    return SourceError(path, None, f"invalid YAML: {exc}")
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        return SourceError(path, line, f"invalid YAML: a control character (#x{exc.character:x}) "
+                           "that YAML does not allow")
+    first = str(exc).strip().splitlines()
+    return SourceError(path, None, f"invalid YAML: {first[0] if first else type(exc).__name__}")
 
 
 class _Frame:
@@ -390,9 +401,10 @@ class _Builder:
             return self.scalars.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             raise self.error(line, str(exc.problem)) from None
-        except (ValueError, OverflowError) as exc:
+        except (ValueError, OverflowError, TypeError, AttributeError) as exc:
             what = "date" if tag.endswith(":timestamp") else "value"
-            raise self.error(line, f"{what} {event.value!r} does not exist ({exc})") from None
+            why = f" ({exc})" if isinstance(exc, ValueError) else ""
+            raise self.error(line, f"{what} {event.value!r} does not exist{why}") from None
 
 
 # ---------------------------------------------------------------- lenient, for reading
@@ -511,7 +523,7 @@ def _construct_unknown(loader: LineLoader, suffix: str, node: yaml.Node) -> Any:
 def _construct_timestamp(loader: LineLoader, node: yaml.ScalarNode) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except (ValueError, OverflowError):  # 2026-13-45: kept as the text it is
+    except (ValueError, OverflowError, AttributeError):  # 2026-13-45: kept as text
         return node.value
 
 
@@ -540,8 +552,9 @@ def load_documents(text: str, path: str | Path, loader: type[LineLoader] = LineL
         raise _yaml_syntax_error(exc, text, Path(path)) from None
     except RecursionError:
         raise SourceError(path, None, "invalid YAML: nested too deeply") from None
-    except (ValueError, TypeError, OverflowError) as exc:  # a bad key, a strange number
-        raise SourceError(path, None, f"invalid YAML: {exc}") from None
+    except (ValueError, TypeError, OverflowError, AttributeError) as exc:  # a bad key, ...
+        first = str(exc).strip().splitlines()
+        raise SourceError(path, None, f"invalid YAML: {first[0] if first else exc!r}") from None
 
 
 def safe_load(text: str, path: str | Path = "<string>") -> Any:

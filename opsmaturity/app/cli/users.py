@@ -14,13 +14,13 @@ from typing import Annotated
 
 import typer
 
-from .common import err_console, fail
+from .common import err_console, fail, multi_option
+from .group import command_group
 from .store import JsonOpt, _print_records, _store
 
 ENV_PASSWORD = "OPSMATURITY_NEW_PASSWORD"
 
-user_app = typer.Typer(help="Accounts of the web app: admins and facilitators.",
-                       no_args_is_help=True)
+user_app = command_group("Accounts of the web app: admins and facilitators.")
 
 
 class Role(StrEnum):
@@ -53,9 +53,9 @@ def user_add(
     name: NameArg,
     role: Annotated[Role, typer.Option("--role", help="admin: everything; facilitator: the "
                                        "organisations given with --org.")],
-    org: Annotated[list[str] | None, typer.Option(
-        "--org", help="An organisation (name or id) the facilitator may see; repeatable.")]
-    = None,
+    org: Annotated[list[str] | None, multi_option(
+        "--org", help="Organisations (names or ids) the facilitator may see.",
+        metavar="ORG")] = None,
     no_password: NoPasswordOpt = False,
 ) -> None:
     """Add an account (the password is asked for, or read from $OPSMATURITY_NEW_PASSWORD)."""
@@ -94,9 +94,9 @@ def user_password(name: NameArg, no_password: NoPasswordOpt = False) -> None:
 
 def user_grant(
     name: NameArg,
-    org: Annotated[list[str] | None, typer.Option(
-        "--org", help="An organisation (name or id); repeatable. None: no organisation.")]
-    = None,
+    org: Annotated[list[str] | None, multi_option(
+        "--org", help="Organisations (names or ids); none: no organisation.",
+        metavar="ORG")] = None,
 ) -> None:
     """Set the organisations a facilitator may see (replacing the earlier ones)."""
     with _store() as store:

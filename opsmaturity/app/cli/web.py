@@ -10,8 +10,6 @@ from typing import Annotated
 
 import typer
 
-from ..store import ENV_URL, database_url
-from ..web import ENTRYPOINT
 from .common import err_console, open_store, state
 
 FIRST_ACCOUNT = ("no accounts yet: every page except a participant's join page needs a login; "
@@ -20,6 +18,8 @@ FIRST_ACCOUNT = ("no accounts yet: every page except a participant's join page n
 
 def streamlit_command(port: int, host: str) -> list[str]:
     """`streamlit run` for the app: headless, no usage statistics, no tracebacks shown."""
+    from ..web import ENTRYPOINT
+
     return [
         sys.executable, "-m", "streamlit", "run", str(ENTRYPOINT),
         "--server.port", str(port), "--server.address", host,
@@ -38,6 +38,8 @@ def web(
         "their own laptops.")] = "127.0.0.1",
 ) -> None:
     """Start the web app: portfolio heatmaps, live workshops, drill-down, trends, exports."""
+    from ..store import ENV_URL, database_url
+
     url = database_url(state.db_url)
     store = open_store()  # migrate now, and fail here with a clear message, not in a page
     where = store.url

@@ -145,6 +145,10 @@ def read_bundle(path: Path) -> tuple[BundleContent, str]:
 def import_bundle(store: Store, path: Path) -> AssessmentRecord:
     """Add the bundle's assessment (creating organisation and team as needed), all or nothing."""
     content, digest = read_bundle(path)
+    with store._tx(read=True) as s:
+        existing = s.query(t.Assessment).filter_by(bundle_sha256=digest).one_or_none()
+        if existing is not None:
+            raise StoreError(f"{path}: already imported as assessment {existing.id}")
     same = _same_content(store, content, digest)
     if same is not None:
         raise StoreError(f"{path}: this store already holds this assessment, as assessment "

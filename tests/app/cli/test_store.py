@@ -147,7 +147,7 @@ def test_reports_and_exports_of_a_stored_assessment(db, tmp_path):
     plain, named = tmp_path / "plain.bundle.json", tmp_path / "named.bundle.json"
     ok(db, "export", "--assessment", now, "--out", str(plain))
     result = run(db, "export", "--assessment", now, "--out", str(named), "--with-names")
-    assert result.exit_code == 0 and "(with participants' names)" in result.stderr
+    assert result.exit_code == 0 and "names participants" in result.stderr
     assert not [n for n in names if n in plain.read_text()]
     assert json.loads(plain.read_text())["content"]["names_included"] is False
     assert all(n in named.read_text() for n in names)

@@ -189,7 +189,8 @@ def test_kapacitor_load_directory_tasks_templates_and_handlers(tmp_path: Path):
                 .measurement('cpu')
             |alert()
                 .warn(lambda: "usage_idle" < 20)
-                .message('cpu busy')
+                .message('cpu busy on {{ index .Tags "host" }}
+        usage_idle: {{ index .Fields "usage_idle" }}')
                 .topic('infra')
     """)
     write(load / "tasks" / "mem.yaml", """
@@ -228,6 +229,9 @@ def test_kapacitor_load_directory_tasks_templates_and_handlers(tmp_path: Path):
     routed = {r["name"]: r["types"] for r in details(ev, "monitoring.oncall_routed_share")
               ["listed"]}
     assert routed == {"cpu": ["pagerduty"], "mem": ["slack"], "disk": ["slack"]}
+    # one task file alone: its template is found where the load directory keeps it
+    alone = collect(kapacitor=[str(load / "tasks" / "mem.yaml")])
+    assert rules_total(alone) == 1 and alone.coverage.ratio == 1.0
 
 
 def test_kapacitor_templated_task_without_its_template_is_named(tmp_path: Path):
@@ -239,3 +243,20 @@ def test_kapacitor_templated_task_without_its_template_is_named(tmp_path: Path):
     assert ev.coverage.missing == [
         f"{task} task 'mem': uses template 'missing', which is not among the files read "
         "(give the load directory's templates/)"]
+
+
+def test_tickscript_strings_may_span_lines_references_may_not(tmp_path: Path):
+    script = write(tmp_path / "host.tick", """
+        var details = 'host: {{ index .Tags "host" }}
+        No data'
+        stream
+            |from()
+                .measurement('system')
+            |deadman(0.0, 5m)
+                .details(details)
+                .tcp('alerts:9000')
+    """)
+    broken = write(tmp_path / "broken.tick", 'stream\n    |from()\n        .where(lambda: "host\n')
+    ev = collect(kapacitor=[str(script), str(broken)])
+    assert rules_total(ev) == 1
+    assert ev.coverage.missing == [f"{broken}:3: TICKscript: unterminated reference"]

@@ -4,8 +4,9 @@ Why a scanner and not a full TICKscript parser: the measures need only the alert
 (`|alert()`, `|deadman()`), their properties (`.crit()`, `.message()`, `.details()`,
 `.topic()`) and handlers (`.slack()`, `.pagerDuty()`, `.email()`, `.post()`, ...), and what
 the task reads (`.measurement()`, `|query()`, `.where()`). The scanner knows TICKscript's
-strings (`'...'`, `'''...'''`), references (`"..."`) and `//` comments, so a broken script
-(an unterminated string, an unbalanced parenthesis) is reported with file:line and skipped.
+strings (`'...'`, which may span lines, and `'''...'''`), references (`"..."`) and `//`
+comments, so a broken script (an unterminated string, an unbalanced parenthesis) is reported
+with file:line and skipped.
 
 Mapping to the common alert model: the task id is the rule name (`task#2` for a second alert
 node), `.message()` is the summary, `.details()` the description, an http(s) URL in either
@@ -77,8 +78,8 @@ def scan(path: str, text: str) -> list[Call]:
             while j < n and not text.startswith(quote, j):
                 if text[j] == "\\" and len(quote) == 1:
                     j += 1
-                elif text[j] == "\n" and len(quote) == 1:
-                    break
+                elif text[j] == "\n" and quote == '"':
+                    break  # a reference ends on its line; a '...' string may span lines
                 j += 1
             if j >= n or not text.startswith(quote, j):
                 what = "reference" if c == '"' else "string"
@@ -193,6 +194,7 @@ class _Task:
     enabled: bool = True
     template: str | None = None  # a templated task (load directory): the template's id
     vars: dict[str, str] = field(default_factory=dict)
+    file: Path | None = None  # the task file of a templated task
 
 
 _VAR_DEFAULT = re.compile(r"^[ \t]*var[ \t]+([A-Za-z_]\w*)[ \t]*=[ \t]*'([^'\n]*)'", re.M)
@@ -226,7 +228,8 @@ def _template_task(path: Path, doc: dict[str, Any]) -> _Task:
         value = var.get("value") if isinstance(var, dict) else var
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             values[str(name)] = str(value)
-    return _Task(tid, "", f"{path} task {tid!r}", template=str(doc["template-id"]), vars=values)
+    return _Task(tid, "", f"{path} task {tid!r}", template=str(doc["template-id"]), vars=values,
+                 file=path)
 
 
 def _tasks_in(path: Path, docs: list[Any]) -> tuple[list[_Task], dict[str, list[Integration]]]:
@@ -337,8 +340,9 @@ def _task_line(task: _Task, template: Path | None, line: int) -> str:
 
 def _template_beside(task: _Task) -> tuple[Path, str] | None:
     """A load directory's template for a task file: ../templates/<id>.tick."""
-    path = Path(task.where.split(" task ", 1)[0]).parent.parent / "templates" / (
-        f"{task.template}.tick")
+    if task.file is None:
+        return None
+    path = task.file.parent.parent / "templates" / f"{task.template}.tick"
     try:
         return (path, read_text(path)) if path.is_file() else None
     except SourceError:
