@@ -75,7 +75,7 @@ def test_export_and_import_between_stores(db, tmp_path):
     new_id = ok(other, "import", str(bundle)).strip()
     assert json.loads(ok(other, "assessment", "list", "--json"))[0]["answers"] == 56
     assert_one_line_error(run(other, "import", str(bundle)),  # the same bundle twice
-                          f"already holds this assessment, as assessment {new_id}")
+                          f"already imported as assessment {new_id}")
     bundle.write_text(bundle.read_text().replace('"Payments"', '"Payment"'))
     assert_one_line_error(run(other, "import", str(bundle)), "content hash does not match")
 

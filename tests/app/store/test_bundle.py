@@ -58,7 +58,7 @@ def test_round_trip_into_another_database(finalised, store, tmp_path):
     assert [h.risk_index for h in store.history("Order fulfilment")] == [
         source.snapshot(aid).overall.risk_index]
     # the same bundle twice would duplicate the assessment: refused
-    with pytest.raises(StoreError, match=f"already holds this assessment, as assessment {rec.id}"):
+    with pytest.raises(StoreError, match=f"already imported as assessment {rec.id}"):
         import_bundle(store, path)
 
 
