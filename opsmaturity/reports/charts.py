@@ -53,7 +53,8 @@ def label(text: str, width: int | None = None) -> str:
 
 def styled(fig: go.Figure, height: int, **layout: object) -> go.Figure:
     """The look all charts share: the PDF's font, white ground, the height they need."""
-    defaults: dict[str, object] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}}
+    defaults: dict[str, object] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+                                   "separators": fmt.separators()}
     fig.update_layout(
         height=height, font={"family": FONT, "size": 12, "color": "#222222"},
         paper_bgcolor="white", plot_bgcolor="white", **{**defaults, **layout},
@@ -165,7 +166,7 @@ def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
         prev = [previous.area_levels.get(a.id) for a in catalogue.areas]
         fig.add_trace(go.Scatterpolar(
             r=[*prev, prev[0]], theta=[*thetas, thetas[0]], mode="lines+markers",
-            name=t("chart.previous", date=previous.date.isoformat()),
+            name=t("chart.previous", date=fmt.date(previous.date)),
             line={"color": PREVIOUS_COLOUR, "dash": "dash", "width": 2},
             marker={"symbol": "square", "size": 7}, connectgaps=False,
             hovertemplate="%{theta}: %{r}<extra></extra>",
@@ -214,7 +215,8 @@ def risk_trend(points: Sequence[HistoryPoint], thresholds: RiskThresholds,
         fig, height=300, showlegend=False, margin={"l": 70, "r": 20, "t": 20, "b": 40},
         yaxis={"range": [0, 100], "title": {"text": t("label.risk_index")},
                "gridcolor": "#e6e6e6", "fixedrange": True},
-        xaxis={"type": "date", "tickformat": "%Y-%m-%d", "gridcolor": "#eeeeee"},
+        xaxis={"type": "date", "tickformat": fmt.DATE_TICKS.get(lang, "%Y-%m-%d"),
+               "gridcolor": "#eeeeee"},
     )
 
 
@@ -242,7 +244,7 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
         colours = ["#3b528b" if c.name == summary.cluster else "#c6dbef" for c in table.clusters]
         text_colours = ["#ffffff" if c.name == summary.cluster else "#222222"
                         for c in table.clusters]
-        published = [c.published[metrics.index(metric)] for c in table.clusters]
+        published = [c.published_words(lang)[metrics.index(metric)] for c in table.clusters]
         if metric == "change_fail_rate":
             rates = [c.change_fail_rate for c in table.clusters]
             fig.add_trace(go.Bar(
@@ -251,7 +253,9 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
                 hovertemplate="%{y}: %{text}<extra></extra>",
             ), row=row, col=1)
             top = max(0.7, (value or 0) * 1.15)
-            fig.update_xaxes(range=[0, top], tickformat=".0%", row=row, col=1)
+            ticks = [x / 10 for x in range(0, int(top * 10) + 1)]
+            fig.update_xaxes(range=[0, top], tickvals=ticks, ticktext=[fmt.pct(x) for x in ticks],
+                             row=row, col=1)
         else:
             lo_axis, hi_axis = _AXIS[metric]
             if value is not None and value > 0:

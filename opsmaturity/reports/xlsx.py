@@ -25,6 +25,7 @@ from opsmaturity.scoring.catalogue import Catalogue, localise
 
 from .charts import RISK_COLOURS, TEXT_COLOURS
 from .model import OrganisationReport, TeamReport, check_against_catalogue
+from .texts import Texts, texts
 
 HEADER_FILL = PatternFill("solid", fgColor="1B2A41")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -40,6 +41,9 @@ class Column:
     wrap: bool = False
     number_format: str | None = None
     level: bool = False  # a risk level: coloured like the PDF
+    words: str | None = None
+    """Values are ids of report words (`level`, `status`, ...): written in the workbook's
+    language; English keeps the ids themselves, which read as words already."""
 
 
 def _text(value: Any) -> Any:
@@ -50,10 +54,20 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _word(col: Column, value: Any, t: Texts) -> Any:
+    if col.words is None or t.lang == "en" or not isinstance(value, str):
+        return value
+    key = f"{col.words}.{value}"
+    for candidate in (key, f"{key}.title"):
+        if t.has(candidate):
+            return t(candidate)
+    return value
+
+
 def _sheet(wb: Workbook, title: str, columns: Sequence[Column],
-           rows: Iterable[Sequence[Any]]) -> Worksheet:
-    ws = wb.create_sheet(title)
-    ws.append([c.title for c in columns])
+           rows: Iterable[Sequence[Any]], t: Texts) -> Worksheet:
+    ws = wb.create_sheet(t(f"xlsx.sheet.{title.lower()}"))
+    ws.append([t("xlsx.column." + c.title.replace(" ", "_")) for c in columns])
     for cell in ws[1]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(vertical="top", wrap_text=True)
@@ -61,7 +75,7 @@ def _sheet(wb: Workbook, title: str, columns: Sequence[Column],
     for row in rows:
         n += 1
         for j, (col, value) in enumerate(zip(columns, row, strict=True), start=1):
-            cell = ws.cell(row=n, column=j, value=_text(value))
+            cell = ws.cell(row=n, column=j, value=_text(_word(col, value, t)))
             if isinstance(cell.value, str) and cell.data_type == "f":
                 cell.data_type = "s"  # user text, never a formula
             if col.wrap:
@@ -84,7 +98,8 @@ PCT, NUM = "0%", "0.00"
 
 def _teams(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]]]:
     cols = [Column("organisation", 22), Column("team", 22), Column("date", 12),
-            Column("state", 8), Column("catalogue", 12), Column("risk level", 11, level=True),
+            Column("state", 8, words="state"), Column("catalogue", 12),
+            Column("risk level", 11, level=True, words="level"),
             Column("risk index", 10, number_format="0.0"),
             Column("confidence", 11, number_format=PCT), Column("signs present", 9),
             Column("signs absent", 9), Column("signs unknown", 9), Column("participants", 11),
@@ -101,7 +116,7 @@ def _teams(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]]]:
 def _areas(teams: Sequence[TeamReport], cat: Catalogue, lang: str
            ) -> tuple[list[Column], list[list[Any]]]:
     cols = [Column("team", 22), Column("area id", 24), Column("area", 28),
-            Column("maturity level", 10), Column("risk level", 11, level=True),
+            Column("maturity level", 10), Column("risk level", 11, level=True, words="level"),
             Column("health", 9, number_format=PCT), Column("confidence", 11, number_format=PCT),
             Column("signs known", 9), Column("signs total", 9)]
     rows = [[t.team, a.area_id, localise(cat.area(a.area_id).title, lang), a.level, a.risk_level,
@@ -113,12 +128,14 @@ def _areas(teams: Sequence[TeamReport], cat: Catalogue, lang: str
 def _findings(teams: Sequence[TeamReport], cat: Catalogue, lang: str
               ) -> tuple[list[Column], list[list[Any]]]:
     cols = [Column("team", 22), Column("sign id", 26), Column("warning sign", 48, wrap=True),
-            Column("areas", 26, wrap=True), Column("status", 10),
-            Column("risk level", 11, level=True), Column("risk", 8, number_format=NUM),
+            Column("areas", 26, wrap=True), Column("status", 10, words="status"),
+            Column("risk level", 11, level=True, words="level"),
+            Column("risk", 8, number_format=NUM),
             Column("likelihood", 10, number_format=PCT),
             Column("from answers", 10, number_format=PCT),
             Column("from evidence", 10, number_format=PCT), Column("impact", 8, number_format=NUM),
-            Column("confidence", 11, number_format=PCT), Column("perception gap", 22),
+            Column("confidence", 11, number_format=PCT),
+            Column("perception gap", 22, words="gap_short"),
             Column("disagreement", 12), Column("consultant notes", 40, wrap=True)]
     rows = [[t.team, f.sign_id, localise(cat.sign(f.sign_id).title, lang), f.areas, f.status,
              f.risk_level, f.risk, f.likelihood, f.likelihood_from_answers,
@@ -130,7 +147,7 @@ def _findings(teams: Sequence[TeamReport], cat: Catalogue, lang: str
 
 def _answers(teams: Sequence[TeamReport], cat: Catalogue, lang: str
              ) -> tuple[list[Column], list[list[Any]]]:
-    cols = [Column("team", 22), Column("participant", 11), Column("role", 12),
+    cols = [Column("team", 22), Column("participant", 11), Column("role", 12, words="role"),
             Column("question id", 28), Column("question", 50, wrap=True), Column("area", 24),
             Column("answer", 18), Column("answer text", 24, wrap=True), Column("number", 9),
             Column("score", 8, number_format=NUM), Column("comment", 40, wrap=True)]
@@ -165,7 +182,7 @@ def _evidence(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]
 def _recommendations(teams: Sequence[TeamReport], cat: Catalogue, lang: str
                      ) -> tuple[list[Column], list[list[Any]]]:
     recs = {r.id: r for r in cat.all_recommendations()}
-    cols = [Column("team", 22), Column("rank", 6), Column("when", 8),
+    cols = [Column("team", 22), Column("rank", 6), Column("when", 8, words="horizon"),
             Column("recommendation id", 30), Column("measure", 44, wrap=True),
             Column("effort", 7), Column("risk reduction", 10, number_format=NUM),
             Column("priority", 9, number_format=NUM), Column("addresses", 30, wrap=True),
@@ -195,12 +212,13 @@ def xlsx_bytes(report: TeamReport | OrganisationReport, catalogue: Catalogue,
     """The workbook as bytes (for a download button or a file)."""
     check_against_catalogue(report, catalogue)
     teams = report.teams if isinstance(report, OrganisationReport) else [report]
+    t = texts(lang)
     wb = Workbook()
     wb.remove(wb.active)
     for title, build in SHEETS.items():
         cols, rows = build(teams, catalogue, lang)
-        _sheet(wb, title, cols, rows)
-    wb.properties.title = f"DevOps maturity assessment: {report.organisation}"
+        _sheet(wb, title, cols, rows, t)
+    wb.properties.title = f"{t('report.title')}: {report.organisation}"
     wb.properties.creator = "opsmaturity"
     buffer = BytesIO()
     wb.save(buffer)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from opsmaturity.scoring.assessment import Assessment as ScoredAssessment
 from opsmaturity.scoring.catalogue import Catalogue
+from opsmaturity.scoring.dora import NEWEST_YEAR
 from opsmaturity.scoring.engine import score
 
 from . import tables as t
@@ -52,7 +53,7 @@ class AssessmentStore(StoreBase):
             return [self._assessment_record(s, a) for a in rows]
 
     def finalise(self, assessment_id: int, catalogue: Catalogue,
-                 dora_year: int = 2024) -> ScoredAssessment:
+                 dora_year: int = NEWEST_YEAR) -> ScoredAssessment:
         """Score the assessment, freeze the result as its snapshot, and close it."""
         scored = self.compute(assessment_id, catalogue, dora_year)
         with self._tx() as s:
@@ -77,7 +78,7 @@ class AssessmentStore(StoreBase):
                 row.assessment_json)
 
     def compute(self, assessment_id: int, catalogue: Catalogue,
-                dora_year: int = 2024) -> ScoredAssessment:
+                dora_year: int = NEWEST_YEAR) -> ScoredAssessment:
         """The snapshot of a final assessment; a fresh score of a draft one."""
         frozen = self.snapshot(assessment_id)
         if frozen is not None:

@@ -89,8 +89,12 @@ def catalogue() -> Catalogue:
     return load_catalogue()
 
 
+LANG_KEY = "lang"
+"""Session state key of the session's language (set by the router's language picker)."""
+
+
 def lang() -> str:
-    return str(st.session_state.get("lang", "en"))
+    return str(st.session_state.get(LANG_KEY, "en"))
 
 
 def T() -> Texts:
@@ -235,7 +239,7 @@ def ordered_questions(cat: Catalogue) -> list[Question]:
     The same order as the printable questionnaire, so a room working from paper and one
     working on laptops are on the same question.
     """
-    out = list(cat.context_questions())
+    out = list(cat.framing_questions())
     for area in cat.areas:
         out += [q for q in cat.questions if q.kind == "practice" and q.area == area.id]
     return out

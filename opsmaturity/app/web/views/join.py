@@ -151,7 +151,7 @@ def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
             format_func=lambda g: t("workshop.context_group") if g == "context"
             else localise(cat.area(g).title, lang))
         for q in questions:
-            if (q.kind == "context") == (group == "context") and (
+            if (q.kind != "practice") == (group == "context") and (
                     group == "context" or q.area == group):
                 with st.container(border=True):
                     _question(me, q, stored, comments, compact=True)
@@ -162,7 +162,7 @@ def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
             (i for i, q in enumerate(questions) if q.id not in stored), 0)
     i = st.session_state[key]
     q = questions[i]
-    group = t("workshop.context_group") if q.kind == "context" else localise(
+    group = t("workshop.context_group") if q.kind != "practice" else localise(
         cat.area(q.area).title, lang)
     st.caption(f"{t('join.question_of', n=i + 1, total=len(questions))} · {group}")
     with st.container(border=True):
