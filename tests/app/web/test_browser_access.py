@@ -68,7 +68,7 @@ def test_a_visitor_sees_the_login_form_and_no_names_on_any_page(world: World, se
                 text = body(page)
                 assert T("access.title") in text
                 assert not [n for n in NAMES if n in text], path
-                assert page.locator("[data-testid='stSidebar']").count() == 0  # no menu
+                assert page.locator("[data-testid='stSidebarNav']").count() == 0  # no menu
             page.screenshot(path=str(shots / "login-desktop.png"), full_page=True)
             phone = browser.new_context(viewport={"width": 390, "height": 844},
                                         device_scale_factor=2).new_page()
