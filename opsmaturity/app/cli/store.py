@@ -253,6 +253,9 @@ def export(
         "versioned JSON.")] = ExportFormat.bundle,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
+    with_names: Annotated[bool, typer.Option(
+        "--with-names", help="Put participants' names into the bundle (it says so); without "
+        "it participants are P1, P2, ... with their role.")] = False,
 ) -> None:
     """Write an assessment to a file (a bundle moves it to another store)."""
     if fmt is ExportFormat.xlsx and is_stdout(out):
@@ -268,8 +271,10 @@ def export(
     from ..store import export_bundle
 
     with _store() as store:
-        text = export_bundle(store, assessment)
+        text = export_bundle(store, assessment, names=with_names)
     write_out(out, text)
+    if with_names:
+        err_console.print("the bundle names participants (--with-names)", highlight=False)
 
 
 def import_(

@@ -43,7 +43,8 @@ class AssessmentStore(StoreBase):
     def list_assessments(self, team: str | int | None = None,
                          organisation: str | int | None = None) -> list[AssessmentRecord]:
         with self._tx(read=True) as s:
-            query = select(t.Assessment).join(t.Team)
+            query = self._limit_assessments(select(t.Assessment).join(t.Team),
+                                            t.Team.organisation_id, t.Assessment.id)
             if team is not None:
                 query = query.where(t.Assessment.team_id == self._team(s, team, organisation).id)
             elif organisation is not None:

@@ -91,3 +91,15 @@ class HistoryPoint(_Record):
     risk_index: float | None
     risk_level: str
     area_levels: dict[str, float | None]
+
+
+class UserRecord(_Record):
+    """An account, without its password hash (that never leaves accounts.py)."""
+
+    id: int
+    name: str
+    role: str
+    organisations: list[str]
+    organisation_ids: list[int]
+    has_password: bool
+    created_at: datetime

@@ -10,6 +10,7 @@ answers or evidence.
 
 from __future__ import annotations
 
+from .accounts import AccountStore
 from .assessments import AssessmentStore
 from .inputs import InputStore
 from .organisations import OrganisationStore
@@ -17,8 +18,9 @@ from .portfolio import PortfolioStore
 from .workshops import WorkshopStore
 
 
-class Store(OrganisationStore, AssessmentStore, InputStore, WorkshopStore, PortfolioStore):
+class Store(OrganisationStore, AssessmentStore, InputStore, WorkshopStore, PortfolioStore,
+            AccountStore):
     """The assessment store. Open with `Store.open()`; it migrates the schema on open.
 
     One facade over the concerns (organisations, assessments, inputs, workshops, the
-    portfolio's bulk reads), each in its own module, so callers keep one object."""
+    portfolio's bulk reads, accounts), each in its own module, so callers keep one object."""

@@ -3,13 +3,18 @@
 One page per module under views/ (not pages/: Streamlit would take a pages/ directory
 beside the entrypoint for its older, file-based navigation). A participant who arrives by a
 join link (`/join?join=CODE`) gets no menu, only the page the link names.
+
+Every page but the join page needs a login (access.py): a visitor who has not logged in
+gets the login form on whatever address they opened, no menu, and nothing of any page;
+after logging in, the page of that address opens. Each page checks again at its top.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from opsmaturity.app.web import state
+from opsmaturity.app.web import access, state
 from opsmaturity.app.web.state import T
 from opsmaturity.app.web.texts import web_texts
 from opsmaturity.reports import fmt
@@ -51,9 +56,17 @@ def main() -> None:
     first = PAGES["overview"][0]
     pages = {T()(f"nav.{section}"): [page(m, default=m == first) for m in modules]
              for section, modules in PAGES.items()}
+    user = access.current_user()
     # A participant's link carries ?join=: no menu for them, just the page they came to.
-    position = "hidden" if participant else "sidebar"
-    st.navigation(pages, position=position).run()
+    position = "hidden" if participant or user is None else "sidebar"
+    selected = st.navigation(pages, position=position)
+    if user is None and selected.url_path != "join":
+        access.login_form()
+        return
+    if user is not None and position == "sidebar":
+        access.sidebar(user)
+    selected.run()
 
 
-main()
+if get_script_run_ctx() is not None:  # imported without a session (a test reading PAGES):
+    main()                             # draw nothing, and leave no login form half-open

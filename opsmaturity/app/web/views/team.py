@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from opsmaturity.app.web import state, widgets
+from opsmaturity.app.web import access, state, widgets
 from opsmaturity.app.web.live import option_value
 from opsmaturity.app.web.state import R, T
 from opsmaturity.core.evidence import EvidenceSet, Measure
@@ -230,6 +230,7 @@ def _quick_check(a: Assessment, cat: Catalogue) -> None:
 
 @widgets.guarded
 def main() -> None:
+    access.require()
     t, r = T(), R()
     st.title(t("team.title"))
     st.caption(t("team.intro"))
