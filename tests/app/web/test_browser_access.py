@@ -119,7 +119,7 @@ def test_a_facilitator_sees_exactly_their_organisations(world: World, server: st
             page.locator("[data-testid='stMetric']").first.wait_for()
             assert "Not found" not in body(page)
             assert "Search (Globex)" in page.locator(
-                "[data-testid='stSelectbox']").first.inner_html()
+                "[data-testid='stMain'] [data-testid='stSelectbox']").first.inner_html()
         finally:
             browser.close()
 
