@@ -227,7 +227,7 @@ def _contribution(probe: Probe, result: ProbeResult, params: ScoringParameters) 
     return push * (result.coverage if result.coverage is not None else 1.0)
 
 
-def _strength(probe: Probe) -> str:
+def _unhealthy_strength(probe: Probe) -> str:
     assert probe.strength is not None
     return probe.strength.unhealthy
 
@@ -282,7 +282,7 @@ def _finding(
     # Weak probes may suggest a sign but never establish it, however many agree: they
     # tend to read the same thing (four annotation shares of one rule file, say).
     support_e = sum(x for x, r in zip(pushes, decided, strict=True)
-                    if x > 0 and _strength(catalogue.probe(r.probe_id)) != "weak")
+                    if x > 0 and _unhealthy_strength(catalogue.probe(r.probe_id)) != "weak")
     strength_e = sum(abs(x) for x in pushes)
 
     if l_answers is None and l_evidence is None:
@@ -376,10 +376,6 @@ def _role_likelihoods(sign: WarningSign, stats: dict[str, QuestionStats],
 
 
 # ----------------------------------------------------------------------------- roll-ups
-
-def _worst(levels: Iterable[RiskLevel]) -> RiskLevel:
-    return max(levels, key=RISK_ORDER.__getitem__, default="unknown")
-
 
 def _area(area_id: str, findings: list[Finding], params: ScoringParameters) -> AreaResult:
     mine = [f for f in findings if area_id in f.areas]
