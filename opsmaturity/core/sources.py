@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,6 +227,7 @@ def parse_yaml(text: str, path: str | Path = "<string>") -> YamlSource:
 _FastLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STRING_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INTERNED = 64  # longest string scalar shared between its occurrences
 _PLAIN_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
                "tag:yaml.org,2002:omap"}
 
@@ -392,8 +394,8 @@ class _Builder:
         tag = event.tag
         if tag is None or tag == "!":
             tag = self.scalars.resolve(yaml.ScalarNode, event.value, event.implicit)
-        if tag == _STRING_TAG:
-            return event.value
+        if tag == _STRING_TAG:  # keys and option words repeat thousands of times: keep one
+            return sys.intern(event.value) if len(event.value) <= _INTERNED else event.value
         if tag == _MERGE_TAG:
             return _MERGE
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
