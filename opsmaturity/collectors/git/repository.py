@@ -96,9 +96,20 @@ def run_network_git(args: list[str], shown: str, what: str) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
         raise
     if proc.returncode != 0:
-        lines = [ln for ln in (stderr or "").strip().splitlines() if ln.strip()]
-        detail = without_credentials(lines[-1].strip()) if lines else f"{what} failed"
-        raise CollectorError(f"{what} {shown}: {detail}")
+        detail = git_reason(stderr or "") or f"{what} failed"
+        raise CollectorError(f"{what} {shown}: {without_credentials(detail)}")
+
+
+def git_reason(stderr: str) -> str | None:
+    """The line of git's output that says why: its `fatal:` line, after the transport's
+    own reason when one came first (ssh: "Connection ... timed out"), not the advice git
+    prints last ("Please make sure ... and the repository exists.")."""
+    lines = [ln.strip() for ln in stderr.splitlines()
+             if ln.strip() and not ln.startswith(("Cloning into", "remote:"))]
+    fatal = next((i for i, ln in enumerate(lines) if ln.startswith(("fatal:", "error:"))), None)
+    if fatal is None:
+        return lines[-1] if lines else None
+    return "; ".join(lines[max(0, fatal - 1):fatal + 1])
 
 
 def open_repository(source: str, cache_dir: Path, progress: Progress = no_progress) -> str:

@@ -410,6 +410,17 @@ def test_clone_over_http_of_a_silent_server_hits_the_low_speed_limit(world: Worl
     world.assert_refused(result, f"cannot clone {url}", "too slow")
 
 
+def test_clone_over_ssh_of_a_silent_server_says_why(world: World, silent_server: int):
+    """ssh's own reason is the line that helps, not git's closing advice."""
+    url = f"ssh://git@127.0.0.1:{silent_server}/repo.git"
+    result = world.run("collect", "git", url, "--out", str(world.out), env={
+        "GIT_SSH_COMMAND": "ssh -o ConnectTimeout=1 -o BatchMode=yes "
+                           "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"})
+    world.assert_refused(result, "cannot clone ssh://127.0.0.1", "timed out",
+                         "Could not read from remote repository")
+    assert "repository exists" not in result.output
+
+
 def test_github_gives_up_on_a_refused_port_after_the_connect_retries():
     from opsmaturity.collectors.delivery.github.api import GitHubClient
     from opsmaturity.core.http import RetryPolicy
@@ -424,3 +435,13 @@ def test_github_gives_up_on_a_refused_port_after_the_connect_retries():
     with pytest.raises(Exception):  # noqa: B017 - the collector words it; here: how long
         client.get("/repos/o/r")
     assert len(waits) == policy.connect_retries < policy.retries
+
+
+def test_github_on_a_refused_port_says_so(world: World):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    result = world.run("collect", "github", "--repo", "o/r", "--url", url, "--no-cache",
+                       "--out", str(world.out))
+    world.assert_refused(result, url, "connection refused")

@@ -190,6 +190,10 @@ def _reason(exc: RequestException) -> str:
     text = str(exc)
     if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
         return "timed out (after retries)"
+    if "Connection refused" in text or "ECONNREFUSED" in text:
+        return "connection refused (after retries): is the URL right, is the server up?"
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return "unknown host name"
     if "Max retries exceeded" in text:
         return "no answer (after retries)"
     return type(exc).__name__
