@@ -162,15 +162,24 @@ def read_text(path: str | Path) -> str:
 
 def text_encoding(head: bytes) -> str:
     """The encoding to read a text file with, from its first bytes: UTF-16 when it starts
-    with a UTF-16 byte order mark (Excel's "Unicode text"), else UTF-8 (BOM skipped)."""
-    return "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    with a UTF-16 byte order mark (Excel's "Unicode text"), or without one when every other
+    byte of the start is NUL (text in Latin letters saved as UTF-16); else UTF-8 (BOM
+    skipped)."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    sample = head[:64] if len(head) % 2 == 0 else head[:63]
+    if len(sample) >= 4 and b"\x00" not in sample[::2] and not sample[1::2].strip(b"\x00"):
+        return "utf-16-le"
+    if len(sample) >= 4 and b"\x00" not in sample[1::2] and not sample[::2].strip(b"\x00"):
+        return "utf-16-be"
+    return "utf-8-sig"
 
 
 def file_encoding(path: str | Path) -> str:
     """text_encoding of a file (for readers that stream it); UTF-8 when it cannot be read."""
     try:
         with open(path, "rb") as fh:
-            return text_encoding(fh.read(2))
+            return text_encoding(fh.read(64))
     except OSError:
         return "utf-8-sig"
 
@@ -182,7 +191,7 @@ def decode_text(data: bytes, path: str | Path) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        what = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        what = "UTF-16" if encoding.startswith("utf-16") else "UTF-8"
         raise SourceError(path, line, f"not {what} text (byte {exc.start})") from None
 
 
@@ -195,7 +204,7 @@ def first_problem(exc: ValidationError) -> str:
     """pydantic's first error as `dotted.location: message`, for data without lines (JSON)."""
     err = exc.errors(include_url=False)[0]
     where = ".".join(_shown(p) for p in err["loc"]) or "(top level)"
-    return f"{where}: {err['msg']}"
+    return f"{where}: {str(err['msg']).removeprefix('Value error, ')}"
 
 
 def _shown(part: str | int) -> str:
