@@ -7,9 +7,11 @@ only useful if it points at the line to fix, so every input problem is a `Source
 - `load_yaml` / `parse_yaml` (catalogue, answers): strict. PyYAML's composed node tree
   carries marks, so we build the plain data and a `path -> line` index in one walk;
   duplicate keys and merge keys are errors.
-- `LineLoader` (rule files, dashboards, pipelines the tool only reads): lenient. Mappings
-  and sequences remember their line (`LineDict`, `LineList`); unknown tags (`!Ref`,
-  `!GetAtt`, ...) load as plain data, so a file with a tag we do not know is still measured.
+- `load_documents` with a `LineLoader` (rule files, dashboards, pipelines the tool only
+  reads): lenient. Mappings and sequences remember their line (`LineDict`, `LineList`);
+  unknown tags (`!Ref`, `!GetAtt`, ...) load as plain data, so a file with a tag we do not
+  know is still measured. Built from parser events like the strict path; LineLoader's own
+  node-tree constructors stay the reference it is tested against (tests/core).
 """
 
 from __future__ import annotations
