@@ -37,6 +37,15 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
     """Write via a temporary file beside the target, so an interrupted run never leaves half
     a file; a path that cannot be written is an OutputError, and the target is untouched."""
     path = check_output(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if path.exists() and not path.is_file():  # /dev/null, /dev/stdout, a named pipe
+        # never rename over a device: as root that would replace /dev/null with a file
+        try:
+            with path.open("wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -45,7 +54,7 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
                                reason=exc.strerror or exc)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+            fh.write(data)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -129,7 +129,9 @@ DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
 SinceOpt = Annotated[datetime | None, typer.Option(
     "--since", formats=DATE_FORMATS, help="Window start, YYYY-MM-DD (default: 180 days back).")]
 UntilOpt = Annotated[datetime | None, typer.Option(
-    "--until", formats=DATE_FORMATS, help="Window end, YYYY-MM-DD (default: end of today, UTC).")]
+    "--until", formats=DATE_FORMATS,
+    help="Window end, YYYY-MM-DD, not included: --until 2026-04-01 ends with March "
+    "(default: end of today, UTC).")]
 ShowNamesOpt = Annotated[bool, typer.Option(
     "--show-names", help="Show people's names instead of stable pseudonyms.")]
 NoCacheOpt = Annotated[bool, typer.Option(

@@ -39,12 +39,12 @@ from opsmaturity.core.stats import median, p90
 from opsmaturity.core.times import now_utc
 
 from ..base import CollectorError, Progress, no_progress
-from . import paths, telemetry
+from . import manifests, paths, telemetry
 from .log import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
 from .repository import head_commit, is_url, open_repository
 
-VERSION = 3  # part of the cache key: bump when a measure changes meaning
+VERSION = 4  # part of the cache key: bump when a measure changes meaning
 HOTFIX = re.compile(
     r"(^|\W)(hot-?fix(es)?|emergency fix)(\W|$)|^\w+(\([^)]*\))?!:|\[hotfix\]", re.I
 )
@@ -854,9 +854,12 @@ def _measures(
     add("git.iac_present", bool(iac), "", files={k: v[:10] for k, v in sorted(iac.items())})
     add("git.iac_kinds", ",".join(sorted(iac)) or None, "", applicable=bool(iac))
     runtime = [f for f in head if paths.is_runtime_manifest(f)]
+    if not runtime:  # e.g. deployment.yaml at the top: recognised by its apiVersion and kind
+        runtime = manifests.kubernetes_manifests(repo, head)
     add("git.runtime_manifests_present", bool(runtime), "", files=runtime[:10],
         definition="Kubernetes, Helm, Terraform, Ansible, Pulumi or CloudFormation files outside "
-        "tests, examples and docs")
+        "tests, examples and docs; YAML files elsewhere count when they hold a Kubernetes "
+        "object (top-level apiVersion and kind)")
     add(
         "git.db_migrations_present",
         bool(migrations),

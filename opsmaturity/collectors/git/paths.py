@@ -183,7 +183,7 @@ _EXAMPLES = re.compile(r"(^|/)(examples?|samples?|demos?|fixtures?|testdata)/", 
 
 
 def is_example(path: str) -> bool:
-    """An example, sample, demo or test-data path: not what the project itself runs."""
+    """Under an examples, samples, demos, fixtures or testdata folder."""
     return bool(_EXAMPLES.search(path))
 
 
