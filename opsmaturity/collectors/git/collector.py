@@ -39,7 +39,7 @@ from opsmaturity.core.stats import median, p90
 from opsmaturity.core.times import now_utc
 
 from ..base import CollectorError, Progress, no_progress
-from . import manifests, paths, telemetry
+from . import blobs, manifests, paths, telemetry
 from .log import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
 from .repository import head_commit, is_url, open_repository
@@ -883,7 +883,7 @@ def _measures(
     add("git.observability_config_kinds", ",".join(sorted(shippers)) or None, "",
         applicable=bool(shippers))
     otel, loggers = telemetry.telemetry_facts(
-        telemetry.read_blobs(repo, "HEAD", telemetry.candidates(head)))
+        blobs.read_blobs(repo, "HEAD", telemetry.candidates(head)))
     add("git.opentelemetry_in_dependencies", bool(otel), "", files=otel[:MAX_DETAILS],
         definition="a dependency manifest names an OpenTelemetry API, SDK or instrumentation")
     add("git.structured_logging_present", bool(loggers), "",

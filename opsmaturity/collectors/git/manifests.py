@@ -9,19 +9,16 @@ a file is a Kubernetes object when a YAML document in it has top-level `apiVersi
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 
-from . import paths
+from . import blobs, paths
 
 MAX_FILES = 400
-MAX_BYTES = 256 * 1024
 _YAML = re.compile(r"\.ya?ml$", re.I)
 _SKIP = re.compile(r"(^|/)(\.github|\.gitlab|\.circleci|\.buildkite|\.azure-pipelines)/"
                    r"|(^|/)\.gitlab-ci\.ya?ml$|(^|/)\.pre-commit", re.I)
-_API_VERSION = re.compile(rb"^apiVersion:\s*\S", re.M)
-_KIND = re.compile(rb"^kind:\s*[A-Z]\w*", re.M)
+_API_VERSION = re.compile(r"^apiVersion:\s*\S", re.M)
+_KIND = re.compile(r"^kind:\s*[A-Z]\w*", re.M)
 
 
 def candidates(head_files: list[str]) -> list[str]:
@@ -33,35 +30,12 @@ def candidates(head_files: list[str]) -> list[str]:
             and not paths.is_example(f) and not paths.is_vendored(f)][:MAX_FILES]
 
 
-def is_kubernetes_object(text: bytes) -> bool:
+def is_kubernetes_object(text: str) -> bool:
     """True when the YAML has a document with top-level `apiVersion:` and `kind:` keys."""
     return bool(_API_VERSION.search(text)) and bool(_KIND.search(text))
 
 
 def kubernetes_manifests(repo: str, head_files: list[str]) -> list[str]:
-    """The candidate files whose content is a Kubernetes object (empty when git fails)."""
-    files = candidates(head_files)
-    if not files:
-        return []
-    request = "".join(f"HEAD:{f}\n" for f in files).encode()
-    try:
-        out = subprocess.run(["git", "-C", repo, "cat-file", "--batch"], input=request,
-                             capture_output=True, check=True, timeout=60,
-                             env={**os.environ, "LC_ALL": "C"}).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    found: list[str] = []
-    pos = 0
-    for f in files:
-        end = out.find(b"\n", pos)
-        if end < 0:
-            break
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) != 3 or header[1] != b"blob":  # "<name> missing" or not a file
-            continue
-        size = int(header[2])
-        if size <= MAX_BYTES and is_kubernetes_object(out[pos:pos + size]):
-            found.append(f)
-        pos += size + 1
-    return found
+    """The candidate files whose content is a Kubernetes object."""
+    texts = blobs.read_blobs(repo, "HEAD", candidates(head_files))
+    return [f for f, text in texts.items() if is_kubernetes_object(text)]

@@ -10,7 +10,6 @@ emit traces or structured logs, not that they reach anyone (docs/git-evidence.md
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable
 
 from . import paths
@@ -47,7 +46,6 @@ STRUCTURED_LOGGERS: dict[str, re.Pattern[str]] = {
 or logging configuration names them."""
 
 MAX_FILES = 400
-MAX_BYTES = 512 * 1024
 
 
 def candidates(head_files: Iterable[str]) -> list[str]:
@@ -58,29 +56,6 @@ def candidates(head_files: Iterable[str]) -> list[str]:
 
 def _counts(path: str) -> bool:
     return not (paths.is_vendored(path) or paths.is_test(path) or paths.is_example(path))
-
-
-def read_blobs(repo: str, rev: str, files: list[str]) -> dict[str, str]:
-    """The text of `files` at `rev`, read in one `git cat-file --batch` (large files skipped)."""
-    if not files:
-        return {}
-    request = "".join(f"{rev}:{f}\n" for f in files).encode("utf-8", "surrogateescape")
-    proc = subprocess.run(["git", "--no-optional-locks", "cat-file", "--batch"], cwd=repo,
-                          input=request, capture_output=True, check=False)
-    out, pos, texts = proc.stdout, 0, {}
-    for f in files:
-        end = out.find(b"\n", pos)
-        if end < 0:
-            break
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) != 3 or header[1] != b"blob":
-            continue  # "missing" or not a file
-        size = int(header[2])
-        if size <= MAX_BYTES:
-            texts[f] = out[pos:pos + size].decode("utf-8", "replace")
-        pos += size + 1
-    return texts
 
 
 def _direct(path: str, text: str) -> str:
