@@ -557,65 +557,85 @@ def _branch_lifetimes(
     return hours, truncated
 
 
+def _walk(start: str, graph: dict[str, list[str]], reached: set[str]) -> list[str]:
+    """The commits of `graph` reachable from `start` that no earlier walk reached."""
+    new, stack = [], [start]
+    while stack:
+        sha = stack.pop()
+        if sha in reached or sha not in graph:
+            continue
+        reached.add(sha)
+        new.append(sha)
+        stack.extend(graph[sha])
+    return new
+
+
+def _released_graph(repo: str, tags: list[Tag], earlier: list[Tag]) -> dict[str, list[str]]:
+    """Every commit some tag of `tags` contains and no tag of `earlier` does, with its
+    parents. One `git rev-list --parents` answers what one git process per tag used to
+    (`rev-list <tag> ^<earlier>...`): walking this graph tag by tag, each walk stopping at
+    what earlier walks reached, gives the same sets. Empty when git cannot answer."""
+    if not tags:
+        return {}
+    wanted = dict.fromkeys(t.commit for t in tags)
+    proc = subprocess.run(
+        ["git", "--no-optional-locks", "rev-list", "--parents", "--stdin"],
+        input="".join([*(f"{c}\n" for c in wanted),
+                       *(f"^{c}\n" for c in dict.fromkeys(t.commit for t in earlier))]).encode(),
+        cwd=repo,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return {}
+    graph: dict[str, list[str]] = {}
+    for line in proc.stdout.decode().splitlines():
+        sha, *parents = line.split()
+        graph[sha] = parents
+    return graph
+
+
 def _release_containment(
-    repo: str, releases: list[Tag], graph: dict[str, list[str]], counted: set[str], since: int
+    releases: list[Tag], graph: dict[str, list[str]], released: dict[str, list[str]],
+    counted: set[str], since: int
 ) -> dict[str, Tag]:
     """For each counted commit, the first release tag that contains it (tags from the window's
     start on, including those made after it: a window commit released later is released).
 
     Tags are taken in time order; a walk from each tag stops at commits an earlier
     tag already reached, so the whole pass is linear in the window's commits. A tag
-    whose commit is not on HEAD's history (a release branch) is asked of git.
+    whose commit is not on HEAD's history (a release branch) is walked in `released`
+    (_released_graph), which excludes what tags before the window contain.
     """
     first: dict[str, Tag] = {}
     reached: set[str] = set()
-    earlier = [t.commit for t in releases if t.time < since]
+    reached_released: set[str] = set()
     for tag in [t for t in releases if t.time >= since][-MAX_RELEASES:]:
+        other = _walk(tag.commit, released, reached_released)
         if tag.commit in graph:
-            new, stack = [], [tag.commit]
-            while stack:
-                sha = stack.pop()
-                if sha in reached or sha not in graph:
-                    continue
-                reached.add(sha)
-                new.append(sha)
-                stack.extend(graph[sha])
+            new = _walk(tag.commit, graph, reached)
         else:
-            proc = subprocess.run(
-                ["git", "--no-optional-locks", "rev-list", "--stdin", tag.commit],
-                input="".join(f"^{c}\n" for c in earlier).encode(),
-                cwd=repo,
-                capture_output=True,
-                check=False,
-            )
-            new = [x for x in proc.stdout.decode().split() if x in graph and x not in reached]
+            new = [x for x in other if x in graph and x not in reached]
             reached.update(new)
-        mine = [x for x in new if x in counted]
-        for sha in mine:
-            first[sha] = tag
-        earlier.append(tag.commit)
+        for sha in new:
+            if sha in counted:
+                first[sha] = tag
     return first
 
 
-def _commits_per_release(repo: str, releases: list[Tag], since: int, until: int) -> list[int]:
+def _commits_per_release(releases: list[Tag], released: dict[str, list[str]], since: int,
+                         until: int) -> list[int]:
     """For each release tag created in the window (time order): the non-merge commits it
-    contains that no earlier release tag contains (`git rev-list --no-merges --count <tag>
-    ^<earlier>...`). Tags made after the window are not the window's releases."""
-    counts: list[int] = []
-    earlier = [t.commit for t in releases if t.time < since]
-    for tag in [t for t in releases if since <= t.time <= until][-MAX_RELEASES:]:
-        proc = subprocess.run(
-            ["git", "--no-optional-locks", "rev-list", "--no-merges", "--count", "--stdin",
-             tag.commit],
-            input="".join(f"^{c}\n" for c in earlier).encode(),
-            cwd=repo,
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode == 0:
-            counts.append(int(proc.stdout.strip() or 0))
-        earlier.append(tag.commit)
-    return counts
+    contains that no earlier release tag contains (what `git rev-list --no-merges --count
+    <tag> ^<earlier>...` counts, walked in `released`). Tags made after the window are
+    not the window's releases."""
+    reached: set[str] = set()
+    return [sum(1 for sha in _walk(tag.commit, released, reached) if len(released[sha]) < 2)
+            for tag in _window_releases(releases, since, until)]
+
+
+def _window_releases(releases: list[Tag], since: int, until: int) -> list[Tag]:
+    return [t for t in releases if since <= t.time <= until][-MAX_RELEASES:]
 
 
 def _measures(
@@ -793,10 +813,13 @@ def _measures(
     )
     window_commits = {c.sha: c for c in commits}
     graph = {**m.later, **{c.sha: c.parents for c in m.window}}
-    first = (
-        _release_containment(repo, releases, graph, set(window_commits), s) if releases else {}
+    released = _released_graph(
+        repo,
+        [*_window_releases(releases, s, u), *[t for t in releases if t.time >= s][-MAX_RELEASES:]],
+        [t for t in releases if t.time < s],
     )
-    per_release = _commits_per_release(repo, releases, s, u)
+    first = _release_containment(releases, graph, released, set(window_commits), s)
+    per_release = _commits_per_release(releases, released, s, u)
     leads = [(tag.time - window_commits[sha].commit_time) / 3600 for sha, tag in first.items()]
     add(
         "git.commits_per_release_median",

@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import queue
 import re
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # a missing git is our error to word
 
 RS, US = "\x1e", "\x1f"
 # hash, parents, author name, author e-mail, author time, committer time, subject, body
@@ -153,7 +152,8 @@ def parse(chunks: Iterator[bytes], numstat: bool) -> Iterator[Commit]:
 
 
 def log(repo: str, *args: str, numstat: bool, renames: bool = True) -> Iterator[Commit]:
-    """Run one `git log` through GitPython's command interface and parse it as it streams.
+    """Run one `git log` and parse it as it streams (the executable itself: importing
+    GitPython would cost more than parsing a history of thousands of commits).
 
     With numstat, `--summary` marks deleted files. renames=False detects only exact renames
     (`-M100%`), which compares object ids and never reads a file's contents: the reading
@@ -178,10 +178,9 @@ def log(repo: str, *args: str, numstat: bool, renames: bool = True) -> Iterator[
         *([] if renames else ["-M100%"]),
         *args,
     ]
-    import git  # here, not at the top: a cached run never starts git log
-
-    proc = git.Git(repo).execute(cmd, as_process=True, env={"LC_ALL": "C"})
-    popen = proc.proc  # type: ignore[union-attr]
+    popen = subprocess.Popen(cmd, cwd=repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE,
+                             env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})
     errors: list[bytes] = []
     drain = threading.Thread(target=lambda: errors.append(popen.stderr.read()), daemon=True)
     drain.start()
