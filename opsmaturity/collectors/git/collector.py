@@ -377,20 +377,24 @@ def mine(
     progress: Progress = no_progress,
 ) -> EvidenceSet:
     missing: list[str] = []
+    s, u = int(since.timestamp()), int(until.timestamp())
+    # What the measures need besides the history (tags, the commits each release holds,
+    # the mainline's tip) is asked of git while the history streams in, not after it.
+    background = ThreadPoolExecutor(max_workers=2)
+    refs = background.submit(_refs, repo, s, u)
+    tip = background.submit(_tip, repo, u)
     shallow = _git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
     boundary = _shallow_boundary(repo) if shallow else frozenset()
     # The commit count only feeds the progress bar: count in the background, and only if shown.
-    counter = ThreadPoolExecutor(max_workers=1)
     total = (
-        counter.submit(lambda: int(_git(repo, "rev-list", "--count", "HEAD").strip() or 0))
+        background.submit(lambda: int(_git(repo, "rev-list", "--count", "HEAD").strip() or 0))
         if progress is not no_progress
         else None
     )
-    counter.shutdown(wait=False)
+    background.shutdown(wait=False)
     head_files = {
         f for f in _git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").split("\0") if f
     }
-    s, u = int(since.timestamp()), int(until.timestamp())
     try:
         m = _history(repo, head_files, boundary, s, u, True, options, progress, total)
         line_counts = True
@@ -404,7 +408,7 @@ def mine(
         except GitLogError as again:
             raise CollectorError(f"git log failed in {source}: {again}") from None
     progress("computing measures", 1.0)
-    measures = _measures(m, repo, since, until, options, line_counts)
+    measures = _measures(m, refs.result(), tip.result(), since, until, options, line_counts)
     if shallow:
         measures, notes = _shallow(repo, measures, boundary, since)
         missing.extend(notes)
@@ -638,8 +642,26 @@ def _window_releases(releases: list[Tag], since: int, until: int) -> list[Tag]:
     return [t for t in releases if since <= t.time <= until][-MAX_RELEASES:]
 
 
+@dataclass
+class Refs:
+    tags: list[Tag]
+    releases: list[Tag]
+    released: dict[str, list[str]]  # see _released_graph
+
+
+def _refs(repo: str, since: int, until: int) -> Refs:
+    """The tags, the release tags, and the commits the releases from `since` on hold."""
+    tags = _tags(repo)
+    releases = [t for t in tags if is_release_tag(t.name)]
+    walked = [*_window_releases(releases, since, until),
+              *[t for t in releases if t.time >= since][-MAX_RELEASES:]]
+    released = _released_graph(repo, walked, [t for t in releases if t.time < since])
+    return Refs(tags, releases, released)
+
+
 def _measures(
-    m: Mining, repo: str, since: datetime, until: datetime, options: GitOptions, line_counts: bool
+    m: Mining, refs: Refs, tip: str, since: datetime, until: datetime, options: GitOptions,
+    line_counts: bool,
 ) -> list[Measure]:
     out: list[Measure] = []
     window_str = f"{since:%Y-%m-%d}..{until:%Y-%m-%d}"
@@ -709,7 +731,7 @@ def _measures(
 
     # integration
     by_sha = {c.sha: c for c in m.window}
-    mainline = _mainline(_tip(repo, int(until.timestamp())), by_sha)
+    mainline = _mainline(tip, by_sha)
     lifetimes, truncated = _branch_lifetimes(m.window, by_sha, mainline)
     has_merges = bool(lifetimes)
     add(
@@ -790,8 +812,7 @@ def _measures(
     )
 
     # releases
-    tags = _tags(repo)
-    releases = [t for t in tags if is_release_tag(t.name)]
+    tags, releases, released = refs.tags, refs.releases, refs.released
     s, u = int(since.timestamp()), int(until.timestamp())
     in_window = [t for t in releases if s <= t.time <= u]
     intervals = [(b.time - a.time) / 86400 for a, b in pairwise(in_window)]
@@ -813,11 +834,6 @@ def _measures(
     )
     window_commits = {c.sha: c for c in commits}
     graph = {**m.later, **{c.sha: c.parents for c in m.window}}
-    released = _released_graph(
-        repo,
-        [*_window_releases(releases, s, u), *[t for t in releases if t.time >= s][-MAX_RELEASES:]],
-        [t for t in releases if t.time < s],
-    )
     first = _release_containment(releases, graph, released, set(window_commits), s)
     per_release = _commits_per_release(releases, released, s, u)
     leads = [(tag.time - window_commits[sha].commit_time) / 3600 for sha, tag in first.items()]
