@@ -74,7 +74,11 @@ def open_repository(source: str) -> tuple[str, str | None]:
 
 def collect_git_evidence(repo: str, shown: str | None, since: datetime | None,
                          until: datetime | None, show_names: bool, no_cache: bool) -> EvidenceSet:
-    """Run the git collector on an opened repository (shared with `assess`)."""
-    return run_collector("git", {"source": repo, "display_source": shown, "since": utc(since),
-                            "until": utc(until), "show_names": show_names,
-                            "use_cache": not no_cache}, "git")
+    """Run the git collector on an opened repository (shared with `assess`). Its first
+    `git log` starts before the collector is imported, so git works while Python loads."""
+    from opsmaturity.collectors.git.early import start_history
+
+    options = {"source": repo, "display_source": shown, "since": utc(since),
+               "until": utc(until), "show_names": show_names, "use_cache": not no_cache}
+    start_history(options)
+    return run_collector("git", options, "git")

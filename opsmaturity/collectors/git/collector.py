@@ -18,8 +18,6 @@ Conventions measured (all documented in details):
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import subprocess
 from collections import Counter
@@ -39,12 +37,11 @@ from opsmaturity.core.stats import median, p90
 from opsmaturity.core.times import now_utc
 
 from ..base import CollectorError, Progress, no_progress
-from . import paths
+from . import early, paths
 from .log import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
 from .repository import head_commit, is_url, open_repository
 
-VERSION = 2  # part of the cache key: bump when a measure changes meaning
 HOTFIX = re.compile(
     r"(^|\W)(hot-?fix(es)?|emergency fix)(\W|$)|^\w+(\([^)]*\))?!:|\[hotfix\]", re.I
 )
@@ -117,8 +114,8 @@ class GitOptions(BaseModel):
         default=None, description="how to name the source in evidence (e.g. the URL of a clone)"
     )
     show_names: bool = False
-    large_commit_lines: int = Field(default=400, gt=0)
-    main_author_min_changes: int = Field(default=20, gt=0)
+    large_commit_lines: int = Field(default=early.LARGE_COMMIT_LINES, gt=0)
+    main_author_min_changes: int = Field(default=early.MAIN_AUTHOR_MIN_CHANGES, gt=0)
     cache_dir: Path | None = None
     use_cache: bool = True
 
@@ -324,32 +321,20 @@ class GitCollector:
         source = options.display_source or (
             without_credentials(options.source) if is_url(options.source) else repo
         )
-        head = head_commit(repo)
-        if not head:
+        found = head_commit(repo)
+        if found is None:
             return _empty(source, since, until)
-        key = hashlib.sha256(
-            json.dumps(
-                [
-                    VERSION,
-                    head,
-                    repo,
-                    source,
-                    since.isoformat(),
-                    until.isoformat(),
-                    options.show_names,
-                    options.large_commit_lines,
-                    options.main_author_min_changes,
-                ]
-            ).encode()
-        ).hexdigest()
-        cached = cache_dir / "git" / f"{key}.json"
+        head, head_time = found
+        cached = early.cache_file(cache_dir, head, repo, source, since, until,
+                                  options.show_names, options.large_commit_lines,
+                                  options.main_author_min_changes)
         if options.use_cache and cached.exists():
             try:
                 progress("using cached evidence", 1.0)
                 return EvidenceSet.from_json(cached.read_text(encoding="utf-8"))
             except ValueError:
                 cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed
-        evidence = mine(repo, source, head, since, until, options, progress)
+        evidence = mine(repo, source, head_time, since, until, options, progress)
         if options.use_cache:
             write_atomic(cached, evidence.to_json())
         return evidence
@@ -370,7 +355,7 @@ def _empty(source: str, since: datetime, until: datetime) -> EvidenceSet:
 def mine(
     repo: str,
     source: str,
-    head: str,
+    head_time: int,
     since: datetime,
     until: datetime,
     options: GitOptions,
@@ -396,7 +381,8 @@ def mine(
         f for f in _git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").split("\0") if f
     }
     try:
-        m = _history(repo, head_files, boundary, s, u, True, options, progress, total)
+        m = _history(repo, head_files, boundary, s, u, head_time, True, options, progress,
+                     total)
         line_counts = True
     except GitLogError as exc:
         # e.g. a partial clone whose blobs are missing: measure all but line counts
@@ -404,7 +390,8 @@ def mine(
         missing.append(f"line counts unavailable: {reason}")
         line_counts = False
         try:
-            m = _history(repo, head_files, boundary, s, u, False, options, progress, total)
+            m = _history(repo, head_files, boundary, s, u, head_time, False, options, progress,
+                         total)
         except GitLogError as again:
             raise CollectorError(f"git log failed in {source}: {again}") from None
     progress("computing measures", 1.0)
@@ -467,17 +454,13 @@ def _shallow(repo: str, measures: list[Measure], boundary: frozenset[str],
     return out, notes
 
 
-def _gitdate(ts: int) -> str:
-    # "@<seconds>" is read as a timestamp only for large numbers; an explicit date always is.
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
-
-
 def _history(
     repo: str,
     head_files: set[str],
     boundary: frozenset[str],
     s: int,
     u: int,
+    head_time: int,
     line_counts: bool,
     options: GitOptions,
     progress: Progress,
@@ -485,15 +468,7 @@ def _history(
 ) -> Mining:
     """Newest first: after the window (names only), the window (with line counts), before it."""
     m = Mining(show_names=options.show_names, head_files=head_files, boundary=boundary)
-    segments = [
-        ("after", [f"--since-as-filter={_gitdate(u + 1)}"]),
-        ("window", [f"--since-as-filter={_gitdate(s)}", f"--until={_gitdate(u)}"]),
-        ("before", [f"--until={_gitdate(s - 1)}"]),
-    ]
-    head_time = int(_git(repo, "log", "-1", "--format=%ct", "HEAD").strip() or 0)
-    for segment, args in segments:
-        if segment == "after" and head_time <= u:
-            continue  # nothing newer than the window: skip a walk of the whole history
+    for segment, args in early.segments(s, u, head_time):
         if segment == "before" and _closed(m):
             continue  # every parent is already known: nothing lies before the window
         numstat = segment == "window" and line_counts
@@ -525,7 +500,7 @@ def _tip(repo: str, until: int) -> str:
     """The mainline's tip for a window: HEAD, or the newest commit on HEAD's first-parent
     line made by the window's end (not the window's newest commit, which can be a merge
     made on someone's side branch)."""
-    return _git(repo, "rev-list", "-1", "--first-parent", f"--until={_gitdate(until)}",
+    return _git(repo, "rev-list", "-1", "--first-parent", f"--until={early.gitdate(until)}",
                 "HEAD").strip()
 
 
