@@ -263,10 +263,14 @@ def main() -> None:
     if overview.open:
         with overview:
             previous = report.previous()
-            widgets.chart(charts.area_radar(a, cat, lang, previous=previous), key="team-radar")
+            shows = (lang, record.id, state.fingerprints([record.id]).get(record.id))
+            widgets.cached_chart(
+                (*shows, previous.model_dump_json() if previous is not None else None),
+                lambda: charts.area_radar(a, cat, lang, previous=previous), key="team-radar")
             if previous is not None:
                 st.caption(t("team.previous_note", date=previous.date.isoformat()))
-            widgets.chart(charts.sign_heatmap(a, cat, lang), key="team-heatmap")
+            widgets.cached_chart(shows, lambda: charts.sign_heatmap(a, cat, lang),
+                                 key="team-heatmap")
     if signs.open:
         with signs:
             st.dataframe(_findings_table(a, cat), hide_index=True)
