@@ -37,7 +37,7 @@ from opsmaturity.core.stats import median, p90
 from opsmaturity.core.times import now_utc
 
 from ..base import CollectorError, Progress, no_progress
-from . import early, paths
+from . import blobs, early, manifests, paths, telemetry
 from .log import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
 from .repository import head_commit, is_url, open_repository
@@ -90,6 +90,9 @@ MEASURES: tuple[str, ...] = (
     "git.backup_failover_scripts_present",
     "git.observability_config_present",
     "git.observability_config_kinds",
+    "git.opentelemetry_in_dependencies",
+    "git.structured_logging_present",
+    "git.structured_logging_libraries",
     "git.runbooks_present",
     "git.runbooks_last_changed_days",
     "git.docs_present",
@@ -395,7 +398,7 @@ def mine(
         except GitLogError as again:
             raise CollectorError(f"git log failed in {source}: {again}") from None
     progress("computing measures", 1.0)
-    measures = _measures(m, refs.result(), tip.result(), since, until, options, line_counts)
+    measures = _measures(m, repo, refs.result(), tip.result(), since, until, options, line_counts)
     if shallow:
         measures, notes = _shallow(repo, measures, boundary, since)
         missing.extend(notes)
@@ -635,8 +638,8 @@ def _refs(repo: str, since: int, until: int) -> Refs:
 
 
 def _measures(
-    m: Mining, refs: Refs, tip: str, since: datetime, until: datetime, options: GitOptions,
-    line_counts: bool,
+    m: Mining, repo: str, refs: Refs, tip: str, since: datetime, until: datetime,
+    options: GitOptions, line_counts: bool,
 ) -> list[Measure]:
     out: list[Measure] = []
     window_str = f"{since:%Y-%m-%d}..{until:%Y-%m-%d}"
@@ -865,9 +868,12 @@ def _measures(
     add("git.iac_present", bool(iac), "", files={k: v[:10] for k, v in sorted(iac.items())})
     add("git.iac_kinds", ",".join(sorted(iac)) or None, "", applicable=bool(iac))
     runtime = [f for f in head if paths.is_runtime_manifest(f)]
+    if not runtime:  # e.g. deployment.yaml at the top: recognised by its apiVersion and kind
+        runtime = manifests.kubernetes_manifests(repo, head)
     add("git.runtime_manifests_present", bool(runtime), "", files=runtime[:10],
         definition="Kubernetes, Helm, Terraform, Ansible, Pulumi or CloudFormation files outside "
-        "tests, examples and docs")
+        "tests, examples and docs; YAML files elsewhere count when they hold a Kubernetes "
+        "object (top-level apiVersion and kind)")
     add(
         "git.db_migrations_present",
         bool(migrations),
@@ -881,15 +887,25 @@ def _measures(
         applicable=bool(migrations),
     )
     add("git.backup_failover_scripts_present", bool(backups), "", files=backups[:MAX_DETAILS])
-    telemetry: dict[str, list[str]] = {}
+    shippers: dict[str, list[str]] = {}
     for f in head:
         kind = paths.observability_kind(f)
         if kind:
-            telemetry.setdefault(kind, []).append(f)
-    add("git.observability_config_present", bool(telemetry), "",
-        files={k: v[:10] for k, v in sorted(telemetry.items())})
-    add("git.observability_config_kinds", ",".join(sorted(telemetry)) or None, "",
-        applicable=bool(telemetry))
+            shippers.setdefault(kind, []).append(f)
+    add("git.observability_config_present", bool(shippers), "",
+        files={k: v[:10] for k, v in sorted(shippers.items())})
+    add("git.observability_config_kinds", ",".join(sorted(shippers)) or None, "",
+        applicable=bool(shippers))
+    otel, loggers = telemetry.telemetry_facts(
+        blobs.read_blobs(repo, "HEAD", telemetry.candidates(head)))
+    add("git.opentelemetry_in_dependencies", bool(otel), "", files=otel[:MAX_DETAILS],
+        definition="a dependency manifest names an OpenTelemetry API, SDK or instrumentation")
+    add("git.structured_logging_present", bool(loggers), "",
+        files={k: v[:10] for k, v in sorted(loggers.items())},
+        definition="a manifest or logging configuration names a structured (JSON or "
+        "key-value) logger")
+    add("git.structured_logging_libraries", ",".join(sorted(loggers)) or None, "",
+        applicable=bool(loggers))
 
     # knowledge
     def days_since(kind: str) -> float | None:
