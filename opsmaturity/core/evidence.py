@@ -27,7 +27,6 @@ from pydantic import (
 )
 
 from .messages import text as _msg
-from .sources import SourceError, first_problem, read_json
 from .times import DEFAULT_DAYS, window_bounds
 
 SCHEMA_VERSION = 1
@@ -148,6 +147,8 @@ class EvidenceFileError(Exception):
 
 def load_evidence(path: str | Path) -> list[EvidenceSet]:
     """Read an evidence file: one EvidenceSet object or a JSON list of them."""
+    from .sources import SourceError, read_json  # here: a collector run never reads files
+
     path = Path(path)
     try:
         raw = read_json(path)
@@ -158,6 +159,8 @@ def load_evidence(path: str | Path) -> list[EvidenceSet]:
 
 def evidence_from_json(raw: Any, name: str) -> list[EvidenceSet]:
     """Evidence sets from parsed JSON (one set or a list); a bad record is named by index."""
+    from .sources import first_problem
+
     records = raw if isinstance(raw, list) else [raw]
     sets: list[EvidenceSet] = []
     for i, record in enumerate(records):

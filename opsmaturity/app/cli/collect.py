@@ -25,6 +25,7 @@ from .common import (
     warn_problems,
     write_evidence,
 )
+from .output import is_stdout
 
 if TYPE_CHECKING:
     from opsmaturity.core.evidence import EvidenceSet
@@ -42,7 +43,8 @@ def collect_git(
     """Mine git history into evidence JSON (people pseudonymised unless --show-names)."""
     repo, shown = open_repository(source)
     sets = [collect_git_evidence(repo, shown, since, until, show_names, no_cache)]
-    write_evidence(out, sets, measures_note(sets[0], with_state=False))
+    note = "" if is_stdout(out) else measures_note(sets[0], with_state=False)  # not shown
+    write_evidence(out, sets, note)
 
 
 def collect_ci(
