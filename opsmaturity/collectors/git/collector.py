@@ -367,10 +367,15 @@ def mine(
     missing: list[str] = []
     s, u = int(since.timestamp()), int(until.timestamp())
     # What the measures need besides the history (tags, the commits each release holds,
-    # the mainline's tip) is asked of git while the history streams in, not after it.
+    # the mainline's tip, what files at HEAD say inside) is asked of git while the history
+    # streams in, not after it.
     background = ThreadPoolExecutor(max_workers=2)
     refs = background.submit(_refs, repo, s, u)
     tip = background.submit(_tip, repo, u)
+    head_files = {
+        f for f in _git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").split("\0") if f
+    }
+    facts = background.submit(_head_facts, repo, sorted(head_files))
     shallow = _git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
     boundary = _shallow_boundary(repo) if shallow else frozenset()
     # The commit count only feeds the progress bar: count in the background, and only if shown.
@@ -380,9 +385,6 @@ def mine(
         else None
     )
     background.shutdown(wait=False)
-    head_files = {
-        f for f in _git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").split("\0") if f
-    }
     try:
         m = _history(repo, head_files, boundary, s, u, head_time, True, options, progress,
                      total)
@@ -398,7 +400,8 @@ def mine(
         except GitLogError as again:
             raise CollectorError(f"git log failed in {source}: {again}") from None
     progress("computing measures", 1.0)
-    measures = _measures(m, repo, refs.result(), tip.result(), since, until, options, line_counts)
+    measures = _measures(m, refs.result(), tip.result(), facts.result(), since, until, options,
+                         line_counts)
     if shallow:
         measures, notes = _shallow(repo, measures, boundary, since)
         missing.extend(notes)
@@ -637,8 +640,25 @@ def _refs(repo: str, since: int, until: int) -> Refs:
     return Refs(tags, releases, released)
 
 
+@dataclass
+class HeadFacts:
+    """What files at HEAD say inside, where their paths cannot tell."""
+
+    kubernetes: list[str]  # YAML files holding a Kubernetes object (none if named ones exist)
+    otel: list[str]
+    loggers: dict[str, list[str]]
+
+
+def _head_facts(repo: str, head: list[str]) -> HeadFacts:
+    named = any(paths.is_runtime_manifest(f) for f in head)
+    kubernetes = [] if named else manifests.kubernetes_manifests(repo, head)
+    otel, loggers = telemetry.telemetry_facts(
+        blobs.read_blobs(repo, "HEAD", telemetry.candidates(head)))
+    return HeadFacts(kubernetes, otel, loggers)
+
+
 def _measures(
-    m: Mining, repo: str, refs: Refs, tip: str, since: datetime, until: datetime,
+    m: Mining, refs: Refs, tip: str, facts: HeadFacts, since: datetime, until: datetime,
     options: GitOptions, line_counts: bool,
 ) -> list[Measure]:
     out: list[Measure] = []
@@ -869,7 +889,7 @@ def _measures(
     add("git.iac_kinds", ",".join(sorted(iac)) or None, "", applicable=bool(iac))
     runtime = [f for f in head if paths.is_runtime_manifest(f)]
     if not runtime:  # e.g. deployment.yaml at the top: recognised by its apiVersion and kind
-        runtime = manifests.kubernetes_manifests(repo, head)
+        runtime = facts.kubernetes
     add("git.runtime_manifests_present", bool(runtime), "", files=runtime[:10],
         definition="Kubernetes, Helm, Terraform, Ansible, Pulumi or CloudFormation files outside "
         "tests, examples and docs; YAML files elsewhere count when they hold a Kubernetes "
@@ -896,8 +916,7 @@ def _measures(
         files={k: v[:10] for k, v in sorted(shippers.items())})
     add("git.observability_config_kinds", ",".join(sorted(shippers)) or None, "",
         applicable=bool(shippers))
-    otel, loggers = telemetry.telemetry_facts(
-        blobs.read_blobs(repo, "HEAD", telemetry.candidates(head)))
+    otel, loggers = facts.otel, facts.loggers
     add("git.opentelemetry_in_dependencies", bool(otel), "", files=otel[:MAX_DETAILS],
         definition="a dependency manifest names an OpenTelemetry API, SDK or instrumentation")
     add("git.structured_logging_present", bool(loggers), "",
