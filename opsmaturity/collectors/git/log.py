@@ -192,11 +192,10 @@ def start(repo: str, *args: str, numstat: bool, renames: bool = True) -> None:
     cmd = command(*args, numstat=numstat, renames=renames)
     key = (repo, tuple(cmd))
     if key not in _started:
-        if not _started:
-            atexit.register(_stop_started)
         _started[key] = _spawn(repo, cmd)
 
 
+@atexit.register
 def _stop_started() -> None:
     while _started:
         _, popen = _started.popitem()
