@@ -11,8 +11,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from opsmaturity.core.language import localise
 from opsmaturity.core.sources import safe_load
-from opsmaturity.scoring.catalogue import localise
 
 TEXTS_FILE = "texts.yaml"
 
