@@ -20,12 +20,16 @@ def history_points(store: Store, team_id: int,
                    before: AssessmentRecord | None = None) -> list[HistoryPoint]:
     """The team's finalised assessments as trend points; with `before`, only the earlier ones
     (same day: lower id first), so an assessment's own trend never includes itself."""
-    return [
-        HistoryPoint(date=h.date, risk_index=h.risk_index, label=f"#{h.assessment_id}",
-                     area_levels={a: float(v) for a, v in h.area_levels.items() if v is not None})
-        for h in store.history(team_id)
-        if before is None or (h.date, h.assessment_id) < (before.date, before.id)
-    ]
+    points = []
+    for h in store.history(team_id):
+        if before is not None and (h.date, h.assessment_id) >= (before.date, before.id):
+            continue
+        rec = store.assessment(h.assessment_id)  # what it rested on, for the trend's caveat
+        points.append(HistoryPoint(
+            date=h.date, risk_index=h.risk_index, label=rec.title,
+            respondents=rec.participants, evidence_sets=rec.evidence_sets,
+            area_levels={a: float(v) for a, v in h.area_levels.items() if v is not None}))
+    return points
 
 
 def team_report(store: Store, assessment_id: int, catalogue: Catalogue,
