@@ -48,11 +48,14 @@ CELL_HEIGHT = 38
 
 def label(text: str, width: int | None = None, max_lines: int | None = None) -> str:
     """Text for a plotly label: escaped (plotly reads <b>, <a>, ...), wrapped with <br>;
-    with max_lines, cut to that many lines ending in "…" (the hover text has it whole)."""
+    with max_lines, cut to that many lines, the last one "… " and the text's end, which is
+    where names of the same family differ (the hover text has it whole)."""
     lines = textwrap.wrap(text, width) if width else [text]
-    if max_lines and len(lines) > max_lines:
-        lines = [*lines[:max_lines - 1], textwrap.shorten(
-            " ".join(lines[max_lines - 1:]), width or 40, placeholder=" …")]
+    if max_lines and len(lines) > max_lines:  # keep the start and the end ("… team 07")
+        room = (width or 40) - 2
+        tail = text[-room:]
+        tail = tail[tail.find(" ") + 1:] if " " in tail[1:] and text[-room - 1] != " " else tail
+        lines = [*lines[:max_lines - 1], f"… {tail.strip()}"]
     return "<br>".join(html.escape(line, quote=False) for line in lines or [""])
 
 

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from opsmaturity.scoring.catalogue import Catalogue, localise
 
+from . import fmt
 from .charts import RISK_COLOURS, TEXT_COLOURS
 from .files import write_bytes_atomic
 from .model import OrganisationReport, TeamReport, check_against_catalogue
@@ -85,12 +86,12 @@ PCT, NUM = "0%", "0.00"
 def _teams(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]]]:
     cols = [Column("organisation", 22), Column("team", 22), Column("date", 12),
             Column("state", 8), Column("catalogue", 12), Column("risk level", 11, level=True),
-            Column("risk index", 10, number_format="0.0"),
+            Column("risk index", 10, number_format="0"),
             Column("confidence", 11, number_format=PCT), Column("signs present", 9),
             Column("signs absent", 9), Column("signs unknown", 9), Column("participants", 11),
             Column("answers", 9), Column("evidence sets", 9), Column("notes", 40, wrap=True)]
     rows = [[t.organisation, t.team, t.date, t.state, t.catalogue_version,
-             t.assessment.overall.risk_level, t.assessment.overall.risk_index,
+             t.assessment.overall.risk_level, fmt.index_value(t.assessment.overall.risk_index),
              t.assessment.overall.confidence, t.assessment.overall.signs_present,
              t.assessment.overall.signs_absent, t.assessment.overall.signs_unknown,
              t.assessment.inputs.respondents, t.assessment.inputs.answers,
@@ -104,7 +105,8 @@ def _areas(teams: Sequence[TeamReport], cat: Catalogue, lang: str
             Column("maturity level", 10), Column("risk level", 11, level=True),
             Column("health", 9, number_format=PCT), Column("confidence", 11, number_format=PCT),
             Column("signs known", 9), Column("signs total", 9)]
-    rows = [[t.team, a.area_id, localise(cat.area(a.area_id).title, lang), a.level, a.risk_level,
+    rows = [[t.team, a.area_id, localise(cat.area(a.area_id).title, lang),
+             None if a.level is None else fmt.rounded(a.level, 1), a.risk_level,
              a.health, a.confidence, a.signs_known, a.signs_total]
             for t in teams for a in t.assessment.areas]
     return cols, rows
