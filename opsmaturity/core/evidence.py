@@ -10,6 +10,7 @@ re-exports it for third-party collectors.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -67,6 +69,35 @@ class Measure(BaseModel):
     applicable: bool = True
     details: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, value: MeasureValue) -> MeasureValue:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{value} is not a measured number (NaN and infinity are not)")
+        return value
+
+    @field_validator("details")
+    @classmethod
+    def _finite_details(cls, details: dict[str, Any]) -> dict[str, Any]:
+        if (where := non_finite(details)) is not None:
+            raise ValueError(f"details.{where}: NaN and infinity are not numbers evidence "
+                             "may hold")
+        return details
+
+
+def non_finite(data: Any) -> str | None:
+    """The dotted place of the first NaN or infinity in JSON-like data, else None."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        value, place = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            return place.lstrip(".") or "(value)"
+        if isinstance(value, dict):
+            stack.extend((v, f"{place}.{k}") for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            stack.extend((v, f"{place}.{i}") for i, v in enumerate(value))
+    return None
+
 
 class EvidenceSet(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -79,6 +110,16 @@ class EvidenceSet(BaseModel):
     coverage: Coverage
     partial: bool = False
     measures: list[Measure] = Field(default_factory=list)
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, version: int) -> int:
+        if version != SCHEMA_VERSION:
+            newer = " (written by a newer opsmaturity: upgrade)" if version > SCHEMA_VERSION \
+                else ""
+            raise ValueError(f"evidence schema version {version} is not one this opsmaturity "
+                             f"reads ({SCHEMA_VERSION}){newer}")
+        return version
 
     @model_validator(mode="after")
     def _namespaced(self) -> EvidenceSet:

@@ -8,16 +8,48 @@ and GitHub API state) finds its directory here rather than in another collector.
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write via a temporary file beside it, so an interrupted run never leaves half a file."""
+class OutputError(Exception):
+    """An output path the tool cannot write (a directory, a path under a file, no permission),
+    worded for the user; nothing was written and nothing already there was changed."""
+
+
+def check_output(path: str | Path) -> Path:
+    """The path, if a file can be written there; else OutputError saying why. Commands call
+    it before the work, so a long run does not end in a path problem."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    if path.is_dir():
+        raise OutputError(f"{path}: is a directory; give a file name")
+    for parent in [path.parent, *path.parent.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OutputError(f"{path}: cannot write: {parent} is a file, not a directory")
+            break
+    return path
+
+
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write via a temporary file beside the target, so an interrupted run never leaves half
+    a file; a path that cannot be written is an OutputError, and the target is untouched."""
+    path = check_output(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def default_cache_dir() -> Path:

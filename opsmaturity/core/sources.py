@@ -15,6 +15,8 @@ only useful if it points at the line to fix, so every input problem is a `Source
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,10 +53,13 @@ class YamlSource:
     path: Path
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
+    text: str | None = field(default=None, repr=False)
 
     def line_for(self, loc: Iterable[str | int]) -> int | None:
         """Line of the deepest known element on the path `loc`."""
         loc = tuple(loc)
+        if not self.lines and self.text is not None:  # indexed on the first question
+            _Builder(Path(self.path), self.lines).run(self.text)
         for end in range(len(loc), -1, -1):
             line = self.lines.get(loc[:end])
             if line is not None:
@@ -68,28 +73,134 @@ class YamlSource:
         """Turn pydantic's first error into one `file:line: message` line."""
         first = exc.errors(include_url=False)[0]
         loc = prefix + tuple(p for p in first["loc"] if not _is_tag(p))
-        dotted = ".".join(str(p) for p in loc) or "(top level)"
+        dotted = ".".join(_shown(p) for p in loc) or "(top level)"
         return self.error(loc, f"{dotted}: {first['msg']}")
 
 
-def read_json(path: str | Path) -> Any:
-    """A JSON file's data; a missing, unreadable or broken file is a SourceError (file:line)."""
-    path = Path(path)
+MAX_JSON_DEPTH = 200
+"""Deepest nesting accepted in a JSON or YAML input (real files nest a few dozen levels)."""
+
+MAX_YAML_VALUES = 1_000_000
+"""Values a YAML file may expand to through its aliases, at least: a file larger than this
+without aliases is still read (the limit is then ten times its own size). Above it the file
+is refused as an alias bomb ("billion laughs")."""
+
+_NON_FINITE = re.compile(r"(?<![\w\"])-?(?:NaN|Infinity)(?![\w\"])")
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NotFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(text)
+    return value
+
+
+def parse_json(text: str, path: str | Path = "<string>") -> Any:
+    """JSON text as data, strictly: `NaN`, `Infinity` and numbers too large for a float are
+    refused (JSON has none of them), and so is nesting deeper than MAX_JSON_DEPTH. Every
+    problem is a SourceError naming the line."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SourceError(path, None, "file not found") from None
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise SourceError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(path, None, f"cannot read ({exc})") from None
+    except _NotFinite as exc:
+        raise SourceError(path, _line_of_constant(text, str(exc)),
+                          f"invalid JSON: {exc} is not a number JSON allows") from None
+    except RecursionError:
+        raise SourceError(path, None, "invalid JSON: nested too deeply") from None
+    check_depth(data, path)
+    return data
+
+
+def _line_of_constant(text: str, token: str) -> int | None:
+    match = _NON_FINITE.search(text) if token in ("NaN", "Infinity", "-Infinity") else None
+    if match is None:
+        index = text.find(token)
+        return text.count("\n", 0, index) + 1 if index >= 0 else None
+    return text.count("\n", 0, match.start()) + 1
+
+
+def check_depth(data: Any, path: str | Path, limit: int = MAX_JSON_DEPTH) -> None:
+    """SourceError when `data` nests deeper than `limit` (walked without recursion)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    seen: set[int] = set()
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, (dict, list)) or id(value) in seen:
+            continue
+        if depth >= limit:
+            raise SourceError(path, None, f"nested more than {limit} levels deep")
+        seen.add(id(value))
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children
+                     if isinstance(child, (dict, list)))
+
+
+def read_text(path: str | Path) -> str:
+    """A text file's content: UTF-8 (with or without a BOM), or UTF-16 with its BOM (as
+    Windows tools save "Unicode text"). Missing, unreadable or binary: a SourceError."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(path, None, "file not found") from None
+    except IsADirectoryError:
+        raise SourceError(path, None, "is a directory, not a file") from None
+    except OSError as exc:
+        raise SourceError(path, None, f"cannot read ({exc.strerror or exc})") from None
+    return decode_text(data, path)
+
+
+def text_encoding(head: bytes) -> str:
+    """The encoding to read a text file with, from its first bytes: UTF-16 when it starts
+    with a UTF-16 byte order mark (Excel's "Unicode text"), else UTF-8 (BOM skipped)."""
+    return "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+
+
+def file_encoding(path: str | Path) -> str:
+    """text_encoding of a file (for readers that stream it); UTF-8 when it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            return text_encoding(fh.read(2))
+    except OSError:
+        return "utf-8-sig"
+
+
+def decode_text(data: bytes, path: str | Path) -> str:
+    """Bytes of a text file as str (see read_text)."""
+    encoding = text_encoding(data)
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        what = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise SourceError(path, line, f"not {what} text (byte {exc.start})") from None
+
+
+def read_json(path: str | Path) -> Any:
+    """A JSON file's data (parse_json); a missing, unreadable or broken file is a SourceError."""
+    return parse_json(read_text(path), path)
 
 
 def first_problem(exc: ValidationError) -> str:
     """pydantic's first error as `dotted.location: message`, for data without lines (JSON)."""
     err = exc.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    where = ".".join(_shown(p) for p in err["loc"]) or "(top level)"
     return f"{where}: {err['msg']}"
+
+
+def _shown(part: str | int) -> str:
+    """A location part as written in a message: odd keys (blank, control characters) quoted."""
+    text = str(part)
+    return text if text.isprintable() and text.strip() == text and text else repr(text)
 
 
 def _is_tag(part: str | int) -> bool:
@@ -99,64 +210,201 @@ def _is_tag(part: str | int) -> bool:
 
 def load_yaml(path: str | Path) -> YamlSource:
     """Read a YAML file; syntax errors and duplicate keys become SourceError."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SourceError(path, None, "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(path, None, f"not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise SourceError(path, None, exc.strerror or str(exc)) from None
-    return parse_yaml(text, path)
+    return parse_yaml(read_text(path), path)
 
 
 def parse_yaml(text: str, path: str | Path = "<string>") -> YamlSource:
+    """Strict YAML: one document, no duplicate or merge keys, no alias cycles or bombs, no
+    impossible dates. Built from the parser's events (libyaml's when installed), so no node
+    tree is kept; the `path -> line` index is built again from the text only when a line
+    is asked for (on an error)."""
     path = Path(path)
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
+    data = _Builder(path, None).run(text)
+    return YamlSource(path=path, data=data, text=text)
+
+
+_FastLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STRING_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_PLAIN_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
+               "tag:yaml.org,2002:omap"}
+
+
+def _yaml_syntax_error(exc: yaml.YAMLError, text: str, path: Path) -> SourceError:
+    """PyYAML's wording of a syntax error (libyaml words some differently), file:line."""
+    if _FastLoader is not yaml.SafeLoader:
+        try:  # the pure-Python parser, on the error path only
+            for _ in yaml.parse(text, Loader=yaml.SafeLoader):
+                pass
+        except yaml.YAMLError as pure:
+            exc = pure
+        except RecursionError:
+            return SourceError(path, None, "invalid YAML: nested too deeply")
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise SourceError(path, line, f"invalid YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise SourceError(path, None, f"invalid YAML: {exc}") from None
-    source = YamlSource(path=path, data=None)
-    if node is None:
-        return source
-    source.data = _build(node, (), source)
-    return source
+        what = exc.problem or exc.context or "cannot be parsed"
+        if exc.problem and exc.context and exc.context_mark and mark is not exc.context_mark:
+            what += f" ({exc.context} at line {exc.context_mark.line + 1})"
+        return SourceError(path, mark.line + 1 if mark else None, f"invalid YAML: {what}")
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1
+        return SourceError(path, line, f"invalid YAML: a control character (#x{exc.character:x}) "
+                           "that YAML does not allow")
+    first = str(exc).strip().splitlines()
+    return SourceError(path, None, f"invalid YAML: {first[0] if first else type(exc).__name__}")
 
 
-def _build(node: yaml.Node, loc: Loc, source: YamlSource) -> Any:
-    source.lines.setdefault(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise SourceError(source.path, key_node.start_mark.line + 1,
-                                  "YAML merge keys (<<) are not supported here")
-            key = _scalar(key_node, source)
-            if key in result:
-                raise SourceError(source.path, key_node.start_mark.line + 1,
-                                  f"duplicate key {key!r}")
-            child = (*loc, key)
-            source.lines[child] = key_node.start_mark.line + 1
-            result[key] = _build(value_node, child, source)
+class _Frame:
+    __slots__ = ("anchor", "container", "key", "key_line", "line", "loc", "size")
+
+    def __init__(self, container: Any, loc: Loc, anchor: str | None, line: int) -> None:
+        self.container = container
+        self.loc = loc
+        self.key: Any = _NO_KEY
+        self.key_line = 0
+        self.anchor = anchor
+        self.size = 1
+        self.line = line
+
+
+_NO_KEY = object()
+_MERGE = object()
+
+
+class _Builder:
+    """Plain data from YAML parser events, strictly; with `lines`, also the line index."""
+
+    def __init__(self, path: Path, lines: dict[Loc, int] | None) -> None:
+        self.path = path
+        self.lines = lines
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.open_anchors: set[str] = set()
+        self.total = 0
+        self.limit = MAX_YAML_VALUES
+        self.scalars = yaml.SafeLoader("")
+
+    def error(self, line: int | None, message: str) -> SourceError:
+        return SourceError(self.path, line, message)
+
+    def run(self, text: str) -> Any:
+        self.limit = max(MAX_YAML_VALUES, 10 * text.count("\n"))
+        try:
+            return self._run(yaml.parse(text, Loader=_FastLoader))
+        except yaml.YAMLError as exc:
+            raise _yaml_syntax_error(exc, text, self.path) from None
+        except RecursionError:
+            raise self.error(None, "invalid YAML: nested too deeply") from None
+
+    def _run(self, events: Iterator[yaml.Event]) -> Any:
+        stack: list[_Frame] = []
+        result: Any = None
+        documents = 0
+        for event in events:
+            line = event.start_mark.line + 1 if event.start_mark else None
+            if isinstance(event, yaml.ScalarEvent):
+                value = self._scalar(event, line)
+                done = (value, 1, event.anchor)
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if event.tag not in _PLAIN_TAGS:
+                    raise self.error(line, f"unknown tag {event.tag!r}")
+                if len(stack) >= MAX_JSON_DEPTH:
+                    raise self.error(line, f"nested more than {MAX_JSON_DEPTH} levels deep")
+                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                loc = self._child_loc(stack) if stack else ()
+                if self.lines is not None:
+                    self.lines.setdefault(loc, line or 0)
+                if event.anchor:
+                    self.open_anchors.add(event.anchor)
+                stack.append(_Frame(container, loc, event.anchor, line or 0))
+                continue
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                frame = stack.pop()
+                if isinstance(frame.container, dict) and frame.key is not _NO_KEY:
+                    raise self.error(frame.key_line, "a key without a value")
+                if frame.anchor:
+                    self.open_anchors.discard(frame.anchor)
+                done = (frame.container, frame.size, frame.anchor)
+                line = frame.line
+                self.total -= frame.size - 1  # its values were counted as they came
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor in self.open_anchors:
+                    raise self.error(line, f"alias *{event.anchor} refers to a value that "
+                                     "contains it (an alias cycle)")
+                if event.anchor not in self.anchors:
+                    raise self.error(line, f"unknown alias *{event.anchor}")
+                value, size = self.anchors[event.anchor]
+                done = (value, size, None)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise self.error(line, "expected one YAML document, found another")
+                continue
+            else:
+                continue
+            value, size, anchor = done
+            self.total += size
+            if self.total > self.limit:
+                raise self.error(line, f"YAML aliases expand to more than {self.limit:,} "
+                                 "values; refusing to read it (an alias bomb?)")
+            if anchor:
+                self.anchors[anchor] = (value, size)
+            if not stack:
+                result = value
+                continue
+            self._add(stack[-1], value, size, line, event)
         return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*loc, i), source) for i, item in enumerate(node.value)]
-    return _scalar(node, source)
 
+    def _child_loc(self, stack: list[_Frame]) -> Loc:
+        frame = stack[-1]
+        if isinstance(frame.container, dict):
+            if frame.key is _NO_KEY:
+                return frame.loc  # a container as a key: refused when it ends
+            return (*frame.loc, frame.key)
+        return (*frame.loc, len(frame.container))
 
-def _scalar(node: yaml.Node, source: YamlSource) -> Any:
-    if not isinstance(node, yaml.ScalarNode):
-        raise SourceError(source.path, node.start_mark.line + 1, "a key must be a plain value")
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    except yaml.constructor.ConstructorError as exc:
-        raise SourceError(source.path, node.start_mark.line + 1, str(exc.problem)) from None
+    def _add(self, frame: _Frame, value: Any, size: int, line: int | None,
+             event: yaml.Event) -> None:
+        frame.size += size
+        container = frame.container
+        if value is _MERGE and not (isinstance(container, dict) and frame.key is _NO_KEY):
+            raise self.error(line, "'<<' is not a value")
+        if isinstance(container, list):
+            if self.lines is not None:
+                self.lines[(*frame.loc, len(container))] = line or 0
+            container.append(value)
+            return
+        if frame.key is _NO_KEY:
+            if value is _MERGE:
+                raise self.error(line, "YAML merge keys (<<) are not supported here")
+            if isinstance(value, (dict, list)):
+                raise self.error(line, "a key must be a plain value")
+            if value in container:
+                raise self.error(line, f"duplicate key {value!r}")
+            frame.key, frame.key_line = value, line or 0
+            return
+        key = frame.key
+        if self.lines is not None:
+            self.lines[(*frame.loc, key)] = frame.key_line
+        container[key] = value
+        frame.key = _NO_KEY
+
+    def _scalar(self, event: yaml.ScalarEvent, line: int | None) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.scalars.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STRING_TAG:
+            return event.value
+        if tag == _MERGE_TAG:
+            return _MERGE
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            return self.scalars.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise self.error(line, str(exc.problem)) from None
+        except (ValueError, OverflowError, TypeError, AttributeError) as exc:
+            what = "date" if tag.endswith(":timestamp") else "value"
+            why = f" ({exc})" if isinstance(exc, ValueError) else ""
+            raise self.error(line, f"{what} {event.value!r} does not exist{why}") from None
 
 
 # ---------------------------------------------------------------- lenient, for reading
@@ -176,8 +424,65 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
-class LineLoader(yaml.SafeLoader):
-    """SafeLoader recording line numbers; subclasses may add constructors for their tags."""
+class YamlGraphError(yaml.MarkedYAMLError):
+    """An alias cycle, an alias bomb or too deep nesting, found before anything is built."""
+
+
+def check_graph(root: yaml.Node, limit: int) -> None:
+    """Refuse a composed document whose aliases form a cycle or expand to more than `limit`
+    values, or that nests deeper than MAX_JSON_DEPTH. Iterative, and linear in the
+    document's own size (expanded sizes are memoised per node)."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool, int]] = [(root, False, 0)]
+    while stack:
+        node, finished, depth = stack.pop()
+        nid = id(node)
+        children = _children(node)
+        if finished:
+            open_nodes.discard(nid)
+            size = 1 + sum(sizes[id(c)] for c in children)
+            if size > limit:
+                raise YamlGraphError(None, None, f"YAML aliases expand to more than {limit:,} "
+                                     "values; refusing to read it (an alias bomb?)",
+                                     node.start_mark)
+            sizes[nid] = size
+            continue
+        if nid in sizes:
+            continue
+        if nid in open_nodes:
+            raise YamlGraphError(None, None, "an alias refers to a value that contains it "
+                                 "(an alias cycle)", node.start_mark)
+        if not children:
+            sizes[nid] = 1
+            continue
+        if depth >= MAX_JSON_DEPTH:
+            raise YamlGraphError(None, None, f"nested more than {MAX_JSON_DEPTH} levels deep",
+                                 node.start_mark)
+        open_nodes.add(nid)
+        stack.append((node, True, depth))
+        stack.extend((child, False, depth + 1) for child in children)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+class LineLoader(_FastLoader):  # type: ignore[misc,valid-type]
+    """Safe loader recording line numbers; subclasses may add constructors for their tags.
+
+    Every document is checked before it is built (`check_graph`): alias cycles, alias bombs
+    and absurd nesting are refused with their line. Dates that do not exist stay text."""
+
+    value_limit = MAX_YAML_VALUES
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        check_graph(node, self.value_limit)
+        return super().construct_document(node)
 
 
 def _construct_map(loader: LineLoader, node: yaml.MappingNode) -> Iterator[LineDict]:
@@ -201,6 +506,12 @@ def _construct_seq(loader: LineLoader, node: yaml.SequenceNode) -> Iterator[Line
     data.extend(loader.construct_sequence(node))
 
 
+def _construct_text(loader: LineLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    return _construct_unknown(loader, "", node)
+
+
 def _construct_unknown(loader: LineLoader, suffix: str, node: yaml.Node) -> Any:
     if isinstance(node, yaml.MappingNode):
         return loader.construct_mapping(node, deep=True)
@@ -209,6 +520,45 @@ def _construct_unknown(loader: LineLoader, suffix: str, node: yaml.Node) -> Any:
     return loader.construct_scalar(node)  # type: ignore[arg-type]
 
 
+def _construct_timestamp(loader: LineLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError, AttributeError):  # 2026-13-45: kept as text
+        return node.value
+
+
 LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 LineLoader.add_multi_constructor("!", _construct_unknown)
+# YAML 1.1's "value" type: a plain `=` resolves to it, and PyYAML's safe constructor has no
+# constructor for it (a list item `- =` in a real CRD schema). It is valid YAML: keep the text.
+LineLoader.add_constructor("tag:yaml.org,2002:value", _construct_text)
+
+
+def load_documents(text: str, path: str | Path, loader: type[LineLoader] = LineLoader
+                   ) -> list[Any]:
+    """Every document of a YAML text (empty ones left out), read leniently with `loader`;
+    a syntax error, alias cycle or bomb, or a key that cannot be one is a SourceError with
+    the line PyYAML points at. The one way the tool reads YAML it does not own."""
+    limit = max(MAX_YAML_VALUES, len(text))
+    bounded = type(loader.__name__, (loader,), {"value_limit": limit})
+    try:
+        return [d for d in yaml.load_all(text, Loader=bounded) if d is not None]
+    except YamlGraphError as exc:
+        mark = exc.problem_mark
+        raise SourceError(path, mark.line + 1 if mark else None, str(exc.problem)) from None
+    except yaml.YAMLError as exc:
+        raise _yaml_syntax_error(exc, text, Path(path)) from None
+    except RecursionError:
+        raise SourceError(path, None, "invalid YAML: nested too deeply") from None
+    except (ValueError, TypeError, OverflowError, AttributeError) as exc:  # a bad key, ...
+        first = str(exc).strip().splitlines()
+        raise SourceError(path, None, f"invalid YAML: {first[0] if first else exc!r}") from None
+
+
+def safe_load(text: str, path: str | Path = "<string>") -> Any:
+    """Plain data from one YAML document (None when empty): the shared safe loader for the
+    YAML files the tool ships or is handed as settings."""
+    docs = load_documents(text, path)
+    return docs[0] if docs else None

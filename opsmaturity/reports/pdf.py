@@ -26,10 +26,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from opsmaturity.core.files import write_atomic
 from opsmaturity.scoring.catalogue import Catalogue
 
 from . import charts, svg, svgtext, watermark
-from .files import write_bytes_atomic
 from .model import OrganisationReport, TeamReport, by_severity, check_against_catalogue
 from .texts import texts
 from .view import organisation_view, team_view
@@ -303,7 +303,7 @@ def render_team_pdf(report: TeamReport, catalogue: Catalogue, out: Path,
                     lang: str = "en") -> RenderStats:
     """Write one team's PDF report to `out` (atomically)."""
     stats = RenderStats()
-    write_bytes_atomic(out, team_pdf(report, catalogue, lang, stats))
+    write_atomic(out, team_pdf(report, catalogue, lang, stats))
     return stats
 
 
@@ -311,5 +311,5 @@ def render_organisation_pdf(report: OrganisationReport, catalogue: Catalogue, ou
                             lang: str = "en") -> RenderStats:
     """Write an organisation's PDF report to `out` (atomically)."""
     stats = RenderStats()
-    write_bytes_atomic(out, organisation_pdf(report, catalogue, lang, stats))
+    write_atomic(out, organisation_pdf(report, catalogue, lang, stats))
     return stats

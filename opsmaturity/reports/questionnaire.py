@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
+from opsmaturity.core.sources import safe_load
 from opsmaturity.scoring.catalogue import DONT_KNOW, Catalogue, Question, localise
 
 
@@ -78,7 +77,7 @@ def to_answers_template(cat: Catalogue, lang: str = "en") -> str:
             lines.append(f"      #   {opts}")
             lines.append(f"      {q.id}: {DONT_KNOW}")
     text = "\n".join(lines) + "\n"
-    yaml.safe_load(text)  # the template must always parse
+    safe_load(text, "answers template")  # the template must always parse
     return text
 
 

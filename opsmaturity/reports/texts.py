@@ -11,8 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from opsmaturity.core.sources import safe_load
 from opsmaturity.scoring.catalogue import localise
 
 TEXTS_FILE = "texts.yaml"
@@ -57,7 +56,7 @@ def load_table(package: str, *path: str) -> dict[str, dict[str, str]]:
     """A texts YAML shipped in `package`, flattened to dotted keys -> {lang: text}."""
     text = resources.files(package).joinpath(*path).read_text(encoding="utf-8")
     out: dict[str, dict[str, str]] = {}
-    _flatten(yaml.safe_load(text), "", out, path[-1])
+    _flatten(safe_load(text, path[-1]), "", out, path[-1])
     return out
 
 

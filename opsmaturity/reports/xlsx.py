@@ -20,11 +20,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from opsmaturity.core.files import write_atomic
 from opsmaturity.scoring.catalogue import Catalogue, localise
 
 from . import fmt
 from .charts import RISK_COLOURS, TEXT_COLOURS
-from .files import write_bytes_atomic
 from .model import OrganisationReport, TeamReport, check_against_catalogue
 
 HEADER_FILL = PatternFill("solid", fgColor="1B2A41")
@@ -212,4 +212,4 @@ def xlsx_bytes(report: TeamReport | OrganisationReport, catalogue: Catalogue,
 def write_xlsx(report: TeamReport | OrganisationReport, catalogue: Catalogue, out: Path,
                lang: str = "en") -> None:
     """Write the workbook to `out` (atomically)."""
-    write_bytes_atomic(out, xlsx_bytes(report, catalogue, lang))
+    write_atomic(out, xlsx_bytes(report, catalogue, lang))

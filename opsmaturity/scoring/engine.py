@@ -238,6 +238,23 @@ def _bounded(risk: float, cap: RiskLevel, params: ScoringParameters) -> float:
     return risk if upper is None else min(risk, upper - 10 ** -_DIGITS)
 
 
+Support = Literal["answers", "evidence", "weak"]
+
+
+def _status(likelihood: float, l_answers: float | None, support_e: float,
+            params: ScoringParameters) -> tuple[str, Support | None, RiskLevel | None]:
+    """Present needs support (the answers, or moderate/strong evidence); else suspected."""
+    if likelihood < params.present_at:
+        return "absent", None, params.absent_cap
+    if l_answers is not None and l_answers >= params.present_at:
+        return "present", "answers", None
+    if support_e >= params.establish_at:
+        return "present", "evidence", None
+    if likelihood > params.present_at:
+        return "suspected", "weak", params.suspected_cap
+    return "absent", None, params.absent_cap  # for and against cancel out: nothing points to it
+
+
 def _finding(
     catalogue: Catalogue, sign: WarningSign, stats: dict[str, QuestionStats],
     probe_results: dict[str, ProbeResult], by_question: dict[str, list[Answer]],
@@ -280,21 +297,12 @@ def _finding(
     else:  # nobody said how much depends on it: neither the catalogue's worst case nor zero
         factor, impact, impact_basis = 1.0, params.assumed_impact, "assumed"
 
-    support: Literal["answers", "evidence", "weak"] | None = None
+    support: Support | None = None
     if likelihood is None:
         status, risk, level = "unknown", None, "unknown"
     else:
+        status, support, cap_level = _status(likelihood, l_answers, support_e, params)
         risk = likelihood * impact / 5
-        if likelihood < params.present_at:
-            status, cap_level = "absent", params.absent_cap
-        elif l_answers is not None and l_answers >= params.present_at:
-            status, cap_level, support = "present", None, "answers"
-        elif support_e >= params.establish_at:
-            status, cap_level, support = "present", None, "evidence"
-        elif likelihood > params.present_at:
-            status, cap_level, support = "suspected", params.suspected_cap, "weak"
-        else:  # what spoke for and against cancels out: nothing points to the sign
-            status, cap_level = "absent", params.absent_cap
         if cap_level is not None:
             risk = _bounded(risk, cap_level, params)
         level = params.risk_levels.level(risk)

@@ -34,6 +34,7 @@ from .common import (
     fail,
     out_console,
     run_collector,
+    warn_problems,
 )
 from .summary import print_summary
 
@@ -156,6 +157,7 @@ def assess(
         responses = responses.model_copy(update={"team": name})
     sets = [collect_git_evidence(repo, shown, since, until, show_names, no_cache),
             run_collector("ci", {"repo": repo}, "ci")]
+    warn_problems(sets[1])
     if evidence_out:
         write_atomic(evidence_out, evidence_json(sets))
     _score_and_report(cat, sets, responses, out=out, fail_on=fail_on, dora_year=2024,

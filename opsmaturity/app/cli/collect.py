@@ -23,6 +23,7 @@ from .common import (
     fail,
     run_collector,
     utc,
+    warn_problems,
 )
 from .progress import progress_bar
 
@@ -51,13 +52,14 @@ def collect_ci(
     """Analyse CI configuration (GitLab CI, GitHub Actions, Jenkinsfile) into evidence JSON."""
     repo, _ = open_repository(source)
     sets = [run_collector("ci", {"repo": repo}, "ci")]
+    warn_problems(sets[0])
     write_atomic(out, evidence_json(sets))
     err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
 
 
 def open_repository(source: str) -> tuple[str, str | None]:
     """A local path to read (a URL is cloned or fetched once) and the name to show for it."""
-    from opsmaturity.collectors.git.repository import is_url
+    from opsmaturity.collectors.git.repository import is_url, subdirectory_warning
     from opsmaturity.collectors.git.repository import open_repository as open_repo
     from opsmaturity.core.files import default_cache_dir
     from opsmaturity.core.privacy import without_credentials
@@ -67,6 +69,8 @@ def open_repository(source: str) -> tuple[str, str | None]:
             repo = open_repo(source, default_cache_dir(), progress)
     except CollectorError as exc:
         raise fail(str(exc)) from None
+    if warning := subdirectory_warning(source, repo):
+        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     return repo, without_credentials(source) if is_url(source) else None
 
 

@@ -7,18 +7,21 @@ one new module and one import line.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from opsmaturity.collectors import get_collector
 from opsmaturity.collectors.base import CollectorError
-from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.evidence import EvidenceFileError, EvidenceSet
+from opsmaturity.core.files import OutputError, check_output
 from opsmaturity.core.sources import SourceError
 from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
 
@@ -35,6 +38,9 @@ app = typer.Typer(
 catalogue_app = typer.Typer(help="Check and inspect a maturity catalogue.", no_args_is_help=True)
 collect_app = typer.Typer(help="Collect evidence from a source into an evidence JSON file.",
                           no_args_is_help=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 out_console = Console()
 err_console = Console(stderr=True)
@@ -107,6 +113,27 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+OUTPUT_OPTIONS = ("out", "evidence_out", "json_out", "pdf", "xlsx")
+"""The parameter names of files a command writes (`--out`, `--pdf`, ...)."""
+
+
+def guarded(command: Callable[P, R]) -> Callable[P, R]:
+    """The command, with every known input or output problem turned into one `error:` line
+    and exit 2 (the backstop: commands also catch what they can word better themselves)."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            for name in OUTPUT_OPTIONS:  # before the work, not after it
+                if isinstance(kwargs.get(name), Path):
+                    check_output(kwargs[name])  # type: ignore[arg-type]
+            return command(*args, **kwargs)
+        except (SourceError, OutputError, EvidenceFileError, StoreError, CollectorError) as exc:
+            raise fail(str(exc)) from None
+
+    return run
+
+
 def catalogue_or_fail(directory: Path | None) -> Catalogue:
     try:
         return load_catalogue(directory)
@@ -126,6 +153,21 @@ def run_collector(name: str, options: dict, label: str) -> EvidenceSet:
             return collector.collect(config, progress)
     except CollectorError as exc:
         raise fail(str(exc)) from None
+
+
+MAX_WARNINGS = 20
+"""Problems printed one per line; the rest are counted (all are in coverage.missing)."""
+
+
+def warn_problems(evidence: EvidenceSet) -> None:
+    """One `warning: file:line: why` line per problem the collector met (coverage.missing)."""
+    missing = evidence.coverage.missing
+    for problem in missing[:MAX_WARNINGS]:
+        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
+    if len(missing) > MAX_WARNINGS:
+        err_console.print(f"[yellow]warning:[/] ... and {len(missing) - MAX_WARNINGS} more "
+                          "(see coverage.missing in the evidence)", highlight=False,
+                          soft_wrap=True)
 
 
 def evidence_json(sets: list[EvidenceSet]) -> str:

@@ -18,9 +18,8 @@ from opsmaturity.collectors.monitoring.collector import MonitoringOptions
 from opsmaturity.collectors.monitoring.measures import Thresholds
 from opsmaturity.core.files import write_atomic
 
-from .common import err_console, evidence_json, fail, run_collector
+from .common import err_console, evidence_json, fail, run_collector, warn_problems
 
-MAX_WARNINGS = 20
 OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
              "history_days": "--history-days", "thresholds": "--noisy-per-week",
              "timeout_seconds": "--timeout"}
@@ -74,13 +73,7 @@ def collect_prometheus(
         option = OPTION_OF.get(field, "--" + field.replace("_", "-"))
         raise fail(f"{option}: {err['msg'].removeprefix('Value error, ')}") from None
     evidence = run_collector("monitoring", options.model_dump(), "monitoring")
-    missing = evidence.coverage.missing
-    for problem in missing[:MAX_WARNINGS]:
-        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
-    if len(missing) > MAX_WARNINGS:
-        err_console.print(f"[yellow]warning:[/] ... and {len(missing) - MAX_WARNINGS} more "
-                          "(see coverage.missing in the evidence)", highlight=False,
-                          soft_wrap=True)
+    warn_problems(evidence)
     write_atomic(out, evidence_json([evidence]))
     state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
              else "complete")

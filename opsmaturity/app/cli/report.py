@@ -24,6 +24,7 @@ from opsmaturity.reports.model import (
     OrganisationReport,
     ReportError,
     TeamReport,
+    check_against_catalogue,
     team_report,
 )
 from opsmaturity.scoring.answers import load_answers
@@ -115,7 +116,8 @@ def _team(path: Path, loaded: Assessment | TeamReport, cat: Catalogue, *,
         raise fail(f"{path}: {exc} (--team, --date)") from None
 
 
-def _organisation(paths: list[Path], organisation: str | None, date: dt.date | None,
+def _organisation(paths: list[Path], cat: Catalogue, organisation: str | None,
+                  date: dt.date | None,
                   draft: bool) -> OrganisationReport:
     teams: list[TeamReport] = []
     for path in paths:
@@ -128,6 +130,10 @@ def _organisation(paths: list[Path], organisation: str | None, date: dt.date | N
             except ReportError as exc:
                 raise fail(f"{path}: {exc} (name the team in the file, or report on it "
                            "alone with --team)") from None
+        try:
+            check_against_catalogue(loaded, cat)
+        except ReportError as exc:
+            raise fail(f"{path}: {exc}") from None
         teams.append(loaded)
     names = {t.organisation for t in teams if t.organisation}
     org = organisation or (names.pop() if len(names) == 1 else "")
@@ -156,12 +162,18 @@ def stored_report(assessment_id: int | None, org: str | None, cat: Catalogue) ->
 
 def write_reports(report: AnyReport, cat: Catalogue, *, pdf: Path | None = None,
                   xlsx: Path | None = None, json_out: Path | None = None,
-                  lang: str = "en") -> None:
-    """Write the requested outputs; the store-backed command calls this too."""
+                  lang: str = "en", source: str | None = None) -> None:
+    """Write the requested outputs; the store-backed command calls this too. The report is
+    checked against the catalogue first, so a mismatch (named after `source`, the input
+    file or stored assessment) writes nothing at all."""
     from opsmaturity.reports import pdf as pdf_report
     from opsmaturity.reports import svg
     from opsmaturity.reports import xlsx as xlsx_report
 
+    try:
+        check_against_catalogue(report, cat)
+    except ReportError as exc:
+        raise fail(f"{source}: {exc}" if source else str(exc)) from None
     if pdf:  # Chromium takes seconds to start: let it while the other outputs are written
         svg.start_in_background()
     try:
@@ -230,7 +242,9 @@ def report(
         stored: AnyReport = stored_report(assessment_id, org, cat)
         if draft:
             stored = stored.model_copy(update={"state": "draft"})
-        write_reports(stored, cat, pdf=pdf, xlsx=xlsx, json_out=json_out, lang=lang)
+        where = f"assessment {assessment_id}" if assessment_id is not None else f"org {org}"
+        write_reports(stored, cat, pdf=pdf, xlsx=xlsx, json_out=json_out, lang=lang,
+                      source=where)
         return
     assert inputs is not None
     day = date.date() if date else None
@@ -240,7 +254,7 @@ def report(
     if extra and (loaded is None or isinstance(loaded, OrganisationReport)):
         raise fail(f"{', '.join(extra)} go with a single --in of one team")
     if loaded is None:
-        result: AnyReport = _organisation(inputs, organisation, day, draft)
+        result: AnyReport = _organisation(inputs, cat, organisation, day, draft)
     elif isinstance(loaded, OrganisationReport):
         changes = {"organisation": organisation, "date": day,
                    "state": "draft" if draft else None}
@@ -249,4 +263,5 @@ def report(
         result = _team(inputs[0], loaded, cat, answers=answers, evidence=evidence or [],
                        history=history or [], organisation=organisation, team=team,
                        date=day, draft=draft)
-    write_reports(result, cat, pdf=pdf, xlsx=xlsx, json_out=json_out, lang=lang)
+    write_reports(result, cat, pdf=pdf, xlsx=xlsx, json_out=json_out, lang=lang,
+                  source=", ".join(str(p) for p in inputs))

@@ -51,6 +51,7 @@ class RepoBuilder:
         merge: str | None = None,
         name: str | None = None,
         committed_at: datetime | int | None = None,
+        email: str | None = None,
     ) -> int:
         """One commit on `branch` (default: main); `merge` names a branch merged into it.
 
@@ -61,7 +62,7 @@ class RepoBuilder:
         mark = self._mark
         ts = self._ts(at)
         cts = self._ts(committed_at) if committed_at is not None else ts
-        email = f"{author.lower().replace(' ', '.')}@example.com"
+        email = email or f"{author.lower().replace(' ', '.')}@example.com"
         out = [
             f"commit refs/heads/{branch}\n".encode(),
             f"mark :{mark}\n".encode(),

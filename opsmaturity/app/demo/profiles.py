@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
+
+from opsmaturity.core.sources import safe_load
 
 DEFINITION = Path(__file__).with_name("organisation.yaml")
 
@@ -38,4 +39,4 @@ class DemoOrganisation(BaseModel):
 
 
 def load_demo(path: Path = DEFINITION) -> DemoOrganisation:
-    return DemoOrganisation.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return DemoOrganisation.model_validate(safe_load(path.read_text(encoding="utf-8"), path))

@@ -10,11 +10,20 @@ from typing import Any, Self
 from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import tables as t
-from .db import READ_OPTION, StoreError, database_url, make_engine, migrate, shown_url
+from .db import (
+    READ_OPTION,
+    StoreError,
+    database_url,
+    is_read_only,
+    make_engine,
+    migrate,
+    shown_url,
+    store_file,
+)
 from .records import (
     AssessmentRecord,
     OrganisationRecord,
@@ -71,7 +80,17 @@ class StoreBase:
                 yield session
         except OperationalError as exc:
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            if is_read_only(self.engine) and "readonly" in first:
+                raise StoreError(f"{store_file(self.engine)}: the store is read-only (no "
+                                 "write access to the file or its directory): it can be "
+                                 "read, not changed") from None
             raise StoreError(f"store at {self.url}: {first}") from None
+        except DatabaseError as exc:
+            if isinstance(exc, IntegrityError):
+                raise
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StoreError(f"{store_file(self.engine)}: no longer an opsmaturity store: the "
+                             f"database is damaged ({first})") from None
 
     # lookups -------------------------------------------------------------------------
 

@@ -73,6 +73,14 @@ def content_hash(content: dict[str, Any]) -> str:
 
 
 def export_bundle(store: Store, assessment_id: int) -> str:
+    content = bundle_content(store, assessment_id)
+    bundle = {"format": FORMAT, "version": VERSION, "sha256": content_hash(content),
+              "content": content}
+    return json.dumps(bundle, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def bundle_content(store: Store, assessment_id: int) -> dict[str, Any]:
+    """What a bundle of the stored assessment holds (the part its hash covers)."""
     record = store.assessment(assessment_id)
     answers: dict[int, list[BundleAnswer]] = {}
     for a in store.answers(assessment_id):
@@ -89,9 +97,7 @@ def export_bundle(store: Store, assessment_id: int) -> str:
         consensus=[BundleConsensus(**c.model_dump()) for c in store.consensus(assessment_id)],
         evidence=store.evidence(assessment_id), snapshot=store.snapshot(assessment_id),
     ).model_dump(mode="json")
-    bundle = {"format": FORMAT, "version": VERSION, "sha256": content_hash(content),
-              "content": content}
-    return json.dumps(bundle, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return content
 
 
 def read_bundle(path: Path) -> tuple[BundleContent, str]:
@@ -131,6 +137,14 @@ def read_bundle(path: Path) -> tuple[BundleContent, str]:
 def import_bundle(store: Store, path: Path) -> AssessmentRecord:
     """Add the bundle's assessment (creating organisation and team as needed), all or nothing."""
     content, digest = read_bundle(path)
+    with store._tx(read=True) as s:
+        existing = s.query(t.Assessment).filter_by(bundle_sha256=digest).one_or_none()
+        if existing is not None:
+            raise StoreError(f"{path}: already imported as assessment {existing.id}")
+    same = _same_content(store, content, digest)
+    if same is not None:
+        raise StoreError(f"{path}: this store already holds this assessment, as assessment "
+                         f"{same} (exported from here, or imported before); nothing imported")
     with store._tx() as s:
         existing = s.query(t.Assessment).filter_by(bundle_sha256=digest).one_or_none()
         if existing is not None:
@@ -170,6 +184,16 @@ def import_bundle(store: Store, path: Path) -> AssessmentRecord:
                              created_at=_now()))
         new_id = a.id
     return store.assessment(new_id)
+
+
+def _same_content(store: Store, content: BundleContent, digest: str) -> int | None:
+    """The stored assessment whose bundle would be this one (same organisation, team and
+    date, and the same content hash), e.g. the one the bundle was exported from."""
+    with store._tx(read=True) as s:
+        ids = [a.id for a in s.query(t.Assessment).join(t.Team).join(t.Organisation)
+               .filter(t.Organisation.name == content.organisation,
+                       t.Team.name == content.team, t.Assessment.date == content.date)]
+    return next((i for i in ids if content_hash(bundle_content(store, i)) == digest), None)
 
 
 def _label_order(label: str) -> int:

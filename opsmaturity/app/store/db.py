@@ -9,6 +9,7 @@ once then queue for the write lock instead of failing with "database is locked".
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from alembic import command
@@ -18,7 +19,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 ENV_URL = "OPSMATURITY_DATABASE_URL"
 ENV_DATA_DIR = "OPSMATURITY_DATA_DIR"
@@ -65,10 +66,19 @@ def make_engine(url: str) -> Engine:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # the driver we ship
     if parsed.get_backend_name() == "sqlite":
+        read_only = False
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            path = Path(parsed.database).expanduser()
+            _sqlite_directory(path)
+            read_only = _read_only(path)
+            if read_only:  # reading needs no write access: open it read-only, as a URI
+                query = {**parsed.query, "mode": "ro", "uri": "true"}
+                if not os.access(path.parent, os.W_OK) and not any(
+                        path.with_name(path.name + end).exists() for end in ("-wal", "-shm")):
+                    query["immutable"] = "1"  # no WAL to read, and none can be started
+                parsed = parsed.set(database=f"file:{path.resolve()}", query=query)
         engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        _sqlite_pragmas(engine)
+        _sqlite_pragmas(engine, read_only)
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=30)
@@ -76,11 +86,42 @@ def make_engine(url: str) -> Engine:
                      "use SQLite or PostgreSQL")
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_directory(path: Path) -> None:
+    """Create the store file's directory; a file in its place is a StoreError."""
+    for parent in [path.parent, *path.parent.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise StoreError(f"cannot create the store {path}: {parent} is a file, "
+                                 "not a directory")
+            break
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the store's directory {path.parent}: "
+                         f"{exc.strerror or exc}") from None
+
+
+def _read_only(path: Path) -> bool:
+    """An existing store file we may read but not write (or in a directory we may not
+    write: SQLite's WAL needs its -wal and -shm files beside it)."""
+    if not path.is_file() or not os.access(path, os.R_OK):
+        return False
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+def is_read_only(engine: Engine) -> bool:
+    return engine.url.query.get("mode") == "ro"
+
+
+def _sqlite_pragmas(engine: Engine, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
         cur = dbapi_conn.cursor()
+        if read_only:
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.close()
+            return
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -89,7 +130,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        read = conn.get_execution_options().get(READ_OPTION, False)
+        read = read_only or conn.get_execution_options().get(READ_OPTION, False)
         conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
@@ -111,8 +152,18 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine, target: str = "head") -> None:
-    """Bring the schema to `target`; safe when several processes open the store at once."""
+    """Bring the schema to `target`; safe when several processes open the store at once.
+
+    A file that is not an SQLite database, is damaged, or is some other program's database
+    is refused before anything is written; a read-only store is only checked."""
     cfg = _alembic_config()
+    _check_is_store(engine)
+    if is_read_only(engine):
+        current = current_revision_or_fail(engine)
+        if current != head_revision() and target == "head":
+            raise StoreError(f"the store at {shown_url(str(engine.url))} is read-only and "
+                             "needs a schema upgrade first: open it once with write access")
+        return
     try:
         with engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
@@ -142,3 +193,66 @@ def migrate(engine: Engine, target: str = "head") -> None:
     except OperationalError as exc:
         raise StoreError(f"cannot open the store at {shown_url(str(engine.url))}: "
                          f"{str(exc.orig).strip().splitlines()[0]}") from None
+    except DatabaseError as exc:
+        raise _not_a_store(engine, exc) from None
+
+
+def store_file(engine: Engine) -> str:
+    """The SQLite file of a store (as the user named it), else its shown URL."""
+    database = engine.url.database or ""
+    if engine.url.get_backend_name() == "sqlite" and database not in ("", ":memory:"):
+        return database.removeprefix("file:")
+    return shown_url(str(engine.url))
+
+
+def _not_a_store(engine: Engine, exc: DatabaseError) -> StoreError:
+    why = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+    return StoreError(f"{store_file(engine)}: not (or no longer) an opsmaturity store: the "
+                      f"file is not an SQLite database, or is damaged or truncated ({why}); "
+                      "nothing was changed")
+
+
+def current_revision_or_fail(engine: Engine) -> str | None:
+    try:
+        return current_revision(engine)
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the store at {shown_url(str(engine.url))}: "
+                         f"{str(exc.orig).strip().splitlines()[0]}") from None
+    except DatabaseError as exc:
+        raise _not_a_store(engine, exc) from None
+
+
+def _check_is_store(engine: Engine) -> None:
+    """Refuse a damaged database, or one holding tables but none of ours, before anything
+    writes to it (read through a read-only connection of its own: opening it the usual way
+    would already switch it to WAL)."""
+    if engine.url.get_backend_name() != "sqlite":
+        return
+    path = Path(store_file(engine))
+    if not path.is_file() or path.stat().st_size == 0:
+        return  # a new store
+    # Without a -wal file no one is writing: read the file as it is, creating nothing
+    # beside it (-shm); with one, read it as SQLite readers do.
+    live = path.with_name(path.name + "-wal").exists()
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro"
+                               f"{'' if live else '&immutable=1'}", uri=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the store {path}: {exc}") from None
+    try:
+        tables = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        check = [tuple(r) for r in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not (or no longer) an opsmaturity store: the file is not "
+                         "an SQLite database, or is damaged or truncated "
+                         f"({str(exc).strip()}); nothing was changed") from None
+    finally:
+        conn.close()
+    if check != [("ok",)]:
+        raise StoreError(f"{path}: no longer an opsmaturity store: the database is damaged "
+                         f"({check[0][0] if check else 'no check result'}); nothing was "
+                         "changed")
+    if tables and "alembic_version" not in tables:
+        raise StoreError(f"{path}: not an opsmaturity store (an SQLite database with other "
+                         f"tables: {', '.join(sorted(tables)[:3])}); nothing was changed")

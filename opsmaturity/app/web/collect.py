@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import streamlit as st
-import yaml
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from opsmaturity.collectors import get_collector
 from opsmaturity.collectors.base import Collector, CollectorError
 from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.sources import safe_load
 
 POLL_S = 0.2
 NONCE_KEY = "evidence-secret-nonce"
@@ -102,7 +102,7 @@ def fields(model: type[BaseModel]) -> list[Field]:
 def _primary() -> dict[str, list[str]]:
     text = resources.files("opsmaturity.app.web").joinpath("collectors.yaml").read_text(
         encoding="utf-8")
-    return {str(k): list(v) for k, v in (yaml.safe_load(text) or {}).items()}
+    return {str(k): list(v) for k, v in (safe_load(text, "collectors.yaml") or {}).items()}
 
 
 def split(name: str, all_fields: list[Field]) -> tuple[list[Field], list[Field]]:

@@ -12,7 +12,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import yaml
+from opsmaturity.core.sources import safe_load
 
 from . import deploy as ci_deploy
 
@@ -103,7 +103,8 @@ SECURITY_TOOLS_FILE = Path(__file__).with_name("security_tools.yaml")
 def security_tools() -> re.Pattern[str]:
     """The scanner names of `security_tools.yaml` as one whole-word pattern (read once):
     the list is data, so adding a tool needs no code change."""
-    data = yaml.safe_load(SECURITY_TOOLS_FILE.read_text(encoding="utf-8"))
+    data = safe_load(SECURITY_TOOLS_FILE.read_text(encoding="utf-8"),
+                     SECURITY_TOOLS_FILE)
     tools = [str(t) for t in data["tools"]]
     return re.compile(r"(?<![a-z0-9])(?:" + "|".join(tools) + r")(?![a-z0-9])", re.I)
 

@@ -102,7 +102,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure
 from opsmaturity.core.times import now_utc
 
 from ..base import CollectorError, Progress, no_progress
@@ -149,17 +149,40 @@ class CiConfigCollector:
                 f"bare repository or a directory with CI files)"
             )
         progress("reading CI configuration", None)
-        files = load_ci_files(repo)
+        unreadable: list[str] = []
+        files = load_ci_files(repo, unreadable)
         scripts = load_deploy_scripts(repo, files)
         progress(f"analysing {len(files)} CI file(s)", 0.5)
         result = analyse(files, scripts)
         progress("CI configuration analysed", 1.0)
+        coverage, measures = result.coverage, result.measures
+        if unreadable:
+            measures, coverage = _without_unread(measures, coverage, unreadable)
         return EvidenceSet(
             collector=self.name,
             source=str(repo),
             window=None,
             collected_at=now_utc(),
-            coverage=result.coverage,
-            partial=result.partial,
-            measures=result.measures,
+            coverage=coverage,
+            partial=result.partial or bool(unreadable),
+            measures=measures,
         )
+
+
+def _without_unread(measures: list[Measure], coverage: Coverage, unreadable: list[str]
+                    ) -> tuple[list[Measure], Coverage]:
+    """CI files exist whose content the repository lacks (a partial clone, a missing object):
+    what the read files show to exist stays true; every other value could be changed by the
+    unread files, so it is not measured. Unknown is not zero."""
+    note = "not measured: CI files could not be read (see coverage.missing)"
+    out = []
+    for m in measures:
+        if m.id == "ci.present":
+            m = m.model_copy(update={"value": True})
+        elif m.value is not True:
+            m = m.model_copy(update={"value": None, "details": {**m.details, "note": note}})
+        out.append(m)
+    applicable = [m for m in out if m.applicable]
+    ratio = sum(m.value is not None for m in applicable) / len(applicable) if applicable else 0.0
+    return out, Coverage(ratio=round(min(ratio, coverage.ratio), 4),
+                         missing=[*unreadable, *coverage.missing])

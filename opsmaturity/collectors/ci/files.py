@@ -86,16 +86,53 @@ def _git_dir_without_worktree(repo: Path) -> Path | None:
     return None
 
 
-def _cat_files(git_dir: Path, paths: list[str]) -> dict[str, str]:
+def _missing_at_head(git_dir: Path, paths: list[str]) -> set[str]:
+    """Those of `paths` whose content the object store lacks (a partial clone, or a mirror
+    missing an object), found without fetching: `--missing=print` never asks a remote."""
+    proc = _run_git(["--git-dir", str(git_dir), "rev-list", "--objects", "--no-walk",
+                     "--missing=print", "HEAD"])
+    absent = {ln[1:] for ln in proc.stdout.decode("ascii", "replace").splitlines()
+              if ln.startswith("?")}
+    listing = _run_git(["--git-dir", str(git_dir), "ls-tree", "-z", "HEAD", "--", *paths])
+    out = set()
+    for entry in listing.stdout.split(b"\0"):
+        meta, _, name = entry.partition(b"\t")
+        fields = meta.split()
+        if len(fields) == 3 and fields[2].decode("ascii", "replace") in absent:
+            out.add(name.decode("utf-8", "replace"))
+    return out
+
+
+def _batch(git_dir: Path, mode: str, paths: list[str], unreadable: list[str] | None
+           ) -> tuple[list[str], bytes]:
+    """One `git cat-file --batch[-check]` over HEAD:<path>. Where some content is not in the
+    repository, git stops (a partial clone tries its remote): those paths are left out,
+    named in `unreadable`, and the rest read."""
+    request = b"".join(b"HEAD:" + p.encode() + b"\n" for p in paths)
+    proc = _run_git(["--git-dir", str(git_dir), "cat-file", mode], request)
+    if proc.returncode != 0:
+        absent = _missing_at_head(git_dir, paths)
+        if not absent:
+            raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
+        if unreadable is not None:
+            unreadable += [f"{p}: its content is not in the repository (a partial clone or a "
+                           "missing object); not read" for p in paths if p in absent]
+        paths = [p for p in paths if p not in absent]
+        request = b"".join(b"HEAD:" + p.encode() + b"\n" for p in paths)
+        proc = _run_git(["--git-dir", str(git_dir), "cat-file", mode], request)
+        if proc.returncode != 0:
+            raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
+    return paths, proc.stdout
+
+
+def _cat_files(git_dir: Path, paths: list[str],
+               unreadable: list[str] | None = None) -> dict[str, str]:
     """Read files from HEAD with one `git cat-file --batch`; absent ones are left out."""
     paths = [p for p in paths if "\n" not in p]
     if not paths:
         return {}
-    request = b"".join(b"HEAD:" + p.encode() + b"\n" for p in paths)
-    proc = _run_git(["--git-dir", str(git_dir), "cat-file", "--batch"], request)
-    if proc.returncode != 0:
-        raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
-    data, pos, out = proc.stdout, 0, {}
+    paths, stdout = _batch(git_dir, "--batch", paths, unreadable)
+    data, pos, out = stdout, 0, {}
     for path in paths:
         end = data.find(b"\n", pos)
         if end < 0:
@@ -144,7 +181,7 @@ def _gather(
     return files
 
 
-def _load_from_git(git_dir: Path) -> dict[str, str]:
+def _load_from_git(git_dir: Path, unreadable: list[str] | None = None) -> dict[str, str]:
     head = _run_git(
         ["--git-dir", str(git_dir), "rev-parse", "--verify", "--quiet", "HEAD^{commit}"]
     )
@@ -160,7 +197,8 @@ def _load_from_git(git_dir: Path) -> dict[str, str]:
         except UnicodeDecodeError:
             continue  # not nameable from a UTF-8 YAML include either
     candidates = [n for n in names if n in {GITLAB_FILE, JENKINS_FILE} or WORKFLOW_PATH.match(n)]
-    return _gather(candidates, lambda paths: _cat_files(git_dir, paths), lambda _: names)
+    return _gather(candidates, lambda paths: _cat_files(git_dir, paths, unreadable),
+                   lambda _: names)
 
 
 def _load_from_disk(root: Path) -> dict[str, str]:
@@ -197,23 +235,23 @@ def _load_from_disk(root: Path) -> dict[str, str]:
     return _gather(candidates, read, names)
 
 
-def load_ci_files(repo: Path) -> dict[str, str]:
+def load_ci_files(repo: Path, unreadable: list[str] | None = None) -> dict[str, str]:
     """CI files of `repo` as path -> text: from disk for a working tree or plain directory,
-    from HEAD for a bare repository (read-only; an empty repository gives {})."""
+    from HEAD for a bare repository (read-only; an empty repository gives {}). CI files whose
+    content the repository lacks are named in `unreadable`."""
     repo = Path(repo)
     git_dir = _git_dir_without_worktree(repo)
-    return _load_from_disk(repo) if git_dir is None else _load_from_git(git_dir)
+    return _load_from_disk(repo) if git_dir is None else _load_from_git(git_dir, unreadable)
 
 
 def _blob_sizes(git_dir: Path, paths: list[str]) -> dict[str, int]:
     """Sizes of the blobs at HEAD among `paths` (missing paths and trees are left out)."""
     paths = [p for p in paths if "\n" not in p]
-    request = b"".join(b"HEAD:" + p.encode() + b"\n" for p in paths)
-    proc = _run_git(["--git-dir", str(git_dir), "cat-file", "--batch-check"], request)
-    if proc.returncode != 0:
-        raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
+    if not paths:
+        return {}
+    paths, stdout = _batch(git_dir, "--batch-check", paths, None)
     out: dict[str, int] = {}
-    for path, line in zip(paths, proc.stdout.splitlines(), strict=False):
+    for path, line in zip(paths, stdout.splitlines(), strict=False):
         header = _BATCH_HEADER.match(line)
         if header and header.group(1) == b"blob":
             out[path] = int(header.group(2))

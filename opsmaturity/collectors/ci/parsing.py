@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from opsmaturity.core.sources import LineDict, LineLoader, where
+from opsmaturity.core.sources import LineDict, LineLoader, SourceError, load_documents, where
 
 # ---------------------------------------------------------------- YAML with line numbers
 
@@ -41,19 +41,9 @@ def _empty_map() -> LineDict:
 def parse_yaml(path: str, text: str) -> tuple[LineDict | None, str | None]:
     """The file's top-level mapping, or a `file:line: message` problem."""
     try:
-        docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or "cannot be parsed"
-        if exc.problem and exc.context and exc.context_mark and mark is not exc.context_mark:
-            what += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        return None, f"{where(path, mark.line + 1 if mark else None)}: invalid YAML: {what}"
-    except yaml.YAMLError as exc:
-        return None, f"{path}: invalid YAML: {exc}"
-    except RecursionError:
-        return None, f"{path}: invalid YAML: nested too deeply"
-    except (ValueError, TypeError, OverflowError) as exc:  # e.g. an impossible date
-        return None, f"{path}: invalid YAML: {exc}"
+        docs = load_documents(text, path, _Loader)
+    except SourceError as exc:
+        return None, str(exc)
     if not docs:
         return _empty_map(), None
     doc = docs[0]

@@ -44,7 +44,7 @@ from .log import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
 from .repository import head_commit, is_url, open_repository
 
-VERSION = 1
+VERSION = 2  # part of the cache key: bump when a measure changes meaning
 HOTFIX = re.compile(
     r"(^|\W)(hot-?fix(es)?|emergency fix)(\W|$)|^\w+(\([^)]*\))?!:|\[hotfix\]", re.I
 )
@@ -156,7 +156,7 @@ class WindowCommit:
     author: str
     commit_time: int
     lines: int | None
-    files: int
+    files: int | None  # None: a shallow clone's boundary commit, whose diff is its whole tree
     touches_test: bool
     touches_source: bool
     revert_of: str | None
@@ -170,24 +170,35 @@ class Mining:
 
     show_names: bool
     head_files: set[str]
+    boundary: frozenset[str] = frozenset()  # a shallow clone's grafted commits
     authorship: Authorship = field(default_factory=Authorship)
     alias: dict[str, str] = field(default_factory=dict)
     dir_authors: dict[str, Counter[str]] = field(default_factory=dict)
     last_change: dict[str, int] = field(default_factory=dict)  # docs/runbooks/adr -> time
     window: list[WindowCommit] = field(default_factory=list)
     later: dict[str, list[str]] = field(default_factory=dict)  # after the window: sha -> parents
-    names: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # person key -> name
+    ended: set[str] = field(default_factory=set)  # HEAD paths once deleted (older: other files)
     commits_seen: int = 0
+    _name_counts: Counter[str] | None = None
 
     def person(self, commit: Commit) -> str:
+        """The key a person is counted by: the mailmapped e-mail (the name when there is
+        none), whatever is shown; two people sharing a name stay two people."""
         key = commit.author_email or commit.author_name
         if key not in self.names:
-            self.names[key] = (
-                commit.author_name
-                if self.show_names
-                else pseudonym(key, "author")
-            )
-        return self.names[key]
+            self.names[key] = commit.author_name
+        return key
+
+    def display(self, key: str) -> str:
+        """How a person appears in evidence: a stable pseudonym, or with --show-names the
+        name (followed by the e-mail when another person has the same name)."""
+        if not self.show_names:
+            return pseudonym(key, "author")
+        name = self.names.get(key, key)
+        if self._name_counts is None:
+            self._name_counts = Counter(self.names.values())
+        return f"{name} <{key}>" if self._name_counts[name] > 1 and name != key else name
 
     def resolve(self, path: str) -> str:
         seen = 0
@@ -203,12 +214,17 @@ class Mining:
         dirs: set[str] = set()
         alias, head_files, changes = self.alias, self.head_files, self.authorship.changes
         lines = tests = source = 0
-        for change in commit.files:
+        cut = commit.sha in self.boundary  # its parents are missing: its diff is no change
+        for change in () if cut else commit.files:
             path = change.path
             current = self.resolve(path) if alias else path
             if change.old_path is not None and change.old_path != path:
                 alias[change.old_path] = current
-            if current in head_files:
+            if change.status == "D" and current in head_files:
+                # newest first: the HEAD file was created after this deletion, so what came
+                # before belongs to an earlier file of the same name
+                self.ended.add(current)
+            elif current in head_files and current not in self.ended:
                 counts = changes.get(current)
                 if counts is None:
                     counts = changes[current] = Counter()
@@ -220,7 +236,8 @@ class Mining:
             source |= kind.source
             if line_counts:
                 lines += (change.added or 0) + (change.deleted or 0)  # binaries count 0
-            if len(self.last_change) < 3 and kind.doc:  # newest first: first seen is latest
+            if len(self.last_change) < 3 and kind.doc and segment != "after":
+                # newest first: the first seen up to the window's end is the latest
                 for name, hit in (("docs", True), ("runbooks", kind.runbook), ("adr", kind.adr)):
                     if hit and name not in self.last_change:
                         self.last_change[name] = commit.commit_time
@@ -238,8 +255,8 @@ class Mining:
                     parents=commit.parents,
                     author=who,
                     commit_time=commit.commit_time,
-                    lines=lines if line_counts else None,
-                    files=len(commit.files),
+                    lines=lines if line_counts and not cut else None,
+                    files=None if cut else len(commit.files),
                     touches_test=bool(tests),
                     touches_source=bool(source),
                     revert_of=reverted.group(1) if reverted else None,
@@ -359,6 +376,7 @@ def mine(
 ) -> EvidenceSet:
     missing: list[str] = []
     shallow = _git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
+    boundary = _shallow_boundary(repo) if shallow else frozenset()
     # The commit count only feeds the progress bar: count in the background, and only if shown.
     counter = ThreadPoolExecutor(max_workers=1)
     total = (
@@ -372,7 +390,7 @@ def mine(
     }
     s, u = int(since.timestamp()), int(until.timestamp())
     try:
-        m = _history(repo, head_files, s, u, True, options, progress, total)
+        m = _history(repo, head_files, boundary, s, u, True, options, progress, total)
         line_counts = True
     except GitLogError as exc:
         # e.g. a partial clone whose blobs are missing: measure all but line counts
@@ -380,17 +398,16 @@ def mine(
         missing.append(f"line counts unavailable: {reason}")
         line_counts = False
         try:
-            m = _history(repo, head_files, s, u, False, options, progress, total)
+            m = _history(repo, head_files, boundary, s, u, False, options, progress, total)
         except GitLogError as again:
             raise CollectorError(f"git log failed in {source}: {again}") from None
-    if shallow:
-        missing.append("shallow clone: history before the clone's depth is missing")
     progress("computing measures", 1.0)
     measures = _measures(m, repo, since, until, options, line_counts)
+    if shallow:
+        measures, notes = _shallow(repo, measures, boundary, since)
+        missing.extend(notes)
     known = [x for x in measures if x.applicable]
     ratio = sum(1 for x in known if x.value is not None) / len(known) if known else 0.0
-    if shallow:
-        ratio = min(ratio, 0.5)
     return EvidenceSet(
         collector="git",
         source=source,
@@ -402,6 +419,48 @@ def mine(
     )
 
 
+WHOLE_HISTORY = frozenset({
+    "git.tags", "git.release_tags", "git.release_interval_days_median",
+    "git.release_interval_days_p90", "git.commits_per_release_median",
+    "git.lead_time_to_tag_hours_median", "git.lead_time_to_tag_hours_p90",
+    "git.truck_factor", "git.main_author_share_max", "git.single_author_file_share",
+})
+"""Measures that need the whole history (authorship since a file's creation, every tag and
+what each contains): a shallow clone has only its depth."""
+
+
+def _shallow_boundary(repo: str) -> frozenset[str]:
+    """A shallow clone's grafted commits (their parents are missing)."""
+    grafts = Path(_git(repo, "rev-parse", "--git-path", "shallow").strip())
+    if not grafts.is_absolute():
+        grafts = Path(repo) / grafts
+    return frozenset(grafts.read_text().split()) if grafts.is_file() else frozenset()
+
+
+def _shallow(repo: str, measures: list[Measure], boundary: frozenset[str],
+             since: datetime) -> tuple[list[Measure], list[str]]:
+    """A shallow clone: whole-history measures become "not measured", with the reason;
+    window measures stay, and a note says so when the window reaches past the depth.
+    (Boundary commits count as commits, but not their diff, which is their whole tree.)"""
+    reason = "shallow clone: history before the clone's depth is missing"
+    notes = [f"{reason}; not measured: " + ", ".join(sorted(WHOLE_HISTORY))]
+    # the shallow file may name commits the clone never received (seen in a bare
+    # --shallow-since clone of a real repository): those are skipped
+    times = [int(t) for t in _git(repo, "log", "--no-walk", "--ignore-missing", "--format=%ct",
+                                  *sorted(boundary)).split()] if boundary else []
+    if times and max(times) >= since.timestamp():
+        depth = datetime.fromtimestamp(max(times), UTC)
+        notes.append(f"shallow clone: the window starts before the clone's depth "
+                     f"(a boundary commit of {depth:%Y-%m-%d %H:%M} UTC): window commits older "
+                     "than it may be missing, and the boundary commits' changes are not counted")
+    out = [
+        x.model_copy(update={"value": None, "details": {**x.details, "not_measured": reason}})
+        if x.id in WHOLE_HISTORY else x
+        for x in measures
+    ]
+    return out, notes
+
+
 def _gitdate(ts: int) -> str:
     # "@<seconds>" is read as a timestamp only for large numbers; an explicit date always is.
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
@@ -410,6 +469,7 @@ def _gitdate(ts: int) -> str:
 def _history(
     repo: str,
     head_files: set[str],
+    boundary: frozenset[str],
     s: int,
     u: int,
     line_counts: bool,
@@ -418,7 +478,7 @@ def _history(
     total: Future[int] | None,
 ) -> Mining:
     """Newest first: after the window (names only), the window (with line counts), before it."""
-    m = Mining(show_names=options.show_names, head_files=head_files)
+    m = Mining(show_names=options.show_names, head_files=head_files, boundary=boundary)
     segments = [
         ("after", [f"--since-as-filter={_gitdate(u + 1)}"]),
         ("window", [f"--since-as-filter={_gitdate(s)}", f"--until={_gitdate(u)}"]),
@@ -431,7 +491,7 @@ def _history(
         if segment == "before" and _closed(m):
             continue  # every parent is already known: nothing lies before the window
         numstat = segment == "window" and line_counts
-        for commit in log(repo, "HEAD", *args, numstat=numstat):
+        for commit in log(repo, "HEAD", *args, numstat=numstat, renames=line_counts):
             m.add(commit, segment, numstat)
             if total is not None and m.commits_seen % 500 == 0:
                 n = total.result() if total.done() else None
@@ -455,11 +515,17 @@ def _closed(m: Mining) -> bool:
 # --------------------------------------------------------------------------- measures
 
 
-def _mainline(window: list[WindowCommit], by_sha: dict[str, WindowCommit]) -> set[str]:
-    """The first-parent line from the newest commit of the window."""
-    if not window:
-        return set()
-    line, sha = set(), window[0].sha
+def _tip(repo: str, until: int) -> str:
+    """The mainline's tip for a window: HEAD, or the newest commit on HEAD's first-parent
+    line made by the window's end (not the window's newest commit, which can be a merge
+    made on someone's side branch)."""
+    return _git(repo, "rev-list", "-1", "--first-parent", f"--until={_gitdate(until)}",
+                "HEAD").strip()
+
+
+def _mainline(tip: str, by_sha: dict[str, WindowCommit]) -> set[str]:
+    """The window's commits on the first-parent line from `tip`."""
+    line, sha = set(), tip
     while sha in by_sha and sha not in line:
         line.add(sha)
         parents = by_sha[sha].parents
@@ -491,8 +557,9 @@ def _branch_lifetimes(
 
 def _release_containment(
     repo: str, releases: list[Tag], graph: dict[str, list[str]], counted: set[str], since: int
-) -> tuple[dict[str, Tag], list[int]]:
-    """For each counted commit, the first release tag that contains it.
+) -> dict[str, Tag]:
+    """For each counted commit, the first release tag that contains it (tags from the window's
+    start on, including those made after it: a window commit released later is released).
 
     Tags are taken in time order; a walk from each tag stops at commits an earlier
     tag already reached, so the whole pass is linear in the window's commits. A tag
@@ -500,7 +567,6 @@ def _release_containment(
     """
     first: dict[str, Tag] = {}
     reached: set[str] = set()
-    per_release: list[int] = []
     earlier = [t.commit for t in releases if t.time < since]
     for tag in [t for t in releases if t.time >= since][-MAX_RELEASES:]:
         if tag.commit in graph:
@@ -525,9 +591,29 @@ def _release_containment(
         mine = [x for x in new if x in counted]
         for sha in mine:
             first[sha] = tag
-        per_release.append(len(mine))
         earlier.append(tag.commit)
-    return first, per_release
+    return first
+
+
+def _commits_per_release(repo: str, releases: list[Tag], since: int, until: int) -> list[int]:
+    """For each release tag created in the window (time order): the non-merge commits it
+    contains that no earlier release tag contains (`git rev-list --no-merges --count <tag>
+    ^<earlier>...`). Tags made after the window are not the window's releases."""
+    counts: list[int] = []
+    earlier = [t.commit for t in releases if t.time < since]
+    for tag in [t for t in releases if since <= t.time <= until][-MAX_RELEASES:]:
+        proc = subprocess.run(
+            ["git", "--no-optional-locks", "rev-list", "--no-merges", "--count", "--stdin",
+             tag.commit],
+            input="".join(f"^{c}\n" for c in earlier).encode(),
+            cwd=repo,
+            capture_output=True,
+            check=False,
+        )
+        if proc.returncode == 0:
+            counts.append(int(proc.stdout.strip() or 0))
+        earlier.append(tag.commit)
+    return counts
 
 
 def _measures(
@@ -557,7 +643,7 @@ def _measures(
         "git.active_authors",
         len(authors),
         "people",
-        commits_per_author=dict(authors.most_common(MAX_DETAILS)),
+        commits_per_author={m.display(k): n for k, n in authors.most_common(MAX_DETAILS)},
     )
     add(
         "git.commits_per_week",
@@ -571,7 +657,7 @@ def _measures(
     # batch size
     sized = [c for c in commits if c.lines is not None]
     lines = [float(c.lines) for c in sized if c.lines is not None]
-    files = [float(c.files) for c in commits]
+    files = [float(c.files) for c in commits if c.files is not None]
     lines_ok = line_counts and bool(commits)
     largest = sorted(sized, key=lambda c: -(c.lines or 0))[:10]
     add(
@@ -601,7 +687,7 @@ def _measures(
 
     # integration
     by_sha = {c.sha: c for c in m.window}
-    mainline = _mainline(m.window, by_sha)
+    mainline = _mainline(_tip(repo, int(until.timestamp())), by_sha)
     lifetimes, truncated = _branch_lifetimes(m.window, by_sha, mainline)
     has_merges = bool(lifetimes)
     add(
@@ -620,7 +706,8 @@ def _measures(
         _round(direct_share),
         "ratio",
         applicable=bool(commits),
-        definition="non-merge commits made on the first-parent line of HEAD",
+        definition="non-merge commits made on the first-parent line of the tip (HEAD, or the "
+        "last commit on it made by the window's end)",
     )
     trunk = None
     if commits:
@@ -704,17 +791,19 @@ def _measures(
     )
     window_commits = {c.sha: c for c in commits}
     graph = {**m.later, **{c.sha: c.parents for c in m.window}}
-    first, per_release = (
-        _release_containment(repo, releases, graph, set(window_commits), s)
-        if releases
-        else ({}, [])
+    first = (
+        _release_containment(repo, releases, graph, set(window_commits), s) if releases else {}
     )
+    per_release = _commits_per_release(repo, releases, s, u)
     leads = [(tag.time - window_commits[sha].commit_time) / 3600 for sha, tag in first.items()]
     add(
         "git.commits_per_release_median",
         median([float(n) for n in per_release]),
         "commits",
         applicable=bool(per_release),
+        per_release=per_release[-MAX_DETAILS:],
+        definition="for each release tag created in the window: non-merge commits it contains "
+        "that no earlier release tag contains",
     )
     add(
         "git.lead_time_to_tag_hours_median",
@@ -802,7 +891,7 @@ def _measures(
         n = sum(counts.values())
         if n >= options.main_author_min_changes:
             who, k = counts.most_common(1)[0]
-            shares[d] = {"main_author": who, "share": _round(k / n), "changes": n}
+            shares[d] = {"main_author": m.display(who), "share": _round(k / n), "changes": n}
     add("git.files", len(head), "files")
     add("git.top_level_dirs", len([t for t in tops if t != "(root)"]), "directories")
     add(
@@ -810,7 +899,7 @@ def _measures(
         tf,
         "people",
         applicable=bool(touched),
-        authors=tf_people,
+        authors=[m.display(k) for k in tf_people],
         method="degree of authorship, Avelino et al. 2016",
     )
     add(

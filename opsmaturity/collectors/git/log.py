@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ RS, US = "\x1e", "\x1f"
 # hash, parents, author name, author e-mail, author time, committer time, subject, body
 FORMAT = f"--format={RS}%H{US}%P{US}%aN{US}%aE{US}%at{US}%ct{US}%s{US}%b{US}"
 CHUNK = 1 << 20
+_DELETED = re.compile(r"^ delete mode \d+ (.*)$")
 
 
 class GitLogError(Exception):
@@ -100,12 +102,29 @@ def _header(token: str) -> Commit:
     )
 
 
+def _summary(commit: Commit, token: str) -> None:
+    """Mark the files a numstat commit deletes (from `--summary`; numstat alone cannot tell)."""
+    deleted = {hit.group(1) for line in token.split("\n")
+               if (hit := _DELETED.match(line)) is not None}
+    for change in commit.files:
+        if change.path in deleted:
+            change.status = "D"
+
+
 def parse(chunks: Iterator[bytes], numstat: bool) -> Iterator[Commit]:
     """Yield commits from `git log -z` output (an iterator of byte chunks), newest first."""
     tokens = _tokens(chunks)
     current: Commit | None = None
     for raw in tokens:
         token = _decode(raw).lstrip("\n")
+        if numstat and token.startswith(" ") and current is not None:
+            # --summary lines ("create mode ...", "delete mode ...") end without a NUL:
+            # the next commit's header follows them directly
+            head, sep, rest = token.partition(RS)
+            _summary(current, head)
+            if not sep:
+                continue
+            token = RS + rest
         if token.startswith(RS):
             if current is not None:
                 yield current
@@ -134,8 +153,13 @@ def parse(chunks: Iterator[bytes], numstat: bool) -> Iterator[Commit]:
         yield current
 
 
-def log(repo: str, *args: str, numstat: bool) -> Iterator[Commit]:
-    """Run one `git log` through GitPython's command interface and parse it as it streams."""
+def log(repo: str, *args: str, numstat: bool, renames: bool = True) -> Iterator[Commit]:
+    """Run one `git log` through GitPython's command interface and parse it as it streams.
+
+    With numstat, `--summary` marks deleted files. renames=False detects only exact renames
+    (`-M100%`), which compares object ids and never reads a file's contents: the reading
+    that fails in a partial clone or a repository with a missing blob.
+    """
     cmd = [
         "git",
         "-c",
@@ -151,7 +175,8 @@ def log(repo: str, *args: str, numstat: bool) -> Iterator[Commit]:
         "--no-color",
         "--no-ext-diff",
         "--no-textconv",
-        "--numstat" if numstat else "--name-status",
+        *(["--numstat", "--summary"] if numstat else ["--name-status"]),
+        *([] if renames else ["-M100%"]),
         *args,
     ]
     proc = git.Git(repo).execute(cmd, as_process=True, env={"LC_ALL": "C"})

@@ -10,7 +10,10 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-_TEST_DIRS = {"test", "tests", "spec", "specs", "__tests__", "testing", "e2e", "it"}
+_TEST_DIRS = {"test", "tests", "spec", "specs", "__tests__", "testing", "e2e"}
+# Maven's integration tests live in src/it/; a bare "it" directory is usually Italian
+# (locale/it/, i18n/it/), so only the Maven layout counts.
+_MAVEN_IT = re.compile(r"(^|/)src/it/")
 _TEST_NAME = re.compile(
     r"(^test_.*\.py$|_test\.py$|_test\.go$|\.(test|spec)\.[cm]?[jt]sx?$|Tests?\.(java|kt|cs|scala)$"
     r"|_spec\.rb$|_test\.rb$|Test\.php$|_test\.exs?$|_tests?\.rs$)"
@@ -113,6 +116,8 @@ def _suffix(path: str) -> str:
 
 def is_test(path: str) -> bool:
     if any(part.lower() in _TEST_DIRS for part in path.split("/")[:-1]):
+        return True
+    if _MAVEN_IT.search(path):
         return True
     return bool(_TEST_NAME.search(_name(path)))
 

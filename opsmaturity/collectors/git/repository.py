@@ -9,8 +9,11 @@ Credentials in a URL never reach a message: every shown URL goes through
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
+import signal
+import subprocess
 from pathlib import Path
 
 import git
@@ -41,6 +44,61 @@ def _last_stderr_line(exc: git.GitCommandError) -> str | None:
     return lines[-1] if lines else None
 
 
+GIT_TIMEOUT_ENV = "OPSMATURITY_GIT_TIMEOUT"
+DEFAULT_GIT_TIMEOUT = 1800
+"""Wall-clock seconds a clone or fetch may take (OPSMATURITY_GIT_TIMEOUT overrides)."""
+
+NETWORK_ENV = {
+    # A transfer slower than 1 KiB/s for 30 s is given up (HTTP(S); git's own limit).
+    "GIT_HTTP_LOW_SPEED_LIMIT": "1024",
+    "GIT_HTTP_LOW_SPEED_TIME": "30",
+    # Never wait for a password on a terminal nobody watches.
+    "GIT_TERMINAL_PROMPT": "0",
+    # SSH: give up connecting after 30 s, and on a server silent for a minute.
+    "GIT_SSH_COMMAND": "ssh -o ConnectTimeout=30 -o ServerAliveInterval=15 "
+                       "-o ServerAliveCountMax=4 -o BatchMode=yes",
+}
+
+
+def git_timeout() -> float:
+    value = os.environ.get(GIT_TIMEOUT_ENV)
+    try:
+        seconds = float(value) if value else DEFAULT_GIT_TIMEOUT
+    except ValueError:
+        raise CollectorError(f"{GIT_TIMEOUT_ENV}={value!r}: expected seconds") from None
+    return seconds if seconds > 0 else DEFAULT_GIT_TIMEOUT
+
+
+def run_network_git(args: list[str], shown: str, what: str) -> None:
+    """Run a git command that talks to a server, bounded: git's low-speed limit and SSH
+    timeouts (unless the user set their own), and a wall-clock limit (git_timeout) after
+    which git and its helpers are stopped. A failure is a CollectorError in git's words."""
+    env = {**os.environ}
+    for key, value in NETWORK_ENV.items():
+        if key == "GIT_SSH_COMMAND" and ("GIT_SSH" in env or "GIT_SSH_COMMAND" in env):
+            continue
+        env.setdefault(key, value)
+    limit = git_timeout()
+    proc = subprocess.Popen(["git", *args], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                            text=True, errors="replace", start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise CollectorError(
+            f"{what} {shown}: no result after {limit:g} s, stopped (the server did not answer "
+            f"in time; set {GIT_TIMEOUT_ENV} to allow longer)") from None
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    if proc.returncode != 0:
+        lines = [ln for ln in (stderr or "").strip().splitlines() if ln.strip()]
+        detail = without_credentials(lines[-1].strip()) if lines else f"{what} failed"
+        raise CollectorError(f"{what} {shown}: {detail}")
+
+
 def open_repository(source: str, cache_dir: Path, progress: Progress = no_progress) -> str:
     """A local repository path to read: the path itself, or a bare clone of a URL in the cache."""
     require_git()
@@ -50,23 +108,26 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
         if target.exists():
             progress(f"fetching {shown}", None)
             try:
-                git.Repo(target).remote("origin").fetch(list(_REFSPECS), prune=True)
-            except (git.GitCommandError, git.InvalidGitRepositoryError, ValueError) as exc:
-                detail = _last_stderr_line(exc) if isinstance(exc, git.GitCommandError) else None
-                raise CollectorError(f"git fetch failed in {target}: "
-                                     f"{without_credentials(detail or str(exc))}") from None
+                git.Repo(target)
+            except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+                raise CollectorError(f"{target}: the cached clone of {shown} is damaged; "
+                                     "delete it and run again") from None
+            run_network_git(["-C", str(target), "fetch", "--quiet", "--prune", "origin",
+                             *_REFSPECS], shown, "cannot fetch")
         else:
             progress(f"cloning {shown}", None)
+            try:
+                git.Git.check_unsafe_protocols(source)  # ext:: and friends run commands
+            except git.UnsafeProtocolError:
+                raise CollectorError(f"cannot clone {shown}: not a protocol opsmaturity "
+                                     "clones from") from None
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                git.Repo.clone_from(source, target, bare=True, multi_options=["--quiet"])
-            except git.GitCommandError as exc:
+                run_network_git(["clone", "--bare", "--quiet", "--", source, str(target)],
+                                shown, "cannot clone")
+            except BaseException:
                 shutil.rmtree(target, ignore_errors=True)
-                detail = _last_stderr_line(exc)
-                raise CollectorError(
-                    f"cannot clone {shown}: "
-                    f"{without_credentials(detail) if detail else 'git clone failed'}"
-                ) from None
+                raise
         return str(target)
     path = Path(source).expanduser()
     if not path.exists():
@@ -77,7 +138,28 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
         git.Repo(path, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise CollectorError(f"{source}: not a git repository") from None
-    return str(path.resolve())
+    return repository_root(str(path.resolve()))
+
+
+def repository_root(path: str) -> str:
+    """The repository a path belongs to: its work tree's top, or for a bare repository its
+    git directory. Every measure covers the whole repository, so a subdirectory is read
+    as its repository (callers warn; see `subdirectory_warning`), never half and half."""
+    g = git.Git(path)
+    try:
+        if g.rev_parse("--is-inside-work-tree").strip() == "true":
+            return str(Path(g.rev_parse("--show-toplevel").strip()).resolve())
+        return str(Path(g.rev_parse("--absolute-git-dir").strip()).resolve())
+    except git.GitCommandError:
+        return path
+
+
+def subdirectory_warning(source: str, root: str) -> str | None:
+    """The warning for a path inside a repository rather than the repository itself."""
+    if is_url(source) or Path(source).expanduser().resolve() == Path(root):
+        return None
+    return (f"{source} is inside the repository {root}: assessing the whole repository "
+            "(git measures are not scoped to a subdirectory)")
 
 
 def head_commit(repo: str) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import (
@@ -57,6 +58,9 @@ def load(options: IncidentsOptions, progress: Progress = no_progress) -> Loaded:
             raise CollectorError(f"{path}: no such file")
         if not path.is_file():
             raise CollectorError(f"{path}: not a file")
+        if _is_blank(path):
+            raise CollectorError(f"{path}: the file is empty: no export to read (was it "
+                                 "written completely?)")
         try:
             fmt = options.format or detect(path, options.mapping is not None)
         except OSError as exc:
@@ -83,6 +87,16 @@ def load(options: IncidentsOptions, progress: Progress = no_progress) -> Loaded:
             loaded.records, problems = FINISHERS[fmt](loaded.records, ctx)
             loaded.problems.extend(problems)
     return loaded
+
+
+def _is_blank(path: Path) -> bool:
+    """A 0-byte file, or one holding only white space (and a byte order mark)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False  # said by the reader, with its reason
+    return len(head) < 4096 and not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe")
 
 
 # --------------------------------------------------------------------------- the collector

@@ -10,6 +10,7 @@ its stack and file in the details. Definitions: docs/monitoring-evidence.md.
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import ClassVar
 
@@ -102,11 +103,14 @@ class MonitoringCollector:
                 harvest.notes.append("rule files not validated: promtool is not installed "
                                      "(Debian/Ubuntu: apt-get install prometheus)")
             read_rule_files(rule_files, harvest, promtool, progress)
+        from_files = len(harvest.rules)
         if o.prometheus_url:
             progress("reading Prometheus", None)
             sources.append(f"prometheus: {endpoint_only(o.prometheus_url)}")
             read_prometheus_api(o.prometheus_url, harvest, now, o.history_days,
                                 o.timeout_seconds)
+        files, live = harvest.rules[:from_files], harvest.rules[from_files:]
+        harvest.rules = [*files, *_not_in_files(live, files)]
         if o.alertmanager_config is not None:
             sources.append(f"alertmanager config: {o.alertmanager_config}")
             read_alertmanager_config(o.alertmanager_config, harvest)
@@ -126,7 +130,6 @@ class MonitoringCollector:
             progress("reading alert history", None)
             sources.append(f"alert history: {_names(o.alert_history)}")
             _read_history(history_files, harvest)
-        harvest.rules = _dedupe(harvest)
 
         progress("measuring", 0.95)
         measures = compute(harvest, now, o.thresholds)
@@ -162,16 +165,19 @@ def _read_history(paths: list[Path], harvest: Harvest) -> None:
         harvest.read(str(path), "history")
 
 
-def _dedupe(harvest: Harvest) -> list[AlertRule]:
-    """Prometheus rules given both as files and from the live server are counted once (same
-    group, name and labels: Prometheus reformats the query, so that cannot be compared)."""
-    seen: set[tuple[str, str, str, tuple[tuple[str, str], ...]]] = set()
+def _not_in_files(live: list[AlertRule], files: list[AlertRule]) -> list[AlertRule]:
+    """The live server's rules that the rule files do not already hold. Prometheus reformats
+    a query, so a live rule is matched to a file rule by group, name and labels, one to one:
+    rules that differ only in their expression stay different rules, in files and live."""
+    def key(rule: AlertRule) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+        return (rule.group, rule.name, tuple(sorted(rule.labels.items())))
+
+    unmatched = Counter(key(r) for r in files if r.system == "prometheus")
     out = []
-    for rule in harvest.rules:
-        key = (rule.system, rule.group, rule.name, tuple(sorted(rule.labels.items())))
-        if rule.system == "prometheus" and key in seen:
+    for rule in live:
+        if unmatched[key(rule)] > 0:
+            unmatched[key(rule)] -= 1
             continue
-        seen.add(key)
         out.append(rule)
     return out
 

@@ -9,15 +9,15 @@ The line-aware loader itself is `opsmaturity.core.sources`, shared with the cata
 from __future__ import annotations
 
 import glob
-import json
 import os
 import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from opsmaturity.core.sources import LineDict, LineList, LineLoader, SourceError
+from opsmaturity.core.sources import LineDict, LineList
+from opsmaturity.core.sources import load_documents as load_yaml_documents
+from opsmaturity.core.sources import parse_json as core_parse_json
+from opsmaturity.core.sources import read_text as core_read_text
 
 from ..base import CollectorError
 
@@ -69,49 +69,21 @@ def _visible(path: Path, root: Path) -> bool:
 
 def read_text(path: Path) -> str:
     """The file as UTF-8 text; unreadable or binary files become a SourceError."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(path, None, f"cannot read ({exc.strerror or exc})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SourceError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+    return core_read_text(path)
 
 
 # ---------------------------------------------------------------- YAML with line numbers
 
 
-_Loader = LineLoader
-
-
 def parse_yaml(path: str | Path, text: str) -> list[Any]:
     """All documents of a YAML text (empty documents left out), or a SourceError with the
-    line PyYAML points at."""
-    try:
-        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or "cannot be parsed"
-        if exc.context and exc.problem and exc.context_mark and mark is not exc.context_mark:
-            what += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        raise SourceError(path, mark.line + 1 if mark else None, f"invalid YAML: {what}") from None
-    except yaml.YAMLError as exc:
-        raise SourceError(path, None, f"invalid YAML: {exc}") from None
-    except RecursionError:
-        raise SourceError(path, None, "invalid YAML: nested too deeply") from None
-    except (ValueError, TypeError, OverflowError) as exc:  # an impossible date, a bad key
-        raise SourceError(path, None, f"invalid YAML: {exc}") from None
+    line PyYAML points at (core.sources.load_documents)."""
+    return load_yaml_documents(text, path)
 
 
 def parse_json(path: str | Path, text: str) -> Any:
     """A JSON text, or a SourceError naming the line of the syntax error."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise SourceError(path, None, "invalid JSON: nested too deeply") from None
+    return core_parse_json(text, path)
 
 
 def load_documents(path: Path) -> list[Any]:

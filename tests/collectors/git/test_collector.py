@@ -87,7 +87,7 @@ EXPECTED = {
     "git.revert_commits": 1, "git.revert_ratio": 0.1429, "git.hotfix_commits": 1,
     "git.hotfix_ratio": 0.1429, "git.time_to_revert_hours_median": 120.0,
     "git.tags": 3, "git.release_tags": 2, "git.release_interval_days_median": 5.96,
-    "git.commits_per_release_median": 3.5,
+    "git.commits_per_release_median": 4.5,  # v1.0.0: b1 b2 c1 c2 f1 f2 c3; v1.1.0: revert, big
     "git.lead_time_to_tag_hours_median": 73.0, "git.lead_time_to_tag_hours_p90": 121.0,
     "git.test_file_share": 0.1667, "git.commits_with_tests_share": 0.1429,
     "git.iac_present": False, "git.db_migrations_present": False,
@@ -251,7 +251,7 @@ def test_shallow_clone_says_so(history: Path, tmp_path: Path):
                    check=True)
     ev = collect(shallow, tmp_path)
     assert ev.partial and any("shallow" in m for m in ev.coverage.missing)
-    assert ev.coverage.ratio <= 0.5
+    assert values(ev)["git.truck_factor"] is None and ev.coverage.ratio < 1
     assert values(ev)["git.commits"] == 3
 
 

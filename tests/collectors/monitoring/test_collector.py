@@ -264,7 +264,7 @@ def test_structural_problems_in_rule_files(tmp_path: Path):
     assert values(ev)["monitoring.heartbeat_alert_present"] is False
     assert ev.measure("monitoring.runbook_url_share").applicable is False
     assert details(ev, "monitoring.alert_rules_total")["ignored_files"] == [
-        f"{tmp_path / 'deployment.yaml'}: no Prometheus rules (other Kubernetes resources)"]
+        f"{tmp_path / 'deployment.yaml'}: no Prometheus rules (Kubernetes Deployment)"]
 
 
 def test_saved_rules_api_answer_is_read(tmp_path: Path):

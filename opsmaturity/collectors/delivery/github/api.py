@@ -68,6 +68,8 @@ class PatientRetry(GithubRetry):
         self.clock = clock
         self.max_wait = self.policy.max_wait_seconds
         kwargs.setdefault("total", self.policy.retries)
+        # a host that cannot be reached at all (refused, unknown) is tried only this often
+        kwargs.setdefault("connect", min(self.policy.retries, self.policy.connect_retries))
         kwargs.setdefault("backoff_factor", self.policy.backoff_seconds)
         kwargs.setdefault("backoff_max", self.policy.backoff_max_seconds)
         super().__init__(**kwargs)

@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from opsmaturity.core.sources import file_encoding
+
 from ..record import IncidentRecord
 from . import generic_csv, jira, opsgenie, pagerduty, servicenow
 from .common import Problem, SourceContext
@@ -43,7 +45,7 @@ _JSON_SIGNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def detect(path: Path, mapping_given: bool = False) -> str | None:
     """Which tool wrote this file, from its first 64 KiB (None when it cannot be told)."""
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
+    with open(path, encoding=file_encoding(path), errors="replace") as f:
         head = f.read(1 << 16)
     if head.lstrip()[:1] in ("{", "["):
         return next((name for name, sign in _JSON_SIGNS if sign.search(head)), None)

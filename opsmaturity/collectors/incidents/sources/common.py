@@ -9,6 +9,7 @@ Keep the two in step.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -109,9 +110,12 @@ def number(value: Any, what: str) -> float | None:
     if isinstance(value, bool):
         raise RecordError(f"{what}: expected a number, got {value!r}")
     try:
-        return float(value)
+        result = float(value)
     except (TypeError, ValueError):
         raise RecordError(f"{what}: expected a number, got {value!r}") from None
+    if not math.isfinite(result):
+        raise RecordError(f"{what}: expected a number, got {value!r}")
+    return result
 
 
 # --------------------------------------------------------------------------- times

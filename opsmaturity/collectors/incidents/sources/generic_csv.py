@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from opsmaturity.core.sources import SourceError, load_yaml
 from opsmaturity.core.times import check_zone
 
 from ...base import CollectorError
@@ -115,46 +115,20 @@ class CsvMapping(BaseModel):
 def load_mapping(path: Path) -> CsvMapping:
     """Read a mapping file; a problem becomes a CollectorError naming file, line and key."""
     try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CollectorError(f"{path}: mapping file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CollectorError(f"{path}: cannot read the mapping file ({exc})") from None
+        source = load_yaml(path)
+    except SourceError as exc:
+        message = exc.message if exc.message != "file not found" else "mapping file not found"
+        raise CollectorError(str(SourceError(exc.path, exc.line, message))) from None
     try:
-        data = yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        why = getattr(exc, "problem", None) or str(exc)
-        raise CollectorError(f"{path}{line}: invalid YAML: {why}") from None
-    try:
-        return CsvMapping.model_validate(data or {})
+        return CsvMapping.model_validate(source.data or {})
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = [str(p) for p in err["loc"]]
         msg = str(err.get("ctx", {}).get("error") or err["msg"])
-        line = _line_of(source, loc)
+        line = source.line_for(err["loc"]) if loc else None
         raise CollectorError(
             f"{path}{f':{line}' if line else ''}: {'.'.join(loc) or 'mapping'}: {msg}"
         ) from None
-
-
-def _line_of(source: str, loc: list[str]) -> int | None:
-    """The line of the deepest key of loc that exists in the YAML document."""
-    try:
-        node = yaml.compose(source)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for key in loc:
-        if not isinstance(node, yaml.MappingNode):
-            break
-        match = next(((k, v) for k, v in node.value if k.value == key), None)
-        if match is None:
-            break
-        line = match[0].start_mark.line + 1
-        node = match[1]
-    return line
 
 
 def read(path: Path, ctx: SourceContext) -> Iterator[IncidentRecord | Problem]:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from opsmaturity.core.sources import file_encoding
+
 CHUNK = 1 << 20
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
@@ -100,6 +102,9 @@ class _Cursor:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.buf, self.pos)
+            except RecursionError:
+                raise _StreamError("invalid JSON: nested too deeply",
+                                   self.line_at(self.pos)) from None
             except json.JSONDecodeError as exc:
                 truncated = exc.pos >= len(self.buf) - 16 or exc.msg.startswith("Unterminated")
                 if truncated and self._fill():
@@ -113,7 +118,7 @@ class _Cursor:
 
 def json_records(path: Path, containers: tuple[str, ...]) -> Iterator[JsonItem]:
     """Every record of a JSON or JSON Lines export, decoded one at a time."""
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
+    with open(path, encoding=file_encoding(path), errors="replace") as f:
         if _is_json_lines(path, f):
             yield from _json_lines(f, containers)
             return
@@ -147,6 +152,9 @@ def _json_lines(f: IO[str], containers: tuple[str, ...]) -> Iterator[JsonItem]:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             yield JsonItem(line=lineno, key=None, error=f"invalid JSON: {exc.msg}")
+            continue
+        except RecursionError:
+            yield JsonItem(line=lineno, key=None, error="invalid JSON: nested too deeply")
             continue
         yield from _expand(lineno, None, value, containers)
 
@@ -274,7 +282,7 @@ def sniff_delimiter(header_line: str) -> str:
 
 def csv_header(path: Path) -> list[str]:
     """The normalised column names of a CSV file (for telling formats apart)."""
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+    with open(path, encoding=file_encoding(path), errors="replace", newline="") as f:
         line = f.readline(CHUNK)
     try:
         names = next(csv.reader([line], delimiter=sniff_delimiter(line)), [])
@@ -285,7 +293,7 @@ def csv_header(path: Path) -> list[str]:
 
 def csv_rows(path: Path, delimiter: str | None = None) -> Iterator[CsvRow | CsvProblem]:
     """Rows of a CSV export as they are read; a broken row becomes a problem, not an end."""
-    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+    with open(path, encoding=file_encoding(path), errors="replace", newline="") as f:
         first = f.readline(CHUNK)
         f.seek(0)
         reader = csv.reader(f, delimiter=delimiter or sniff_delimiter(first))

@@ -25,7 +25,7 @@ from typing import Any
 
 from opsmaturity.core.sources import SourceError, where
 
-from ..files import line_of, load_documents, parse_duration, text_map
+from ..files import line_of, load_documents, parse_duration, parse_json, parse_yaml, text_map
 from ..measures import Dashboard, Harvest
 from ..rules import (
     SERVICE_LABELS,
@@ -57,6 +57,7 @@ class _Found:
     policies: list[Route] = field(default_factory=list)
     dashboards: list[Dashboard] = field(default_factory=list)
     ignored: bool = False
+    ignored_as: str = "Grafana provisioning without alerting or dashboards"
 
     @property
     def kinds(self) -> list[str]:
@@ -83,8 +84,7 @@ def read_grafana_files(paths: list[Path], harvest: Harvest) -> None:
             harvest.failed(str(exc), "rules", "routing", "dashboards")
             continue
         if found.ignored and not found.kinds:
-            harvest.ignored.append(f"{path}: Grafana provisioning without alerting or "
-                                   "dashboards")
+            harvest.ignored.append(f"{path}: {found.ignored_as}")
             harvest.read(str(path))
             continue
         harvest.rules += found.rules
@@ -147,6 +147,8 @@ def _read_doc(path: Path, doc: Any, found: _Found) -> bool:
         return not doc
     if not isinstance(doc, dict):
         return False
+    if "apiVersion" in doc and "kind" in doc:
+        return _kubernetes(path, doc, found)
     recognised = False
     if isinstance(doc.get("dashboard"), dict):
         meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
@@ -189,6 +191,46 @@ def _read_doc(path: Path, doc: Any, found: _Found) -> bool:
         found.ignored = True
         recognised = True
     return recognised
+
+
+_LISTS = frozenset({"List", "ConfigMapList", "SecretList"})
+_EMBEDDED = (".json", ".yaml", ".yml")
+
+
+def _kubernetes(path: Path, doc: dict[str, Any], found: _Found) -> bool:
+    """Grafana files shipped as Kubernetes resources: dashboards (and provisioning) as the
+    values of a ConfigMap's `data` (a Secret's `stringData`), one ConfigMap per dashboard or
+    all in a ConfigMapList, as kube-prometheus does. Other resources are read and ignored."""
+    kind = str(doc.get("kind"))
+    if kind in _LISTS and isinstance(doc.get("items"), list):
+        for item in doc["items"]:
+            if isinstance(item, dict):
+                _kubernetes(path, item, found)
+        return True
+    data = doc.get("data") if kind == "ConfigMap" else (
+        doc.get("stringData") if kind == "Secret" else None)
+    meta = doc.get("metadata")
+    name = str(meta.get("name")) if isinstance(meta, dict) and meta.get("name") else kind
+    read_any = False
+    if isinstance(data, dict):
+        for key, text in data.items():
+            if not isinstance(text, str) or not str(key).lower().endswith(_EMBEDDED):
+                continue
+            label = f"{path} ({kind} {name!r}, {key})"
+            try:
+                inner = ([parse_json(label, text)] if str(key).lower().endswith(".json")
+                         else parse_yaml(label, text))
+            except SourceError as exc:
+                line = line_of(data, key)
+                raise SourceError(path, line, f"{kind} {name!r}, {key}"
+                                  + (f" line {exc.line}" if exc.line else "")
+                                  + f": {exc.message}") from None
+            for item in inner:
+                read_any |= _read_doc(Path(label), item, found)
+    if not read_any:
+        found.ignored = True
+        found.ignored_as = f"Kubernetes {kind} without Grafana dashboards or alerting"
+    return True
 
 
 def _is_ruler_export(doc: dict[str, Any]) -> bool:

@@ -4,8 +4,9 @@ Why a scanner and not a full TICKscript parser: the measures need only the alert
 (`|alert()`, `|deadman()`), their properties (`.crit()`, `.message()`, `.details()`,
 `.topic()`) and handlers (`.slack()`, `.pagerDuty()`, `.email()`, `.post()`, ...), and what
 the task reads (`.measurement()`, `|query()`, `.where()`). The scanner knows TICKscript's
-strings (`'...'`, `'''...'''`), references (`"..."`) and `//` comments, so a broken script
-(an unterminated string, an unbalanced parenthesis) is reported with file:line and skipped.
+strings (`'...'`, which may span lines, and `'''...'''`), references (`"..."`) and `//`
+comments, so a broken script (an unterminated string, an unbalanced parenthesis) is reported
+with file:line and skipped.
 
 Mapping to the common alert model: the task id is the rule name (`task#2` for a second alert
 node), `.message()` is the summary, `.details()` the description, an http(s) URL in either
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -76,8 +78,8 @@ def scan(path: str, text: str) -> list[Call]:
             while j < n and not text.startswith(quote, j):
                 if text[j] == "\\" and len(quote) == 1:
                     j += 1
-                elif text[j] == "\n" and len(quote) == 1:
-                    break
+                elif text[j] == "\n" and quote == '"':
+                    break  # a reference ends on its line; a '...' string may span lines
                 j += 1
             if j >= n or not text.startswith(quote, j):
                 what = "reference" if c == '"' else "string"
@@ -190,6 +192,44 @@ class _Task:
     script: str
     where: str
     enabled: bool = True
+    template: str | None = None  # a templated task (load directory): the template's id
+    vars: dict[str, str] = field(default_factory=dict)
+    file: Path | None = None  # the task file of a templated task
+
+
+_VAR_DEFAULT = re.compile(r"^[ \t]*var[ \t]+([A-Za-z_]\w*)[ \t]*=[ \t]*'([^'\n]*)'", re.M)
+_VAR_TYPED = re.compile(
+    r"^[ \t]*var[ \t]+[A-Za-z_]\w*[ \t]+(string|lambda|duration|int|float|bool|list|star)"
+    r"[ \t]*(//.*)?$", re.M)
+
+
+def is_template(path: Path, text: str) -> bool:
+    """A template TICKscript (the load directory's templates/, or a `var x string` without a
+    value, which only a template may have): it defines tasks only through task files."""
+    return path.parent.name == "templates" or bool(_VAR_TYPED.search(text))
+
+
+def _with_vars(calls: list[Call], values: dict[str, str]) -> list[Call]:
+    """Fill a call whose only argument is a variable (`.message(message)`) with its value."""
+    for call in calls:
+        name = call.args.strip()
+        if not call.strings and name in values:
+            call.strings = [values[name]]
+    return calls
+
+
+def _template_task(path: Path, doc: dict[str, Any]) -> _Task:
+    """A templated task definition (load directory tasks/*.yaml|json: `template-id`, `vars`,
+    `dbrps`); its id is the file name, as Kapacitor's load service names it."""
+    tid = str(doc.get("id") or path.stem)
+    values: dict[str, str] = {}
+    given = doc.get("vars")
+    for name, var in (given.items() if isinstance(given, dict) else []):
+        value = var.get("value") if isinstance(var, dict) else var
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            values[str(name)] = str(value)
+    return _Task(tid, "", f"{path} task {tid!r}", template=str(doc["template-id"]), vars=values,
+                 file=path)
 
 
 def _tasks_in(path: Path, docs: list[Any]) -> tuple[list[_Task], dict[str, list[Integration]]]:
@@ -216,6 +256,10 @@ def _tasks_in(path: Path, docs: list[Any]) -> tuple[list[_Task], dict[str, list[
                             integration(HANDLERS.get(str(action["kind"]).lower(),
                                                      str(action["kind"])), url))
             continue
+        if isinstance(doc, dict) and doc.get("template-id"):
+            recognised = True
+            tasks.append(_template_task(path, doc))
+            continue
         if not isinstance(items, list):
             continue
         for i, task in enumerate(items):
@@ -226,45 +270,83 @@ def _tasks_in(path: Path, docs: list[Any]) -> tuple[list[_Task], dict[str, list[
             tasks.append(_Task(tid, task["script"], f"{path} task {tid!r}",
                                str(task.get("status", "enabled")).lower() != "disabled"))
     if not recognised:
-        raise SourceError(path, None, "not a Kapacitor task list (tasks with a script), task "
-                          "or topic handler file")
+        raise SourceError(path, None, "not a Kapacitor task list (tasks with a script), task, "
+                          "templated task (template-id) or topic handler file")
     return tasks, topics
 
 
 def read_kapacitor_files(paths: list[Path], harvest: Harvest) -> None:
-    """TICKscripts (`.tick`), task JSON and topic handler files into the harvest."""
+    """TICKscripts (`.tick`), task JSON, templated task files, templates and topic handler
+    files (a Kapacitor load directory: tasks/, templates/, handlers/) into the harvest."""
     topics: dict[str, list[Integration]] = {}
     rules: list[AlertRule] = []
+    templates: dict[str, tuple[Path, str]] = {}
+    tasks: list[_Task] = []
     for path in paths:
         try:
             if path.suffix.lower() == ".tick":
-                calls = scan(str(path), read_text(path))
+                text = read_text(path)
+                if is_template(path, text):
+                    scan(str(path), text)  # a broken template is named like a broken task
+                    templates[path.stem] = (path, text)
+                    harvest.read(str(path))
+                    continue
+                calls = scan(str(path), text)
                 rules += alerts_of(path.stem, lambda line, p=path: f"{p}:{line}", calls)
                 harvest.read(str(path), "rules", "routing")
                 continue
-            tasks, found_topics = _tasks_in(path, load_documents(path))
+            found_tasks, found_topics = _tasks_in(path, load_documents(path))
         except SourceError as exc:
             harvest.failed(str(exc), "rules", "routing")
             continue
         for topic, items in found_topics.items():
             topics.setdefault(topic, []).extend(items)
-        if found_topics and not tasks:
+        if found_topics and not found_tasks:
             harvest.read(str(path), "routing")
-        for task in tasks:
-            try:
-                calls = scan(f"{task.where} script", task.script)
-            except SourceError as exc:
-                harvest.failed(f"{task.where}: script line {exc.line}: {exc.message}"
-                               if exc.line else f"{task.where}: {exc.message}", "rules")
+        tasks += found_tasks
+    for task in tasks:
+        values: dict[str, str] = {}
+        script, tpath = task.script, None
+        if task.template is not None:
+            found = templates.get(task.template) or _template_beside(task)
+            if found is None:
+                harvest.failed(f"{task.where}: uses template {task.template!r}, which is not "
+                               "among the files read (give the load directory's templates/)",
+                               "rules")
                 continue
-            found = alerts_of(task.id, lambda line, t=task: f"{t.where} script line {line}",
-                              calls)
-            if not task.enabled:
-                harvest.disabled_rules += [f"{r.name} ({r.where}): task disabled" for r in found]
-            else:
-                rules += found
-            harvest.read(task.where, "rules", "routing")
+            tpath, script = found
+            values = {**dict(_VAR_DEFAULT.findall(script)), **task.vars}
+        try:
+            calls = scan(f"{task.where} script", script)
+        except SourceError as exc:
+            at = f"template {tpath}:{exc.line}" if tpath else f"script line {exc.line}"
+            harvest.failed(f"{task.where}: {at}: {exc.message}" if exc.line
+                           else f"{task.where}: {exc.message}", "rules")
+            continue
+        found_rules = alerts_of(task.id, partial(_task_line, task, tpath),
+                                _with_vars(calls, values))
+        if not task.enabled:
+            harvest.disabled_rules += [f"{r.name} ({r.where}): task disabled" for r in found_rules]
+        else:
+            rules += found_rules
+        harvest.read(task.where, "rules", "routing")
     harvest.rules += resolve_topics(rules, topics)
+
+
+def _task_line(task: _Task, template: Path | None, line: int) -> str:
+    return (f"{task.where} (template {template}:{line})" if template is not None
+            else f"{task.where} script line {line}")
+
+
+def _template_beside(task: _Task) -> tuple[Path, str] | None:
+    """A load directory's template for a task file: ../templates/<id>.tick."""
+    if task.file is None:
+        return None
+    path = task.file.parent.parent / "templates" / f"{task.template}.tick"
+    try:
+        return (path, read_text(path)) if path.is_file() else None
+    except SourceError:
+        return None
 
 
 def resolve_topics(rules: list[AlertRule], topics: dict[str, list[Integration]]

@@ -98,9 +98,13 @@ def get_json(base: str, path: str, params: dict[str, Any] | None = None,
 # ---------------------------------------------------------------- rule files
 
 
-def _rule_groups(path: Path, docs: list[Any]) -> list[tuple[str, Any, Any]]:
-    """(kind, groups, owner of the groups) for each rule-bearing document: plain rule files,
-    PrometheusRule resources (also inside a `kind: List`), and `/api/v1/rules` answers."""
+def _rule_groups(path: Path, docs: list[Any], others: list[str] | None = None
+                 ) -> list[tuple[str, Any, Any]]:
+    """(kind, groups, owner of the groups) for each rule-bearing document: plain rule files
+    (`{}` is an empty one, as promtool agrees), PrometheusRule resources (also inside a
+    `kind: List`), and `/api/v1/rules` answers. Documents that are clearly something else
+    (other Kubernetes resources, Grafana dashboards, jsonnet-bundler files) are named in
+    `others` and skipped."""
     found: list[tuple[str, Any, Any]] = []
     for doc in docs:
         items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]
@@ -116,14 +120,30 @@ def _rule_groups(path: Path, docs: list[Any]) -> list[tuple[str, Any, Any]]:
                 found.append(("resource", spec["groups"], spec))
             elif "groups" in item:
                 found.append(("plain", item["groups"], item))
+            elif not item:
+                found.append(("plain", [], item))  # `{}`: a rule file without groups
             elif isinstance(item.get("data"), dict) and "groups" in item["data"]:
                 found.append(("api", item["data"]["groups"], item["data"]))
-            elif "apiVersion" in item and "kind" in item:
-                continue  # another Kubernetes resource in the same manifest
+            elif (what := _not_rules(path, item)) is not None:
+                if others is not None:
+                    others.append(what)
             else:
                 raise SourceError(path, line_of(item), "not a Prometheus rule file: no groups: "
                                   "and no PrometheusRule resource")
     return found
+
+
+def _not_rules(path: Path, item: dict[str, Any]) -> str | None:
+    """What a document that is clearly not a rule file is, or None."""
+    if "apiVersion" in item and "kind" in item:
+        return f"Kubernetes {item['kind']}"
+    if (isinstance(item.get("panels"), list) or isinstance(item.get("rows"), list)
+            or isinstance(item.get("dashboard"), dict)):
+        return "Grafana dashboard"
+    if path.name.lower().startswith("jsonnetfile") or (
+            isinstance(item.get("dependencies"), list) and "version" in item):
+        return "jsonnet-bundler file"
+    return None
 
 
 def _rules_from_groups(path: str | Path, kind: str, groups: Any, owner: Any
@@ -232,9 +252,11 @@ def _promtool(promtool: str, path: Path, kind: str, groups: Any,
     raise SourceError(path, line, f"promtool: {text}")
 
 
-def _read_rule_file(path: Path, promtool: str | None) -> tuple[list[AlertRule], int, bool]:
-    """Alert rules and recording-rule count of one file, and whether it held rules at all."""
-    parts = _rule_groups(path, load_documents(path))
+def _read_rule_file(path: Path, promtool: str | None, others: list[str] | None = None
+                    ) -> tuple[list[AlertRule], int, bool]:
+    """Alert rules and recording-rule count of one file, and whether it held rules at all
+    (what else it held goes to `others`)."""
+    parts = _rule_groups(path, load_documents(path), others)
     rules: list[AlertRule] = []
     recording = 0
     for kind, groups, owner in parts:
@@ -252,13 +274,15 @@ def read_rule_files(paths: list[Path], harvest: Harvest, promtool: str | None,
     for n, path in enumerate(paths):
         if progress:
             progress(f"rules: {path.name}", n / max(len(paths), 1))
+        others: list[str] = []
         try:
-            rules, recording, any_rules = _read_rule_file(path, promtool)
+            rules, recording, any_rules = _read_rule_file(path, promtool, others)
         except SourceError as exc:
             harvest.failed(str(exc), "rules")
             continue
         if not any_rules:  # read fine, holds no rules: zero rules from this file
-            harvest.ignored.append(f"{path}: no Prometheus rules (other Kubernetes resources)")
+            what = ", ".join(dict.fromkeys(others)) or "nothing"
+            harvest.ignored.append(f"{path}: no Prometheus rules ({what})")
             harvest.read(str(path), "rules")
             continue
         harvest.rules += rules
