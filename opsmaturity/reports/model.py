@@ -50,6 +50,16 @@ class HistoryPoint(_Model):
         )
 
 
+class PlanEntry(_Model):
+    """Who does a recommended measure, by when, and how far it got (from the workbook)."""
+
+    recommendation_id: str
+    owner: str | None = None
+    due: dt.date | None = None
+    status: Literal["open", "in_progress", "done", "dropped"] = "open"
+    notes: str | None = None
+
+
 class TeamReport(_Model):
     """One team's assessment with everything the report shows beside it."""
 
@@ -65,6 +75,8 @@ class TeamReport(_Model):
     evidence: list[EvidenceSet] = Field(default_factory=list)
     history: list[HistoryPoint] = Field(
         default_factory=list, description="earlier assessments of this team, oldest first")
+    plan: list[PlanEntry] = Field(
+        default_factory=list, description="owner, due date and status per recommendation")
 
     @field_validator("history")
     @classmethod

@@ -11,7 +11,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.scoring import dora as dora_tables
@@ -19,7 +19,14 @@ from opsmaturity.scoring.assessment import Assessment, Finding, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
 from . import fmt
-from .model import HistoryPoint, OrganisationReport, TeamReport, by_severity, index_points
+from .model import (
+    HistoryPoint,
+    OrganisationReport,
+    PlanEntry,
+    TeamReport,
+    by_severity,
+    index_points,
+)
 from .texts import Texts, texts
 
 TOP = 5
@@ -60,6 +67,7 @@ class MeasureItem:
     first_step: str
     effect: str
     addresses: list[str]
+    plan: str | None = None  # "Owner: Anna · due 2027-02-01 · in progress"
 
 
 @dataclass(frozen=True)
@@ -351,6 +359,13 @@ def _measures(a: Assessment, cat: Catalogue, t: Texts) -> list[MeasureItem]:
     ]
 
 
+def _plan_line(p: PlanEntry | None, t: Texts) -> str | None:
+    if p is None or (p.owner is None and p.due is None and p.status == "open"):
+        return None
+    return t("plan.line", owner=p.owner or t("plan.nobody"),
+             due=p.due.isoformat() if p.due else fmt.DASH, status=t(f"plan.status.{p.status}"))
+
+
 def _risk_item(cat: Catalogue, f: Finding, t: Texts) -> RiskItem:
     flags = ([t("flag.perception_gap")] if f.perception_gap else []) + (
         [t("flag.disagreement")] if f.disagreement else [])
@@ -494,6 +509,8 @@ def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
     roles = dict(a.inputs.roles)
     findings = {f.sign_id: _finding(cat, f, t, roles) for f in a.findings}
     measures = _measures(a, cat, t)
+    plans = {p.recommendation_id: p for p in report.plan}
+    measures = [replace(m, plan=_plan_line(plans.get(m.recommendation_id), t)) for m in measures]
     roadmap: dict[str, list[MeasureItem]] = {"now": [], "next": [], "later": []}
     for m in measures:
         roadmap[m.horizon].append(m)

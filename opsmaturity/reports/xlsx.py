@@ -18,14 +18,16 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from opsmaturity.core.files import write_atomic
-from opsmaturity.scoring.catalogue import Catalogue, localise
+from opsmaturity.scoring.catalogue import DONT_KNOW, Catalogue, localise
 
 from . import fmt
 from .charts import RISK_COLOURS, TEXT_COLOURS
 from .model import OrganisationReport, TeamReport, check_against_catalogue
+from .xlsx_read import PLAN_STATUSES
 
 HEADER_FILL = PatternFill("solid", fgColor="1B2A41")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -81,6 +83,56 @@ def _sheet(wb: Workbook, title: str, columns: Sequence[Column],
 
 
 PCT, NUM = "0%", "0.00"
+EDIT_ROWS = 500  # rows below the last one that still get dropdowns, for rows added later
+
+
+def _column(ws: Worksheet, title: str) -> str:
+    for cell in ws[1]:
+        if cell.value == title:
+            return cell.column_letter
+    raise KeyError(title)
+
+
+def _answer_dropdowns(ws: Worksheet, catalogue: Catalogue) -> None:
+    """The answer cell of each row offers its question's options (and dont_know)."""
+    qcol, acol = _column(ws, "question id"), _column(ws, "answer")
+    by_scale: dict[str, list[str]] = {}
+    for row in range(2, ws.max_row + 1):
+        qid = ws[f"{qcol}{row}"].value
+        if not qid or not catalogue.has_question(qid):
+            continue
+        scale = catalogue.scale_of(catalogue.question(qid))
+        by_scale.setdefault(scale.id, []).append(f"{acol}{row}")
+    for scale_id, cells in by_scale.items():
+        options = [o.value for o in catalogue.scale(scale_id).options]
+        dv = DataValidation(type="list", formula1='"' + ",".join([*options, DONT_KNOW]) + '"',
+                            allow_blank=False, showErrorMessage=True,
+                            errorTitle="answer", error="Choose one of the listed options.")
+        for ref in cells:
+            dv.add(ref)
+        ws.add_data_validation(dv)
+    roles = DataValidation(type="list", formula1='"dev,ops,management,other"',
+                           showErrorMessage=True)
+    rcol = _column(ws, "role")
+    roles.add(f"{rcol}2:{rcol}{ws.max_row + EDIT_ROWS}")
+    ws.add_data_validation(roles)
+
+
+def _plan_dropdowns(ws: Worksheet) -> None:
+    """Status from a list, due as a date: what `plan import` reads back."""
+    last = ws.max_row + EDIT_ROWS
+    status = DataValidation(type="list", formula1='"' + ",".join(PLAN_STATUSES) + '"',
+                            allow_blank=True, showErrorMessage=True, errorTitle="status",
+                            error="Choose a status from the list.")
+    scol = _column(ws, "status")
+    status.add(f"{scol}2:{scol}{last}")
+    due = DataValidation(type="date", operator="greaterThan", formula1="36526",  # 2000-01-01
+                         allow_blank=True, showErrorMessage=True, errorTitle="due",
+                         error="Enter a date (YYYY-MM-DD).")
+    dcol = _column(ws, "due")
+    due.add(f"{dcol}2:{dcol}{last}")
+    ws.add_data_validation(status)
+    ws.add_data_validation(due)
 
 
 def _teams(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]]]:
@@ -171,13 +223,20 @@ def _recommendations(teams: Sequence[TeamReport], cat: Catalogue, lang: str
             Column("recommendation id", 30), Column("measure", 44, wrap=True),
             Column("effort", 7), Column("risk reduction", 10, number_format=NUM),
             Column("priority", 9, number_format=NUM), Column("addresses", 30, wrap=True),
-            Column("first step", 50, wrap=True), Column("owner", 16), Column("due", 12),
+            Column("first step", 50, wrap=True), Column("owner", 16),
+            Column("due", 12, number_format="yyyy-mm-dd"),
             Column("status", 12), Column("notes", 40, wrap=True)]
-    rows = [[t.team, r.rank, r.horizon, r.recommendation_id,
-             localise(recs[r.recommendation_id].title, lang), r.effort, r.risk_reduction,
-             r.priority, r.sign_ids, localise(recs[r.recommendation_id].first_step, lang),
-             None, None, None, None]
-            for t in teams for r in t.assessment.recommendations]
+    rows = []
+    for t in teams:
+        plan = {p.recommendation_id: p for p in t.plan}
+        for r in t.assessment.recommendations:
+            p = plan.get(r.recommendation_id)
+            rows.append([t.team, r.rank, r.horizon, r.recommendation_id,
+                         localise(recs[r.recommendation_id].title, lang), r.effort,
+                         r.risk_reduction, r.priority, r.sign_ids,
+                         localise(recs[r.recommendation_id].first_step, lang),
+                         p.owner if p else None, p.due if p else None,
+                         p.status if p else "open", p.notes if p else None])
     return cols, rows
 
 
@@ -201,7 +260,11 @@ def xlsx_bytes(report: TeamReport | OrganisationReport, catalogue: Catalogue,
     wb.remove(wb.active)
     for title, build in SHEETS.items():
         cols, rows = build(teams, catalogue, lang)
-        _sheet(wb, title, cols, rows)
+        ws = _sheet(wb, title, cols, rows)
+        if title == "Answers":
+            _answer_dropdowns(ws, catalogue)
+        elif title == "Recommendations":
+            _plan_dropdowns(ws)
     wb.properties.title = f"DevOps maturity assessment: {report.organisation}"
     wb.properties.creator = "opsmaturity"
     buffer = BytesIO()

@@ -18,6 +18,7 @@ from . import (
     gitlab,
     incidents,
     monitoring,
+    plan,
     report,
     store,
     web,
@@ -48,6 +49,8 @@ def _register() -> None:
     store.assessment_app.command("finalise")(guarded(store.assessment_finalise))
     store.answers_app.command("import")(guarded(store.answers_import))
     store.evidence_app.command("import")(guarded(store.evidence_import))
+    app.add_typer(plan.plan_app, name="plan")
+    plan.plan_app.command("import")(guarded(plan.plan_import))
     app.command()(guarded(store.history))
     app.command("export")(guarded(store.export))
     app.command("import")(guarded(store.import_))

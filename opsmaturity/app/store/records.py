@@ -91,3 +91,13 @@ class HistoryPoint(_Record):
     risk_index: float | None
     risk_level: str
     area_levels: dict[str, float | None]
+
+
+class PlanRecord(_Record):
+    assessment_id: int
+    recommendation_id: str
+    owner: str | None
+    due: date | None
+    status: str
+    notes: str | None
+    updated_at: datetime

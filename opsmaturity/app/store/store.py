@@ -13,11 +13,13 @@ from __future__ import annotations
 from .assessments import AssessmentStore
 from .inputs import InputStore
 from .organisations import OrganisationStore
+from .plans import PlanStore
 from .portfolio import PortfolioStore
 from .workshops import WorkshopStore
 
 
-class Store(OrganisationStore, AssessmentStore, InputStore, WorkshopStore, PortfolioStore):
+class Store(OrganisationStore, AssessmentStore, InputStore, WorkshopStore, PortfolioStore,
+            PlanStore):
     """The assessment store. Open with `Store.open()`; it migrates the schema on open.
 
     One facade over the concerns (organisations, assessments, inputs, workshops, the
