@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test system-deps schemas bench bench-web bench-platforms bench-reports clean
+.PHONY: run test system-deps schemas bench bench-cli bench-web bench-platforms bench-reports clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ schemas: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_git
+
+bench-cli: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_cli
 
 bench-web: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_web

@@ -67,3 +67,11 @@ def test_catalogue_probes_read_measures_collectors_publish():
     for probe in load_catalogue().probes:
         if probe.measure.split(".")[0] in namespaces:
             assert probe.measure in published, f"{probe.id} reads {probe.measure}: not published"
+
+
+def test_postgres_measures_are_documented():
+    from opsmaturity.collectors.postgres.collector import PostgresCollector
+
+    doc = (ROOT / "docs" / "postgres-evidence.md").read_text()
+    for measure in PostgresCollector.measures:
+        assert f"`{measure}`" in doc, f"docs/postgres-evidence.md does not explain {measure}"

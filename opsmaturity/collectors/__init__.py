@@ -7,9 +7,14 @@ A third-party package registers a collector class under the entry-point group
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
 
-from .base import Collector, CollectorError
+if TYPE_CHECKING:
+    from .base import Collector, CollectorError
+
+# Nothing is imported until it is asked for: the registry is a table of names, a collector's
+# module (and its client library: GitPython, python-gitlab, PyGithub) is imported by
+# get_collector, the entry points are read only when a name is not a built-in.
 
 ENTRY_POINT_GROUP = "opsmaturity.collectors"
 BUILTINS: dict[str, str] = {
@@ -17,6 +22,7 @@ BUILTINS: dict[str, str] = {
     "ci": "opsmaturity.collectors.ci.collector:CiConfigCollector",
     "monitoring": "opsmaturity.collectors.monitoring.collector:MonitoringCollector",
     "incidents": "opsmaturity.collectors.incidents.collector:IncidentsCollector",
+    "postgres": "opsmaturity.collectors.postgres.collector:PostgresCollector",
     "gitlab": "opsmaturity.collectors.delivery.gitlab.collector:GitLabCollector",
     "github": "opsmaturity.collectors.delivery.github.collector:GitHubCollector",
 }
@@ -27,8 +33,18 @@ def _load(target: str) -> type:
     return getattr(import_module(module), attr)
 
 
+def __getattr__(name: str) -> Any:  # `from opsmaturity.collectors import CollectorError`
+    if name in ("Collector", "CollectorError"):
+        from . import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def available() -> dict[str, str]:
     """Collector name -> where it comes from ('builtin' or the providing distribution)."""
+    from importlib.metadata import entry_points
+
     found = {name: "builtin" for name in BUILTINS}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         found.setdefault(ep.name, ep.dist.name if ep.dist else ep.value)
@@ -36,6 +52,10 @@ def available() -> dict[str, str]:
 
 
 def get_collector(name: str) -> Collector:
+    from importlib.metadata import entry_points
+
+    from .base import Collector, CollectorError
+
     if name in BUILTINS:
         cls = _load(BUILTINS[name])
     else:

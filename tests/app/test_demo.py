@@ -82,6 +82,36 @@ def test_evidence_reaches_the_findings(built):
     assert len(known) >= 15
 
 
+def test_legacy_database_cluster_is_seen_from_recorded_outputs(built):
+    """The legacy team's standby has been down for days and its last backup is old; the
+    platform team's cluster streams, backs up nightly and switched over recently."""
+    store, catalogue, teams, _ = built
+
+    def pg(team) -> dict:
+        ev = next(e for e in store.evidence(team.current_assessment) if e.collector == "postgres")
+        return {m.id: m.value for m in ev.measures}
+
+    legacy, platform = pg(teams[0]), pg(teams[-1])
+    assert legacy["postgres.standbys_not_streaming"] == 1
+    assert legacy["postgres.last_backup_age_hours"] > 200
+    assert legacy["postgres.failovers_last_year"] == 0
+    assert legacy["postgres.major_version_supported"] is False  # 12 ended in November 2024
+    assert platform["postgres.standbys_not_streaming"] == 0
+    assert platform["postgres.last_backup_age_hours"] < 26
+    assert platform["postgres.failovers_last_year"] == 1
+    weakest = store.compute(teams[0].current_assessment, catalogue)
+    recovery = weakest.finding("recovery_depends_on_individuals")
+    outcomes = {p.probe_id: p.healthy for p in recovery.probes}
+    assert outcomes["standbys_are_streaming"] is False
+    assert outcomes["backup_within_policy"] is False
+    assert outcomes["failover_exercised_within_a_year"] is False
+    strongest = store.compute(teams[-1].current_assessment, catalogue)
+    outcomes = {p.probe_id: p.healthy
+                for p in strongest.finding("recovery_depends_on_individuals").probes}
+    assert outcomes["backup_within_policy"] is True
+    assert outcomes["failover_exercised_within_a_year"] is True
+
+
 def test_demo_command_builds_once_and_rebuilds_on_reset(tmp_path, monkeypatch):
     monkeypatch.setenv("OPSMATURITY_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("OPSMATURITY_DATABASE_URL", raising=False)

@@ -1,13 +1,36 @@
 """The `opsmaturity` command line: one module per command group, registered here.
 
-Bad input is the user's problem to fix, not ours to dump a traceback for: every
-known input error becomes one `error: file:line: message` line and exit code 2.
+Conventions every command follows (tests/app/cli/test_conventions.py checks them on every
+command, so a new one is held to them too):
 
-Every command is registered below, explicitly and in the order `--help` lists them, so
-what the CLI offers can be read in one place and importing a module has no side effects.
+- **Registration.** Every command is registered below, explicitly, in the order `--help`
+  lists them: a user's path (assess, questionnaire, score, report, web, collect, the store
+  commands, demo). Each has one example (`example=`), shown at the end of its help.
+  Command groups are made with `group.command_group()`, which gives their commands the
+  two behaviours below.
+- **Multi-value options.** Declare an option that takes several values as a list,
+  preferably with `common.multi_option(...)`: `--evidence a.json b.json` and
+  `--evidence a.json --evidence b.json` both work (group.py).
+- **Output.** Data goes to standard output or to the file of an `--out`/`--json` option
+  (declared with `common.out_option(...)`, written with `output.write_out(path, text)`,
+  evidence with `common.write_evidence`): the path `-` means standard output. Progress,
+  `wrote FILE`, warnings and errors go to standard error (`common.err_console`).
+- **Colour.** Consoles and tables follow `NO_COLOR` and a non-terminal stream: plain text,
+  no boxes (`output.table_box` for tables).
+- **Errors.** Bad input is the user's problem to fix, not ours to dump a traceback for:
+  every known input error becomes one `error: file:line: message` line (`common.fail`)
+  and exit code 2.
+- **Start-up.** A command module imports only typer and the standard library at the top;
+  everything else is imported inside the function that needs it, so `opsmaturity
+  --version` and `--help` start in a fraction of a second (tests/app/cli/test_startup.py).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import typer
 
 from . import (
     assess,
@@ -19,49 +42,96 @@ from . import (
     incidents,
     monitoring,
     plan,
+    postgres,
     report,
     store,
     web,
 )
 from .common import app, catalogue_app, collect_app, guarded
+from .group import COMMAND_ORDER, EXAMPLE
+
+EXAMPLES: dict[str, str] = {}
+"""Command path ("collect git") -> its example, as shown in `--help` (tests run some)."""
+
+
+def _command(group: typer.Typer, path: str, function: Callable[..., Any], example: str) -> None:
+    """Register `function` as the command `path` (its last word) with its example."""
+    EXAMPLES[path] = example
+    if " " not in path:
+        COMMAND_ORDER.append(path)
+    group.command(path.rsplit(" ", 1)[-1], epilog=EXAMPLE + example)(guarded(function))
+
+
+def _group(sub: typer.Typer, name: str) -> None:
+    """Add a command group (`collect`, `org`, ...) to the root, in order."""
+    COMMAND_ORDER.append(name)
+    app.add_typer(sub, name=name)
 
 
 def _register() -> None:
-    app.add_typer(catalogue_app, name="catalogue")
-    app.add_typer(collect_app, name="collect")
-    app.command()(guarded(demo.demo))
-    collect_app.command("github")(guarded(github.collect_github))
-    collect_app.command("gitlab")(guarded(gitlab.collect_gitlab))
-    collect_app.command("incidents")(guarded(incidents.collect_incidents))
-    collect_app.command("prometheus")(guarded(monitoring.collect_prometheus))
-    app.command()(guarded(report.report))
-    app.add_typer(store.org_app, name="org")
-    app.add_typer(store.team_app, name="team")
-    app.add_typer(store.assessment_app, name="assessment")
-    app.add_typer(store.answers_app, name="answers")
-    app.add_typer(store.evidence_app, name="evidence")
-    store.org_app.command("create")(guarded(store.org_create))
-    store.org_app.command("list")(guarded(store.org_list))
-    store.team_app.command("create")(guarded(store.team_create))
-    store.team_app.command("list")(guarded(store.team_list))
-    store.assessment_app.command("create")(guarded(store.assessment_create))
-    store.assessment_app.command("list")(guarded(store.assessment_list))
-    store.assessment_app.command("finalise")(guarded(store.assessment_finalise))
-    store.answers_app.command("import")(guarded(store.answers_import))
-    store.evidence_app.command("import")(guarded(store.evidence_import))
-    app.add_typer(plan.plan_app, name="plan")
-    plan.plan_app.command("import")(guarded(plan.plan_import))
-    app.command()(guarded(store.history))
-    app.command("export")(guarded(store.export))
-    app.command("import")(guarded(store.import_))
-    app.command()(guarded(web.web))
-    app.command()(guarded(assess.questionnaire))
-    app.command()(guarded(assess.score))
-    app.command()(guarded(assess.assess))
-    collect_app.command("git")(guarded(collect.collect_git))
-    collect_app.command("ci")(guarded(collect.collect_ci))
-    catalogue_app.command("check")(guarded(catalogue.catalogue_check))
-    catalogue_app.command("schema")(guarded(catalogue.catalogue_schema))
+    _command(app, "assess", assess.assess, "opsmaturity assess . --fail-on high")
+    _command(app, "questionnaire", assess.questionnaire,
+             "opsmaturity questionnaire --format yaml --out answers.yaml")
+    _command(app, "score", assess.score,
+             "opsmaturity score --answers answers.yaml --evidence evidence-*.json "
+             "--format sarif --out opsmaturity.sarif")
+    _command(app, "report", report.report,
+             "opsmaturity report --in assessment.json --pdf report.pdf")
+    _command(app, "web", web.web, "opsmaturity web --host 0.0.0.0")
+
+    _group(collect_app, "collect")
+    _command(collect_app, "collect git", collect.collect_git,
+             "opsmaturity collect git ~/src/service --out evidence-git.json")
+    _command(collect_app, "collect ci", collect.collect_ci,
+             "opsmaturity collect ci . --out -")
+    _command(collect_app, "collect gitlab", gitlab.collect_gitlab,
+             "opsmaturity collect gitlab --group platform --since 2026-01-01")
+    _command(collect_app, "collect github", github.collect_github,
+             "opsmaturity collect github --repo owner/name")
+    _command(collect_app, "collect prometheus", monitoring.collect_prometheus,
+             "opsmaturity collect prometheus --rules rules/*.yml --grafana dashboards/")
+    _command(collect_app, "collect postgres", postgres.collect_postgres,
+             "opsmaturity collect postgres --dsn postgresql://monitor@db1/postgres "
+             "--pgbackrest-stanza main")
+    _command(collect_app, "collect incidents", incidents.collect_incidents,
+             "opsmaturity collect incidents pagerduty.json jira.csv")
+
+    # the store
+    _group(store.org_app, "org")
+    _command(store.org_app, "org create", store.org_create, 'opsmaturity org create "Example Corp"')
+    _command(store.org_app, "org list", store.org_list, "opsmaturity org list --json")
+    _group(store.team_app, "team")
+    _command(store.team_app, "team create", store.team_create,
+             'opsmaturity team create Payments --org "Example Corp"')
+    _command(store.team_app, "team list", store.team_list,
+             'opsmaturity team list --org "Example Corp"')
+    _group(store.assessment_app, "assessment")
+    _command(store.assessment_app, "assessment create", store.assessment_create,
+             'opsmaturity assessment create --team Payments --title "Q4 workshop"')
+    _command(store.assessment_app, "assessment list", store.assessment_list,
+             "opsmaturity assessment list --team Payments")
+    _command(store.assessment_app, "assessment finalise", store.assessment_finalise,
+             "opsmaturity assessment finalise 3")
+    _group(store.answers_app, "answers")
+    _command(store.answers_app, "answers import", store.answers_import,
+             "opsmaturity answers import workshop.yaml --assessment 3")
+    _group(store.evidence_app, "evidence")
+    _command(store.evidence_app, "evidence import", store.evidence_import,
+             "opsmaturity evidence import evidence-*.json --assessment 3")
+    _group(plan.plan_app, "plan")
+    _command(plan.plan_app, "plan import", plan.plan_import,
+             "opsmaturity plan import plan.xlsx --assessment 3")
+    _command(app, "history", store.history, "opsmaturity history --team Payments")
+    _command(app, "export", store.export,
+             "opsmaturity export --assessment 3 --out payments.bundle.json")
+    _command(app, "import", store.import_, "opsmaturity import payments.bundle.json")
+
+    _group(catalogue_app, "catalogue")
+    _command(catalogue_app, "catalogue check", catalogue.catalogue_check,
+             "opsmaturity catalogue check ./my-catalogue")
+    _command(catalogue_app, "catalogue schema", catalogue.catalogue_schema,
+             "opsmaturity catalogue schema > catalogue.schema.json")
+    _command(app, "demo", demo.demo, "opsmaturity demo --reset")
 
 
 _register()
@@ -69,5 +139,3 @@ _register()
 
 def main() -> None:
     app()
-
-

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from opsmaturity.core.evidence import EvidenceFileError, EvidenceSet, load_evidence
-from opsmaturity.core.files import write_atomic
-from opsmaturity.core.sources import SourceError
-from opsmaturity.reports import questionnaire as questionnaire_report
-from opsmaturity.scoring import dora
-from opsmaturity.scoring.answers import Responses, load_answers
-from opsmaturity.scoring.catalogue import RISK_ORDER, Catalogue
-from opsmaturity.scoring.engine import score as score_assessment
-
-from .collect import collect_git_evidence, open_repository
 from .common import (
     CatalogueOpt,
     FailOnOpt,
@@ -32,11 +21,42 @@ from .common import (
     err_console,
     evidence_json,
     fail,
+    multi_option,
     out_console,
+    out_option,
     run_collector,
     warn_problems,
 )
-from .summary import print_summary
+from .output import is_stdout, one_stdout, write_out
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from opsmaturity.core.evidence import EvidenceSet
+    from opsmaturity.scoring.answers import Responses
+    from opsmaturity.scoring.assessment import Assessment, Finding
+    from opsmaturity.scoring.catalogue import Catalogue
+
+
+class ResultFormat(StrEnum):
+    """What `assess` and `score` write: a summary for people, or a file for tools."""
+
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+
+
+FormatOpt = Annotated[ResultFormat, typer.Option(
+    "--format", "-f", help="text: the summary (and the Assessment JSON to --out); json: the "
+    "Assessment JSON; sarif: SARIF 2.1.0 for code scanning; junit: JUnit XML, one test case "
+    "per warning sign.")]
+OutOpt = Annotated[Path | None, out_option(
+    "Write the result here; with --format text it is the Assessment JSON, the other "
+    "formats go to standard output without --out")]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="No summary (it goes to standard error when standard output "
+    "carries data).")]
 
 
 class QuestionnaireFormat(StrEnum):
@@ -49,12 +69,13 @@ def questionnaire(
     fmt: Annotated[QuestionnaireFormat, typer.Option(
         "--format", "-f", help="markdown: printable; yaml: answers template; json: catalogue."
     )] = QuestionnaireFormat.markdown,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not stdout.")]
-    = None,
+    out: Annotated[Path | None, out_option("Write here instead of standard output")] = None,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
 ) -> None:
     """Print the questionnaire, an answers template, or the machine-readable catalogue."""
+    from opsmaturity.reports import questionnaire as questionnaire_report
+
     cat = catalogue_or_fail(catalogue)
     if fmt is QuestionnaireFormat.markdown:
         text = questionnaire_report.to_markdown(cat, lang)
@@ -62,29 +83,28 @@ def questionnaire(
         text = questionnaire_report.to_answers_template(cat, lang)
     else:
         text = questionnaire_report.to_json(cat)
-    if out:
-        write_atomic(out, text)
-        err_console.print(f"wrote {out}")
-    else:
-        sys.stdout.write(text)
+    write_out(out or "-", text)
 
 
 def score(
     answers: Annotated[Path | None, typer.Option(
         "--answers", "-a", help="Answers YAML (one participant or a whole workshop).")] = None,
-    evidence: Annotated[list[Path] | None, typer.Option(
-        "--evidence", "-e", help="Evidence JSON from a collector; repeat for several.")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write the Assessment JSON here.")] = None,
+    evidence: Annotated[list[Path] | None, multi_option(
+        "--evidence", "-e", help="Evidence JSON from collectors (one or more files).")] = None,
+    fmt: FormatOpt = ResultFormat.text,
+    out: OutOpt = None,
     fail_on: FailOnOpt = None,
     dora_year: Annotated[int, typer.Option(
         "--dora-year", help="DORA report year whose performance clusters are used."
     )] = 2024,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stdout.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Score answers and evidence against the warning signs; print a summary, write JSON."""
+    from opsmaturity.core.evidence import EvidenceFileError, load_evidence
+    from opsmaturity.scoring import dora
+
     if answers is None and not evidence:
         raise fail("give --answers FILE and/or --evidence FILE")
     if dora_year not in dora.SUPPORTED_YEARS:
@@ -94,11 +114,17 @@ def score(
         sets: list[EvidenceSet] = [s for path in evidence or [] for s in load_evidence(path)]
     except EvidenceFileError as exc:
         raise fail(str(exc)) from None
-    _score_and_report(cat, sets, _responses(answers, cat), out=out, fail_on=fail_on,
-                      dora_year=dora_year, lang=lang, quiet=quiet)
+    inputs = {"answers": str(answers) if answers else None,
+              "evidence": str(evidence[0]) if evidence else None}
+    _score_and_report(cat, sets, _responses(answers, cat), out=out, fmt=fmt, fail_on=fail_on,
+                      dora_year=dora_year, lang=lang, quiet=quiet,
+                      location=_input_location(inputs))
 
 
 def _responses(answers: Path | None, cat: Catalogue) -> Responses:
+    from opsmaturity.core.sources import SourceError
+    from opsmaturity.scoring.answers import Responses, load_answers
+
     if answers is None:
         return Responses()
     try:
@@ -111,34 +137,86 @@ def _responses(answers: Path | None, cat: Catalogue) -> Responses:
     return responses
 
 
+def render(fmt: ResultFormat, assessment: Assessment, cat: Catalogue, lang: str,
+           location: Callable[[Finding], str] | None = None) -> str:
+    """The assessment in a machine-readable format (json, sarif, junit)."""
+    if fmt is ResultFormat.sarif:
+        from opsmaturity import __version__
+        from opsmaturity.reports.sarif import to_sarif
+
+        return to_sarif(assessment, cat, lang=lang, version=__version__,
+                        location=location)
+    if fmt is ResultFormat.junit:
+        from opsmaturity.reports.junit import to_junit
+
+        return to_junit(assessment, cat, lang=lang)
+    return assessment.to_json()
+
+
 def _score_and_report(cat: Catalogue, sets: list[EvidenceSet], responses: Responses, *,
-                      out: Path | None, fail_on: Gate | None, dora_year: int, lang: str,
-                      quiet: bool) -> None:
-    """Score, write the JSON (before any gate fires), print the summary, apply the gate."""
+                      out: Path | None, fmt: ResultFormat, fail_on: Gate | None,
+                      dora_year: int, lang: str, quiet: bool,
+                      location: Callable[[Finding], str] | None = None) -> None:
+    """Score, write the result (before any gate fires), print the summary, apply the gate.
+
+    `--format text` prints the summary and writes the Assessment JSON to `--out` if given;
+    the other formats write themselves to `--out` (default: standard output). Whenever
+    standard output carries data, the summary goes to standard error.
+    """
+    from opsmaturity.scoring.catalogue import RISK_ORDER
+    from opsmaturity.scoring.engine import score as score_assessment
+
     assessment = score_assessment(cat, sets, responses, dora_year=dora_year)
-    if out:
-        write_atomic(out, assessment.to_json())
+    target = out if fmt is ResultFormat.text else (out or Path("-"))
+    if target is not None:
+        data = assessment.to_json() if fmt is ResultFormat.text else render(
+            fmt, assessment, cat, lang, location)
+        write_out(target, data)
     if not quiet:
-        print_summary(assessment, cat, out_console, lang)
-    if out:
-        err_console.print(f"wrote {out}")
+        from .summary import print_summary
+
+        print_summary(assessment, cat, err_console if is_stdout(target) else out_console, lang)
     if fail_on is not None:
         gate = RISK_ORDER[fail_on.value]
         hits = [f.sign_id for f in assessment.findings if RISK_ORDER[f.risk_level] >= gate]
         if hits:
             err_console.print(f"gate: {len(hits)} warning sign(s) at {fail_on.value} risk or "
-                              f"above: {', '.join(hits)}")
+                              f"above: {', '.join(hits)}", highlight=False, soft_wrap=True)
             raise typer.Exit(code=1)
+
+
+def _input_location(inputs: dict[str, str | None]) -> Callable[[Finding], str]:
+    """A result's file for `score`: the answers file for answers, else the evidence file."""
+    def location(finding: Finding) -> str:
+        if finding.support == "answers" and inputs["answers"]:
+            return inputs["answers"]
+        return inputs["evidence"] or inputs["answers"] or "."
+    return location
+
+
+def _repository_location(repo: str) -> Callable[[Finding], str]:
+    """A result's file for `assess`: the CI configuration for CI evidence, else the README."""
+    root = Path(repo)
+    ci_files = [p for p in (".gitlab-ci.yml", "Jenkinsfile") if (root / p).is_file()]
+    ci_files += sorted(str(p.relative_to(root)) for p in root.glob(".github/workflows/*.y*ml"))
+    readme = next((p.name for p in sorted(root.glob("README*")) if p.is_file()), "README.md")
+
+    def location(finding: Finding) -> str:
+        if ci_files and any(p.measure.startswith("ci.") and p.outcome in ("true", "false")
+                            for p in finding.probes):
+            return ci_files[0]
+        return readme
+    return location
 
 
 def assess(
     source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
     answers: Annotated[Path | None, typer.Option(
         "--answers", "-a", help="Answers YAML to combine with the evidence.")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write the Assessment JSON here.")] = None,
-    evidence_out: Annotated[Path | None, typer.Option(
-        "--evidence-out", help="Also keep the collected evidence JSON here.")] = None,
+    fmt: FormatOpt = ResultFormat.text,
+    out: OutOpt = None,
+    evidence_out: Annotated[Path | None, out_option(
+        "Also keep the collected evidence JSON here", "--evidence-out")] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     show_names: ShowNamesOpt = False,
@@ -146,9 +224,14 @@ def assess(
     fail_on: FailOnOpt = None,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stdout.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Collect git and CI evidence from a repository, score it, print the summary."""
+    from .collect import collect_git_evidence, open_repository
+
+    target = out if fmt is ResultFormat.text else (out or "-")
+    if clash := one_stdout(**{"--out": target, "--evidence-out": evidence_out}):
+        raise fail(clash)
     cat = catalogue_or_fail(catalogue)
     responses = _responses(answers, cat)
     repo, shown = open_repository(source)
@@ -159,6 +242,6 @@ def assess(
             run_collector("ci", {"repo": repo}, "ci")]
     warn_problems(sets[1])
     if evidence_out:
-        write_atomic(evidence_out, evidence_json(sets))
-    _score_and_report(cat, sets, responses, out=out, fail_on=fail_on, dora_year=2024,
-                      lang=lang, quiet=quiet)
+        write_out(evidence_out, evidence_json(sets))
+    _score_and_report(cat, sets, responses, out=out, fmt=fmt, fail_on=fail_on, dora_year=2024,
+                      lang=lang, quiet=quiet, location=_repository_location(repo))

@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 
-from opsmaturity.scoring.catalogue import schema_text
-
 from .common import (
     catalogue_or_fail,
     out_console,
@@ -33,4 +31,6 @@ def catalogue_check(
 
 def catalogue_schema() -> None:
     """Print the JSON schema for catalogue files (for editor validation)."""
+    from opsmaturity.scoring.catalogue import schema_text
+
     sys.stdout.write(schema_text())

@@ -5,33 +5,31 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from opsmaturity.collectors.base import CollectorError
-from opsmaturity.core.evidence import EvidenceSet
-from opsmaturity.core.files import write_atomic
-
 from .common import (
+    EvidenceOutOpt,
     NoCacheOpt,
     ShowNamesOpt,
     SinceOpt,
     UntilOpt,
     err_console,
-    evidence_json,
     fail,
     run_collector,
     utc,
     warn_problems,
+    write_evidence,
 )
-from .progress import progress_bar
+
+if TYPE_CHECKING:
+    from opsmaturity.core.evidence import EvidenceSet
 
 
 def collect_git(
     source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
-    = Path("evidence-git.json"),
+    out: EvidenceOutOpt = Path("evidence-git.json"),
     since: SinceOpt = None,
     until: UntilOpt = None,
     show_names: ShowNamesOpt = False,
@@ -40,29 +38,29 @@ def collect_git(
     """Mine git history into evidence JSON (people pseudonymised unless --show-names)."""
     repo, shown = open_repository(source)
     sets = [collect_git_evidence(repo, shown, since, until, show_names, no_cache)]
-    write_atomic(out, evidence_json(sets))
-    err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
+    write_evidence(out, sets, f"{len(sets[0].measures)} measures")
 
 
 def collect_ci(
     source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
-    = Path("evidence-ci.json"),
+    out: EvidenceOutOpt = Path("evidence-ci.json"),
 ) -> None:
     """Analyse CI configuration (GitLab CI, GitHub Actions, Jenkinsfile) into evidence JSON."""
     repo, _ = open_repository(source)
     sets = [run_collector("ci", {"repo": repo}, "ci")]
     warn_problems(sets[0])
-    write_atomic(out, evidence_json(sets))
-    err_console.print(f"wrote {out} ({len(sets[0].measures)} measures)")
+    write_evidence(out, sets, f"{len(sets[0].measures)} measures")
 
 
 def open_repository(source: str) -> tuple[str, str | None]:
     """A local path to read (a URL is cloned or fetched once) and the name to show for it."""
+    from opsmaturity.collectors.base import CollectorError
     from opsmaturity.collectors.git.repository import is_url, subdirectory_warning
     from opsmaturity.collectors.git.repository import open_repository as open_repo
     from opsmaturity.core.files import default_cache_dir
     from opsmaturity.core.privacy import without_credentials
+
+    from .progress import progress_bar
 
     try:
         with progress_bar("git", err_console) as progress:

@@ -1,8 +1,8 @@
-"""What every command module shares: the typer apps, console, options and error handling.
+"""What every command module shares: the typer apps, consoles, options and error handling.
 
-Command modules (cli.py, and one module per command group) import from here and register
-their commands on these apps; cli.py imports them all, so adding a command group touches
-one new module and one import line.
+Command modules import from here; `cli/__init__.py` registers their commands on these apps
+(conventions in its docstring). Only typer and the standard library are imported at the
+top: everything else is imported inside the function that needs it.
 """
 
 from __future__ import annotations
@@ -13,37 +13,28 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 
-from opsmaturity.collectors import get_collector
-from opsmaturity.collectors.base import CollectorError
-from opsmaturity.core.evidence import EvidenceFileError, EvidenceSet
-from opsmaturity.core.files import OutputError, check_output
-from opsmaturity.core.sources import SourceError
-from opsmaturity.scoring.catalogue import Catalogue, load_catalogue
+from .group import command_group
+from .output import err_console, out_console
 
-from ..store import Store, StoreError
-from .progress import progress_bar
+if TYPE_CHECKING:  # imported where used: `opsmaturity --version` must start fast
+    from opsmaturity.core.evidence import EvidenceSet
+    from opsmaturity.scoring.catalogue import Catalogue
 
-app = typer.Typer(
-    name="opsmaturity",
-    help="DevOps maturity assessment: evidence from your systems, answers from your people.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-catalogue_app = typer.Typer(help="Check and inspect a maturity catalogue.", no_args_is_help=True)
-collect_app = typer.Typer(help="Collect evidence from a source into an evidence JSON file.",
-                          no_args_is_help=True)
+    from ..store import Store
+
+__all__ = ["err_console", "out_console"]
+
+app = command_group("DevOps maturity assessment: evidence from your systems, answers from "
+                    "your people.", name="opsmaturity")
+catalogue_app = command_group("Check and inspect a maturity catalogue.")
+collect_app = command_group("Collect evidence from a source into an evidence JSON file.")
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-out_console = Console()
-err_console = Console(stderr=True)
 
 
 class Gate(StrEnum):
@@ -54,9 +45,11 @@ class Gate(StrEnum):
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        import sys
 
-        out_console.print(f"opsmaturity {version('opsmaturity')}")
+        from opsmaturity import __version__
+
+        sys.stdout.write(f"opsmaturity {__version__}\n")
         raise typer.Exit()
 
 
@@ -83,12 +76,37 @@ def _root(
 
 def open_store() -> Store:
     """The store named by --db / $OPSMATURITY_DATABASE_URL / the default file, migrated."""
+    from ..store import Store, StoreError
+
     try:
         return Store.open(state.db_url)
     except StoreError as exc:
         raise fail(str(exc)) from None
 
 
+def multi_option(*names: str, help: str, metavar: str = "FILE") -> typer.models.OptionInfo:
+    """An option taking one or more values after one flag, or the flag repeated.
+
+    Declare the parameter as a list: `evidence: Annotated[list[Path] | None,
+    multi_option("--evidence", "-e", help=...)] = None`. Any list option takes several
+    values (see group.py); this gives them one look in the help (`--evidence FILE...`).
+    """
+    return typer.Option(*names, help=help, metavar=f"{metavar}...")
+
+
+OUT_HELP = "- for standard output"
+
+
+def out_option(what: str, *names: str) -> typer.models.OptionInfo:
+    """The `--out` option of a command: where `what` goes, `-` meaning standard output.
+
+    Write with `output.write_out(path, text)`, which knows about `-`.
+    """
+    return typer.Option(*(names or ("--out", "-o")), metavar="FILE",
+                        help=f"{what} ({OUT_HELP}).")
+
+
+EvidenceOutOpt = Annotated[Path, out_option("Evidence JSON to write")]
 CatalogueOpt = Annotated[
     Path | None,
     typer.Option("--catalogue", help="Catalogue directory (default: the built-in one).",
@@ -117,28 +135,60 @@ OUTPUT_OPTIONS = ("out", "evidence_out", "json_out", "pdf", "xlsx")
 """The parameter names of files a command writes (`--out`, `--pdf`, ...)."""
 
 
+KNOWN_ERRORS = (("opsmaturity.core.sources", "SourceError"),
+                ("opsmaturity.core.files", "OutputError"),
+                ("opsmaturity.core.evidence", "EvidenceFileError"),
+                ("opsmaturity.app.store.db", "StoreError"),
+                ("opsmaturity.collectors.base", "CollectorError"))
+"""The errors that are the user's to fix, by module: a module not imported raised none, so
+the check imports nothing (the store's error would bring SQLAlchemy to every command)."""
+
+
+def _known_error(exc: Exception) -> bool:
+    import sys
+
+    return any(isinstance(exc, getattr(sys.modules[module], name))
+               for module, name in KNOWN_ERRORS if module in sys.modules)
+
+
 def guarded(command: Callable[P, R]) -> Callable[P, R]:
     """The command, with every known input or output problem turned into one `error:` line
     and exit 2 (the backstop: commands also catch what they can word better themselves)."""
 
     @functools.wraps(command)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        from opsmaturity.core.files import check_output
+
+        from .output import is_stdout
+
         try:
             for name in OUTPUT_OPTIONS:  # before the work, not after it
-                if isinstance(kwargs.get(name), Path):
+                if isinstance(kwargs.get(name), Path) and not is_stdout(kwargs[name]):
                     check_output(kwargs[name])  # type: ignore[arg-type]
             return command(*args, **kwargs)
-        except (SourceError, OutputError, EvidenceFileError, StoreError, CollectorError) as exc:
-            raise fail(str(exc)) from None
+        except Exception as exc:
+            if _known_error(exc):
+                raise fail(str(exc)) from None
+            raise
 
     return run
 
 
 def catalogue_or_fail(directory: Path | None) -> Catalogue:
+    """The catalogue, checked; from the cache when its files have not changed."""
+    from opsmaturity.core.sources import SourceError
+    from opsmaturity.scoring.catalogue import load_catalogue
+
+    from .catalogue_cache import cached_catalogue, remember_catalogue
+
+    if (cat := cached_catalogue(directory)) is not None:
+        return cat
     try:
-        return load_catalogue(directory)
+        cat = load_catalogue(directory)
     except SourceError as exc:
         raise fail(str(exc)) from None
+    remember_catalogue(directory, cat)
+    return cat
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -146,6 +196,11 @@ def utc(value: datetime | None) -> datetime | None:
 
 
 def run_collector(name: str, options: dict, label: str) -> EvidenceSet:
+    from opsmaturity.collectors import get_collector
+    from opsmaturity.collectors.base import CollectorError
+
+    from .progress import progress_bar
+
     collector = get_collector(name)
     config = collector.config_model.model_validate(options)
     try:
@@ -153,6 +208,13 @@ def run_collector(name: str, options: dict, label: str) -> EvidenceSet:
             return collector.collect(config, progress)
     except CollectorError as exc:
         raise fail(str(exc)) from None
+
+
+def write_evidence(out: Path, sets: list[EvidenceSet], note: str = "") -> None:
+    """Write evidence JSON to `--out` (a file, or standard output for `-`)."""
+    from .output import write_out
+
+    write_out(out, evidence_json(sets), note)
 
 
 MAX_WARNINGS = 20

@@ -6,15 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from opsmaturity.collectors.base import CollectorError
-
-from ..demo import build_demo, load_demo
-from ..store import StoreError, default_data_dir
 from .common import CatalogueOpt, catalogue_or_fail, err_console, fail, open_store
 from .common import out_console as out
-from .progress import progress_bar
 
 
 def demo(
@@ -27,6 +21,14 @@ def demo(
 ) -> None:
     """Create a demo organisation: 6 teams with git history, CI, deployments, incidents,
     alert rules, two finalised self-assessments each and a current 12-person workshop."""
+    from rich.table import Table
+
+    from opsmaturity.collectors.base import CollectorError
+
+    from ..demo import build_demo, load_demo
+    from ..store import StoreError, default_data_dir
+    from .progress import progress_bar
+
     cat = catalogue_or_fail(catalogue)
     definition = load_demo()
     store = open_store()

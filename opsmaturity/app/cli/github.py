@@ -11,12 +11,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-
-from opsmaturity.collectors.delivery.github.api import DEFAULT_API_URL
-from opsmaturity.collectors.delivery.github.collector import GitHubOptions
 
 from .common import (
+    EvidenceOutOpt,
     NoCacheOpt,
     SinceOpt,
     UntilOpt,
@@ -33,6 +30,7 @@ from .platform import (
 )
 
 TOKEN_ENV = "GITHUB_TOKEN"
+DEFAULT_API_URL = "https://api.github.com"  # the collector's default too (a test checks)
 
 
 class DeploymentsFrom(StrEnum):
@@ -47,8 +45,7 @@ def collect_github(
     url: Annotated[str, typer.Option(
         "--url", help="API URL; GitHub Enterprise Server: https://HOST/api/v3.")]
     = DEFAULT_API_URL,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
-    = Path("evidence-github.json"),
+    out: EvidenceOutOpt = Path("evidence-github.json"),
     since: SinceOpt = None,
     until: UntilOpt = None,
     mapping: MappingOpt = None,
@@ -62,6 +59,10 @@ def collect_github(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Read deployments, workflow runs, pull requests, releases and incidents from GitHub."""
+    from pydantic import ValidationError
+
+    from opsmaturity.collectors.delivery.github.collector import GitHubOptions
+
     options: dict[str, Any] = {
         "repo": repo, "api_url": url, "since": utc(since), "until": utc(until),
         "lookback_days": lookback_days, "use_cache": not no_cache,

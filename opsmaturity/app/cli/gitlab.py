@@ -10,15 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
-
-from opsmaturity.collectors.delivery.gitlab.collector import GitLabOptions
 
 from .common import (
+    EvidenceOutOpt,
     NoCacheOpt,
     SinceOpt,
     UntilOpt,
     fail,
+    multi_option,
     run_collector,
     utc,
 )
@@ -36,12 +35,12 @@ TOKEN_ENV = "GITLAB_TOKEN"
 def collect_gitlab(
     url: Annotated[str, typer.Option("--url", help="GitLab instance URL.")]
     = "https://gitlab.com",
-    project: Annotated[list[str] | None, typer.Option(
-        "--project", "-p", help="Project path or id (repeatable).")] = None,
-    group: Annotated[list[str] | None, typer.Option(
-        "--group", "-g", help="Group path, read with its subgroups (repeatable).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
-    = Path("evidence-gitlab.json"),
+    project: Annotated[list[str] | None, multi_option(
+        "--project", "-p", metavar="PATH", help="Project paths or ids.")] = None,
+    group: Annotated[list[str] | None, multi_option(
+        "--group", "-g", metavar="PATH", help="Group paths, read with their subgroups.")]
+    = None,
+    out: EvidenceOutOpt = Path("evidence-gitlab.json"),
     since: SinceOpt = None,
     until: UntilOpt = None,
     mapping: MappingOpt = None,
@@ -59,7 +58,11 @@ def collect_gitlab(
 ) -> None:
     """Read deployments, pipelines, merge requests and incidents from GitLab into evidence."""
     if not project and not group:
-        raise fail("name what to read: --project PATH or --group PATH (both repeatable)")
+        raise fail("name what to read: --project PATH or --group PATH (each takes several)")
+    from pydantic import ValidationError
+
+    from opsmaturity.collectors.delivery.gitlab.collector import GitLabOptions
+
     options: dict[str, Any] = {
         "url": url, "projects": project or [], "groups": group or [],
         "since": utc(since), "until": utc(until), "lookback_days": lookback_days,

@@ -13,20 +13,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-
-from opsmaturity.collectors.incidents.collector import option_error
-from opsmaturity.collectors.incidents.options import MAX_MISSING, IncidentsOptions
-from opsmaturity.core.files import write_atomic
 
 from .common import (
     DATE_FORMATS,
+    EvidenceOutOpt,
     ShowNamesOpt,
     err_console,
-    evidence_json,
     fail,
+    multi_option,
     run_collector,
     utc,
+    write_evidence,
 )
 
 
@@ -48,8 +45,7 @@ def collect_incidents(
     )] = None,
     mapping: Annotated[Path | None, typer.Option(
         "--mapping", help="Column mapping YAML for a generic CSV.")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
-    = Path("evidence-incidents.json"),
+    out: EvidenceOutOpt = Path("evidence-incidents.json"),
     since: Annotated[datetime | None, typer.Option(
         "--since", formats=DATE_FORMATS,
         help="Window start, YYYY-MM-DD (default: the first incident).")] = None,
@@ -67,14 +63,19 @@ def collect_incidents(
     = "08:00-18:00",
     business_days: Annotated[str, typer.Option(
         "--business-days", help="Working days, e.g. mon-fri or sun-thu.")] = "mon-fri",
-    time_format: Annotated[list[str] | None, typer.Option(
-        "--time-format",
-        help="strptime format for times that are not ISO 8601; repeatable.")] = None,
+    time_format: Annotated[list[str] | None, multi_option(
+        "--time-format", metavar="FORMAT",
+        help="strptime formats for times that are not ISO 8601.")] = None,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Fail (exit 2) on any broken record instead of skipping it.")]
     = False,
 ) -> None:
     """Import incidents (PagerDuty, Opsgenie, Jira, ServiceNow, CSV) into evidence JSON."""
+    from pydantic import ValidationError
+
+    from opsmaturity.collectors.incidents.collector import option_error
+    from opsmaturity.collectors.incidents.options import MAX_MISSING, IncidentsOptions
+
     options = {
         "files": files, "format": fmt.value if fmt else None, "mapping": mapping,
         "since": utc(since), "until": utc(until), "show_names": show_names,
@@ -98,10 +99,6 @@ def collect_incidents(
     shown = min(skipped_count, MAX_MISSING) + (1 if skipped_count > MAX_MISSING else 0)
     for line in evidence.coverage.missing[:shown]:
         err_console.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
-    write_atomic(out, evidence_json([evidence]))
     count = evidence.measure("incidents.count")
-    err_console.print(
-        f"wrote {out} ({count.value if count else 0} incidents in the window, "
-        f"{skipped_count} broken record(s) skipped)",
-        highlight=False, soft_wrap=True,
-    )
+    write_evidence(out, [evidence], f"{count.value if count else 0} incidents in the window, "
+                   f"{skipped_count} broken record(s) skipped")

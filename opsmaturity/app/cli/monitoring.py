@@ -12,23 +12,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from opsmaturity.collectors.monitoring.collector import MonitoringOptions
-from opsmaturity.collectors.monitoring.measures import Thresholds
-from opsmaturity.core.files import write_atomic
-
-from .common import err_console, evidence_json, fail, run_collector, warn_problems
+from .common import (
+    EvidenceOutOpt,
+    fail,
+    multi_option,
+    run_collector,
+    warn_problems,
+    write_evidence,
+)
 
 OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
+             "loki_rules": "--loki-rules", "loki_url": "--loki", "kibana_url": "--kibana-url",
+             "elasticsearch_url": "--elasticsearch",
              "history_days": "--history-days", "thresholds": "--noisy-per-week",
              "timeout_seconds": "--timeout"}
 
 
 def collect_prometheus(
-    rules: Annotated[list[str] | None, typer.Option(
-        "--rules", "-r", help="Prometheus rule file, directory or glob (plain rule files and "
-        "PrometheusRule resources); repeatable.")] = None,
+    rules: Annotated[list[str] | None, multi_option(
+        "--rules", "-r", metavar="PATH", help="Prometheus rule files, directories or globs "
+        "(plain rule files and PrometheusRule resources).")] = None,
     url: Annotated[str | None, typer.Option(
         "--url", help="A running Prometheus: its rules, firing alerts and ALERTS history.")]
     = None,
@@ -37,16 +41,31 @@ def collect_prometheus(
     = None,
     alertmanager_config: Annotated[Path | None, typer.Option(
         "--alertmanager-config", help="alertmanager.yml, for the routing measures.")] = None,
-    grafana: Annotated[list[str] | None, typer.Option(
-        "--grafana", help="Grafana dashboard JSON, alerting provisioning or API export (file, "
-        "directory or glob); repeatable.")] = None,
-    kapacitor: Annotated[list[str] | None, typer.Option(
-        "--kapacitor", help="Kapacitor TICKscripts, task list JSON or topic handler files "
-        "(file, directory or glob); repeatable.")] = None,
-    alert_history: Annotated[list[str] | None, typer.Option(
-        "--alert-history", help="Alert history for the noise measures: an ALERTS range "
-        "query, Alertmanager alerts or webhook payloads (JSON/JSON lines), or CSV; "
-        "repeatable.")] = None,
+    grafana: Annotated[list[str] | None, multi_option(
+        "--grafana", metavar="PATH", help="Grafana dashboard JSON, alerting provisioning or "
+        "API exports (files, directories or globs).")] = None,
+    kapacitor: Annotated[list[str] | None, multi_option(
+        "--kapacitor", metavar="PATH", help="Kapacitor TICKscripts, task list JSON or topic "
+        "handler files (files, directories or globs).")] = None,
+    loki_rules: Annotated[list[str] | None, multi_option(
+        "--loki-rules", metavar="PATH", help="Loki ruler rule files (Prometheus format with "
+        "LogQL), directories or globs.")] = None,
+    loki: Annotated[str | None, typer.Option(
+        "--loki", help="A running Loki ruler: its alert rules.")] = None,
+    kibana: Annotated[list[str] | None, multi_option(
+        "--kibana", metavar="PATH", help="Kibana alerting rules: an /api/alerting/rules/_find "
+        "answer or a saved-objects NDJSON export (files, directories or globs).")] = None,
+    kibana_url: Annotated[str | None, typer.Option(
+        "--kibana-url", help="A running Kibana: all its alerting rules.")] = None,
+    watcher: Annotated[list[str] | None, multi_option(
+        "--watcher", metavar="PATH", help="Elasticsearch Watcher watches as JSON (a "
+        "_watcher/_query/watches answer or one watch; files, directories or globs).")] = None,
+    elasticsearch: Annotated[str | None, typer.Option(
+        "--elasticsearch", help="A running Elasticsearch: all its Watcher watches.")] = None,
+    alert_history: Annotated[list[str] | None, multi_option(
+        "--alert-history", help="Alert history for the noise measures: ALERTS range "
+        "queries, Alertmanager alerts or webhook payloads (JSON/JSON lines), or CSV.")]
+    = None,
     history_days: Annotated[float, typer.Option(
         "--history-days", help="Days of ALERTS history read from --url (0: none).")] = 7,
     noisy_per_week: Annotated[float, typer.Option(
@@ -56,15 +75,22 @@ def collect_prometheus(
         "--no-promtool", help="Do not validate rule files with promtool.")] = False,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds to wait for each HTTP answer.")] = 10,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Evidence JSON to write.")]
-    = Path("evidence-monitoring.json"),
+    out: EvidenceOutOpt = Path("evidence-monitoring.json"),
 ) -> None:
     """Measure alerting (rules, routing, noise) and dashboards into evidence JSON."""
+    from pydantic import ValidationError
+
+    from opsmaturity.collectors.monitoring.collector import MonitoringOptions
+    from opsmaturity.collectors.monitoring.measures import Thresholds
+
     try:
         options = MonitoringOptions(
             rules=rules or [], prometheus_url=url, alertmanager_url=alertmanager,
             alertmanager_config=alertmanager_config, grafana=grafana or [],
-            kapacitor=kapacitor or [], alert_history=alert_history or [],
+            kapacitor=kapacitor or [], loki_rules=loki_rules or [], loki_url=loki,
+            kibana=kibana or [], kibana_url=kibana_url, watcher=watcher or [],
+            elasticsearch_url=elasticsearch,
+            alert_history=alert_history or [],
             history_days=history_days, thresholds=Thresholds(noisy_per_week=noisy_per_week),
             promtool=None if no_promtool else "promtool", timeout_seconds=timeout)
     except ValidationError as exc:
@@ -74,8 +100,6 @@ def collect_prometheus(
         raise fail(f"{option}: {err['msg'].removeprefix('Value error, ')}") from None
     evidence = run_collector("monitoring", options.model_dump(), "monitoring")
     warn_problems(evidence)
-    write_atomic(out, evidence_json([evidence]))
     state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
              else "complete")
-    err_console.print(f"wrote {out} ({len(evidence.measures)} measures, {state})",
-                      highlight=False, soft_wrap=True)
+    write_evidence(out, [evidence], f"{len(evidence.measures)} measures, {state}")

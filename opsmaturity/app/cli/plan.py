@@ -12,9 +12,9 @@ from typing import Annotated
 import typer
 
 from .common import CatalogueOpt, catalogue_or_fail, err_console, fail, open_store
+from .group import command_group
 
-plan_app = typer.Typer(help="Owners, due dates and status of an assessment's recommendations.",
-                       no_args_is_help=True)
+plan_app = command_group("Owners, due dates and status of an assessment's recommendations.")
 AssessmentOpt = Annotated[int, typer.Option("--assessment", help="Assessment id.")]
 
 

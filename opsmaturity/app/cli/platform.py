@@ -5,17 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
-from opsmaturity.collectors.delivery.measures import DeliveryMapping
-from opsmaturity.core.evidence import EvidenceSet
-from opsmaturity.core.files import write_atomic
-from opsmaturity.core.sources import SourceError, load_yaml
+from .common import err_console, fail, write_evidence
 
-from .common import err_console, evidence_json, fail
+if TYPE_CHECKING:
+    from opsmaturity.core.evidence import EvidenceSet
 
 MappingOpt = Annotated[Path | None, typer.Option(
     "--mapping", help="YAML file: what counts as production, failure, incident "
@@ -26,18 +23,22 @@ LookbackOpt = Annotated[int, typer.Option(
 
 def write_platform_evidence(out: Path, evidence: EvidenceSet) -> None:
     """Write one platform's evidence and say what was not read and how complete it is."""
-    write_atomic(out, evidence_json([evidence]))
     for line in evidence.coverage.missing:
         err_console.print(f"[yellow]not read:[/] {line}", highlight=False, soft_wrap=True)
     state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
              else "complete")
-    err_console.print(f"wrote {out} ({len(evidence.measures)} measures, {state})")
+    write_evidence(out, [evidence], f"{len(evidence.measures)} measures, {state}")
 
 
 def delivery_mapping(path: Path | None) -> dict[str, Any] | None:
     """The delivery mapping from a YAML file, validated, or None for the defaults."""
     if path is None:
         return None
+    from pydantic import ValidationError
+
+    from opsmaturity.collectors.delivery.measures import DeliveryMapping
+    from opsmaturity.core.sources import SourceError, load_yaml
+
     try:
         source = load_yaml(path)
         if not isinstance(source.data, dict):

@@ -4,20 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from .output import LazyConsole, real_console
 
-from opsmaturity.collectors.base import Progress as ProgressFn
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from opsmaturity.collectors.base import Progress as ProgressFn
+
+
+def _silent(message: str, fraction: float | None) -> None:
+    """Progress nobody sees (stderr is a pipe or a CI log)."""
 
 
 @contextmanager
-def progress_bar(label: str, console: Console) -> Iterator[ProgressFn]:
+def progress_bar(label: str, console: Console | LazyConsole) -> Iterator[ProgressFn]:
     """A collector progress callback drawing one bar; silent when stderr is not a terminal."""
+    if isinstance(console, LazyConsole) and not console.maybe_terminal():
+        yield _silent  # nothing to draw: no need to import rich to find that out
+        return
+    console = real_console(console)
+    if not console.is_terminal:
+        yield _silent
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     columns = (TextColumn(f"[bold]{label}[/]"), BarColumn(), TaskProgressColumn(),
                TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True,
-                  disable=not console.is_terminal) as bar:
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("", total=None)
 
         def update(message: str, fraction: float | None) -> None:

@@ -10,26 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-
-from opsmaturity.core.evidence import EvidenceFileError, load_evidence
-from opsmaturity.core.files import write_atomic
-from opsmaturity.core.sources import SourceError, first_problem, read_json
-from opsmaturity.reports.jsonreport import ReportDocument, report_json
-from opsmaturity.reports.model import (
-    HistoryPoint,
-    OrganisationReport,
-    ReportError,
-    TeamReport,
-    check_against_catalogue,
-    team_report,
-)
-from opsmaturity.scoring.answers import load_answers
-from opsmaturity.scoring.assessment import Assessment
-from opsmaturity.scoring.catalogue import Catalogue
 
 from .common import (
     CatalogueOpt,
@@ -37,13 +20,25 @@ from .common import (
     catalogue_or_fail,
     err_console,
     fail,
+    multi_option,
     open_store,
+    out_option,
 )
+from .output import is_stdout, write_out
 
-AnyReport = TeamReport | OrganisationReport
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from opsmaturity.reports.model import HistoryPoint, OrganisationReport, TeamReport
+    from opsmaturity.scoring.assessment import Assessment
+    from opsmaturity.scoring.catalogue import Catalogue
+
+    AnyReport = TeamReport | OrganisationReport
 
 
 def _read_json(path: Path) -> object:
+    from opsmaturity.core.sources import SourceError, read_json
+
     try:
         return read_json(path)
     except SourceError as exc:
@@ -51,11 +46,18 @@ def _read_json(path: Path) -> object:
 
 
 def _invalid(path: Path, what: str, exc: ValidationError) -> typer.Exit:
+    from opsmaturity.core.sources import first_problem
+
     return fail(f"{path}: not {what}: {first_problem(exc)}")
 
 
 def load_input(path: Path) -> Assessment | AnyReport:
     """An Assessment JSON or a report JSON, told apart by `report_schema_version`."""
+    from pydantic import ValidationError
+
+    from opsmaturity.reports.jsonreport import ReportDocument
+    from opsmaturity.scoring.assessment import Assessment
+
     data = _read_json(path)
     if isinstance(data, dict) and "report_schema_version" in data:
         try:
@@ -69,6 +71,8 @@ def load_input(path: Path) -> Assessment | AnyReport:
 
 
 def _history_point(path: Path) -> HistoryPoint:
+    from opsmaturity.reports.model import HistoryPoint, OrganisationReport, TeamReport
+
     loaded = load_input(path)
     if isinstance(loaded, OrganisationReport):
         raise fail(f"{path}: an organisation report cannot be a team's earlier assessment")
@@ -83,6 +87,11 @@ def _team(path: Path, loaded: Assessment | TeamReport, cat: Catalogue, *,
           answers: Path | None, evidence: list[Path], history: list[Path],
           organisation: str | None, team: str | None, date: dt.date | None,
           draft: bool) -> TeamReport:
+    from opsmaturity.core.evidence import EvidenceFileError, load_evidence
+    from opsmaturity.core.sources import SourceError
+    from opsmaturity.reports.model import ReportError, TeamReport, team_report
+    from opsmaturity.scoring.answers import load_answers
+
     responses = None
     if answers is not None:
         try:
@@ -119,6 +128,14 @@ def _team(path: Path, loaded: Assessment | TeamReport, cat: Catalogue, *,
 def _organisation(paths: list[Path], cat: Catalogue, organisation: str | None,
                   date: dt.date | None,
                   draft: bool) -> OrganisationReport:
+    from opsmaturity.reports.model import (
+        OrganisationReport,
+        ReportError,
+        check_against_catalogue,
+        team_report,
+    )
+    from opsmaturity.scoring.assessment import Assessment
+
     teams: list[TeamReport] = []
     for path in paths:
         loaded = load_input(path)
@@ -169,6 +186,12 @@ def write_reports(report: AnyReport, cat: Catalogue, *, pdf: Path | None = None,
     from opsmaturity.reports import pdf as pdf_report
     from opsmaturity.reports import svg
     from opsmaturity.reports import xlsx as xlsx_report
+    from opsmaturity.reports.jsonreport import report_json
+    from opsmaturity.reports.model import (
+        OrganisationReport,
+        ReportError,
+        check_against_catalogue,
+    )
 
     try:
         check_against_catalogue(report, cat)
@@ -178,8 +201,7 @@ def write_reports(report: AnyReport, cat: Catalogue, *, pdf: Path | None = None,
         svg.start_in_background()
     try:
         if json_out:
-            write_atomic(json_out, report_json(report))
-            err_console.print(f"wrote {json_out}")
+            write_out(json_out, report_json(report))
         if xlsx:
             xlsx_report.write_xlsx(report, cat, xlsx, lang)
             err_console.print(f"wrote {xlsx}")
@@ -202,17 +224,17 @@ def report(
     org: Annotated[str | None, typer.Option(
         "--org", help="A stored organisation: one report of every team's latest "
                       "assessment.")] = None,
-    inputs: Annotated[list[Path] | None, typer.Option(
+    inputs: Annotated[list[Path] | None, multi_option(
         "--in", help="Assessment JSON (score/assess --out) or report JSON (report --json); "
-                     "repeat for an organisation report, one team per file.")] = None,
+                     "several make an organisation report, one team per file.")] = None,
     answers: Annotated[Path | None, typer.Option(
         "--answers", "-a", help="The answers file the assessment was scored from "
                                 "(answers per participant, for the XLSX).")] = None,
-    evidence: Annotated[list[Path] | None, typer.Option(
-        "--evidence", "-e", help="Evidence JSON behind the assessment; repeatable.")] = None,
-    history: Annotated[list[Path] | None, typer.Option(
-        "--history", help="An earlier assessment or report JSON of the same team, for the "
-                          "trend; repeatable.")] = None,
+    evidence: Annotated[list[Path] | None, multi_option(
+        "--evidence", "-e", help="Evidence JSON behind the assessment.")] = None,
+    history: Annotated[list[Path] | None, multi_option(
+        "--history", help="Earlier assessment or report JSON of the same team, for the "
+                          "trend.")] = None,
     organisation: Annotated[str | None, typer.Option(
         "--organisation", help="Organisation name (default: from the input).")] = None,
     team: Annotated[str | None, typer.Option(
@@ -226,8 +248,8 @@ def report(
     xlsx: Annotated[Path | None, typer.Option(
         "--xlsx", help="Write the workbook (findings, answers, evidence, "
                        "recommendations) here.")] = None,
-    json_out: Annotated[Path | None, typer.Option(
-        "--json", help="Write the report as versioned JSON here.")] = None,
+    json_out: Annotated[Path | None, out_option(
+        "Write the report as versioned JSON here", "--json")] = None,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
 ) -> None:
@@ -237,6 +259,10 @@ def report(
         raise fail("give one of --assessment ID, --org ORG (from the store) or --in FILE")
     if not (pdf or xlsx or json_out):
         raise fail("give at least one of --pdf, --xlsx, --json")
+    for flag, path in (("--pdf", pdf), ("--xlsx", xlsx)):
+        if is_stdout(path):
+            raise fail(f"{flag} writes a binary file: give a file name, not -")
+    from opsmaturity.reports.model import OrganisationReport
     cat = catalogue_or_fail(catalogue)
     if not inputs:
         stored: AnyReport = stored_report(assessment_id, org, cat)

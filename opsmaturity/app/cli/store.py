@@ -12,18 +12,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from opsmaturity.core.evidence import EvidenceFileError, load_evidence
-from opsmaturity.core.files import write_atomic
-from opsmaturity.core.sources import SourceError, load_yaml
-from opsmaturity.scoring import dora
-from opsmaturity.scoring.answers import AnswersFile, load_answers
-
-from ..store import Store, StoreError, export_bundle, import_bundle
 from .common import (
     CatalogueOpt,
     LangOpt,
@@ -32,15 +24,21 @@ from .common import (
     fail,
     open_store,
     out_console,
+    out_option,
 )
+from .group import command_group
+from .output import is_stdout, write_out
 
-org_app = typer.Typer(help="Organisations (clients) in the store.", no_args_is_help=True)
-team_app = typer.Typer(help="Teams or services of an organisation.", no_args_is_help=True)
-assessment_app = typer.Typer(help="Assessments of a team: create, list, finalise.",
-                             no_args_is_help=True)
-answers_app = typer.Typer(help="Questionnaire answers of an assessment.", no_args_is_help=True)
-evidence_app = typer.Typer(help="Collector evidence attached to an assessment.",
-                           no_args_is_help=True)
+if TYPE_CHECKING:
+    from ..store import Store
+
+DEFAULT_DORA_YEAR = 2024  # scoring.dora.DEFAULT_YEAR (a test checks), not imported: start-up
+
+org_app = command_group("Organisations (clients) in the store.")
+team_app = command_group("Teams or services of an organisation.")
+assessment_app = command_group("Assessments of a team: create, list, finalise.")
+answers_app = command_group("Questionnaire answers of an assessment.")
+evidence_app = command_group("Collector evidence attached to an assessment.")
 
 AssessmentOpt = Annotated[int, typer.Option("--assessment", help="Assessment id.")]
 OrgOpt = Annotated[str | None, typer.Option("--org", help="Organisation name or id.")]
@@ -48,6 +46,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 @contextmanager
 def _store() -> Iterator[Store]:
+    from ..store import StoreError
+
     store = open_store()
     try:
         yield store
@@ -58,6 +58,8 @@ def _store() -> Iterator[Store]:
 
 
 def _print_records(records: list, as_json: bool, columns: dict[str, Callable]) -> None:
+    from rich.table import Table
+
     if as_json:
         out_console.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
         return
@@ -140,10 +142,12 @@ def assessment_list(
 def assessment_finalise(
     assessment: Annotated[int, typer.Argument(help="Assessment id.")],
     dora_year: Annotated[int, typer.Option(
-        "--dora-year", help="DORA report year whose clusters are used.")] = dora.DEFAULT_YEAR,
+        "--dora-year", help="DORA report year whose clusters are used.")] = DEFAULT_DORA_YEAR,
     catalogue: CatalogueOpt = None,
 ) -> None:
     """Score the assessment and freeze the result; it takes no more answers or evidence."""
+    from opsmaturity.scoring import dora
+
     if dora_year not in dora.SUPPORTED_YEARS:
         raise fail(f"--dora-year must be one of {', '.join(map(str, dora.SUPPORTED_YEARS))}")
     cat = catalogue_or_fail(catalogue)
@@ -172,6 +176,9 @@ def answers_import(
 
         import_answers_workbook(file, assessment, catalogue)
         return
+    from opsmaturity.core.sources import SourceError, load_yaml
+    from opsmaturity.scoring.answers import AnswersFile, load_answers
+
     cat = catalogue_or_fail(catalogue)
     try:
         load_answers(file, cat)  # checks every value, reporting file:line
@@ -195,6 +202,8 @@ def evidence_import(
     assessment: AssessmentOpt,
 ) -> None:
     """Attach collector evidence to an assessment."""
+    from opsmaturity.core.evidence import EvidenceFileError, load_evidence
+
     try:
         sets = [s for path in files for s in load_evidence(path)]
     except EvidenceFileError as exc:
@@ -213,6 +222,8 @@ def history(
     as_json: JsonOpt = False,
 ) -> None:
     """Risk index and area maturity levels over the team's finalised assessments."""
+    from rich.table import Table
+
     with _store() as store:
         points = store.history(team, org)
     if as_json:
@@ -242,7 +253,7 @@ class ExportFormat(StrEnum):
 
 def export(
     assessment: AssessmentOpt,
-    out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
+    out: Annotated[Path, out_option("File to write")],
     fmt: Annotated[ExportFormat, typer.Option(
         "--format", "-f", help="bundle: answers, evidence and snapshot, hash-protected, for "
         "`opsmaturity import`; xlsx: workbook for a consultant to edit; json: the report as "
@@ -251,6 +262,8 @@ def export(
     lang: LangOpt = "en",
 ) -> None:
     """Write an assessment to a file (a bundle moves it to another store)."""
+    if fmt is ExportFormat.xlsx and is_stdout(out):
+        raise fail("--format xlsx writes a binary file: give a file name, not -")
     if fmt is not ExportFormat.bundle:
         from .report import stored_report, write_reports
 
@@ -259,16 +272,19 @@ def export(
         write_reports(report, cat, xlsx=out if fmt is ExportFormat.xlsx else None,
                       json_out=out if fmt is ExportFormat.json else None, lang=lang)
         return
+    from ..store import export_bundle
+
     with _store() as store:
         text = export_bundle(store, assessment)
-    write_atomic(out, text)
-    err_console.print(f"wrote {out}", highlight=False)
+    write_out(out, text)
 
 
 def import_(
     file: Annotated[Path, typer.Argument(help="A bundle written by `opsmaturity export`.")],
 ) -> None:
     """Add an exported assessment bundle to this store, after checking its content hash."""
+    from ..store import import_bundle
+
     with _store() as store:
         rec = import_bundle(store, file)
     out_console.print(rec.id)

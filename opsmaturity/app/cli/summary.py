@@ -19,6 +19,8 @@ from opsmaturity.reports.view import note_texts, ranked_findings, settle_items
 from opsmaturity.scoring.assessment import Assessment, Finding
 from opsmaturity.scoring.catalogue import Catalogue, localise
 
+from .output import table_box
+
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "green",
           "unknown": "dim"}
 _STATUS_STYLE = {"present": "bold", "suspected": "cyan", "absent": "", "unknown": "dim"}
@@ -119,14 +121,20 @@ def print_summary(a: Assessment, cat: Catalogue, console: Console, lang: str = "
                   top: int = 5) -> None:
     """Headline, notes in words, areas, top signs, the questions to settle, what to do first."""
     s, r = summary_texts(lang), texts(lang)
+    box = table_box(console)  # boxes on a terminal only; plain with NO_COLOR and in pipes
+
+    def show(table: Table) -> None:
+        table.box = box
+        console.print(table)
+
     for line in [*_headline(a, s, r), *_notes(a, cat, s, r)]:
         console.print(line)
-    console.print(_areas(a, cat, s, r))
-    console.print(_signs(a, cat, s, r, top))
+    show(_areas(a, cat, s, r))
+    show(_signs(a, cat, s, r, top))
     if a.suspected():
-        console.print(_settle(a, cat, s, r))
+        show(_settle(a, cat, s, r))
         console.print(f"[dim]{escape(s('summary.settle_intro'))}[/]")
-    console.print(_recommendations(a, cat, s, top))
+    show(_recommendations(a, cat, s, top))
     if a.dora:
         missing = s("summary.dora_missing", missing=", ".join(a.dora.missing))
         console.print(s("summary.dora", year=a.dora.year, cluster=f"[bold]{a.dora.cluster}[/]")

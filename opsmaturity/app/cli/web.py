@@ -9,13 +9,13 @@ from typing import Annotated
 
 import typer
 
-from ..store import ENV_URL, database_url
-from ..web import ENTRYPOINT
 from .common import err_console, open_store, state
 
 
 def streamlit_command(port: int, host: str) -> list[str]:
     """`streamlit run` for the app: headless, no usage statistics, no tracebacks shown."""
+    from ..web import ENTRYPOINT
+
     return [
         sys.executable, "-m", "streamlit", "run", str(ENTRYPOINT),
         "--server.port", str(port), "--server.address", host,
@@ -34,6 +34,8 @@ def web(
         "their own laptops.")] = "127.0.0.1",
 ) -> None:
     """Start the web app: portfolio heatmaps, live workshops, drill-down, trends, exports."""
+    from ..store import ENV_URL, database_url
+
     url = database_url(state.db_url)
     store = open_store()  # migrate now, and fail here with a clear message, not in a page
     where = store.url

@@ -2,8 +2,10 @@
 
 Every team gets a generated git repository (read by the git and CI collectors), an
 incident export (read by the incidents collector), a Prometheus rule file (read by the
-monitoring collector) and, where it has a platform, deployments and pipelines turned into
-delivery measures by the same code the GitLab and GitHub collectors use. Answers come as
+monitoring collector), where it runs a database the recorded answers of its Patroni and
+pgBackRest (read by the postgres collector) and, where it has a platform, deployments and
+pipelines turned into delivery measures by the same code the GitLab and GitHub collectors
+use. Answers come as
 two finalised self-assessments (a year and six months ago) and a current workshop of 12.
 """
 
@@ -86,6 +88,10 @@ def _evidence(team: TeamProfile, repo: Path, workdir: Path, now: datetime,
     rules = operations.write_alert_rules(workdir / "monitoring" / f"{team.slug}.rules.yml",
                                          team, rng)
     sets.append(_run("monitoring", {"rules": [str(rules)]}))
+    if team.database is not None:
+        patroni, info = operations.write_database_outputs(workdir / "postgres", team, now)
+        sets.append(_run("postgres", {"patroni_files": [str(patroni)],
+                                      "pgbackrest_info": str(info), "as_of": now}))
     return sets
 
 

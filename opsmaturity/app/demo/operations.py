@@ -4,6 +4,7 @@ pipelines, an incident export, alerting rules. Shaped by maturity like the git h
 from __future__ import annotations
 
 import csv
+import json
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -173,3 +174,46 @@ def write_alert_rules(path: Path, team: TeamProfile, rng: random.Random) -> Path
                                    sort_keys=False), encoding="utf-8")
     return path
 
+
+
+def write_database_outputs(directory: Path, team: TeamProfile, now: datetime
+                           ) -> tuple[Path, Path]:
+    """What the team's Patroni (`/cluster`, `/history`) and `pgbackrest info --output=json`
+    would answer, as files for the postgres collector."""
+    db = team.database
+    assert db is not None
+    directory.mkdir(parents=True, exist_ok=True)
+    major = db.version.split(".")[0]
+    timeline = 1 if db.last_failover_days is None else 2
+    standby: dict = {"name": f"{team.slug}-dc2", "role": "replica",
+                     "host": f"db-{team.slug}-dc2", "port": 5432, "timeline": timeline}
+    if db.standby_down_hours is None:
+        standby.update(state="streaming", lag=0)
+    else:
+        standby.update(state="stopped", lag="unknown")
+    history = [] if db.last_failover_days is None else [
+        [1, 50331856, "no recovery target specified",
+         (now - timedelta(days=db.last_failover_days)).isoformat(), f"{team.slug}-dc1"]]
+    patroni = directory / f"{team.slug}-patroni.json"
+    patroni.write_text(json.dumps({"cluster": {"scope": team.slug, "members": [
+        {"name": f"{team.slug}-dc1", "role": "leader", "state": "running",
+         "host": f"db-{team.slug}-dc1", "port": 5432, "timeline": timeline},
+        standby]}, "history": history}, indent=1), encoding="utf-8")
+    stop = int((now - timedelta(hours=db.last_backup_hours)).timestamp())
+    backups = [{"label": datetime.fromtimestamp(t, now.tzinfo).strftime("%Y%m%d-%H%M%SF"),
+                "type": "full", "error": False, "prior": None, "reference": None,
+                "archive": {"start": f"{timeline:08X}000000{i:02X}00000010",
+                            "stop": f"{timeline:08X}000000{i:02X}00000012"},
+                "timestamp": {"start": t - 1800, "stop": t},
+                "database": {"id": 1, "repo-key": 1}}
+               for i, t in enumerate((stop - 7 * 86400, stop))]
+    info = directory / f"{team.slug}-pgbackrest-info.json"
+    info.write_text(json.dumps([{
+        "name": team.slug, "backup": backups,
+        "archive": [{"database": {"id": 1, "repo-key": 1}, "id": f"{major}-1",
+                     "min": backups[0]["archive"]["start"],
+                     "max": f"{timeline:08X}0000000300000001"}],
+        "db": [{"id": 1, "repo-key": 1, "system-id": 7312345678901234567, "version": major}],
+        "cipher": "none", "status": {"code": 0, "message": "ok"}}], indent=1),
+        encoding="utf-8")
+    return patroni, info

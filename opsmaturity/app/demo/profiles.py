@@ -12,6 +12,20 @@ from opsmaturity.core.sources import safe_load
 DEFINITION = Path(__file__).with_name("organisation.yaml")
 
 
+class DemoDatabase(BaseModel):
+    """A team's PostgreSQL cluster as its Patroni and pgBackRest would report it (recorded
+    answers, no live server): a primary and one standby in the second data centre."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    standby_down_hours: float | None = Field(
+        default=None, description="hours since the standby stopped; None: it streams")
+    last_backup_hours: float = Field(gt=0, description="age of the newest full backup")
+    last_failover_days: float | None = Field(
+        default=None, description="days since the last switchover; None: never")
+    version: str = "15.8"
+
+
 class TeamProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -22,6 +36,7 @@ class TeamProfile(BaseModel):
     ci: Literal["none", "jenkins", "gitlab", "github"]
     context: dict[str, str] = Field(
         default_factory=dict, description="context answers that differ from the organisation's")
+    database: DemoDatabase | None = None
 
     @property
     def slug(self) -> str:

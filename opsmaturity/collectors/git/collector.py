@@ -91,6 +91,8 @@ MEASURES: tuple[str, ...] = (
     "git.db_migrations_present",
     "git.db_migration_kinds",
     "git.backup_failover_scripts_present",
+    "git.observability_config_present",
+    "git.observability_config_kinds",
     "git.runbooks_present",
     "git.runbooks_last_changed_days",
     "git.docs_present",
@@ -865,6 +867,15 @@ def _measures(
         applicable=bool(migrations),
     )
     add("git.backup_failover_scripts_present", bool(backups), "", files=backups[:MAX_DETAILS])
+    telemetry: dict[str, list[str]] = {}
+    for f in head:
+        kind = paths.observability_kind(f)
+        if kind:
+            telemetry.setdefault(kind, []).append(f)
+    add("git.observability_config_present", bool(telemetry), "",
+        files={k: v[:10] for k, v in sorted(telemetry.items())})
+    add("git.observability_config_kinds", ",".join(sorted(telemetry)) or None, "",
+        applicable=bool(telemetry))
 
     # knowledge
     def days_since(kind: str) -> float | None:

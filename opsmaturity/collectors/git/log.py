@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # a missing git is our error to word
-import git
 
 RS, US = "\x1e", "\x1f"
 # hash, parents, author name, author e-mail, author time, committer time, subject, body
@@ -179,6 +178,8 @@ def log(repo: str, *args: str, numstat: bool, renames: bool = True) -> Iterator[
         *([] if renames else ["-M100%"]),
         *args,
     ]
+    import git  # here, not at the top: a cached run never starts git log
+
     proc = git.Git(repo).execute(cmd, as_process=True, env={"LC_ALL": "C"})
     popen = proc.proc  # type: ignore[union-attr]
     errors: list[bytes] = []

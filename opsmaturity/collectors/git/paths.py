@@ -150,6 +150,33 @@ def is_backup_script(path: str) -> bool:
     return not is_test(path) and not is_doc(path) and bool(_BACKUP.search(_name(path)))
 
 
+OBSERVABILITY_RULES: dict[str, re.Pattern[str]] = {
+    "opentelemetry": re.compile(
+        r"(^|/)(otel|otelcol|opentelemetry)[-_.]?(collector)?[-_.\w]*\.(ya?ml|json)$|"
+        r"(^|/)(otel|opentelemetry)(-collector)?/[^/]+\.(ya?ml|json)$", re.I),
+    "fluent-bit": re.compile(r"(^|/)(fluent-?bit|td-agent-bit)[-_.\w]*\.(conf|ya?ml)$", re.I),
+    "fluentd": re.compile(r"(^|/)(fluentd?|td-agent)\.conf$", re.I),
+    "vector": re.compile(r"(^|/)vector\.(toml|ya?ml)$|(^|/)vector/[^/]+\.(toml|ya?ml)$",
+                         re.I),
+    "filebeat": re.compile(r"(^|/)filebeat[-_.\w]*\.ya?ml$", re.I),
+    "logstash": re.compile(r"(^|/)logstash[-_.\w]*\.(conf|ya?ml)$|(^|/)logstash/.+\.conf$",
+                           re.I),
+    "promtail": re.compile(r"(^|/)promtail[-_.\w]*\.ya?ml$", re.I),
+    "alloy": re.compile(r"\.alloy$|\.river$|(^|/)grafana-agent[-_.\w]*\.ya?ml$", re.I),
+}
+"""Telemetry pipeline configuration a repository can hold: the OpenTelemetry Collector and
+log shippers. By file name only: their presence says logs or traces are shipped somewhere,
+not that anyone uses them (docs/git-evidence.md)."""
+
+
+def observability_kind(path: str) -> str | None:
+    """The telemetry tool a file configures (outside vendored code, tests and examples)."""
+    if is_vendored(path) or is_test(path) or _EXAMPLES.search(path):
+        return None
+    return next((kind for kind, rule in OBSERVABILITY_RULES.items() if rule.search(path)),
+                None)
+
+
 RUNTIME_KINDS = frozenset(IAC_RULES) - {"docker"}
 """IaC kinds that say where a system runs; a Dockerfile alone only says how it is packaged."""
 _EXAMPLES = re.compile(r"(^|/)(examples?|samples?|demos?|fixtures?|testdata)/", re.I)

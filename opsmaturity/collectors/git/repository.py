@@ -15,12 +15,14 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from opsmaturity.core.privacy import without_credentials
 
 from ..base import CollectorError, Progress, no_progress
+
+if TYPE_CHECKING:  # GitPython is imported only to clone or fetch: a local run starts faster
+    import git
 
 _REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
 
@@ -103,6 +105,8 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
     """A local repository path to read: the path itself, or a bare clone of a URL in the cache."""
     require_git()
     if is_url(source):
+        import git
+
         shown = without_credentials(source)
         target = cache_dir / "repos" / (hashlib.sha256(shown.encode()).hexdigest()[:16] + ".git")
         if target.exists():
@@ -134,24 +138,34 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
         raise CollectorError(f"{source}: no such file or directory")
     if not path.is_dir():
         raise CollectorError(f"{source}: not a directory")
-    try:
-        git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise CollectorError(f"{source}: not a git repository") from None
-    return repository_root(str(path.resolve()))
+    found = _git(path, "rev-parse", "--is-inside-work-tree", "--absolute-git-dir")
+    if found.returncode != 0:
+        said = found.stderr.strip().splitlines()
+        why = said[0].removeprefix("fatal: ") if said and "not a git repository" not in said[0] \
+            else "not a git repository"
+        raise CollectorError(f"{source}: {why}")
+    return repository_root(str(path.resolve()), found.stdout.split("\n"))
 
 
-def repository_root(path: str) -> str:
+def repository_root(path: str, inside_and_git_dir: list[str] | None = None) -> str:
     """The repository a path belongs to: its work tree's top, or for a bare repository its
     git directory. Every measure covers the whole repository, so a subdirectory is read
-    as its repository (callers warn; see `subdirectory_warning`), never half and half."""
-    g = git.Git(path)
-    try:
-        if g.rev_parse("--is-inside-work-tree").strip() == "true":
-            return str(Path(g.rev_parse("--show-toplevel").strip()).resolve())
-        return str(Path(g.rev_parse("--absolute-git-dir").strip()).resolve())
-    except git.GitCommandError:
+    as its repository (callers warn; see `subdirectory_warning`), never half and half.
+
+    Asked of the git executable (`git rev-parse`), not GitPython: a local run on a cached
+    repository then never imports GitPython."""
+    answer = inside_and_git_dir
+    if answer is None:
+        found = _git(path, "rev-parse", "--is-inside-work-tree", "--absolute-git-dir")
+        if found.returncode != 0:
+            return path
+        answer = found.stdout.split("\n")
+    if len(answer) < 2:
         return path
+    if answer[0].strip() == "true":
+        top = _git(path, "rev-parse", "--show-toplevel")
+        return str(Path(top.stdout.strip()).resolve()) if top.returncode == 0 else path
+    return str(Path(answer[1].strip()).resolve())
 
 
 def subdirectory_warning(source: str, root: str) -> str | None:
@@ -162,13 +176,18 @@ def subdirectory_warning(source: str, root: str) -> str | None:
             "(git measures are not scoped to a subdirectory)")
 
 
+def _git(repo: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                          check=False, env={**os.environ, "LC_ALL": "C"})
+
+
 def head_commit(repo: str) -> str | None:
     """The sha HEAD points at, or None for a repository without commits.
 
     Asked of the git executable rather than GitPython's object reader, which misreads a
     bare repository that has no `config` file (seen in real mirrors) as a worktree.
     """
-    try:
-        return git.Git(repo).rev_parse("--verify", "--quiet", "HEAD^{commit}").strip() or None
-    except git.GitCommandError:  # HEAD names a branch that has no commit yet
+    found = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    if found.returncode != 0:  # HEAD names a branch that has no commit yet
         return None
+    return found.stdout.strip() or None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -27,9 +28,15 @@ from .history import read_history_file
 from .measures import MEASURES, Harvest, Thresholds, compute
 from .rules import AlertRule
 from .sources.alertmanager import read_alertmanager_api, read_alertmanager_config
+from .sources.elastic import (
+    read_kibana_api,
+    read_kibana_file,
+    read_watcher_api,
+    read_watcher_file,
+)
 from .sources.grafana import read_grafana_files
 from .sources.kapacitor import read_kapacitor_files
-from .sources.prometheus import read_prometheus_api, read_rule_files
+from .sources.prometheus import read_loki_api, read_prometheus_api, read_rule_files
 
 RULE_SUFFIXES = (".yml", ".yaml", ".json")
 GRAFANA_SUFFIXES = (".json", ".yml", ".yaml")
@@ -48,6 +55,15 @@ class MonitoringOptions(BaseModel):
     alertmanager_config: Path | None = Field(default=None, description="alertmanager.yml")
     grafana: list[str] = Field(default_factory=list, description="Grafana files or dirs")
     kapacitor: list[str] = Field(default_factory=list, description="Kapacitor files or dirs")
+    loki_rules: list[str] = Field(default_factory=list,
+                                  description="Loki ruler rule files, directories or globs")
+    loki_url: str | None = Field(default=None, description="a running Loki ruler")
+    kibana: list[str] = Field(default_factory=list, description="Kibana rule exports "
+                              "(_find JSON, saved-objects NDJSON): files, directories, globs")
+    kibana_url: str | None = Field(default=None, description="a running Kibana")
+    watcher: list[str] = Field(default_factory=list, description="Watcher watch JSON files")
+    elasticsearch_url: str | None = Field(default=None,
+                                          description="a running Elasticsearch (Watcher)")
     alert_history: list[str] = Field(default_factory=list, description="alert history files")
     history_days: float = Field(default=7, ge=0, le=365,
                                 description="days of ALERTS history read from --url")
@@ -56,7 +72,8 @@ class MonitoringOptions(BaseModel):
                                  description="promtool to validate rule files; None: do not")
     timeout_seconds: float = Field(default=10, gt=0)
 
-    @field_validator("prometheus_url", "alertmanager_url")
+    @field_validator("prometheus_url", "alertmanager_url", "loki_url", "kibana_url",
+                     "elasticsearch_url")
     @classmethod
     def _http(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -81,13 +98,18 @@ class MonitoringCollector:
             raise CollectorError(f"monitoring collector: {err['msg']}") from None
         o = options
         if not (o.rules or o.prometheus_url or o.alertmanager_url or o.alertmanager_config
-                or o.grafana or o.kapacitor or o.alert_history):
+                or o.grafana or o.kapacitor or o.alert_history or o.loki_rules or o.loki_url
+                or o.kibana or o.kibana_url or o.watcher or o.elasticsearch_url):
             raise CollectorError("no monitoring source given: name rule files (--rules), a "
-                                 "Prometheus (--url), an Alertmanager, Grafana or Kapacitor "
-                                 "files, or an alert history")
+                                 "Prometheus (--url), an Alertmanager, Grafana, Kapacitor, "
+                                 "Loki, Kibana or Watcher files or servers, or an alert "
+                                 "history")
         rule_files = expand_paths(o.rules, RULE_SUFFIXES, "rule")
         grafana_files = expand_paths(o.grafana, GRAFANA_SUFFIXES, "Grafana")
         kapacitor_files = expand_paths(o.kapacitor, KAPACITOR_SUFFIXES, "Kapacitor")
+        loki_files = expand_paths(o.loki_rules, RULE_SUFFIXES, "Loki rule")
+        kibana_files = expand_paths(o.kibana, (".json", ".ndjson"), "Kibana")
+        watcher_files = expand_paths(o.watcher, (".json",), "Watcher")
         history_files = expand_paths(o.alert_history, (".json", ".jsonl", ".ndjson", ".csv"),
                                      "alert history")
         if o.alertmanager_config is not None and not o.alertmanager_config.is_file():
@@ -111,6 +133,29 @@ class MonitoringCollector:
                                 o.timeout_seconds)
         files, live = harvest.rules[:from_files], harvest.rules[from_files:]
         harvest.rules = [*files, *_not_in_files(live, files)]
+        if loki_files:
+            sources.append(f"loki rules: {_names(o.loki_rules)}")
+            read_rule_files(loki_files, harvest, None, progress, system="loki")
+        if o.loki_url:
+            progress("reading Loki", None)
+            sources.append(f"loki: {endpoint_only(o.loki_url)}")
+            read_loki_api(o.loki_url, harvest, o.timeout_seconds)
+        for path in kibana_files:
+            _guarded(harvest, read_kibana_file, path)
+        if kibana_files:
+            sources.append(f"kibana: {_names(o.kibana)}")
+        if o.kibana_url:
+            progress("reading Kibana", None)
+            sources.append(f"kibana: {endpoint_only(o.kibana_url)}")
+            read_kibana_api(o.kibana_url, harvest, o.timeout_seconds)
+        for path in watcher_files:
+            _guarded(harvest, read_watcher_file, path)
+        if watcher_files:
+            sources.append(f"watcher: {_names(o.watcher)}")
+        if o.elasticsearch_url:
+            progress("reading Elasticsearch Watcher", None)
+            sources.append(f"watcher: {endpoint_only(o.elasticsearch_url)}")
+            read_watcher_api(o.elasticsearch_url, harvest, o.timeout_seconds)
         if o.alertmanager_config is not None:
             sources.append(f"alertmanager config: {o.alertmanager_config}")
             read_alertmanager_config(o.alertmanager_config, harvest)
@@ -141,6 +186,14 @@ class MonitoringCollector:
             collector=self.name, source="; ".join(sources), window=window,
             collected_at=now, coverage=coverage, partial=bool(coverage.missing),
             measures=_with_notes(measures, harvest))
+
+
+def _guarded(harvest: Harvest, reader: Callable[[Path, Harvest], None], path: Path) -> None:
+    """One file: a broken one is one problem (file:line), the rest is still read."""
+    try:
+        reader(path, harvest)
+    except SourceError as exc:
+        harvest.failed(str(exc), "rules", "routing")
 
 
 def _names(specs: list[str]) -> str:

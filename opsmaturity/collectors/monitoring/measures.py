@@ -34,9 +34,15 @@ MEASURES: tuple[str, ...] = (
     "monitoring.for_duration_median_seconds",
     "monitoring.heartbeat_alert_present",
     "monitoring.symptom_alert_share",
+    "monitoring.muted_alert_rules",
+    "monitoring.failing_alert_rules",
     "monitoring.oncall_routing_present",
     "monitoring.oncall_routed_share",
     "monitoring.notification_channels",
+    "monitoring.slack_receivers",
+    "monitoring.msteams_receivers",
+    "monitoring.email_receivers",
+    "monitoring.alerts_only_to_chat_or_email",
     "monitoring.firing_alerts",
     "monitoring.long_firing_alerts",
     "monitoring.alert_firings_per_week",
@@ -50,8 +56,13 @@ UNITS = {
     "monitoring.services_with_alerts": "services",
     "monitoring.for_duration_median_seconds": "seconds",
     "monitoring.heartbeat_alert_present": "boolean",
+    "monitoring.muted_alert_rules": "rules",
+    "monitoring.failing_alert_rules": "rules",
     "monitoring.oncall_routing_present": "boolean",
     "monitoring.notification_channels": "types",
+    "monitoring.slack_receivers": "receivers",
+    "monitoring.msteams_receivers": "receivers",
+    "monitoring.email_receivers": "receivers",
     "monitoring.firing_alerts": "alerts",
     "monitoring.long_firing_alerts": "alerts",
     "monitoring.alert_firings_per_week": "firings/week",
@@ -158,6 +169,7 @@ def compute(h: Harvest, now: datetime, limits: Thresholds | None = None) -> list
     limits = limits or Thresholds()
     out = _Out()
     _rule_measures(h, out)
+    _state_measures(h, out)
     _routing_measures(h, out)
     _current_measures(h, now, limits, out)
     _history_measures(h, limits, out)
@@ -263,13 +275,35 @@ def _fmt_seconds(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+STATE_MEASURES = ("monitoring.muted_alert_rules", "monitoring.failing_alert_rules")
+
+
+def _state_measures(h: Harvest, out: _Out) -> None:
+    """Muted and failing rules, over the rules whose stack reports that state (Kibana,
+    Watcher); not measured where no rule carries it."""
+    for mid, attr in zip(STATE_MEASURES, ("muted", "failing"), strict=True):
+        known = [r for r in h.rules if getattr(r, attr) is not None]
+        if not known:
+            out.none((mid,), "no rule of a stack that reports it (Kibana, Watcher)")
+            continue
+        hit = [f"{r.name} ({r.where})" for r in known if getattr(r, attr)]
+        out.add(mid, len(hit), rules=len(known), listed=_cap(hit))
+
+
 # ---------------------------------------------------------------- routing
 
+
+ROUTED_BY = {"loki": "prometheus"}
+"""Loki's ruler sends its alerts to an Alertmanager, as Prometheus does."""
 
 ROUTING_MEASURES = (
     "monitoring.oncall_routing_present",
     "monitoring.oncall_routed_share",
     "monitoring.notification_channels",
+    "monitoring.slack_receivers",
+    "monitoring.msteams_receivers",
+    "monitoring.email_receivers",
+    "monitoring.alerts_only_to_chat_or_email",
 )
 
 
@@ -279,7 +313,7 @@ def _integrations_of(rule: AlertRule, routers: dict[str, list[Router]]) -> list[
         return None
     if rule.integrations is not None:
         return list(rule.integrations)
-    mine = routers.get(rule.system, [])
+    mine = routers.get(ROUTED_BY.get(rule.system, rule.system), [])
     if rule.receivers is not None:
         if not mine:
             return None
@@ -309,7 +343,8 @@ def _routing_measures(h: Harvest, out: _Out) -> None:
     receivers: list[dict[str, Any]] = []
     reachable: list[Integration] = []
     for router in h.routers:
-        used = router.reachable() | {n for r in h.rules if r.system == router.system
+        used = router.reachable() | {n for r in h.rules
+                                     if ROUTED_BY.get(r.system, r.system) == router.system
                                      for n in r.receivers or []}
         for name, receiver in sorted(router.receivers.items()):
             receivers.append({
@@ -346,6 +381,29 @@ def _routing_measures(h: Harvest, out: _Out) -> None:
     kinds = {i.type: i.kind for i in reachable}
     out.add("monitoring.notification_channels", ",".join(sorted(kinds)),
             kinds=dict(sorted(kinds.items())))
+
+    # Receivers by the channel they post to: a routed receiver, or a rule's own handlers
+    # (Kapacitor, Kibana, Watcher) counted as one receiver per rule.
+    by_channel: dict[str, list[str]] = {"slack": [], "msteams": [], "email": []}
+    for entry in receivers:
+        if not entry["reachable"]:
+            continue
+        router = next(r for r in h.routers if r.source == entry["source"]
+                      and r.system == entry["system"])
+        for ch in {ar.channel(i) for i in router.receivers[entry["name"]].integrations}:
+            if ch:
+                by_channel[ch].append(f"{entry['system']}: {entry['name']}")
+    for rule in direct:
+        for ch in {ar.channel(i) for i in rule.integrations or []}:
+            if ch:
+                by_channel[ch].append(f"{rule.system}: {rule.name} ({rule.where})")
+    for ch in ("slack", "msteams", "email"):
+        out.add(f"monitoring.{ch}_receivers", len(by_channel[ch]),
+                receivers=_cap(sorted(by_channel[ch])))
+    out.add("monitoring.alerts_only_to_chat_or_email",
+            bool(reachable) and all(i.kind in ("chat", "email") for i in reachable),
+            applicable=bool(reachable),
+            kinds=sorted({i.kind for i in reachable}))
 
 
 # ---------------------------------------------------------------- alerts now

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-System = Literal["prometheus", "grafana", "kapacitor"]
+System = Literal["prometheus", "grafana", "kapacitor", "loki", "kibana", "watcher"]
 Kind = Literal["oncall", "chat", "email", "other"]
 
 SERVICE_LABELS = ("service", "app", "application", "job")
@@ -25,7 +25,8 @@ SEVERITY_LABELS = ("severity", "priority", "urgency")
 RUNBOOK_KEYS = ("runbook_url", "runbook", "runbook_link", "playbook", "playbook_url")
 SUMMARY_KEYS = ("summary", "description", "message")
 CONTEXT_REF = re.compile(
-    r"\{\{[^}]*?(\$labels|\$values?|\.Labels|\.Values?|\.Tags|\.Fields|\.Group)\b"
+    r"\{\{[^}]*?(\$labels|\$values?|\.Labels|\.Values?|\.Tags|\.Fields|\.Group|"
+    r"context\.\w+|ctx\.payload|alert\.id|rule\.tags)\b"
 )
 
 # ---------------------------------------------------------------- models
@@ -71,6 +72,11 @@ class AlertRule(BaseModel):
         default=True, description="False where the stack routes outside what is read (Grafana "
         "legacy notification channels)"
     )
+    muted: bool | None = Field(default=None, description="notifications switched off while the "
+                               "rule still runs (Kibana mute_all); None where not known")
+    failing: bool | None = Field(default=None, description="the rule's last run failed (Kibana "
+                                 "execution status, Watcher execution state); None where not "
+                                 "known")
 
 
 class Receiver(BaseModel):
@@ -287,7 +293,7 @@ EMAIL_TYPES = frozenset({"email", "smtp"})
 CHAT_HOSTS = re.compile(
     r"(^|\.)(hooks\.slack\.com|slack\.com|discord(app)?\.com|webhook\.office\.com|"
     r"outlook\.office(365)?\.com|chat\.googleapis\.com|api\.telegram\.org|webexapis\.com|"
-    r"qyapi\.weixin\.qq\.com|oapi\.dingtalk\.com)$|mattermost|rocket\.?chat",
+    r"qyapi\.weixin\.qq\.com|oapi\.dingtalk\.com|logic\.azure\.com)$|mattermost|rocket\.?chat",
     re.I,
 )
 ONCALL_HOSTS = re.compile(r"pagerduty|opsgenie|victorops|splunkoncall|incident\.io", re.I)
@@ -315,6 +321,24 @@ def integration(type_: str, url: str | None = None) -> Integration:
     else:
         kind = "other"
     return Integration(type=t, kind=kind, host=host)
+
+
+_SLACK_HOST = re.compile(r"(^|\.)slack\.com$", re.I)
+_TEAMS_HOST = re.compile(r"(^|\.)(webhook\.office\.com|outlook\.office(365)?\.com|"
+                         r"logic\.azure\.com)$", re.I)
+
+
+def channel(i: Integration) -> str | None:
+    """The named channel an integration posts to: `slack`, `msteams` (Microsoft Teams,
+    also through an Office 365 connector or a Power Automate workflow webhook) or `email`;
+    None for anything else (paging services, other chats, other webhooks)."""
+    if i.type == "slack" or (i.host and _SLACK_HOST.search(i.host)):
+        return "slack"
+    if i.type in ("msteams", "msteamsv2", "teams") or (i.host and _TEAMS_HOST.search(i.host)):
+        return "msteams"
+    if i.kind == "email":
+        return "email"
+    return None
 
 
 # ---------------------------------------------------------------- classification

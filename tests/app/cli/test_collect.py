@@ -147,3 +147,19 @@ def test_assess_empty_repository(tmp_path: Path, monkeypatch):
     assert result.exit_code == 0, result.output
     coverage = {c["collector"]: c for c in json.loads(out.read_text())["coverage"]}
     assert coverage["git"]["ratio"] == 0 and coverage["git"]["partial"]
+
+
+def test_out_dash_is_standard_output_for_collect_and_assess(repo: Path, tmp_path: Path,
+                                                           monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    git = run("collect", "git", str(repo), "--out", "-", *since_args())
+    assert git.exit_code == 0, git.output
+    assert json.loads(git.stdout)["collector"] == "git"
+    ci = run("collect", "ci", str(repo), "-o", "-")
+    assert json.loads(ci.stdout)["collector"] == "ci"
+    evidence = run("assess", str(repo), "--evidence-out", "-", "-q", *since_args())
+    assert [e["collector"] for e in json.loads(evidence.stdout)] == ["git", "ci"]
+    assert not (tmp_path / "-").exists()
+    both = run("assess", str(repo), "--format", "sarif", "--evidence-out", "-")
+    assert both.exit_code == 2
+    assert "only one output can go to standard output" in both.stderr

@@ -186,3 +186,34 @@ def test_export_makes_the_pdf(world: World, downloads):
     pdf = downloads[f"assessment-Payments-2026-06-15-{aid}.pdf"]
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     assert len(PdfReader(BytesIO(pdf)).pages) > 3
+
+
+def test_postgres_backup_outputs_are_uploaded_and_the_password_forgotten(world: World):
+    """Barman's output uploaded from the browser; a password typed for an unreachable server
+    is one warning and is gone afterwards."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    at = evidence_page(world, "blank")
+    at.selectbox(key="evidence-collector").set_value("postgres").run()
+    at.file_uploader(key="ev-postgres-barman-upload").upload(
+        "barman-list-backups.txt",
+        (FIXTURES / "postgres" / "barman-list-backups.txt").read_bytes(), "text/plain")
+    at.text_area(key="ev-postgres-dsns").set_value(f"postgresql://ops@127.0.0.1:{port}/orders")
+    password = next(w for w in at.text_input
+                    if w.key and w.key.startswith("ev-postgres-password-"))
+    assert password.proto.type == password.proto.PASSWORD
+    password.set_value(SECRET)
+    submit(at)
+    ok(at)
+    s = world.store()
+    pg = [e for e in s.evidence(world.ids["blank"]) if e.collector == "postgres"]
+    assert len(pg) == 1
+    values = {m.id: m.value for m in pg[0].measures}
+    assert values["postgres.backups_total"] == 3 and values["postgres.servers_unreachable"] == 1
+    assert pg[0].partial and SECRET not in pg[0].model_dump_json()
+    for key in at.session_state:
+        assert SECRET not in repr(at.session_state[key]), key
+    s.close()

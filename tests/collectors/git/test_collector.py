@@ -91,7 +91,7 @@ EXPECTED = {
     "git.lead_time_to_tag_hours_median": 73.0, "git.lead_time_to_tag_hours_p90": 121.0,
     "git.test_file_share": 0.1667, "git.commits_with_tests_share": 0.1429,
     "git.iac_present": False, "git.db_migrations_present": False,
-    "git.backup_failover_scripts_present": False,
+    "git.backup_failover_scripts_present": False, "git.observability_config_present": False,
     "git.runbooks_present": True, "git.runbooks_last_changed_days": 37.0,
     "git.docs_present": True, "git.docs_last_changed_days": 37.0,
     "git.adr_present": False, "git.codeowners_present": False,
@@ -109,6 +109,24 @@ def test_exact_measures(history: Path, tmp_path: Path):
     by_id = {m.id: m for m in ev.measures}
     assert not by_id["git.iac_kinds"].applicable
     assert by_id["git.main_author_share_max"].details["per_directory"]["src"]["changes"] == 6
+
+
+def test_observability_config_by_file_name(tmp_path: Path):
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("telemetry", at=1 * D, files={
+        "deploy/otel-collector-config.yaml": "receivers: {}\n",
+        "deploy/fluent-bit.conf": "[INPUT]\n",
+        "k8s/vector.yaml": "sources: {}\n",
+        "src/vector.py": "x = 1\n",                  # code named vector: not a shipper
+        "examples/filebeat.yml": "filebeat.inputs: []\n",  # an example: not counted
+        "tests/promtail.yaml": "server: {}\n",       # a test fixture: not counted
+    })
+    ev = collect(b.build(), tmp_path)
+    by_id = {m.id: m for m in ev.measures}
+    assert by_id["git.observability_config_present"].value is True
+    assert by_id["git.observability_config_kinds"].value == "fluent-bit,opentelemetry,vector"
+    assert by_id["git.observability_config_present"].details["files"]["vector"] == [
+        "k8s/vector.yaml"]
 
 
 def test_people_are_pseudonymised_unless_asked(history: Path, tmp_path: Path):

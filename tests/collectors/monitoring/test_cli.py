@@ -27,7 +27,7 @@ def test_collect_files_warns_about_broken_ones_and_scores(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert (f"warning: {PROM / 'broken' / 'bad-yaml.yml'}:6: invalid YAML: expected <block "
             "end>") in result.output
-    assert f"wrote {out} (21 measures, partial, coverage 80%)" in result.output
+    assert f"wrote {out} (27 measures, partial, coverage 80%)" in result.output
     assert "Traceback" not in result.output
     data = json.loads(out.read_text())
     got = {m["id"]: m["value"] for m in data["measures"]}

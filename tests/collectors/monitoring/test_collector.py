@@ -42,6 +42,8 @@ GRAFANA = FIXTURES / "grafana"
 KAPACITOR = FIXTURES / "kapacitor"
 HISTORY = FIXTURES / "history"
 NONE_GIVEN = {
+    "monitoring.muted_alert_rules": None,   # only Kibana and Watcher report these
+    "monitoring.failing_alert_rules": None,
     "monitoring.firing_alerts": None,
     "monitoring.long_firing_alerts": None,
     "monitoring.alert_firings_per_week": None,
@@ -92,7 +94,7 @@ def test_registered_collector_publishes_every_catalogue_measure():
                  "monitoring.runbook_url_share", "monitoring.noisy_alert_share",
                  "monitoring.oncall_routing_present"}
     assert catalogue <= set(collector.measures)
-    assert len(set(MEASURES)) == len(MEASURES) == 21
+    assert len(set(MEASURES)) == len(MEASURES) == 27
 
 
 def test_every_measure_and_rule_is_documented():
@@ -136,6 +138,10 @@ def test_prometheus_rule_files_resource_and_alertmanager_routing():
         "monitoring.oncall_routing_present": True,
         "monitoring.oncall_routed_share": 0.4444,      # the 4 critical rules page
         "monitoring.notification_channels": "email,pagerduty,slack",
+        "monitoring.slack_receivers": 1,
+        "monitoring.msteams_receivers": 0,
+        "monitoring.email_receivers": 1,
+        "monitoring.alerts_only_to_chat_or_email": False,
         **NONE_GIVEN,
     }
     assert ev.collector == "monitoring" and not ev.partial
@@ -295,6 +301,51 @@ def test_email_only_routing_is_not_oncall():
     receivers = details(ev, "monitoring.oncall_routing_present")["receivers"]
     assert [(r["name"], r["reachable"]) for r in receivers] == [("everyone", True),
                                                                 ("unused-pager", False)]
+    assert got["monitoring.email_receivers"] == 1 and got["monitoring.slack_receivers"] == 0
+    assert got["monitoring.alerts_only_to_chat_or_email"] is True
+    assert details(ev, "monitoring.email_receivers")["receivers"] == ["prometheus: everyone"]
+
+
+def test_slack_and_teams_receivers_are_named(tmp_path: Path):
+    """Microsoft Teams natively, through an Office 365 connector and a workflow webhook; Slack
+    through a plain webhook; an incident webhook pages."""
+    config = tmp_path / "alertmanager.yml"
+    config.write_text("""
+route:
+  receiver: teams
+  routes:
+    - receiver: chat-hooks
+      matchers: ['severity="warning"']
+    - receiver: incident-hook
+      matchers: ['severity="critical"']
+receivers:
+  - name: teams
+    msteams_configs:
+      - webhook_url: https://example.webhook.office.com/webhookb2/abc
+  - name: chat-hooks
+    webhook_configs:
+      - url: https://prod-12.westeurope.logic.azure.com/workflows/xyz
+      - url: https://hooks.slack.com/services/T1/B1/C1
+  - name: incident-hook
+    webhook_configs:
+      - url: https://incidents.example.com/alertmanager
+""")
+    ev = collect(rules=[str(PROM / "rules")], alertmanager_config=config, promtool=None)
+    got = values(ev)
+    assert got["monitoring.msteams_receivers"] == 2  # teams, chat-hooks (workflow webhook)
+    assert got["monitoring.slack_receivers"] == 1 and got["monitoring.email_receivers"] == 0
+    assert got["monitoring.alerts_only_to_chat_or_email"] is False  # the incident hook pages
+    head = config.read_text().split("  - name: incident-hook")[0]
+    config.write_text(head + """  - name: incident-hook
+    email_configs:
+      - to: ops@example.com
+        from: am@example.com
+        smarthost: localhost:25
+""")
+    got = values(collect(rules=[str(PROM / "rules")], alertmanager_config=config,
+                         promtool=None))
+    assert got["monitoring.email_receivers"] == 1
+    assert got["monitoring.alerts_only_to_chat_or_email"] is True
 
 
 def test_alertmanager_config_problems(tmp_path: Path):
@@ -352,6 +403,10 @@ def test_grafana_dashboards_and_alerting_provisioning():
         "monitoring.oncall_routing_present": True,
         "monitoring.oncall_routed_share": 0.3333,     # legacy alert's routing is unknown
         "monitoring.notification_channels": "email,pagerduty,slack",
+        "monitoring.slack_receivers": 1,
+        "monitoring.msteams_receivers": 0,
+        "monitoring.email_receivers": 1,
+        "monitoring.alerts_only_to_chat_or_email": False,
         "monitoring.firing_alerts": None,
         "monitoring.long_firing_alerts": None,
         "monitoring.alert_firings_per_week": None,
@@ -359,6 +414,8 @@ def test_grafana_dashboards_and_alerting_provisioning():
         "monitoring.dashboards_total": 2,
         "monitoring.dashboard_panels_total": 7,       # rows not counted, collapsed ones opened
         "monitoring.services_with_dashboards": 3,
+        "monitoring.muted_alert_rules": None,
+        "monitoring.failing_alert_rules": None,
     }
     assert ev.coverage.ratio == 1.0 and not ev.partial
     total = details(ev, "monitoring.alert_rules_total")
@@ -466,6 +523,10 @@ def test_kapacitor_tickscripts_tasks_and_topic_handlers():
         "monitoring.oncall_routing_present": True,
         "monitoring.oncall_routed_share": 0.25,
         "monitoring.notification_channels": "email,opsgenie,pagerduty,slack,webhook",
+        "monitoring.slack_receivers": 2,
+        "monitoring.msteams_receivers": 0,
+        "monitoring.email_receivers": 2,
+        "monitoring.alerts_only_to_chat_or_email": False,
         **{k: v for k, v in NONE_GIVEN.items()},
     }
     assert ev.measure("monitoring.for_duration_share").applicable is False

@@ -98,14 +98,28 @@ def get_json(base: str, path: str, params: dict[str, Any] | None = None,
 # ---------------------------------------------------------------- rule files
 
 
-def _rule_groups(path: Path, docs: list[Any], others: list[str] | None = None
-                 ) -> list[tuple[str, Any, Any]]:
+def _namespaced_groups(doc: Any) -> Any:
+    """Loki's ruler lists rules as `namespace: [groups]` (`/loki/api/v1/rules`); as plain
+    groups, each named after its namespace too."""
+    if (isinstance(doc, dict) and doc and "groups" not in doc and all(
+            isinstance(v, list) and all(isinstance(g, dict) and "rules" in g for g in v)
+            for v in doc.values())):
+        return {"groups": [{**g, "name": f"{ns}/{g.get('name', '')}"}
+                           for ns, groups in doc.items() for g in groups]}
+    return doc
+
+
+def _rule_groups(path: Path, docs: list[Any], others: list[str] | None = None,
+                 system: str = "prometheus") -> list[tuple[str, Any, Any]]:
     """(kind, groups, owner of the groups) for each rule-bearing document: plain rule files
     (`{}` is an empty one, as promtool agrees), PrometheusRule resources (also inside a
-    `kind: List`), and `/api/v1/rules` answers. Documents that are clearly something else
-    (other Kubernetes resources, Grafana dashboards, jsonnet-bundler files) are named in
-    `others` and skipped."""
+    `kind: List`), and `/api/v1/rules` answers; for Loki also the ruler's
+    `namespace: [groups]` listing. Documents that are clearly something else (other
+    Kubernetes resources, Grafana dashboards, jsonnet-bundler files) are named in `others`
+    and skipped."""
     found: list[tuple[str, Any, Any]] = []
+    if system == "loki":
+        docs = [_namespaced_groups(d) for d in docs]
     for doc in docs:
         items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]
         for item in items if isinstance(items, list) else []:
@@ -146,7 +160,8 @@ def _not_rules(path: Path, item: dict[str, Any]) -> str | None:
     return None
 
 
-def _rules_from_groups(path: str | Path, kind: str, groups: Any, owner: Any
+def _rules_from_groups(path: str | Path, kind: str, groups: Any, owner: Any,
+                       system: Any = "prometheus"
                        ) -> tuple[list[AlertRule], int, dict[tuple[str, int], int | None]]:
     """Alert rules, the number of recording rules, and the line of every (group, rule
     number) so promtool's messages can be pointed at the right line."""
@@ -171,7 +186,7 @@ def _rules_from_groups(path: str | Path, kind: str, groups: Any, owner: Any
                 raise SourceError(path, rline, f"group {gname!r}: rule {ri + 1} is not a mapping")
             if kind == "api":
                 if rule.get("type") == "alerting":
-                    rules.append(_api_rule(rule, gname, where(path, rline), group))
+                    rules.append(_api_rule(rule, gname, where(path, rline), group, system))
                 else:
                     recording += 1
                 continue
@@ -190,17 +205,18 @@ def _rules_from_groups(path: str | Path, kind: str, groups: Any, owner: Any
                                   f"alert {rule['alert']!r}: for: {rule.get('for')!r} is not a "
                                   "duration")
             rules.append(AlertRule(
-                system="prometheus", name=str(rule["alert"]), where=where(path, rline),
+                system=system, name=str(rule["alert"]), where=where(path, rline),
                 group=gname, expr=str(rule["expr"]), for_seconds=for_seconds,
                 labels=text_map(rule.get("labels")),
                 annotations=text_map(rule.get("annotations"))))
     return rules, recording, lines
 
 
-def _api_rule(rule: dict[str, Any], group: str, at: str, group_data: dict[str, Any]) -> AlertRule:
+def _api_rule(rule: dict[str, Any], group: str, at: str, group_data: dict[str, Any],
+              system: Any = "prometheus") -> AlertRule:
     file = group_data.get("file")
     return AlertRule(
-        system="prometheus", name=str(rule.get("name", "")), group=group,
+        system=system, name=str(rule.get("name", "")), group=group,
         where=f"{at} group {group!r}" + (f" ({file})" if file else ""),
         expr=str(rule.get("query", "")),
         for_seconds=parse_duration(rule.get("duration") or 0) or 0.0,
@@ -252,15 +268,15 @@ def _promtool(promtool: str, path: Path, kind: str, groups: Any,
     raise SourceError(path, line, f"promtool: {text}")
 
 
-def _read_rule_file(path: Path, promtool: str | None, others: list[str] | None = None
-                    ) -> tuple[list[AlertRule], int, bool]:
+def _read_rule_file(path: Path, promtool: str | None, others: list[str] | None = None,
+                    system: Any = "prometheus") -> tuple[list[AlertRule], int, bool]:
     """Alert rules and recording-rule count of one file, and whether it held rules at all
     (what else it held goes to `others`)."""
-    parts = _rule_groups(path, load_documents(path), others)
+    parts = _rule_groups(path, load_documents(path), others, system)
     rules: list[AlertRule] = []
     recording = 0
     for kind, groups, owner in parts:
-        found, rec, lines = _rules_from_groups(path, kind, groups, owner)
+        found, rec, lines = _rules_from_groups(path, kind, groups, owner, system)
         if promtool and kind != "api":
             _promtool(promtool, path, kind, groups, lines)
         rules += found
@@ -269,14 +285,16 @@ def _read_rule_file(path: Path, promtool: str | None, others: list[str] | None =
 
 
 def read_rule_files(paths: list[Path], harvest: Harvest, promtool: str | None,
-                    progress: Callable[[str, float | None], None] | None = None) -> None:
-    """Read Prometheus rule files into the harvest; each broken file is one problem."""
+                    progress: Callable[[str, float | None], None] | None = None,
+                    system: Any = "prometheus") -> None:
+    """Read Prometheus rule files (or Loki ruler files: the same format with LogQL, which
+    promtool cannot check) into the harvest; each broken file is one problem."""
     for n, path in enumerate(paths):
         if progress:
             progress(f"rules: {path.name}", n / max(len(paths), 1))
         others: list[str] = []
         try:
-            rules, recording, any_rules = _read_rule_file(path, promtool, others)
+            rules, recording, any_rules = _read_rule_file(path, promtool, others, system)
         except SourceError as exc:
             harvest.failed(str(exc), "rules")
             continue
@@ -334,6 +352,32 @@ def read_prometheus_api(url: str, harvest: Harvest, now: datetime, history_days:
 
     if history_days > 0:
         _read_alerts_history(url, harvest, now, history_days, timeout)
+
+
+LOKI_TOKEN_ENV = "OPSMATURITY_LOKI_TOKEN"
+
+
+def read_loki_api(url: str, harvest: Harvest, timeout: float = 10.0) -> None:
+    """Alert rules from a running Loki ruler (its Prometheus-compatible rules endpoint)."""
+    label = f"{endpoint_only(url)}/prometheus/api/v1/rules"
+    try:
+        answer = get_json(url, "/prometheus/api/v1/rules", {"type": "alert"},
+                          token_env=LOKI_TOKEN_ENV, timeout=timeout)
+    except EndpointError as exc:
+        harvest.failed(f"{exc}; no Loki rules", "rules")
+        return
+    data = answer.get("data") if isinstance(answer, dict) else None
+    groups = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(groups, list):
+        harvest.failed(f"{label}: not a Loki ruler rules answer", "rules")
+        return
+    try:
+        rules, _, _ = _rules_from_groups(label, "api", groups, None, "loki")
+    except SourceError as exc:
+        harvest.failed(str(exc), "rules")
+        return
+    harvest.rules += rules
+    harvest.read(label, "rules")
 
 
 def firing_alerts(records: list[Any]) -> list[FiringAlert]:

@@ -165,6 +165,12 @@ def test_live_prometheus_and_alertmanager(stack: dict[str, str]):
         "monitoring.oncall_routing_present": True,
         "monitoring.oncall_routed_share": 0.4286,  # the three critical rules page
         "monitoring.notification_channels": "email,pagerduty,slack",
+        "monitoring.slack_receivers": 1,
+        "monitoring.msteams_receivers": 0,
+        "monitoring.email_receivers": 1,
+        "monitoring.alerts_only_to_chat_or_email": False,
+        "monitoring.muted_alert_rules": None,
+        "monitoring.failing_alert_rules": None,
         "monitoring.firing_alerts": 2,
         "monitoring.long_firing_alerts": 1,
         "monitoring.alert_firings_per_week": 1.0,
@@ -251,7 +257,7 @@ def test_cli_against_the_live_stack(stack: dict[str, str], tmp_path: Path):
     got = {m["id"]: m["value"] for m in data["measures"]}
     assert got["monitoring.firing_alerts"] == 2
     assert got["monitoring.oncall_routed_share"] == 0.4286
-    assert "21 measures, complete" in result.output
+    assert "27 measures, complete" in result.output
 
 
 def test_cli_unreachable_url_warns_and_writes_partial_evidence(tmp_path: Path):
