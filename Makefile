@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test system-deps schemas bench bench-cli bench-web bench-platforms bench-reports clean
+.PHONY: run test system-deps schemas bench bench-cli bench-web bench-platforms bench-reports bench-big clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench-platforms: $(BIN)/.installed
 
 bench-reports: $(BIN)/.installed system-deps
 	$(BIN)/python -m bench.bench_reports
+
+bench-big: $(BIN)/.installed
+	$(BIN)/python -m bench.bench_big_inputs
 
 clean:
 	rm -rf $(VENV) assessment.json .pytest_cache .ruff_cache .hypothesis

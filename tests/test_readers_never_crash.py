@@ -219,3 +219,32 @@ def test_bundles(data: bytes):
         path = write(Path(tmp), "bundle.json", data)
         result = clean(lambda: read_bundle(path), StoreError)
     assert result is None or isinstance(result[0], BundleContent)
+
+
+@FUZZ
+@given(data=payloads, option=st.sampled_from(
+    ["pgbackrest_info", "barman", "walg", "patroni_files"]))
+def test_postgres_outputs(data: bytes, option: str):
+    """Backup tool outputs and recorded Patroni answers: a problem in the coverage (or the
+    collector's own error), never a traceback."""
+    collector = get_collector("postgres")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write(Path(tmp), "output.json", data)
+        value = str(path) if option == "pgbackrest_info" else [str(path)]
+        result = clean(lambda: collector.collect(
+            collector.config_model.model_validate({option: value})), CollectorError)
+    assert result is None or isinstance(result, EvidenceSet)
+
+
+@FUZZ
+@given(data=payloads, option=st.sampled_from(["loki_rules", "kibana", "watcher"]),
+       name=st.sampled_from(["rules.json", "export.ndjson"]))
+def test_loki_kibana_watcher_files(data: bytes, option: str, name: str):
+    collector = get_collector("monitoring")
+    if option != "kibana":
+        name = "rules.json"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write(Path(tmp), name, data)
+        result = clean(lambda: collector.collect(
+            collector.config_model.model_validate({option: [str(path)]})), CollectorError)
+    assert result is None or isinstance(result, EvidenceSet)

@@ -397,8 +397,11 @@ class _Builder:
         if tag == _MERGE_TAG:
             return _MERGE
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
-        try:
-            return self.scalars.construct_object(node, deep=True)
+        construct = self.scalars.yaml_constructors.get(tag)
+        if construct is None:  # an unknown tag: the constructor's own error
+            construct = self.scalars.yaml_constructors[None]
+        try:  # not construct_object, which would keep every node alive in its cache
+            return construct(self.scalars, node)
         except yaml.constructor.ConstructorError as exc:
             raise self.error(line, str(exc.problem)) from None
         except (ValueError, OverflowError, TypeError, AttributeError) as exc:

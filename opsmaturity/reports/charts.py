@@ -61,7 +61,8 @@ def label(text: str, width: int | None = None, max_lines: int | None = None) -> 
 
 def styled(fig: go.Figure, height: int, **layout: object) -> go.Figure:
     """The look all charts share: the PDF's font, white ground, the height they need."""
-    defaults: dict[str, object] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10}}
+    defaults: dict[str, object] = {"margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+                                   "separators": fmt.separators()}
     fig.update_layout(
         height=height, font={"family": FONT, "size": 12, "color": "#222222"},
         paper_bgcolor="white", plot_bgcolor="white", **{**defaults, **layout},
@@ -159,6 +160,21 @@ def team_heatmap(teams: Sequence[TeamReport], catalogue: Catalogue,
 
 # ------------------------------------------------------------------------------ radar
 
+def _outward(n: int) -> list[str]:
+    """Where each point's label goes so it points away from the centre (clockwise from
+    the top), instead of piling up in the middle when the levels are low."""
+    out = []
+    for i in range(n):
+        angle = math.radians(90 - i * 360 / n)
+        x, y = math.cos(angle), math.sin(angle)
+        if abs(x) > 0.5:
+            out.append(("top " if y > 0.2 else "bottom " if y < -0.2 else "middle ")
+                       + ("right" if x > 0 else "left"))
+        else:
+            out.append("top center" if y > 0 else "bottom center")
+    return out
+
+
 def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
                previous: HistoryPoint | None = None) -> go.Figure:
     """Maturity level (1-5) per area; the previous assessment dashed for comparison."""
@@ -177,7 +193,7 @@ def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
         prev = [previous.area_levels.get(a.id) for a in catalogue.areas]
         fig.add_trace(go.Scatterpolar(
             r=[*prev, prev[0]], theta=[*thetas, thetas[0]], mode="lines+markers",
-            name=t("chart.previous", date=previous.date.isoformat()),
+            name=t("chart.previous", date=fmt.date(previous.date)),
             line={"color": PREVIOUS_COLOUR, "dash": "dash", "width": 2},
             marker={"symbol": "square", "size": 7}, connectgaps=False,
             hovertemplate="%{theta}: %{r}<extra></extra>",
@@ -187,15 +203,18 @@ def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
         name=t("chart.current"), fill="toself", fillcolor="rgba(0,114,178,0.15)",
         line={"color": CURRENT_COLOUR, "width": 2.5}, marker={"size": 8},
         text=[*(fmt.level(v) if v is not None else "" for v in values), ""],
-        textposition="top center", connectgaps=False,
+        textposition=[*_outward(len(values)), "top center"], connectgaps=False,
         hovertemplate="%{theta}: %{r}<extra></extra>",
     ))
     return styled(
         fig, height=480, showlegend=True,
         legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.06},
         margin={"l": 60, "r": 60, "t": 50, "b": 40},
-        polar={"radialaxis": {"range": [0, 5.3], "tickvals": [1, 2, 3, 4, 5], "angle": 90,
-                              "tickfont": {"size": 10}, "gridcolor": "#d9d9d9"},
+        # the scale's numbers run between the first and the last area, clear of the labels
+        polar={"radialaxis": {"range": [0, 5.3], "tickvals": [1, 2, 3, 4, 5],
+                              "angle": 90 + 180 / max(len(values), 1), "tickangle": 0,
+                              "tickfont": {"size": 9, "color": "#777777"},
+                              "gridcolor": "#d9d9d9"},
                "angularaxis": {"direction": "clockwise", "gridcolor": "#d9d9d9"},
                "bgcolor": "white"},
     )
@@ -234,8 +253,9 @@ def risk_trend(points: Sequence[HistoryPoint], thresholds: RiskThresholds,
         fig, height=300, showlegend=False, margin={"l": 70, "r": 60, "t": 20, "b": 40},
         yaxis={"range": [0, 100], "title": {"text": t("label.risk_index")},
                "gridcolor": "#e6e6e6", "fixedrange": True},
-        xaxis={"type": "date", "tickformat": "%Y-%m-%d", "gridcolor": "#eeeeee",
-               "range": x_range, "tickvals": [d.isoformat() for d in days]},
+        xaxis={"type": "date", "tickformat": fmt.DATE_TICKS.get(lang, "%Y-%m-%d"),
+               "gridcolor": "#eeeeee", "range": x_range,
+               "tickvals": [d.isoformat() for d in days]},
     )
 
 
@@ -285,7 +305,7 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
         here = metric_cluster(table, metric, value)
         colours = ["#3b528b" if c.name == here else "#c6dbef" for c in table.clusters]
         text_colours = ["#ffffff" if c.name == here else "#222222" for c in table.clusters]
-        published = [c.published[metrics.index(metric)] for c in table.clusters]
+        published = [c.published_words(lang)[metrics.index(metric)] for c in table.clusters]
         if metric == "change_fail_rate":
             rates = [c.change_fail_rate for c in table.clusters]
             fig.add_trace(go.Bar(
@@ -294,7 +314,9 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
                 hovertemplate="%{y}: %{text}<extra></extra>",
             ), row=row, col=1)
             top = max(0.7, (value or 0) * 1.15)
-            fig.update_xaxes(range=[0, top], tickformat=".0%", row=row, col=1,
+            ticks = [x / 10 for x in range(0, int(top * 10) + 1)]
+            fig.update_xaxes(range=[0, top], tickvals=ticks, ticktext=[fmt.pct(x) for x in ticks],
+                             row=row, col=1,
                              title={"text": t(f"dora.unit.{metric}"), "font": {"size": 10}})
         else:
             lo_axis, hi_axis = _AXIS[metric]

@@ -29,7 +29,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from opsmaturity.core.files import write_atomic
 from opsmaturity.scoring.catalogue import Catalogue
 
-from . import charts, svg, svgtext, watermark
+from . import charts, fmt, svg, svgtext, watermark
 from .model import OrganisationReport, TeamReport, by_severity, check_against_catalogue
 from .texts import texts
 from .view import organisation_view, team_view
@@ -222,12 +222,17 @@ def _meta(title: str, who: str, date: str, lang: str) -> dict[str, str]:
     t = texts(lang)
     return {"title": f"{title}: {who}", "author": f"opsmaturity {version()}",
             "subject": f"{t('report.subject')}: {who}", "date": date,
-            "keywords": f"DevOps, maturity, operational risk, {who}"}
+            "keywords": f"{t('report.keywords')}, {who}"}
 
 
 def team_figures(report: TeamReport, catalogue: Catalogue, lang: str = "en"
                  ) -> dict[str, go.Figure]:
     """The charts of a team report, by the name the template uses."""
+    with fmt.language(lang):  # charts may be drawn on another thread: set it here
+        return _team_figures(report, catalogue, lang)
+
+
+def _team_figures(report: TeamReport, catalogue: Catalogue, lang: str) -> dict[str, go.Figure]:
     a = report.assessment
     figures = {
         "heatmap": charts.sign_heatmap(a, catalogue, lang),
@@ -272,7 +277,8 @@ def team_pdf(report: TeamReport, catalogue: Catalogue, lang: str = "en",
         v.charts = {name: CHART_SCHEME + name for name in svgs}
         who = " / ".join(x for x in (report.organisation, report.team) if x)
         return render_html("team.html", v=v, draft=v.draft, lang=lang,
-                           meta=_meta(texts(lang)("report.title"), who, v.date, lang))
+                           meta=_meta(texts(lang)("report.title"), who, report.date.isoformat(),
+                                      lang))
 
     return _finish(_timed_html(stats, build), svgs, stats, lang)
 
@@ -285,8 +291,13 @@ def organisation_pdf(report: OrganisationReport, catalogue: Catalogue, lang: str
     check_against_catalogue(report, catalogue)
     ordered = by_severity(report.teams)  # heatmap rows in the order of the team table
     chunks = [ordered[i:i + HEATMAP_ROWS] for i in range(0, len(ordered), HEATMAP_ROWS)]
-    svgs = _Charts(lambda: {f"heatmap-{i}": charts.team_heatmap(chunk, catalogue, lang)
-                            for i, chunk in enumerate(chunks)}, stats)
+
+    def figures() -> dict[str, go.Figure]:
+        with fmt.language(lang):  # charts may be drawn on another thread: set it here
+            return {f"heatmap-{i}": charts.team_heatmap(chunk, catalogue, lang)
+                    for i, chunk in enumerate(chunks)}
+
+    svgs = _Charts(figures, stats)
 
     def build() -> str:
         v = organisation_view(report, catalogue, lang)
@@ -294,7 +305,7 @@ def organisation_pdf(report: OrganisationReport, catalogue: Catalogue, lang: str
         t = texts(lang)
         return render_html("organisation.html", v=v, draft=v.draft, lang=lang,
                            meta=_meta(t("report.organisation_title"), report.organisation,
-                                      v.date, lang))
+                                      report.date.isoformat(), lang))
 
     return _finish(_timed_html(stats, build), svgs, stats, lang)
 

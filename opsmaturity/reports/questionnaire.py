@@ -8,6 +8,8 @@ from typing import Any
 from opsmaturity.core.sources import safe_load
 from opsmaturity.scoring.catalogue import DONT_KNOW, Catalogue, Question, localise
 
+from .texts import texts
+
 
 def _options(cat: Catalogue, q: Question, lang: str) -> list[tuple[str, str, float]]:
     return [(o.value, localise(o.label, lang), o.score) for o in cat.scale_of(q).options]
@@ -15,7 +17,7 @@ def _options(cat: Catalogue, q: Question, lang: str) -> list[tuple[str, str, flo
 
 def _ordered_questions(cat: Catalogue) -> list[tuple[str, list[Question]]]:
     """Context questions first (they frame the rest), then practice questions by area."""
-    groups: list[tuple[str, list[Question]]] = [("context", cat.context_questions())]
+    groups: list[tuple[str, list[Question]]] = [("context", cat.framing_questions())]
     for area in cat.areas:
         groups.append((area.id, [q for q in cat.questions
                                  if q.kind == "practice" and q.area == area.id]))
@@ -24,12 +26,12 @@ def _ordered_questions(cat: Catalogue) -> list[tuple[str, list[Question]]]:
 
 def to_markdown(cat: Catalogue, lang: str = "en") -> str:
     """A printable questionnaire with facilitator notes."""
-    out = [f"# DevOps maturity questionnaire (catalogue {cat.version})", ""]
-    out.append("Answer each question for the team or service being assessed. "
-               "\"Don't know\" is always a valid answer.")
+    t = texts(lang)
+    out = [f"# {t('questionnaire.title', version=cat.version)}", ""]
+    out.append(t("questionnaire.intro"))
     number = 0
     for group, questions in _ordered_questions(cat):
-        title = "About your context" if group == "context" else localise(
+        title = t("questionnaire.context") if group == "context" else localise(
             cat.area(group).title, lang)
         out += ["", f"## {title}", ""]
         for q in questions:
@@ -40,32 +42,33 @@ def to_markdown(cat: Catalogue, lang: str = "en") -> str:
             out.append("")
             for value, label, _score in _options(cat, q, lang):
                 out.append(f"- [ ] {label} (`{value}`)")
-            out.append(f"- [ ] Don't know (`{DONT_KNOW}`)")
+            out.append(f"- [ ] {t('questionnaire.dont_know')} (`{DONT_KNOW}`)")
             out.append("")
-            out.append(f"> Facilitator: {localise(q.help, lang)}")
+            out.append(f"> {t('questionnaire.facilitator')}: {localise(q.help, lang)}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
 def to_answers_template(cat: Catalogue, lang: str = "en") -> str:
     """An answers file to fill in: every question present, set to don't know."""
+    t = texts(lang)
     lines = [
         "# yaml-language-server: $schema=answers.schema.json",
-        f"# opsmaturity answers file for catalogue {cat.version}.",
-        "# Replace dont_know with one of the listed option values (numeric questions also",
-        "# take a number). Copy the participant block once per workshop participant.",
-        "# An answer may carry a comment: question_id: {value: agree, comment: \"why\"}",
+        f"# {t('questionnaire.template.header', version=cat.version)}",
+        f"# {t('questionnaire.template.replace')}",
+        f"# {t('questionnaire.template.replace_2')}",
+        f"# {t('questionnaire.template.comment')}",
         "organisation: null",
         "team: null",
-        "date: null          # YYYY-MM-DD",
+        f"date: null          # {t('questionnaire.template.date')}",
         f"catalogue_version: {json.dumps(cat.version)}",
         "participants:",
-        "  - name: null      # optional: leave null to stay anonymous",
+        f"  - name: null      # {t('questionnaire.template.anonymous')}",
         "    role: other     # dev | ops | management | other",
         "    answers:",
     ]
     for group, questions in _ordered_questions(cat):
-        title = "About your context" if group == "context" else localise(
+        title = t("questionnaire.context") if group == "context" else localise(
             cat.area(group).title, lang)
         lines.append(f"      # ---- {title} ----")
         for q in questions:
@@ -73,7 +76,7 @@ def to_answers_template(cat: Catalogue, lang: str = "en") -> str:
             opts = " | ".join(v for v, _, _ in _options(cat, q, lang))
             unit = cat.scale_of(q).unit
             if unit:
-                opts += f"  (or a number, {localise(unit, lang)})"
+                opts += f"  ({t('questionnaire.template.or_number', unit=localise(unit, lang))})"
             lines.append(f"      #   {opts}")
             lines.append(f"      {q.id}: {DONT_KNOW}")
     text = "\n".join(lines) + "\n"

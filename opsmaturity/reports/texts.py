@@ -38,6 +38,14 @@ class Texts:
     def has(self, key: str) -> bool:
         return key in self._table
 
+    def variants(self, key: str) -> dict[str, str]:
+        """Every language's version of `key` ({"en": ..., "de": ...}), for reading back a
+        file that may have been written in any of them."""
+        try:
+            return dict(self._table[key])
+        except KeyError:
+            raise KeyError(f"no report text {key!r} in {TEXTS_FILE}") from None
+
     def keys(self) -> list[str]:
         return sorted(self._table)
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 
 from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.scoring import dora as dora_tables
-from opsmaturity.scoring.assessment import Assessment, Finding, QuestionStats
+from opsmaturity.scoring import quick_check
+from opsmaturity.scoring.assessment import Assessment, DoraSummary, Finding, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
 from . import fmt
@@ -155,6 +156,25 @@ class DoraView:
 
 
 @dataclass(frozen=True)
+class QuickCheckRow:
+    label: str
+    basis: str
+    score: str
+    benchmark: str
+    placement: str
+    placement_id: str  # above / around / below / none, for the colour
+
+
+@dataclass(frozen=True)
+class QuickCheckView:
+    edition: int
+    benchmark: str
+    rows: list[QuickCheckRow]
+    groups: list[QuickCheckRow]
+    source: str
+
+
+@dataclass(frozen=True)
 class CoverageView:
     collector: str
     source: str
@@ -215,6 +235,7 @@ class TeamView:
     findings: list[FindingView]
     roadmap: dict[str, list[MeasureItem]]
     dora: DoraView | None
+    quick_check: QuickCheckView | None
     coverage: list[CoverageView]
     evidence: list[EvidenceView]
     suspected_cap: str  # the method's bounds, as the catalogue sets them
@@ -306,6 +327,14 @@ def _question(cat: Catalogue, s: QuestionStats, t: Texts,
     )
 
 
+def _probe_source(source: str | None) -> str:
+    """A probe's source without the "collector:" the engine puts in front (the collector
+    is named beside it already): "git:https://host/repo.git" -> "https://host/repo.git"."""
+    if not source:
+        return fmt.DASH
+    return fmt.source(re.sub(r"^[a-z][a-z0-9_]*:(?!//)", "", source))
+
+
 def _finding(cat: Catalogue, f: Finding, t: Texts,
              roles: dict[str, int] | None = None) -> FindingView:
     sign = cat.sign(f.sign_id)
@@ -325,7 +354,7 @@ def _finding(cat: Catalogue, f: Finding, t: Texts,
             description=fmt.first_sentence(localise(probe.description, lang)),
             measure=fmt.measure_name(p.measure, t), value=fmt.value(p.value, p.unit, t),
             rule="", outcome=t(f"outcome.{p.outcome}"),
-            verdict=verdict, source=fmt.source(p.source) if p.source else fmt.DASH,
+            verdict=verdict, source=_probe_source(p.source),
             coverage=fmt.pct(p.coverage),
             message=p.message or "",
         ))
@@ -333,7 +362,7 @@ def _finding(cat: Catalogue, f: Finding, t: Texts,
         sign_id=f.sign_id, title=localise(sign.title, lang), why=localise(sign.why, lang),
         status=f.status, level=f.risk_level, likelihood=fmt.pct(f.likelihood),
         from_answers=fmt.pct(f.likelihood_from_answers),
-        from_evidence=fmt.pct(f.likelihood_from_evidence), impact=f"{f.impact:.1f}",
+        from_evidence=fmt.pct(f.likelihood_from_evidence), impact=fmt.sig(round(f.impact, 1), 2),
         confidence=fmt.pct(f.confidence), gap=gap, disagreement=f.disagreement,
         role_views=[(t(f"role.{r}"), fmt.pct(v)) for r, v in f.role_likelihoods.items()],
         questions=questions,
@@ -363,7 +392,7 @@ def _plan_line(p: PlanEntry | None, t: Texts) -> str | None:
     if p is None or (p.owner is None and p.due is None and p.status == "open"):
         return None
     return t("plan.line", owner=p.owner or t("plan.nobody"),
-             due=p.due.isoformat() if p.due else fmt.DASH, status=t(f"plan.status.{p.status}"))
+             due=fmt.date(p.due), status=t(f"plan.status.{p.status}"))
 
 
 def _risk_item(cat: Catalogue, f: Finding, t: Texts) -> RiskItem:
@@ -385,7 +414,7 @@ def trend(previous: HistoryPoint | None, current: float | None) -> Trend | None:
     before, now = fmt.whole(previous.risk_index), fmt.whole(current)
     delta = now - before  # from the numbers shown, so the sentence adds up
     direction = "same" if delta == 0 else "better" if delta < 0 else "worse"
-    return Trend(previous_date=previous.date.isoformat(), previous=str(before),
+    return Trend(previous_date=fmt.date(previous.date), previous=str(before),
                  current=str(now), direction=direction, delta=str(abs(delta)))
 
 
@@ -436,10 +465,18 @@ def role_gaps(a: Assessment, t: Texts) -> list[str]:
         if len(ratios) >= 3 and len(gapped) >= ROLE_GAP_SHARE * len(ratios):
             high = [r for r in roles if r != low]
             names = [t(f"role_plural.{r}") for r in high]
-            out.append(t("summary.role_gap", low=t(f"role_plural.{low}"),
-                         high=" / ".join(names), n=len(gapped), total=len(ratios),
+            who = t(f"role_plural.{low}")
+            out.append(t("summary.role_gap", low=who[:1].upper() + who[1:],
+                         high=_listed(names, t), n=len(gapped), total=len(ratios),
                          ratio=_ratio_words(statistics.fmean(gapped), t)))
     return out
+
+
+def _listed(words: list[str], t: Texts) -> str:
+    """Words listed as people write them: "a, b and c"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {t('word.and')} {words[-1]}"
 
 
 def _ratio_words(x: float, t: Texts) -> str:
@@ -474,14 +511,96 @@ def _dora(a: Assessment, t: Texts) -> DoraView | None:
         year=d.year, cluster=d.cluster,
         metrics=[(m, t(f"dora.metric.{m}"), fmt.dora_value(m, d.metrics.get(m), t))
                  for m in dora_tables.DORA_MEASURES],
-        notes=list(d.notes), source=dora_tables.cluster_table(d.year).source,
+        notes=list(d.notes) if t.lang == "en" else _dora_notes(d, t),
+        source=dora_tables.cluster_table(d.year).source,
     )
+
+
+_QC_MEASURE = {v: k for k, v in quick_check.FROM_MEASURE.items()}
+
+
+def _qc_row(label: str, basis: str, x: quick_check.Scored, t: Texts) -> QuickCheckRow:
+    if x.benchmark is None or x.z is None or x.placement is None:
+        return QuickCheckRow(label, basis, fmt.sig(x.score, 2), fmt.DASH,
+                             t("quick_check.placement.none"), "none")
+    z = ("+" if x.z > 0 else "") + fmt.fixed(x.z, 1)
+    return QuickCheckRow(label, basis, fmt.sig(x.score, 2),
+                         f"{fmt.fixed(x.benchmark.mean, 1)} ± {fmt.fixed(x.benchmark.std, 1)}",
+                         t(f"quick_check.placement.{x.placement}", z=z), x.placement)
+
+
+def _benchmark_name(q: quick_check.QuickCheck, cat: Catalogue, t: Texts) -> str:
+    """The comparison group in the report's language: the catalogue's option label."""
+    if q.benchmark_key == "all":
+        return t(f"quick_check.all.{q.benchmark_kind}")
+    question = cat.benchmark_question(q.benchmark_kind)
+    value = quick_check.option_for(q.benchmark_kind, q.benchmark_key, q.edition)
+    option = cat.scale_of(question).option(value) if question and value else None
+    return localise(option.label, t.lang) if option else q.benchmark_name
+
+
+def quick_check_view(a: Assessment, cat: Catalogue, t: Texts) -> QuickCheckView | None:
+    """The Quick Check rows as the PDF and the web app show them."""
+    with fmt.language(t.lang):
+        return _quick_check(a, cat, t)
+
+
+def _quick_check(a: Assessment, cat: Catalogue, t: Texts) -> QuickCheckView | None:
+    q = a.quick_check
+    if q is None:
+        return None
+    rows = []
+    for m in q.metrics:
+        measure = _QC_MEASURE[m.metric]
+        if m.value is not None:
+            basis = t("quick_check.measured", value=fmt.dora_value(measure, m.value, t))
+        elif m.band is not None:
+            basis = t("quick_check.answered_band", band=fmt.sig(m.band, 2))
+        else:
+            basis = t("quick_check.answered_rate")
+        rows.append(_qc_row(t(f"dora.metric.{measure}"), basis, m, t))
+    groups = [_qc_row(t(f"quick_check.group.{name}"), "", x, t)
+              for name, x in (("throughput", q.throughput), ("stability", q.stability),
+                              ("overall", q.overall)) if x is not None]
+    return QuickCheckView(edition=q.edition, benchmark=_benchmark_name(q, cat, t), rows=rows,
+                          groups=groups, source=q.source)
+
+
+def _dora_notes(d: DoraSummary, t: Texts) -> list[str]:
+    """The placement's notes in `t`'s language, from the placement itself."""
+    metrics = {m: v for m, v in d.metrics.items() if m in dora_tables.DORA_MEASURES}
+    placed = dora_tables.place(dora_tables.DoraMetrics(**metrics), d.year)
+    name = {m: t(f"dora.metric.{m}") for m in dora_tables.DORA_MEASURES}
+    cluster = {c: t(f"dora.cluster.{c}") for c in dora_tables.CLUSTERS}
+    notes = []
+    if placed.missing and placed.metrics_used:
+        notes.append(t("dora_note.missing", metrics=", ".join(name[m] for m in placed.missing),
+                       n=len(placed.metrics_used)))
+    rework = metrics.get("deployment_rework_rate")
+    if rework is not None:
+        notes.append(t("dora_note.rework", year=d.year,
+                       value=fmt.dora_value("deployment_rework_rate", rework, t)))
+    for m, members in placed.per_metric.items():
+        value = fmt.dora_value(m, metrics.get(m), t)
+        if len(members) > 1:
+            notes.append(t("dora_note.shared", year=d.year, metric=name[m], value=value,
+                           clusters=", ".join(cluster[c] for c in members)))
+        elif not members:
+            notes.append(t("dora_note.outside", year=d.year, metric=name[m], value=value))
+    tied = [c for c in dora_tables.CLUSTERS if placed.distances.get(c) == placed.distance]
+    if len(tied) > 1 and placed.cluster:
+        notes.append(t("dora_note.tie", year=d.year, clusters=", ".join(cluster[c] for c in tied),
+                       chosen=cluster[placed.cluster]))
+    if (d.year == 2024 and "change_fail_rate" in placed.metrics_used
+            and placed.cluster in ("high", "medium")):
+        notes.append(t("dora_note.cfr_2024"))
+    return notes
 
 
 def _window(e: EvidenceSet) -> str:
     if e.window is None:
         return fmt.DASH
-    return f"{e.window.start.date().isoformat()} – {e.window.end.date().isoformat()}"
+    return f"{fmt.date(e.window.start)} – {fmt.date(e.window.end)}"
 
 
 def _evidence(sets: Sequence[EvidenceSet], t: Texts) -> list[EvidenceView]:
@@ -489,7 +608,7 @@ def _evidence(sets: Sequence[EvidenceSet], t: Texts) -> list[EvidenceView]:
         EvidenceView(
             collector=fmt.measure_name(e.collector, t), source=fmt.source(e.source),
             window=_window(e),
-            collected_at=e.collected_at.date().isoformat(), coverage=fmt.pct(e.coverage.ratio),
+            collected_at=fmt.date(e.collected_at), coverage=fmt.pct(e.coverage.ratio),
             partial=e.partial, missing=", ".join(e.coverage.missing),
             measures=[MeasureRow(fmt.measure_name(m.id, t), fmt.value(m.value, m.unit, t),
                                  m.applicable)
@@ -503,6 +622,11 @@ def _evidence(sets: Sequence[EvidenceSet], t: Texts) -> list[EvidenceView]:
 
 def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
     """Everything a team report shows, in the order and words it shows it."""
+    with fmt.language(lang):
+        return _team_view(report, cat, lang)
+
+
+def _team_view(report: TeamReport, cat: Catalogue, lang: str) -> TeamView:
     t = texts(lang)
     a = report.assessment
     o = a.overall
@@ -517,7 +641,7 @@ def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
     history = [*report.history, report.current_point()]
     windows = {(e.collector, e.source): _window(e) for e in report.evidence}
     return TeamView(
-        organisation=report.organisation, team=report.team, date=report.date.isoformat(),
+        organisation=report.organisation, team=report.team, date=fmt.date(report.date),
         catalogue_version=report.catalogue_version, draft=report.state == "draft",
         level=o.risk_level, index=fmt.index(o.risk_index), confidence=fmt.pct(o.confidence),
         present=o.signs_present, suspected=o.signs_suspected, absent=o.signs_absent,
@@ -537,12 +661,13 @@ def team_view(report: TeamReport, cat: Catalogue, lang: str = "en") -> TeamView:
         settle=settle_items(a, cat, t),
         first_measures=measures[:TOP],
         trend=trend(report.previous(), o.risk_index),
-        history=[(p.date.isoformat(), fmt.index(p.risk_index),
+        history=[(fmt.date(p.date), fmt.index(p.risk_index),
                   _basis_words(p.respondents, p.evidence_sets, t)) for p in history],
         areas=[_area(cat, a, area.id, findings, t) for area in cat.areas],
         findings=list(findings.values()),
         roadmap=roadmap,
         dora=_dora(a, t),
+        quick_check=_quick_check(a, cat, t),
         coverage=[
             CoverageView(collector=fmt.measure_name(c.collector, t), source=fmt.source(c.source),
                          window=windows.get((c.collector, c.source), fmt.DASH),
@@ -612,6 +737,7 @@ class OrganisationView:
     without_evidence: int
     without_answers: int
     teams: list[TeamLine]
+    trend_line: str = ""  # "Since their previous assessment: 5 teams improved and one ..."
     charts: dict[str, str] = field(default_factory=dict)
     heatmaps: list[str] = field(default_factory=list)
 
@@ -619,7 +745,7 @@ class OrganisationView:
 def _team_line(i: int, report: TeamReport, cat: Catalogue, t: Texts) -> TeamLine:
     a = report.assessment
     return TeamLine(
-        anchor=f"team-{i + 1}", team=report.team, date=report.date.isoformat(),
+        anchor=f"team-{i + 1}", team=report.team, date=fmt.date(report.date),
         level=a.overall.risk_level, index=fmt.index(a.overall.risk_index),
         confidence=fmt.pct(a.overall.confidence), present=a.overall.signs_present,
         respondents=a.inputs.respondents, evidence_sets=a.inputs.evidence_sets,
@@ -654,6 +780,11 @@ def level_shares(reports: Sequence[TeamReport], t: Texts) -> str:
 def organisation_view(report: OrganisationReport, cat: Catalogue,
                       lang: str = "en") -> OrganisationView:
     """The organisation's picture: teams side by side, most severe first."""
+    with fmt.language(lang):
+        return _organisation_view(report, cat, lang)
+
+
+def _organisation_view(report: OrganisationReport, cat: Catalogue, lang: str) -> OrganisationView:
     t = texts(lang)
     ordered = by_severity(report.teams)
     teams = [_team_line(i, r, cat, t) for i, r in enumerate(ordered)]
@@ -682,7 +813,7 @@ def organisation_view(report: OrganisationReport, cat: Catalogue,
                       key=lambda kv: (-len(kv[1]), -statistics.fmean(kv[1]), kv[0]))
     trends = [x.trend for x in teams]
     return OrganisationView(
-        organisation=report.organisation, date=report.date.isoformat(),
+        organisation=report.organisation, date=fmt.date(report.date),
         catalogue_version=", ".join(sorted({r.catalogue_version for r in report.teams})),
         draft=report.state == "draft" or any(r.state == "draft" for r in ordered),
         n_teams=len(teams), level=organisation_level(ordered), index=fmt.index(mean_index),
@@ -711,4 +842,16 @@ def organisation_view(report: OrganisationReport, cat: Catalogue,
         without_evidence=sum(1 for r in ordered if r.assessment.inputs.evidence_sets == 0),
         without_answers=sum(1 for r in ordered if r.assessment.inputs.respondents == 0),
         teams=teams,
+        trend_line=_org_trend(trends, t),
     )
+
+
+def _org_trend(trends: Sequence[Trend | None], t: Texts) -> str:
+    """How the teams moved since their previous assessment, naming only what happened."""
+    counts = {"better": sum(1 for x in trends if x and x.direction == "better"),
+              "worse": sum(1 for x in trends if x and x.direction == "worse"),
+              "same": sum(1 for x in trends if x and x.direction == "same"),
+              "none": sum(1 for x in trends if x is None)}
+    parts = [t(f"summary.org_trend_part.{k}", teams=t.n("count.teams", n))
+             for k, n in counts.items() if n]
+    return t("summary.org_trend", parts=_listed(parts, t))

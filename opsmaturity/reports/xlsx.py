@@ -22,11 +22,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from opsmaturity.core.files import write_atomic
-from opsmaturity.scoring.catalogue import DONT_KNOW, Catalogue, localise
+from opsmaturity.scoring.catalogue import DONT_KNOW, ROLES, Catalogue, localise
 
 from . import fmt
 from .charts import RISK_COLOURS, TEXT_COLOURS
 from .model import OrganisationReport, TeamReport, check_against_catalogue
+from .texts import Texts, texts
 from .xlsx_read import PLAN_STATUSES
 
 HEADER_FILL = PatternFill("solid", fgColor="1B2A41")
@@ -43,6 +44,9 @@ class Column:
     wrap: bool = False
     number_format: str | None = None
     level: bool = False  # a risk level: coloured like the PDF
+    words: str | None = None
+    """Values are ids of report words (`level`, `status`, ...): written in the workbook's
+    language; English keeps the ids themselves, which read as words already."""
 
 
 def _text(value: Any) -> Any:
@@ -53,10 +57,20 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _word(col: Column, value: Any, t: Texts) -> Any:
+    if col.words is None or t.lang == "en" or not isinstance(value, str):
+        return value
+    key = f"{col.words}.{value}"
+    for candidate in (key, f"{key}.title"):
+        if t.has(candidate):
+            return t(candidate)
+    return value
+
+
 def _sheet(wb: Workbook, title: str, columns: Sequence[Column],
-           rows: Iterable[Sequence[Any]]) -> Worksheet:
-    ws = wb.create_sheet(title)
-    ws.append([c.title for c in columns])
+           rows: Iterable[Sequence[Any]], t: Texts) -> Worksheet:
+    ws = wb.create_sheet(t(f"xlsx.sheet.{title.lower()}"))
+    ws.append([t("xlsx.column." + c.title.replace(" ", "_")) for c in columns])
     for cell in ws[1]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(vertical="top", wrap_text=True)
@@ -64,7 +78,7 @@ def _sheet(wb: Workbook, title: str, columns: Sequence[Column],
     for row in rows:
         n += 1
         for j, (col, value) in enumerate(zip(columns, row, strict=True), start=1):
-            cell = ws.cell(row=n, column=j, value=_text(value))
+            cell = ws.cell(row=n, column=j, value=_text(_word(col, value, t)))
             if isinstance(cell.value, str) and cell.data_type == "f":
                 cell.data_type = "s"  # user text, never a formula
             if col.wrap:
@@ -86,16 +100,21 @@ PCT, NUM = "0%", "0.00"
 EDIT_ROWS = 500  # rows below the last one that still get dropdowns, for rows added later
 
 
-def _column(ws: Worksheet, title: str) -> str:
+def _column(ws: Worksheet, column: str, t: Texts) -> str:
+    title = t(f"xlsx.column.{column.replace(' ', '_')}")
     for cell in ws[1]:
         if cell.value == title:
             return cell.column_letter
     raise KeyError(title)
 
 
-def _answer_dropdowns(ws: Worksheet, catalogue: Catalogue) -> None:
+def _choices(words: Sequence[str]) -> str:
+    return '"' + ",".join(words) + '"'
+
+
+def _answer_dropdowns(ws: Worksheet, catalogue: Catalogue, t: Texts) -> None:
     """The answer cell of each row offers its question's options (and dont_know)."""
-    qcol, acol = _column(ws, "question id"), _column(ws, "answer")
+    qcol, acol = _column(ws, "question id", t), _column(ws, "answer", t)
     by_scale: dict[str, list[str]] = {}
     for row in range(2, ws.max_row + 1):
         qid = ws[f"{qcol}{row}"].value
@@ -105,39 +124,52 @@ def _answer_dropdowns(ws: Worksheet, catalogue: Catalogue) -> None:
         by_scale.setdefault(scale.id, []).append(f"{acol}{row}")
     for scale_id, cells in by_scale.items():
         options = [o.value for o in catalogue.scale(scale_id).options]
-        dv = DataValidation(type="list", formula1='"' + ",".join([*options, DONT_KNOW]) + '"',
+        dv = DataValidation(type="list", formula1=_choices([*options, DONT_KNOW]),
                             allow_blank=False, showErrorMessage=True,
-                            errorTitle="answer", error="Choose one of the listed options.")
+                            errorTitle=t("xlsx.column.answer"), error=t("xlsx.invalid.answer"))
         for ref in cells:
             dv.add(ref)
         ws.add_data_validation(dv)
-    roles = DataValidation(type="list", formula1='"dev,ops,management,other"',
-                           showErrorMessage=True)
-    rcol = _column(ws, "role")
+    roles = DataValidation(type="list", formula1=_choices([_role_word(r, t) for r in ROLES]),
+                           showErrorMessage=True, errorTitle=t("xlsx.column.role"),
+                           error=t("xlsx.invalid.role"))
+    rcol = _column(ws, "role", t)
     roles.add(f"{rcol}2:{rcol}{ws.max_row + EDIT_ROWS}")
     ws.add_data_validation(roles)
 
 
-def _plan_dropdowns(ws: Worksheet) -> None:
+def _role_word(role: str, t: Texts) -> str:
+    return role if t.lang == "en" else t(f"role.{role}")
+
+
+def _status_word(status: str, t: Texts) -> str:
+    return status if t.lang == "en" else t(f"plan.status.{status}")
+
+
+def _plan_dropdowns(ws: Worksheet, t: Texts) -> None:
     """Status from a list, due as a date: what `plan import` reads back."""
     last = ws.max_row + EDIT_ROWS
-    status = DataValidation(type="list", formula1='"' + ",".join(PLAN_STATUSES) + '"',
-                            allow_blank=True, showErrorMessage=True, errorTitle="status",
-                            error="Choose a status from the list.")
-    scol = _column(ws, "status")
+    status = DataValidation(type="list",
+                            formula1=_choices([_status_word(s, t) for s in PLAN_STATUSES]),
+                            allow_blank=True, showErrorMessage=True,
+                            errorTitle=t("xlsx.column.status"), error=t("xlsx.invalid.status"))
+    scol = _column(ws, "status", t)
     status.add(f"{scol}2:{scol}{last}")
     due = DataValidation(type="date", operator="greaterThan", formula1="36526",  # 2000-01-01
-                         allow_blank=True, showErrorMessage=True, errorTitle="due",
-                         error="Enter a date (YYYY-MM-DD).")
-    dcol = _column(ws, "due")
+                         allow_blank=True, showErrorMessage=True,
+                         errorTitle=t("xlsx.column.due"), error=t("xlsx.invalid.due"))
+    dcol = _column(ws, "due", t)
     due.add(f"{dcol}2:{dcol}{last}")
+    for row in range(2, ws.max_row + 1):  # shown the way the reader writes dates
+        ws[f"{dcol}{row}"].number_format = t("xlsx.date_format")
     ws.add_data_validation(status)
     ws.add_data_validation(due)
 
 
 def _teams(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]]]:
     cols = [Column("organisation", 22), Column("team", 22), Column("date", 12),
-            Column("state", 8), Column("catalogue", 12), Column("risk level", 11, level=True),
+            Column("state", 8, words="state"), Column("catalogue", 12),
+            Column("risk level", 11, level=True, words="level"),
             Column("risk index", 10, number_format="0"),
             Column("confidence", 11, number_format=PCT), Column("signs present", 9),
             Column("signs absent", 9), Column("signs unknown", 9), Column("participants", 11),
@@ -154,7 +186,7 @@ def _teams(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]]]:
 def _areas(teams: Sequence[TeamReport], cat: Catalogue, lang: str
            ) -> tuple[list[Column], list[list[Any]]]:
     cols = [Column("team", 22), Column("area id", 24), Column("area", 28),
-            Column("maturity level", 10), Column("risk level", 11, level=True),
+            Column("maturity level", 10), Column("risk level", 11, level=True, words="level"),
             Column("health", 9, number_format=PCT), Column("confidence", 11, number_format=PCT),
             Column("signs known", 9), Column("signs total", 9)]
     rows = [[t.team, a.area_id, localise(cat.area(a.area_id).title, lang),
@@ -167,12 +199,14 @@ def _areas(teams: Sequence[TeamReport], cat: Catalogue, lang: str
 def _findings(teams: Sequence[TeamReport], cat: Catalogue, lang: str
               ) -> tuple[list[Column], list[list[Any]]]:
     cols = [Column("team", 22), Column("sign id", 26), Column("warning sign", 48, wrap=True),
-            Column("areas", 26, wrap=True), Column("status", 10),
-            Column("risk level", 11, level=True), Column("risk", 8, number_format=NUM),
+            Column("areas", 26, wrap=True), Column("status", 10, words="status"),
+            Column("risk level", 11, level=True, words="level"),
+            Column("risk", 8, number_format=NUM),
             Column("likelihood", 10, number_format=PCT),
             Column("from answers", 10, number_format=PCT),
             Column("from evidence", 10, number_format=PCT), Column("impact", 8, number_format=NUM),
-            Column("confidence", 11, number_format=PCT), Column("perception gap", 22),
+            Column("confidence", 11, number_format=PCT),
+            Column("perception gap", 22, words="gap_short"),
             Column("disagreement", 12), Column("consultant notes", 40, wrap=True)]
     rows = [[t.team, f.sign_id, localise(cat.sign(f.sign_id).title, lang), f.areas, f.status,
              f.risk_level, f.risk, f.likelihood, f.likelihood_from_answers,
@@ -184,7 +218,7 @@ def _findings(teams: Sequence[TeamReport], cat: Catalogue, lang: str
 
 def _answers(teams: Sequence[TeamReport], cat: Catalogue, lang: str
              ) -> tuple[list[Column], list[list[Any]]]:
-    cols = [Column("team", 22), Column("participant", 11), Column("role", 12),
+    cols = [Column("team", 22), Column("participant", 11), Column("role", 12, words="role"),
             Column("question id", 28), Column("question", 50, wrap=True), Column("area", 24),
             Column("answer", 18), Column("answer text", 24, wrap=True), Column("number", 9),
             Column("score", 8, number_format=NUM), Column("comment", 40, wrap=True)]
@@ -219,13 +253,13 @@ def _evidence(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]
 def _recommendations(teams: Sequence[TeamReport], cat: Catalogue, lang: str
                      ) -> tuple[list[Column], list[list[Any]]]:
     recs = {r.id: r for r in cat.all_recommendations()}
-    cols = [Column("team", 22), Column("rank", 6), Column("when", 8),
+    cols = [Column("team", 22), Column("rank", 6), Column("when", 8, words="horizon"),
             Column("recommendation id", 30), Column("measure", 44, wrap=True),
             Column("effort", 7), Column("risk reduction", 10, number_format=NUM),
             Column("priority", 9, number_format=NUM), Column("addresses", 30, wrap=True),
             Column("first step", 50, wrap=True), Column("owner", 16),
-            Column("due", 12, number_format="yyyy-mm-dd"),
-            Column("status", 12), Column("notes", 40, wrap=True)]
+            Column("due", 12),
+            Column("status", 12, words="plan.status"), Column("notes", 40, wrap=True)]
     rows = []
     for t in teams:
         plan = {p.recommendation_id: p for p in t.plan}
@@ -256,16 +290,17 @@ def xlsx_bytes(report: TeamReport | OrganisationReport, catalogue: Catalogue,
     """The workbook as bytes (for a download button or a file)."""
     check_against_catalogue(report, catalogue)
     teams = report.teams if isinstance(report, OrganisationReport) else [report]
+    t = texts(lang)
     wb = Workbook()
     wb.remove(wb.active)
     for title, build in SHEETS.items():
         cols, rows = build(teams, catalogue, lang)
-        ws = _sheet(wb, title, cols, rows)
+        ws = _sheet(wb, title, cols, rows, t)
         if title == "Answers":
-            _answer_dropdowns(ws, catalogue)
+            _answer_dropdowns(ws, catalogue, t)
         elif title == "Recommendations":
-            _plan_dropdowns(ws)
-    wb.properties.title = f"DevOps maturity assessment: {report.organisation}"
+            _plan_dropdowns(ws, t)
+    wb.properties.title = f"{t('report.title')}: {report.organisation}"
     wb.properties.creator = "opsmaturity"
     buffer = BytesIO()
     wb.save(buffer)

@@ -23,6 +23,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from opsmaturity.scoring.answers import AnswerError, check_answer
 from opsmaturity.scoring.catalogue import ROLES, Catalogue
 
+from .texts import texts
+
 PLAN_STATUSES = ("open", "in_progress", "done", "dropped")
 """What a recommendation's status may be, in the workbook's dropdown and the store."""
 
@@ -56,18 +58,45 @@ class PlanRow:
     notes: str | None
 
 
+def _names(key: str) -> set[str]:
+    return set(texts().variants(key).values())
+
+
+def _word(value: str | None, group: str, ids: tuple[str, ...]) -> str | None:
+    """The id behind a word the workbook shows in any language ("in Arbeit" -> in_progress);
+    the id itself is accepted too, as English workbooks show it."""
+    if value is None:
+        return None
+    wanted = value.strip().casefold()
+    for id_ in ids:
+        names = {id_, id_.replace("_", " "), *_names(f"{group}.{id_}")}
+        if wanted in {n.casefold() for n in names}:
+            return id_
+    return None
+
+
 class _Sheet:
-    def __init__(self, wb: Any, name: str, required: tuple[str, ...], problems: list[str]):
-        self.name = name
-        self.ws: Worksheet | None = wb[name] if name in wb.sheetnames else None
+    """One sheet found by its name in any language the workbook may be written in; its
+    columns are addressed by their English names and reported by the names they carry."""
+
+    def __init__(self, wb: Any, sheet: str, required: tuple[str, ...], problems: list[str]):
+        found = [n for n in wb.sheetnames if n in _names(f"xlsx.sheet.{sheet}")]
+        self.name = found[0] if found else sheet.capitalize()
+        self.ws: Worksheet | None = wb[found[0]] if found else None
         self.columns: dict[str, int] = {}
+        self.titles: dict[str, str] = {}
         if self.ws is None:
-            problems.append(f"{name}: the sheet is missing")
+            problems.append(f"{self.name}: the sheet is missing")
             return
         header = [c.value for c in next(self.ws.iter_rows(min_row=1, max_row=1))]
-        self.columns = {str(v).strip(): i for i, v in enumerate(header) if v is not None}
-        problems.extend(f"{name}!1: column {c!r} is missing" for c in required
-                        if c not in self.columns)
+        shown = {str(v).strip(): i for i, v in enumerate(header) if v is not None}
+        for column in required:
+            for title in _names("xlsx.column." + column.replace(" ", "_")):
+                if title in shown:
+                    self.columns[column], self.titles[column] = shown[title], title
+                    break
+            else:
+                problems.append(f"{self.name}!1: column {column!r} is missing")
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         if self.ws is None:
@@ -78,7 +107,8 @@ class _Sheet:
             yield n, {c: (cells[i] if i < len(cells) else None) for c, i in self.columns.items()}
 
     def cell(self, row: int, column: str) -> str:
-        return f"{self.name}!{get_column_letter(self.columns[column] + 1)}{row} ({column})"
+        return (f"{self.name}!{get_column_letter(self.columns[column] + 1)}{row} "
+                f"({self.titles[column]})")
 
 
 def _open(source: Path | bytes) -> Any:
@@ -103,7 +133,7 @@ def read_answers(source: Path | bytes, catalogue: Catalogue, team: str) -> list[
     name = str(source) if isinstance(source, Path) else "workbook"
     wb = _open(source)
     problems: list[str] = []
-    sheet = _Sheet(wb, "Answers", ("team", "participant", "role", "question id", "answer",
+    sheet = _Sheet(wb, "answers", ("team", "participant", "role", "question id", "answer",
                                    "number", "comment"), problems)
     if problems:
         raise WorkbookError(name, problems)
@@ -113,15 +143,16 @@ def read_answers(source: Path | bytes, catalogue: Catalogue, team: str) -> list[
     for n, row in sheet.rows():
         if _text(row["team"]) != team:
             continue
-        label, role, qid = _text(row["participant"]), _text(row["role"]), _text(
+        label, shown_role, qid = _text(row["participant"]), _text(row["role"]), _text(
             row["question id"])
+        role = _word(shown_role, "role", ROLES)
         if not label or not label.startswith("P") or not label[1:].isdigit():
             problems.append(f"{sheet.cell(n, 'participant')}: {label!r} is not a participant "
                             "label such as P1")
             continue
-        if role not in ROLES:
-            problems.append(f"{sheet.cell(n, 'role')}: {role!r} is not a role; use one of "
-                            f"{', '.join(ROLES)}")
+        if role is None:
+            problems.append(f"{sheet.cell(n, 'role')}: {shown_role!r} is not a role; use one "
+                            f"of {', '.join(ROLES)}")
             continue
         if roles.setdefault(label, role) != role:
             problems.append(f"{sheet.cell(n, 'role')}: {label} is {roles[label]} in an earlier "
@@ -150,7 +181,7 @@ def read_answers(source: Path | bytes, catalogue: Catalogue, team: str) -> list[
         out.append(AnswerRow(participant=label, role=role, question_id=qid, value=raw,
                              comment=comment))
     if not out and not problems:
-        problems.append(f"Answers: no rows for team {team!r}")
+        problems.append(f"{sheet.name}: no rows for team {team!r}")
     if problems:
         raise WorkbookError(name, problems)
     return out
@@ -163,7 +194,11 @@ def _date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return dt.date.fromisoformat(str(value).strip())  # ValueError for the caller
+    text = str(value).strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return dt.datetime.strptime(text, "%d.%m.%Y").date()  # ValueError for the caller
 
 
 def read_plan(source: Path | bytes, team: str, recommendation_ids: set[str]) -> list[PlanRow]:
@@ -171,7 +206,7 @@ def read_plan(source: Path | bytes, team: str, recommendation_ids: set[str]) -> 
     name = str(source) if isinstance(source, Path) else "workbook"
     wb = _open(source)
     problems: list[str] = []
-    sheet = _Sheet(wb, "Recommendations", ("team", "recommendation id", "owner", "due",
+    sheet = _Sheet(wb, "recommendations", ("team", "recommendation id", "owner", "due",
                                            "status", "notes"), problems)
     if problems:
         raise WorkbookError(name, problems)
@@ -190,8 +225,8 @@ def read_plan(source: Path | bytes, team: str, recommendation_ids: set[str]) -> 
                             f"{seen[rid]})")
             continue
         seen[rid] = n
-        status = (_text(row["status"]) or "open").lower().replace(" ", "_")
-        if status not in PLAN_STATUSES:
+        status = _word(_text(row["status"]) or "open", "plan.status", PLAN_STATUSES)
+        if status is None:
             problems.append(f"{sheet.cell(n, 'status')}: {row['status']!r} is not a status; "
                             f"use one of {', '.join(PLAN_STATUSES)}")
             continue
@@ -199,7 +234,7 @@ def read_plan(source: Path | bytes, team: str, recommendation_ids: set[str]) -> 
             due = _date(row["due"])
         except ValueError:
             problems.append(f"{sheet.cell(n, 'due')}: {row['due']!r} is not a date "
-                            "(YYYY-MM-DD)")
+                            "(YYYY-MM-DD or DD.MM.YYYY)")
             continue
         out.append(PlanRow(recommendation_id=rid, owner=_text(row["owner"]), due=due,
                            status=status, notes=_text(row["notes"])))

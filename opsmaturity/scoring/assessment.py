@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .catalogue import RISK_ORDER, RiskLevel, Role
+from .quick_check import QuickCheck
 
 SCHEMA_VERSION = 2
 
@@ -183,6 +184,9 @@ class Assessment(_Out):
     recommendations: list[RankedRecommendation]
     coverage: list[CoverageEntry]
     dora: DoraSummary | None = None
+    quick_check: QuickCheck | None = Field(
+        default=None, description="the delivery metrics scored the way of DORA's Quick Check, "
+        "beside the benchmark of the team's industry or organisation size (edition inside)")
     conditions: list[ConditionResult] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
 

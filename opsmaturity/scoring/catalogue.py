@@ -56,6 +56,19 @@ Text = Annotated[dict[str, str], AfterValidator(_needs_en)]
 """A text users read: language code -> text, English required."""
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+LangCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+
+
+def _languages_with_en(value: list[str]) -> list[str]:
+    if "en" not in value:
+        raise ValueError("the catalogue's languages must include 'en'")
+    if len(set(value)) != len(value):
+        raise ValueError("a language is listed twice")
+    return value
+
+
+Languages = Annotated[list[LangCode], AfterValidator(_languages_with_en)]
+"""The languages every text of the catalogue is written in (`catalogue check` lists gaps)."""
 OptionValue = Annotated[
     str, BeforeValidator(_yaml_bool_to_word), StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$")
 ]
@@ -150,11 +163,14 @@ class Scale(_Model):
 
 
 class Question(_Model):
-    """What a person answers. Practice questions inform signs; context questions scale impact."""
+    """What a person answers. Practice questions inform signs; context questions scale impact;
+    benchmark questions pick the DORA Quick Check group the delivery metrics are set beside."""
 
     id: Id
     area: Id
-    kind: Literal["practice", "context"] = "practice"
+    kind: Literal["practice", "context", "benchmark"] = "practice"
+    benchmark: Literal["industry", "organisation_size"] | None = Field(
+        default=None, description="benchmark questions only: which Quick Check group they pick")
     text: Text
     help: Text
     scale: Id
@@ -167,8 +183,10 @@ class Question(_Model):
 
     @model_validator(mode="after")
     def _context_only_fields(self) -> Question:
-        if self.kind == "practice" and self.scales_impact_of:
+        if self.kind != "context" and self.scales_impact_of:
             raise ValueError("scales_impact_of is for context questions only")
+        if (self.kind == "benchmark") != (self.benchmark is not None):
+            raise ValueError("benchmark (industry or organisation_size) goes with kind benchmark")
         return self
 
 
@@ -340,6 +358,9 @@ class CatalogueFile(_Model):
 
     schema_ref: str | None = Field(default=None, alias="$schema")
     version: str | None = None
+    languages: Languages | None = Field(
+        default=None, description="languages every text is written in, e.g. [en, de]; "
+        "set in one file only")
     scoring: ScoringParameters | None = None
     areas: list[Area] = Field(default_factory=list)
     scales: list[Scale] = Field(default_factory=list)
@@ -351,6 +372,7 @@ class CatalogueFile(_Model):
 
 class Catalogue(_Model):
     version: str
+    languages: Languages = Field(default_factory=lambda: ["en"])
     scoring: ScoringParameters
     areas: list[Area]
     scales: list[Scale]
@@ -366,6 +388,7 @@ class Catalogue(_Model):
     _sign: dict[str, WarningSign] = PrivateAttr(default_factory=dict)
     _condition: dict[str, Condition] = PrivateAttr(default_factory=dict)
     _recommendation: dict[str, tuple[Recommendation, str]] = PrivateAttr(default_factory=dict)
+    _text_gaps: list[TextGap] = PrivateAttr(default_factory=list)
 
     def model_post_init(self, __context: Any) -> None:
         self._area = {a.id: a for a in self.areas}
@@ -414,8 +437,74 @@ class Catalogue(_Model):
     def context_questions(self) -> list[Question]:
         return [q for q in self.questions if q.kind == "context"]
 
+    def framing_questions(self) -> list[Question]:
+        """Context and benchmark questions: about the team's situation, asked first."""
+        return [q for q in self.questions if q.kind != "practice"]
+
+    def benchmark_question(self, group: str) -> Question | None:
+        return next((q for q in self.questions if q.benchmark == group), None)
+
+    def text_gaps(self) -> list[TextGap]:
+        """Texts lacking one of the declared languages, in file and line order."""
+        return list(self._text_gaps)
+
 
 # --------------------------------------------------------------------------- loading
+
+
+class TextGap(_Model):
+    """A text that lacks one of the catalogue's declared languages."""
+
+    path: Path
+    line: int | None
+    field: str
+    lang: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.field} has no {self.lang!r} text"
+
+
+def _is_text(node: Any) -> bool:
+    return (isinstance(node, dict) and "en" in node
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in node.items()))
+
+
+def _texts(node: Any, loc: tuple[str | int, ...]) -> Iterable[tuple[tuple[str | int, ...], dict]]:
+    if _is_text(node):
+        yield loc, node
+    elif isinstance(node, dict):
+        for key, child in node.items():
+            yield from _texts(child, (*loc, key))
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            yield from _texts(child, (*loc, i))
+
+
+def _field_name(data: Any, loc: tuple[str | int, ...]) -> str:
+    """`signs.manual_deployments.why`: list items named by their id (or value, level)."""
+    parts: list[str] = []
+    node = data
+    for part in loc:
+        node = node[part]
+        if isinstance(part, int) and isinstance(node, dict):
+            name = next((node[k] for k in ("id", "value", "level") if k in node), part)
+            parts.append(str(name))
+        else:
+            parts.append(str(part))
+    return ".".join(parts)
+
+
+def _text_gaps(sources: list[YamlSource], languages: list[str]) -> list[TextGap]:
+    gaps: list[TextGap] = []
+    for src in sources:
+        for loc, text in _texts(src.data, ()):
+            for lang in languages:
+                if not str(text.get(lang, "")).strip():
+                    line = src.line_for((*loc, "en"))
+                    gaps.append(TextGap(path=src.path, line=line,
+                                        field=_field_name(src.data, loc), lang=lang))
+    return gaps
 
 PACKAGE_DIR = Path(str(resources.files("opsmaturity.questionnaires")))
 
@@ -466,6 +555,7 @@ def _assemble(directory: Path, parts: list[tuple[YamlSource, CatalogueFile]]) ->
     where: dict[tuple[str, str], tuple[YamlSource, Loc]] = {}
     merged: dict[str, list[Any]] = {name: [] for name in _SECTIONS}
     version: tuple[str, YamlSource] | None = None
+    languages: tuple[list[str], YamlSource] | None = None
     scoring: ScoringParameters | None = None
 
     for src, part in parts:
@@ -473,6 +563,11 @@ def _assemble(directory: Path, parts: list[tuple[YamlSource, CatalogueFile]]) ->
             if version is not None:
                 raise src.error(("version",), f"version is already set in {version[1].path.name}")
             version = (part.version, src)
+        if part.languages is not None:
+            if languages is not None:
+                raise src.error(("languages",),
+                                f"languages are already set in {languages[1].path.name}")
+            languages = (part.languages, src)
         if part.scoring is not None:
             if scoring is not None:
                 raise src.error(("scoring",), "scoring parameters are set in two files")
@@ -498,8 +593,10 @@ def _assemble(directory: Path, parts: list[tuple[YamlSource, CatalogueFile]]) ->
 
     if version is None:
         raise SourceError(directory, None, "no file sets the catalogue 'version'")
-    catalogue = Catalogue(version=version[0], scoring=scoring or ScoringParameters(), **merged)
+    catalogue = Catalogue(version=version[0], scoring=scoring or ScoringParameters(),
+                          **({"languages": languages[0]} if languages else {}), **merged)
     _cross_check(catalogue, where)
+    catalogue._text_gaps = _text_gaps([src for src, _ in parts], catalogue.languages)
     return catalogue
 
 
@@ -528,7 +625,7 @@ def _cross_check(cat: Catalogue, where: dict[tuple[str, str], tuple[YamlSource, 
             raise fail("questions", q.id, ("scale",),
                        f"context question needs a scale whose options all have impact_factor "
                        f"(scale {scale.id!r})")
-        if q.kind == "practice" and any(factors):
+        if q.kind != "context" and any(factors):
             raise fail("questions", q.id, ("scale",),
                        f"scale {scale.id!r} carries impact factors; it is for context questions")
 

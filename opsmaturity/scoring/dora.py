@@ -15,7 +15,7 @@ in ``docs/dora.md``; keep the two in step.
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -54,7 +54,17 @@ CLUSTERS: tuple[str, ...] = ("elite", "high", "medium", "low")
 """Cluster names, best-performing first; ties are broken towards the end of this tuple."""
 
 SUPPORTED_YEARS: tuple[int, ...] = (2023, 2024)
+"""Report years that publish performance clusters (the 2025 report publishes none)."""
 DEFAULT_YEAR = 2024
+REPORT_YEARS: tuple[int, ...] = (2023, 2024, 2025)
+"""What `--dora-year` takes: the clusters of the newest cluster table up to that year, and
+the Quick Check benchmarks of the newest edition up to that year (quick_check.py)."""
+NEWEST_YEAR = max(REPORT_YEARS)
+
+
+def cluster_year(year: int) -> int:
+    """The cluster table used for a report year: the newest published up to it."""
+    return max(y for y in SUPPORTED_YEARS if y <= year)
 
 CHANGE_FAIL_RATE_SCALE = 0.1
 """A change-fail-rate gap of 0.1 (ten percentage points) counts as distance 1.0, the same
@@ -158,6 +168,11 @@ class ClusterProfile:
     change_fail_rate: float
     failed_deployment_recovery_time_hours: tuple[float, float]
     published: tuple[str, str, str, str]
+    published_in: Mapping[str, tuple[str, str, str, str]] = field(default_factory=dict)
+
+    def published_words(self, lang: str = "en") -> tuple[str, str, str, str]:
+        """The published wording of the four metrics in `lang`, else in English."""
+        return self.published_in.get(lang, self.published)
     """The report's wording for the four metrics, paraphrased, in CLUSTER_METRICS order."""
 
 
@@ -195,6 +210,7 @@ class _Cluster(BaseModel):
     change_fail_rate: float = Field(ge=0, le=1)
     failed_deployment_recovery_time_hours: tuple[float | str, float | str]
     published: tuple[str, str, str, str]
+    published_in: dict[str, tuple[str, str, str, str]] = Field(default_factory=dict)
 
 
 class _Edition(BaseModel):
@@ -240,6 +256,7 @@ def _profile(source: YamlSource, loc: Loc, cl: _Cluster) -> ClusterProfile:
         change_fail_rate=cl.change_fail_rate,
         failed_deployment_recovery_time_hours=bounds("failed_deployment_recovery_time_hours"),
         published=cl.published,
+        published_in=dict(cl.published_in),
     )
 
 

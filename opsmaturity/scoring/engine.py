@@ -16,7 +16,7 @@ from typing import Literal
 
 from opsmaturity.core.evidence import EvidenceSet, Measure
 
-from . import dora
+from . import dora, quick_check
 from .answers import Answer, Responses
 from .assessment import (
     AreaResult,
@@ -60,7 +60,7 @@ def score(
     evidence: Sequence[EvidenceSet] = (),
     responses: Responses | None = None,
     *,
-    dora_year: int = 2024,
+    dora_year: int = dora.NEWEST_YEAR,
 ) -> Assessment:
     """Judge every warning sign of the catalogue from the evidence and answers given."""
     params = catalogue.scoring
@@ -105,7 +105,9 @@ def score(
                           partial=e.partial, missing=sorted(e.coverage.missing))
             for e in sets
         ],
-        dora=_dora(sets, dora_year),
+        dora=_dora(sets, dora.cluster_year(dora_year)),
+        quick_check=_quick_check(catalogue, sets, by_question,
+                                 quick_check.edition_for(dora_year)),
         conditions=list(conditions.values()),
         notes=notes,
     )
@@ -225,7 +227,7 @@ def _contribution(probe: Probe, result: ProbeResult, params: ScoringParameters) 
     return push * (result.coverage if result.coverage is not None else 1.0)
 
 
-def _strength(probe: Probe) -> str:
+def _unhealthy_strength(probe: Probe) -> str:
     assert probe.strength is not None
     return probe.strength.unhealthy
 
@@ -280,7 +282,7 @@ def _finding(
     # Weak probes may suggest a sign but never establish it, however many agree: they
     # tend to read the same thing (four annotation shares of one rule file, say).
     support_e = sum(x for x, r in zip(pushes, decided, strict=True)
-                    if x > 0 and _strength(catalogue.probe(r.probe_id)) != "weak")
+                    if x > 0 and _unhealthy_strength(catalogue.probe(r.probe_id)) != "weak")
     strength_e = sum(abs(x) for x in pushes)
 
     if l_answers is None and l_evidence is None:
@@ -375,10 +377,6 @@ def _role_likelihoods(sign: WarningSign, stats: dict[str, QuestionStats],
 
 # ----------------------------------------------------------------------------- roll-ups
 
-def _worst(levels: Iterable[RiskLevel]) -> RiskLevel:
-    return max(levels, key=RISK_ORDER.__getitem__, default="unknown")
-
-
 def _area(area_id: str, findings: list[Finding], params: ScoringParameters) -> AreaResult:
     mine = [f for f in findings if area_id in f.areas]
     known = [f for f in mine if f.likelihood is not None]
@@ -436,6 +434,46 @@ def _recommendations(catalogue: Catalogue, findings: list[Finding],
             risk_reduction=reduction, priority=priority, rank=i + 1, horizon=horizon,
         ))
     return ranked
+
+
+def _most_chosen(catalogue: Catalogue, answers: list[Answer]) -> str | None:
+    """The option most participants chose (ties: the first in scale order), if any."""
+    picked = Counter(a.value for a in answers if a.value != DONT_KNOW)
+    if not picked:
+        return None
+    top = max(picked.values())
+    order = [o.value for o in catalogue.scale(catalogue.question(answers[0].question_id).scale)
+             .options]
+    return next(v for v in order if picked.get(v) == top)
+
+
+def _quick_check(catalogue: Catalogue, sets: Sequence[EvidenceSet],
+                 by_question: dict[str, list[Answer]], edition: int | None
+                 ) -> quick_check.QuickCheck | None:
+    """Measured and answered delivery metrics beside the team's Quick Check benchmark:
+    its industry if answered, else its organisation size, else all respondents."""
+    if edition is None:
+        return None
+    measured = {m.id.rsplit(".", 1)[-1]: float(m.value) for e in sets for m in e.measures
+                if m.id.rsplit(".", 1)[-1] in quick_check.FROM_MEASURE
+                and isinstance(m.value, int | float) and not isinstance(m.value, bool)
+                and m.value >= 0}
+    answered = quick_check.answers_from_questions({
+        q: [a.value for a in by_question.get(q, []) if a.value != DONT_KNOW]
+        for q in quick_check.dora_question_ids()})
+    if not measured and not answered:
+        return None
+    kind: quick_check.GroupKind = "industry"
+    key = "all"
+    for group in ("industry", "organisation_size"):
+        q = catalogue.benchmark_question(group)
+        chosen = _most_chosen(catalogue, by_question[q.id]) if q and by_question.get(q.id) \
+            else None
+        if chosen is not None:
+            kind, key = group, quick_check.group_key(group, chosen, edition)  # type: ignore[assignment]
+            break
+    return quick_check.quick_check(answered, kind=kind, key=key, edition=edition,
+                                   measured=measured)
 
 
 def _dora(sets: Sequence[EvidenceSet], year: int) -> DoraSummary | None:

@@ -77,3 +77,40 @@ def test_cache_dir_follows_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_
     files.write_atomic(tmp_path / "a" / "b.txt", "x")
     assert (tmp_path / "a" / "b.txt").read_text() == "x"
     assert times.now_utc().tzinfo is UTC
+
+
+def test_every_yaml_reader_goes_through_the_safe_loaders():
+    """One home for reading YAML (core.sources: alias cycles and bombs refused): no module
+    calls PyYAML's loaders itself."""
+    import re
+    from pathlib import Path
+
+    import opsmaturity
+
+    package = Path(opsmaturity.__file__).parent
+    direct = re.compile(r"\byaml\.(safe_load|load|load_all|safe_load_all|full_load|"
+                        r"unsafe_load|compose|compose_all|parse)\(")
+    offenders = [str(p.relative_to(package)) for p in package.rglob("*.py")
+                 if p.name != "sources.py" and direct.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_safe_loaders_refuse_cycles_bombs_and_impossible_dates():
+    from opsmaturity.core.sources import SourceError, load_documents, parse_yaml, safe_load
+
+    pairs = zip("abcdef", "bcdefg", strict=True)
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in pairs)
+    for reader in (lambda t: parse_yaml(t, "f.yaml"), lambda t: load_documents(t, "f.yaml"),
+                   lambda t: safe_load(t, "f.yaml")):
+        for text, line, words in (("x: 1\ny: &p [*p]\n", 2, "alias cycle"),
+                                  (bomb, 6, "alias bomb"),
+                                  ("[" * 250 + "]" * 250, 1, "nested")):
+            with pytest.raises(SourceError) as err:
+                reader(text)
+            assert err.value.line == line and words in err.value.message, str(err.value)
+    with pytest.raises(SourceError, match=r"f\.yaml:2: date '2026-02-30' does not exist"):
+        parse_yaml("a: 1\ndate: 2026-02-30\n", "f.yaml")
+    assert safe_load("date: 2026-02-30\n") == {"date": "2026-02-30"}  # lenient: kept as text
+    shared = parse_yaml("a: &a {k: [1, 2]}\nb: *a\nc: *a\n").data
+    assert shared["b"] == shared["c"] == {"k": [1, 2]}  # plain aliases still work

@@ -142,7 +142,7 @@ def test_appendix_traces_answers_and_evidence(team_pages, workshop, catalogue):
     # a probe in words: outcome, statement, what was measured and its value, the source
     assert "yes The team deploys to production at least once a week" in text
     assert "Deployment frequency per week: 2.5" in text
-    assert "gitlab:https://gitlab.example.com/shop/orders" in text.replace(" ", "")  # its source
+    assert "Source: https://gitlab.example.com/shop/orders" in text  # its source, as it is
     assert "We can redeploy the previous image." in text  # a participant's comment
     assert "GitLab: change fail rate: 0.18" in text  # the measures appendix, in words
 

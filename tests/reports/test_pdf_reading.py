@@ -266,3 +266,58 @@ def test_pdf_is_tagged_and_the_watermark_is_not_text(local_pdf):
         draft = len(re.findall(r"\bDraft\b", text))
         # the cover's draft line, or the running header: never the watermark on top
         assert draft == 1, (i, text[:200])
+
+
+# ------------------------------------------------------------------------ in German
+# German runs about a fifth longer than English: the same proofs, read from German PDFs.
+
+DE = texts("de")
+
+
+@pytest.fixture(scope="module")
+def german(catalogue: Catalogue, workshop: TeamReport, fifty: OrganisationReport,
+           tmp_path_factory) -> dict[str, Path]:
+    """A team PDF with a thin earlier assessment and local paths, and a 50-team
+    organisation PDF of draft teams with long names, both in German."""
+    out = tmp_path_factory.mktemp("pdf-de")
+    sets = _local(delivery_evidence())
+    responses, _ = scored(catalogue, "workshop.yaml")
+    report = team_report(score(catalogue, sets, responses), responses=responses, evidence=sets,
+                         history=[HistoryPoint(date=dt.date(2026, 5, 12), risk_index=93.6,
+                                               respondents=1, evidence_sets=0)],
+                         state="draft")
+    drafts = fifty.model_copy(update={"teams": [r.model_copy(update={"state": "draft"})
+                                                for r in fifty.teams]})
+    paths = {"team": out / "team.pdf", "fifty": out / "fifty.pdf"}
+    pdf.render_team_pdf(report, catalogue, paths["team"], lang="de")
+    pdf.render_organisation_pdf(drafts, catalogue, paths["fifty"], lang="de")
+    return paths
+
+
+def test_german_pdfs_keep_inside_the_right_margin(german):
+    for path in german.values():
+        assert words_past_margin(path) == [], path.name
+
+
+def test_german_summaries_fit_their_page(german):
+    for path in german.values():
+        pages = [re.sub(r"\s+", " ", p.extract_text()).strip()
+                 for p in PdfReader(path).pages]
+        summary = next(i for i, p in enumerate(pages)
+                       if p.startswith(DE("section.summary.title")))
+        assert pages[summary + 1].startswith(DE("section.heatmap.title")), path.name
+        assert DE("summary.confidence") in pages[summary]
+
+
+def test_german_organisation_of_drafts_is_marked_draft_on_every_page(german):
+    pages = [p.extract_text() for p in PdfReader(german["fifty"]).pages]
+    assert DE("report.draft_note").split(":")[0] in re.sub(r"\s+", " ", pages[0])
+    assert all(re.search(rf"\b{DE('report.draft')}\b", p) for p in pages)
+
+
+def test_no_internal_words_or_local_paths_in_the_german_text(german):
+    for path in german.values():
+        text = text_of(path)
+        found = {p.pattern: m.group(0) for p in INTERNAL for m in [p.search(text)] if m}
+        assert found == {}, path.name
+        assert "alice" not in text and "clients" not in text

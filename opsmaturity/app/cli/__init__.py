@@ -45,6 +45,7 @@ from . import (
     postgres,
     report,
     store,
+    users,
     web,
 )
 from .common import app, catalogue_app, collect_app, guarded
@@ -125,6 +126,17 @@ def _register() -> None:
     _command(app, "export", store.export,
              "opsmaturity export --assessment 3 --out payments.bundle.json")
     _command(app, "import", store.import_, "opsmaturity import payments.bundle.json")
+
+    # the web app's accounts
+    _group(users.user_app, "user")
+    _command(users.user_app, "user add", users.user_add,
+             'opsmaturity user add fran --role facilitator --org "Example Corp"')
+    _command(users.user_app, "user list", users.user_list, "opsmaturity user list --json")
+    _command(users.user_app, "user remove", users.user_remove, "opsmaturity user remove fran")
+    _command(users.user_app, "user password", users.user_password,
+             "opsmaturity user password fran")
+    _command(users.user_app, "user grant", users.user_grant,
+             'opsmaturity user grant fran --org "Example Corp" Globex')
 
     _group(catalogue_app, "catalogue")
     _command(catalogue_app, "catalogue check", catalogue.catalogue_check,

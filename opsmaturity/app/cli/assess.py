@@ -25,6 +25,8 @@ from .common import (
     out_console,
     out_option,
     run_collector,
+    say,
+    warn,
     warn_problems,
 )
 from .output import is_stdout, one_stdout, write_out
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
     from opsmaturity.scoring.answers import Responses
     from opsmaturity.scoring.assessment import Assessment, Finding
     from opsmaturity.scoring.catalogue import Catalogue
+
+
+DEFAULT_DORA_YEAR = 2025  # scoring.dora.NEWEST_YEAR (a test checks), not imported: start-up
 
 
 class ResultFormat(StrEnum):
@@ -95,8 +100,9 @@ def score(
     out: OutOpt = None,
     fail_on: FailOnOpt = None,
     dora_year: Annotated[int, typer.Option(
-        "--dora-year", help="DORA report year whose performance clusters are used."
-    )] = 2024,
+        "--dora-year", help="DORA report year: 2025 (the default) sets the metrics beside the "
+        "2025 Quick Check benchmarks; 2024 and 2023 select those years' clusters."
+    )] = DEFAULT_DORA_YEAR,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
     quiet: QuietOpt = False,
@@ -106,9 +112,9 @@ def score(
     from opsmaturity.scoring import dora
 
     if answers is None and not evidence:
-        raise fail("give --answers FILE and/or --evidence FILE")
-    if dora_year not in dora.SUPPORTED_YEARS:
-        raise fail(f"--dora-year must be one of {', '.join(map(str, dora.SUPPORTED_YEARS))}")
+        raise fail(say("assess.no_input"))
+    if dora_year not in dora.REPORT_YEARS:
+        raise fail(say("assess.dora_year", years=", ".join(map(str, dora.REPORT_YEARS))))
     cat = catalogue_or_fail(catalogue)
     try:
         sets: list[EvidenceSet] = [s for path in evidence or [] for s in load_evidence(path)]
@@ -132,8 +138,8 @@ def _responses(answers: Path | None, cat: Catalogue) -> Responses:
     except SourceError as exc:
         raise fail(str(exc)) from None
     if responses.catalogue_version and responses.catalogue_version != cat.version:
-        err_console.print(f"warning: {answers} was written for catalogue "
-                          f"{responses.catalogue_version}; scoring with {cat.version}")
+        warn(say("assess.other_catalogue", path=answers, theirs=responses.catalogue_version,
+                 ours=cat.version))
     return responses
 
 
@@ -180,8 +186,11 @@ def _score_and_report(cat: Catalogue, sets: list[EvidenceSet], responses: Respon
         gate = RISK_ORDER[fail_on.value]
         hits = [f.sign_id for f in assessment.findings if RISK_ORDER[f.risk_level] >= gate]
         if hits:
-            err_console.print(f"gate: {len(hits)} warning sign(s) at {fail_on.value} risk or "
-                              f"above: {', '.join(hits)}", highlight=False, soft_wrap=True)
+            from opsmaturity.reports.texts import texts as report_texts
+
+            level = report_texts(lang)(f"level.{fail_on.value}")
+            err_console.print(say("assess.gate", n=len(hits), level=level, signs=", ".join(hits)),
+                              markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(code=1)
 
 
@@ -243,5 +252,6 @@ def assess(
     warn_problems(sets[1])
     if evidence_out:
         write_out(evidence_out, evidence_json(sets))
-    _score_and_report(cat, sets, responses, out=out, fmt=fmt, fail_on=fail_on, dora_year=2024,
-                      lang=lang, quiet=quiet, location=_repository_location(repo))
+    _score_and_report(cat, sets, responses, out=out, fmt=fmt, fail_on=fail_on,
+                      dora_year=DEFAULT_DORA_YEAR, lang=lang, quiet=quiet,
+                      location=_repository_location(repo))

@@ -11,6 +11,7 @@ import typer
 
 from .common import (
     catalogue_or_fail,
+    err_console,
     out_console,
 )
 
@@ -21,11 +22,20 @@ def catalogue_check(
 ) -> None:
     """Validate a catalogue: schema, ids and cross-references, with file:line errors."""
     cat = catalogue_or_fail(directory)
+    gaps = cat.text_gaps()
+    for gap in gaps:
+        err_console.print(str(gap), markup=False, highlight=False, soft_wrap=True)
+    if gaps:
+        what = "1 text lacks" if len(gaps) == 1 else f"{len(gaps)} texts lack"
+        err_console.print(f"catalogue {cat.version}: {what} a declared language "
+                          f"({', '.join(cat.languages)})", markup=False)
+        raise typer.Exit(1)
     practice = sum(q.kind == "practice" for q in cat.questions)
     out_console.print(
         f"catalogue {cat.version}: {len(cat.areas)} areas, {len(cat.signs)} warning signs, "
         f"{practice} questions (+{len(cat.questions) - practice} context), "
-        f"{len(cat.probes)} probes, {len(cat.all_recommendations())} recommendations: ok"
+        f"{len(cat.probes)} probes, {len(cat.all_recommendations())} recommendations, "
+        f"languages {', '.join(cat.languages)}: ok"
     )
 
 

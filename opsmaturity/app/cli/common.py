@@ -57,6 +57,8 @@ class _State:
     """Options given before the command (`opsmaturity --db URL org list`)."""
 
     db_url: str | None = None
+    lang: str = "en"
+    """The language of this command's output (--lang), also for its error messages."""
 
 
 state = _State()
@@ -72,6 +74,7 @@ def _root(
 ) -> None:
     """DevOps maturity assessment: evidence from your systems, answers from your people."""
     state.db_url = db
+    state.lang = "en"  # until a command's --lang says otherwise
 
 
 def open_store() -> Store:
@@ -112,7 +115,14 @@ CatalogueOpt = Annotated[
     typer.Option("--catalogue", help="Catalogue directory (default: the built-in one).",
                  exists=True, file_okay=False, dir_okay=True),
 ]
-LangOpt = Annotated[str, typer.Option("--lang", help="Language of texts (falls back to en).")]
+def _set_lang(value: str) -> str:
+    state.lang = value
+    return value
+
+
+LangOpt = Annotated[str, typer.Option(
+    "--lang", callback=_set_lang,
+    help="Language of the output: one of the catalogue's languages (en, de).")]
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
 SinceOpt = Annotated[datetime | None, typer.Option(
     "--since", formats=DATE_FORMATS, help="Window start, YYYY-MM-DD (default: 180 days back).")]
@@ -126,9 +136,24 @@ FailOnOpt = Annotated[Gate | None, typer.Option(
     "--fail-on", help="Exit 1 if any warning sign reaches this risk level.")]
 
 
+def say(key: str, **values: object) -> str:
+    """A terminal text in the command's language (cli/texts.yaml)."""
+    from .texts import cli_texts  # imported where used: start-up stays light
+
+    return cli_texts(state.lang)(key, **values)
+
+
 def fail(message: str) -> typer.Exit:
-    err_console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    from rich.markup import escape  # imported where used: start-up stays light
+
+    err_console.print(f"[red]{say('error')}[/] {escape(message)}", highlight=False,
+                      soft_wrap=True)
     return typer.Exit(code=2)
+
+
+def warn(message: str) -> None:
+    err_console.print(f"{say('warning')} {message}", markup=False, highlight=False,
+                      soft_wrap=True)
 
 
 OUTPUT_OPTIONS = ("out", "evidence_out", "json_out", "pdf", "xlsx")
@@ -181,13 +206,14 @@ def catalogue_or_fail(directory: Path | None) -> Catalogue:
 
     from .catalogue_cache import cached_catalogue, remember_catalogue
 
-    if (cat := cached_catalogue(directory)) is not None:
-        return cat
-    try:
-        cat = load_catalogue(directory)
-    except SourceError as exc:
-        raise fail(str(exc)) from None
-    remember_catalogue(directory, cat)
+    if (cat := cached_catalogue(directory)) is None:
+        try:
+            cat = load_catalogue(directory)
+        except SourceError as exc:
+            raise fail(str(exc)) from None
+        remember_catalogue(directory, cat)
+    if state.lang not in cat.languages:
+        raise fail(say("lang.unknown", lang=state.lang, languages=", ".join(cat.languages)))
     return cat
 
 

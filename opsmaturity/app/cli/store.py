@@ -32,7 +32,7 @@ from .output import is_stdout, write_out
 if TYPE_CHECKING:
     from ..store import Store
 
-DEFAULT_DORA_YEAR = 2024  # scoring.dora.DEFAULT_YEAR (a test checks), not imported: start-up
+DEFAULT_DORA_YEAR = 2025  # scoring.dora.NEWEST_YEAR (a test checks), not imported: start-up
 
 org_app = command_group("Organisations (clients) in the store.")
 team_app = command_group("Teams or services of an organisation.")
@@ -142,14 +142,15 @@ def assessment_list(
 def assessment_finalise(
     assessment: Annotated[int, typer.Argument(help="Assessment id.")],
     dora_year: Annotated[int, typer.Option(
-        "--dora-year", help="DORA report year whose clusters are used.")] = DEFAULT_DORA_YEAR,
+        "--dora-year", help="DORA report year (clusters up to 2024, Quick Check benchmarks "
+        "2024 and 2025).")] = DEFAULT_DORA_YEAR,
     catalogue: CatalogueOpt = None,
 ) -> None:
     """Score the assessment and freeze the result; it takes no more answers or evidence."""
     from opsmaturity.scoring import dora
 
-    if dora_year not in dora.SUPPORTED_YEARS:
-        raise fail(f"--dora-year must be one of {', '.join(map(str, dora.SUPPORTED_YEARS))}")
+    if dora_year not in dora.REPORT_YEARS:
+        raise fail(f"--dora-year must be one of {', '.join(map(str, dora.REPORT_YEARS))}")
     cat = catalogue_or_fail(catalogue)
     with _store() as store:
         rec = store.assessment(assessment)
@@ -260,6 +261,9 @@ def export(
         "versioned JSON.")] = ExportFormat.bundle,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
+    with_names: Annotated[bool, typer.Option(
+        "--with-names", help="Put participants' names into the bundle (it says so); without "
+        "it participants are P1, P2, ... with their role.")] = False,
 ) -> None:
     """Write an assessment to a file (a bundle moves it to another store)."""
     if fmt is ExportFormat.xlsx and is_stdout(out):
@@ -275,8 +279,10 @@ def export(
     from ..store import export_bundle
 
     with _store() as store:
-        text = export_bundle(store, assessment)
+        text = export_bundle(store, assessment, names=with_names)
     write_out(out, text)
+    if with_names:
+        err_console.print("the bundle names participants (--with-names)", highlight=False)
 
 
 def import_(

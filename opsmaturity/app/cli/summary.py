@@ -18,6 +18,7 @@ from opsmaturity.reports.texts import Texts, load_table, texts
 from opsmaturity.reports.view import note_texts, ranked_findings, settle_items
 from opsmaturity.scoring.assessment import Assessment, Finding
 from opsmaturity.scoring.catalogue import Catalogue, localise
+from opsmaturity.scoring.quick_check import QuickCheck, Scored
 
 from .output import table_box
 
@@ -78,7 +79,7 @@ def _areas(a: Assessment, cat: Catalogue, s: Texts, r: Texts) -> Table:
                      "area", "maturity", "risk", "confidence", "signs_known")
     for ar in a.areas:
         table.add_row(localise(cat.area(ar.area_id).title, r.lang),
-                      "-" if ar.level is None else f"{ar.level:.1f}/5",
+                      "-" if ar.level is None else f"{fmt.level(ar.level)}/5",
                       _level(ar.risk_level, r), fmt.pct(ar.confidence),
                       f"{ar.signs_known}/{ar.signs_total}")
     return table
@@ -107,19 +108,41 @@ def _settle(a: Assessment, cat: Catalogue, s: Texts, r: Texts) -> Table:
     return table
 
 
-def _recommendations(a: Assessment, cat: Catalogue, s: Texts, top: int) -> Table:
+def _recommendations(a: Assessment, cat: Catalogue, s: Texts, r: Texts, top: int) -> Table:
     table = _columns(Table(title=s("summary.do_first"), title_justify="left"), s,
                      "rank", "measure", "effort", "when", "addresses")
     by_id = {r.id: r for r in cat.all_recommendations()}
     for rec in a.recommendations[:top]:
         table.add_row(str(rec.rank), localise(by_id[rec.recommendation_id].title, s.lang),
-                      rec.effort, rec.horizon, ", ".join(rec.sign_ids))
+                      rec.effort,
+                      rec.horizon if r.lang == "en" else r(f"horizon.{rec.horizon}.title"),
+                      ", ".join(rec.sign_ids))
     return table
+
+
+def _quick_check_line(q: QuickCheck, s: Texts) -> str:
+    def part(x: Scored | None) -> str:
+        if x is None:
+            return "-"
+        if x.z is None or x.placement is None:
+            return f"{fmt.sig(x.score, 2)}/10 ({s('summary.placement.none')})"
+        return s("summary.quick_check_score", score=fmt.sig(x.score, 2),
+                 placement=s(f"summary.placement.{x.placement}"),
+                 z=("+" if x.z > 0 else "") + fmt.sig(x.z, 2))
+    return s("summary.quick_check", edition=q.edition, benchmark=q.benchmark_name,
+             overall=part(q.overall), throughput=part(q.throughput),
+             stability=part(q.stability))
 
 
 def print_summary(a: Assessment, cat: Catalogue, console: Console, lang: str = "en",
                   top: int = 5) -> None:
     """Headline, notes in words, areas, top signs, the questions to settle, what to do first."""
+    with fmt.language(lang):  # numbers in the summary's language (45 %, 2,6 in German)
+        _print_summary(a, cat, console, lang, top)
+
+
+def _print_summary(a: Assessment, cat: Catalogue, console: Console, lang: str,
+                   top: int) -> None:
     s, r = summary_texts(lang), texts(lang)
     box = table_box(console)  # boxes on a terminal only; plain with NO_COLOR and in pipes
 
@@ -134,8 +157,12 @@ def print_summary(a: Assessment, cat: Catalogue, console: Console, lang: str = "
     if a.suspected():
         show(_settle(a, cat, s, r))
         console.print(f"[dim]{escape(s('summary.settle_intro'))}[/]")
-    show(_recommendations(a, cat, s, top))
+    show(_recommendations(a, cat, s, r, top))
+    if a.quick_check:
+        console.print(escape(_quick_check_line(a.quick_check, s)))
     if a.dora:
         missing = s("summary.dora_missing", missing=", ".join(a.dora.missing))
-        console.print(s("summary.dora", year=a.dora.year, cluster=f"[bold]{a.dora.cluster}[/]")
+        cluster = a.dora.cluster if r.lang == "en" or not a.dora.cluster else r(
+            f"dora.cluster.{a.dora.cluster}")
+        console.print(s("summary.dora", year=a.dora.year, cluster=f"[bold]{cluster}[/]")
                       + (f"  {missing}" if a.dora.missing else ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from typing import Annotated
@@ -10,6 +11,9 @@ from typing import Annotated
 import typer
 
 from .common import err_console, open_store, state
+
+FIRST_ACCOUNT = ("no accounts yet: every page except a participant's join page needs a login; "
+                 "create the first one with `opsmaturity user add NAME --role admin`")
 
 
 def streamlit_command(port: int, host: str) -> list[str]:
@@ -39,13 +43,37 @@ def web(
     url = database_url(state.db_url)
     store = open_store()  # migrate now, and fail here with a clear message, not in a page
     where = store.url
+    has_users = store.has_users()
     store.close()
     env = {**os.environ, ENV_URL: url}
     shown = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
     err_console.print(f"opsmaturity web on {shown} (store {where}); Ctrl+C stops it",
                       highlight=False, soft_wrap=True)
+    if not has_users:
+        err_console.print(FIRST_ACCOUNT, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=serve(streamlit_command(port, host), env))
+
+
+def serve(command: list[str], env: dict[str, str], grace_s: float = 10.0) -> int:
+    """Run the server as a child and stop it with us: on Ctrl+C and on SIGTERM (a service
+    manager, `kill`, a container stopping) the child gets SIGTERM, then SIGKILL after
+    `grace_s`, so the port is free when this returns."""
+    child = subprocess.Popen(command, env=env)
+
+    def stop(signum: int, _frame) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        code = subprocess.call(streamlit_command(port, host), env=env)
+        return child.wait()
     except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code=code)
+        if child.poll() is None:
+            child.terminate()
+        try:
+            child.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)

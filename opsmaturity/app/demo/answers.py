@@ -45,6 +45,8 @@ def participant(catalogue: Catalogue, team: TeamProfile, truth: dict[str, float]
         if q.kind == "context":
             answers[q.id] = context[q.id]
             continue
+        if q.kind == "benchmark":  # the demo company names no industry or size
+            continue
         if rng.random() < DONT_KNOW[role]:
             answers[q.id] = "dont_know"
             continue

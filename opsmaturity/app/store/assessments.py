@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from opsmaturity.scoring.assessment import Assessment as ScoredAssessment
 from opsmaturity.scoring.catalogue import Catalogue
+from opsmaturity.scoring.dora import NEWEST_YEAR
 from opsmaturity.scoring.engine import score
 
 from . import tables as t
@@ -42,7 +43,8 @@ class AssessmentStore(StoreBase):
     def list_assessments(self, team: str | int | None = None,
                          organisation: str | int | None = None) -> list[AssessmentRecord]:
         with self._tx(read=True) as s:
-            query = select(t.Assessment).join(t.Team)
+            query = self._limit_assessments(select(t.Assessment).join(t.Team),
+                                            t.Team.organisation_id, t.Assessment.id)
             if team is not None:
                 query = query.where(t.Assessment.team_id == self._team(s, team, organisation).id)
             elif organisation is not None:
@@ -51,7 +53,7 @@ class AssessmentStore(StoreBase):
             return [self._assessment_record(s, a) for a in rows]
 
     def finalise(self, assessment_id: int, catalogue: Catalogue,
-                 dora_year: int = 2024) -> ScoredAssessment:
+                 dora_year: int = NEWEST_YEAR) -> ScoredAssessment:
         """Score the assessment, freeze the result as its snapshot, and close it."""
         scored = self.compute(assessment_id, catalogue, dora_year)
         with self._tx() as s:
@@ -76,7 +78,7 @@ class AssessmentStore(StoreBase):
                 row.assessment_json)
 
     def compute(self, assessment_id: int, catalogue: Catalogue,
-                dora_year: int = 2024) -> ScoredAssessment:
+                dora_year: int = NEWEST_YEAR) -> ScoredAssessment:
         """The snapshot of a final assessment; a fresh score of a draft one."""
         frozen = self.snapshot(assessment_id)
         if frozen is not None:

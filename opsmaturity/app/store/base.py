@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Self
@@ -31,6 +32,7 @@ from .records import (
     TeamRecord,
     WorkshopRecord,
 )
+from .scope import Scope
 
 
 def _now() -> datetime:
@@ -51,6 +53,9 @@ def upsert(s: Session, table: type, values: dict[str, Any], keys: list[str]) -> 
 class StoreBase:
     """Engine, sessions and one-transaction-per-call; the lookups by name or id."""
 
+    scope: Scope = Scope.everything()
+    """What this store's reads and writes may touch (see scope.py); all by default."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
@@ -69,6 +74,13 @@ class StoreBase:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def scoped(self, scope: Scope) -> Self:
+        """The same store (engine, sessions) limited to `scope`: another organisation's ids
+        are "not found", lists leave them out."""
+        view = copy.copy(self)
+        view.scope = scope
+        return view
 
     @contextmanager
     def _tx(self, read: bool = False) -> Iterator[Session]:
@@ -96,12 +108,15 @@ class StoreBase:
 
     def _org(self, s: Session, ref: str | int) -> t.Organisation:
         row = _by_ref(s, t.Organisation, ref, t.Organisation.name)
-        if row is None:
+        if row is None or not self.scope.sees_organisation(row.id):
             raise StoreError(f"no organisation {ref!r} (see `opsmaturity org list`)")
         return row
 
     def _get_or_create_org(self, s: Session, name: str) -> t.Organisation:
         row = s.scalar(select(t.Organisation).where(t.Organisation.name == name))
+        if not self.scope.unlimited and (row is None or not self.scope.sees_organisation(row.id)):
+            raise StoreError(f"organisation {name!r} is not one of yours: an admin adds "
+                             "organisations and grants them (`opsmaturity user add`)")
         if row is None:
             row = t.Organisation(name=name, created_at=_now())
             s.add(row)
@@ -112,10 +127,11 @@ class StoreBase:
               organisation: str | int | None = None) -> t.Team:
         if isinstance(ref, int) or str(ref).isdigit():
             row = s.get(t.Team, int(ref))
-            if row is None:
+            if row is None or not self.scope.sees_organisation(row.organisation_id):
                 raise StoreError(f"no team with id {ref}")
             return row
-        query = select(t.Team).where(t.Team.name == str(ref))
+        query = self._limit_orgs(select(t.Team).where(t.Team.name == str(ref)),
+                                 t.Team.organisation_id)
         if organisation is not None:
             query = query.where(t.Team.organisation_id == self._org(s, organisation).id)
         rows = s.scalars(query).all()
@@ -128,7 +144,8 @@ class StoreBase:
     def _assessment(self, s: Session, assessment_id: int,
                     for_update: bool = False) -> t.Assessment:
         row = s.get(t.Assessment, assessment_id, with_for_update=for_update or None)
-        if row is None:
+        if row is None or not self.scope.sees_assessment(
+                row.id, s.scalar(select(t.Team.organisation_id).where(t.Team.id == row.team_id))):
             raise StoreError(f"no assessment {assessment_id} (see `opsmaturity assessment list`)")
         return row
 
@@ -138,6 +155,28 @@ class StoreBase:
             raise StoreError(f"assessment {assessment_id} is final and takes no more input; "
                              "create a new assessment to assess again")
         return row
+
+    def _limit_orgs(self, query, org_column):
+        """A query limited to the scope's organisations (a list never shows the others)."""
+        if self.scope.organisations is None:
+            return query
+        return query.where(org_column.in_(self.scope.organisations))
+
+    def _limit_assessments(self, query, org_column, assessment_column):
+        """A query of assessments (or their rows) limited to the scope."""
+        if self.scope.assessments is not None:
+            return query.where(assessment_column.in_(self.scope.assessments))
+        return self._limit_orgs(query, org_column)
+
+    def _visible(self, s: Session, assessment_ids: Iterable[int]) -> list[int]:
+        """Those of the ids that exist and are in scope, sorted."""
+        ids = sorted(set(assessment_ids))
+        if not ids:
+            return []
+        query = select(t.Assessment.id).join(t.Team, t.Assessment.team_id == t.Team.id).where(
+            t.Assessment.id.in_(ids))
+        return sorted(s.scalars(self._limit_assessments(query, t.Team.organisation_id,
+                                                        t.Assessment.id)).all())
 
     def _org_record(self, s: Session, o: t.Organisation) -> OrganisationRecord:
         teams = s.scalar(select(func.count()).select_from(t.Team).where(

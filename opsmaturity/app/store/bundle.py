@@ -54,6 +54,9 @@ class BundleConsensus(BaseModel):
 
 class BundleContent(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    names_included: bool = Field(
+        default=False, description="true only when the facilitator asked for participants' "
+        "names; otherwise participants are P1, P2, ... with their role")
     organisation: str
     team: str
     title: str = ""
@@ -72,14 +75,17 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def export_bundle(store: Store, assessment_id: int) -> str:
-    content = bundle_content(store, assessment_id)
+def export_bundle(store: Store, assessment_id: int, *, names: bool = False) -> str:
+    """The assessment as a bundle. Participants are P1, P2, ... with their role; their
+    names only with `names=True` (and the bundle then says `names_included: true`)."""
+    content = bundle_content(store, assessment_id, names=names)
     bundle = {"format": FORMAT, "version": VERSION, "sha256": content_hash(content),
               "content": content}
     return json.dumps(bundle, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def bundle_content(store: Store, assessment_id: int) -> dict[str, Any]:
+def bundle_content(store: Store, assessment_id: int, *, names: bool = False
+                   ) -> dict[str, Any]:
     """What a bundle of the stored assessment holds (the part its hash covers)."""
     record = store.assessment(assessment_id)
     answers: dict[int, list[BundleAnswer]] = {}
@@ -88,10 +94,12 @@ def bundle_content(store: Store, assessment_id: int) -> dict[str, Any]:
             question_id=a.question_id, value=a.value, comment=a.comment,
             answered_at=a.answered_at))
     content = BundleContent(
-        organisation=record.organisation, team=record.team, title=record.title,
+        names_included=names, organisation=record.organisation, team=record.team,
+        title=record.title,
         date=record.date, catalogue_version=record.catalogue_version, state=record.state,
         finalised_at=record.finalised_at,
-        participants=[BundleParticipant(label=p.label, name=p.name, role=p.role,
+        participants=[BundleParticipant(label=p.label, name=p.name if names else None,
+                                        role=p.role,
                                         answers=answers.get(p.id, []))
                       for p in store.participants(assessment_id)],
         consensus=[BundleConsensus(**c.model_dump()) for c in store.consensus(assessment_id)],
@@ -193,7 +201,8 @@ def _same_content(store: Store, content: BundleContent, digest: str) -> int | No
         ids = [a.id for a in s.query(t.Assessment).join(t.Team).join(t.Organisation)
                .filter(t.Organisation.name == content.organisation,
                        t.Team.name == content.team, t.Assessment.date == content.date)]
-    return next((i for i in ids if content_hash(bundle_content(store, i)) == digest), None)
+    return next((i for i in ids if content_hash(bundle_content(
+        store, i, names=content.names_included)) == digest), None)
 
 
 def _label_order(label: str) -> int:

@@ -21,6 +21,8 @@ class OrganisationStore(StoreBase):
 
     def create_organisation(self, name: str) -> OrganisationRecord:
         name = _name(name, "organisation")
+        if not self.scope.unlimited:
+            raise StoreError("only an admin adds organisations")
         try:
             with self._tx() as s:
                 row = t.Organisation(name=name, created_at=_now())
@@ -36,7 +38,8 @@ class OrganisationStore(StoreBase):
 
     def list_organisations(self) -> list[OrganisationRecord]:
         with self._tx(read=True) as s:
-            rows = s.scalars(select(t.Organisation).order_by(t.Organisation.name)).all()
+            rows = s.scalars(self._limit_orgs(select(t.Organisation), t.Organisation.id)
+                             .order_by(t.Organisation.name)).all()
             return [self._org_record(s, o) for o in rows]
 
     def delete_organisation(self, ref: str | int) -> int:
@@ -56,6 +59,7 @@ class OrganisationStore(StoreBase):
                                 (t.WorkshopSession.assessment_id, assessment_ids),
                                 (t.Consensus.assessment_id, assessment_ids),
                                 (t.Assessment.team_id, team_ids),
+                                (t.UserOrganisation.organisation_id, [org_id]),
                                 (t.Team.organisation_id, [org_id]),
                                 (t.Organisation.id, [org_id])):
                 s.execute(delete(column.class_).where(column.in_(ids)))
@@ -95,7 +99,8 @@ class OrganisationStore(StoreBase):
 
     def list_teams(self, organisation: str | int | None = None) -> list[TeamRecord]:
         with self._tx(read=True) as s:
-            query = select(t.Team, t.Organisation).join(t.Organisation)
+            query = self._limit_orgs(select(t.Team, t.Organisation).join(t.Organisation),
+                                     t.Team.organisation_id)
             if organisation is not None:
                 query = query.where(t.Team.organisation_id == self._org(s, organisation).id)
             rows = s.execute(query.order_by(t.Organisation.name, t.Team.name)).all()

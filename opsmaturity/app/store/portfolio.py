@@ -45,6 +45,7 @@ class PortfolioStore(StoreBase):
             query = select(t.Assessment, t.Team, t.Organisation).join(
                 t.Team, t.Assessment.team_id == t.Team.id).join(
                 t.Organisation, t.Team.organisation_id == t.Organisation.id)
+            query = self._limit_assessments(query, t.Team.organisation_id, t.Assessment.id)
             if organisation is not None:
                 query = query.where(t.Team.organisation_id == self._org(s, organisation).id)
             latest: dict[int, tuple[t.Assessment, t.Team, t.Organisation]] = {}
@@ -67,12 +68,12 @@ class PortfolioStore(StoreBase):
         It changes when a participant joins, an answer is given or replaced, evidence is
         added or the assessment is finalised, so a cached score keyed by it is never stale;
         it costs a few grouped queries however many assessments are asked for. Unknown ids
-        are left out.
+        are left out, and so are those outside the store's scope.
         """
-        ids = sorted(set(assessment_ids))
-        if not ids:
-            return {}
         with self._tx(read=True) as s:
+            ids = self._visible(s, assessment_ids)
+            if not ids:
+                return {}
             rows = s.execute(select(t.Assessment.id, t.Assessment.state,
                                     t.Assessment.catalogue_version)
                              .where(t.Assessment.id.in_(ids))).all()
@@ -100,10 +101,10 @@ class PortfolioStore(StoreBase):
     def snapshot_texts(self, assessment_ids: Iterable[int]) -> dict[int, str]:
         """The frozen results as stored (Assessment JSON), for readers that need only part
         of each: parsing a whole one costs far more than reading it."""
-        ids = sorted(set(assessment_ids))
-        if not ids:
-            return {}
         with self._tx(read=True) as s:
+            ids = self._visible(s, assessment_ids)
+            if not ids:
+                return {}
             rows = s.execute(select(t.Snapshot.assessment_id, t.Snapshot.assessment_json)
                              .where(t.Snapshot.assessment_id.in_(ids))).all()
         return dict(rows)
@@ -123,6 +124,10 @@ class PortfolioStore(StoreBase):
             row = s.get(t.Participant, participant_id)
             if row is None:
                 raise StoreError(f"no participant {participant_id}")
+            try:
+                self._assessment(s, row.assessment_id)
+            except StoreError:
+                raise StoreError(f"no participant {participant_id}") from None
             return self._participant_record(s, row)
 
     def participant_answers(self, participant_id: int) -> list[AnswerRecord]:
@@ -141,11 +146,12 @@ class PortfolioStore(StoreBase):
 
         Exactly what `evidence` and `responses` give one at a time (so a score from them
         equals `compute`'s), for pages that score hundreds of draft assessments at once.
+        Assessments outside the store's scope are left out.
         """
-        ids = sorted(set(assessment_ids))
-        if not ids:
-            return {}
         with self._tx(read=True) as s:
+            ids = self._visible(s, assessment_ids)
+            if not ids:
+                return {}
             heads = s.execute(
                 select(t.Assessment, t.Team.name, t.Organisation.name)
                 .join(t.Team, t.Assessment.team_id == t.Team.id)

@@ -101,3 +101,15 @@ class PlanRecord(_Record):
     status: str
     notes: str | None
     updated_at: datetime
+
+
+class UserRecord(_Record):
+    """An account, without its password hash (that never leaves accounts.py)."""
+
+    id: int
+    name: str
+    role: str
+    organisations: list[str]
+    organisation_ids: list[int]
+    has_password: bool
+    created_at: datetime

@@ -10,6 +10,7 @@ answers or evidence.
 
 from __future__ import annotations
 
+from .accounts import AccountStore
 from .assessments import AssessmentStore
 from .inputs import InputStore
 from .organisations import OrganisationStore
@@ -19,8 +20,8 @@ from .workshops import WorkshopStore
 
 
 class Store(OrganisationStore, AssessmentStore, InputStore, WorkshopStore, PortfolioStore,
-            PlanStore):
+            PlanStore, AccountStore):
     """The assessment store. Open with `Store.open()`; it migrates the schema on open.
 
     One facade over the concerns (organisations, assessments, inputs, workshops, the
-    portfolio's bulk reads), each in its own module, so callers keep one object."""
+    portfolio's bulk reads, accounts), each in its own module, so callers keep one object."""

@@ -174,3 +174,31 @@ class PlanItem(Base):
     status: Mapped[str] = mapped_column(String(20))
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class User(Base):
+    """An account of the web app: an admin, or a facilitator of some organisations.
+
+    Only the password's hash is kept (argon2id, see accounts.py); an account without one
+    logs in through the identity provider (OpenID Connect) only.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class UserOrganisation(Base):
+    """Which organisations a facilitator may see (admins see all without rows here)."""
+
+    __tablename__ = "user_organisations"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True)

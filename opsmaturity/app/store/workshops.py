@@ -24,6 +24,20 @@ from .records import (
 )
 
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a workshop
+JOIN_CODE_LENGTH = 10
+"""32**10 = 2**50 codes: with logins and join codes slowed down per address (at most a few
+hundred guesses an hour), guessing one in a workshop's lifetime is hopeless."""
+
+
+def normalise_code(code: str) -> str:
+    """A join code as typed or read aloud (`abcde-fghjk`, spaces) as it is stored."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())[:2 * JOIN_CODE_LENGTH]
+
+
+def shown_code(code: str) -> str:
+    """A join code in two groups of five, easier to read out to a room."""
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}" if len(code) >= 8 else code
 
 
 class WorkshopStore(StoreBase):
@@ -41,7 +55,8 @@ class WorkshopStore(StoreBase):
                         t.WorkshopSession.assessment_id == a.id,
                         t.WorkshopSession.closed_at.is_(None)))
                     if current is None:
-                        code = "".join(secrets.choice(JOIN_ALPHABET) for _ in range(6))
+                        code = "".join(secrets.choice(JOIN_ALPHABET)
+                                       for _ in range(JOIN_CODE_LENGTH))
                         current = t.WorkshopSession(assessment_id=a.id, join_code=code,
                                                     opened_at=_now())
                         s.add(current)
@@ -52,15 +67,19 @@ class WorkshopStore(StoreBase):
         raise StoreError("could not draw a free join code")  # pragma: no cover
 
     def workshop_by_code(self, code: str) -> WorkshopRecord:
+        """The open workshop a join code opens. The code itself is the permission (it is
+        what a participant holds), so this lookup ignores the store's scope; the message
+        never repeats what was typed."""
         with self._tx(read=True) as s:
             row = s.scalar(select(t.WorkshopSession).where(
-                t.WorkshopSession.join_code == code.strip().upper()))
+                t.WorkshopSession.join_code == normalise_code(code)))
             if row is None or row.closed_at is not None:
-                raise StoreError(f"no open workshop with join code {code.strip()!r}")
+                raise StoreError("no open workshop has this join code")
             return _workshop_record(row)
 
     def close_workshop(self, assessment_id: int) -> None:
         with self._tx() as s:
+            self._assessment(s, assessment_id)
             for ws in s.scalars(select(t.WorkshopSession).where(
                     t.WorkshopSession.assessment_id == assessment_id,
                     t.WorkshopSession.closed_at.is_(None))):
@@ -82,6 +101,7 @@ class WorkshopStore(StoreBase):
 
     def consensus(self, assessment_id: int) -> list[ConsensusRecord]:
         with self._tx(read=True) as s:
+            self._assessment(s, assessment_id)
             rows = s.scalars(select(t.Consensus).where(
                 t.Consensus.assessment_id == assessment_id).order_by(t.Consensus.question_id))
             return [ConsensusRecord(question_id=r.question_id,

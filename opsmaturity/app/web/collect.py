@@ -34,6 +34,9 @@ from opsmaturity.collectors.base import Collector, CollectorError
 from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.core.sources import safe_load
 
+ENV_ROOTS = "OPSMATURITY_EVIDENCE_ROOTS"
+SERVER_ONLY = frozenset({"cache_dir", "promtool"})
+"""Options the browser never sets: where the server caches, which program it runs."""
 POLL_S = 0.2
 NONCE_KEY = "evidence-secret-nonce"
 FILE_WORDS = ("file", "rule", "config", "export")
@@ -119,6 +122,48 @@ def secret_key(collector: str, field: str) -> str:
     return f"ev-{collector}-{field}-{st.session_state.get(NONCE_KEY, 0)}"
 
 
+def evidence_roots() -> list[Path]:
+    """The directories collectors may read on the server ($OPSMATURITY_EVIDENCE_ROOTS,
+    separated like PATH); none when unset."""
+    raw = os.environ.get(ENV_ROOTS, "")
+    return [Path(p).expanduser().resolve() for p in raw.split(os.pathsep) if p.strip()]
+
+
+REMOTE_PREFIXES = ("http://", "https://", "ssh://", "git://")
+
+
+def is_remote(value: str) -> bool:
+    """A URL (or scp-like git address) a collector fetches over the network."""
+    lowered = value.strip().lower()
+    if lowered.startswith(REMOTE_PREFIXES):
+        return True
+    head = value.split(":", 1)[0]
+    return ":" in value and "@" in head and "/" not in head
+
+
+def path_allowed(value: str, roots: list[Path]) -> bool:
+    """Whether a typed server path lies below one of the allowed roots (after resolving
+    symbolic links and `..`)."""
+    if value.lower().startswith("file:"):
+        value = value[5:].lstrip("/")
+        value = "/" + value
+    target = Path(value).expanduser().resolve()
+    return any(target == root or target.is_relative_to(root) for root in roots)
+
+
+def reads_server_paths(f: Field) -> bool:
+    """Whether a typed value of this option names a file or directory on the server."""
+    return f.kind in ("path", "paths") or (f.kind == "lines" and f.uploads) or (
+        f.kind == "text" and f.name == "source")
+
+
+def check_path(f: Field, value: str, roots: list[Path]) -> None:
+    if reads_server_paths(f) and not is_remote(value) and not path_allowed(value, roots):
+        where = os.pathsep.join(str(r) for r in roots) or "none"
+        raise CollectorError(f"{f.name}: collectors read only below the directories the "
+                             f"server allows (${ENV_ROOTS}: {where})")
+
+
 def widget_key(collector: str, field: Field) -> str:
     return secret_key(collector, field.name) if field.kind == "secret" else (
         f"ev-{collector}-{field.name}")
@@ -177,9 +222,10 @@ def parse_date(text: str, field: str) -> datetime:
 
 
 @contextmanager
-def options(collector: str, all_fields: list[Field]) -> Iterator[dict[str, Any]]:
+def options(collector: str, all_fields: list[Field],
+            roots: list[Path] | None = None) -> Iterator[dict[str, Any]]:
     """The form's values as the options model reads them; uploads live in a temp dir for the
-    duration of the block."""
+    duration of the block. With `roots`, a typed server path outside them is refused."""
     with tempfile.TemporaryDirectory(prefix="opsmaturity-upload-") as tmp:
         values: dict[str, Any] = {}
         for f in all_fields:
@@ -194,6 +240,10 @@ def options(collector: str, all_fields: list[Field]) -> Iterator[dict[str, Any]]
                 target = where / Path(up.name).name
                 target.write_bytes(up.getvalue())
                 saved.append(str(target))
+            if roots is not None and f.kind in ("lines", "paths", "path", "text"):
+                for typed in str(raw or "").splitlines():
+                    if typed.strip():
+                        check_path(f, typed.strip(), roots)
             if f.kind in ("lines", "paths"):
                 items = [x.strip() for x in str(raw or "").splitlines() if x.strip()] + saved
                 if items or f.required:

@@ -14,6 +14,7 @@ everything missing in bulk (all snapshots in one query, all drafts' inputs in fo
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import os
@@ -25,7 +26,7 @@ from datetime import UTC
 import streamlit as st
 
 from opsmaturity.app import store_reports
-from opsmaturity.app.store import Store, database_url
+from opsmaturity.app.store import Scope, Store, database_url
 from opsmaturity.app.store.records import AssessmentRecord, ParticipantRecord
 from opsmaturity.reports.model import HistoryPoint, TeamReport
 from opsmaturity.reports.texts import Texts
@@ -52,9 +53,34 @@ def _open_store(url: str) -> Store:
     return Store.open(url)
 
 
-def store() -> Store:
-    """The shared store (opened and migrated once per process and URL)."""
+SCOPE_KEY = "access-scope"
+
+
+def raw_store() -> Store:
+    """The shared store, unlimited (opened and migrated once per process and URL): for
+    logging in and for looking up a join code, nothing else."""
     return _open_store(store_url())
+
+
+def set_scope(scope: Scope) -> None:
+    """What this session's store may see (set by access.py on every run)."""
+    st.session_state[SCOPE_KEY] = scope
+
+
+def scope() -> Scope:
+    found = st.session_state.get(SCOPE_KEY)
+    return found if isinstance(found, Scope) else Scope.nothing()
+
+
+def store() -> Store:
+    """The shared store as this session's user may see it: a facilitator's organisations,
+    everything for an admin, nothing before a login."""
+    return raw_store().scoped(scope())
+
+
+def workshop_store(assessment_id: int) -> Store:
+    """The store as a participant sees it: the one assessment their join code opens."""
+    return raw_store().scoped(Scope.of_assessment(assessment_id))
 
 
 @st.cache_resource(show_spinner=False)
@@ -63,8 +89,12 @@ def catalogue() -> Catalogue:
     return load_catalogue()
 
 
+LANG_KEY = "lang"
+"""Session state key of the session's language (set by the router's language picker)."""
+
+
 def lang() -> str:
-    return str(st.session_state.get("lang", "en"))
+    return str(st.session_state.get(LANG_KEY, "en"))
 
 
 def T() -> Texts:
@@ -89,11 +119,22 @@ class ScoreCache:
         self.store = store
         self.catalogue = catalogue
         self.size = size
-        self.computed = 0
-        """How many assessments were scored or read from the store (not found cached)."""
+        self._counter = [0]
         self._full: OrderedDict[tuple[int, str], Assessment] = OrderedDict()
         self._light: OrderedDict[tuple[int, str], Assessment] = OrderedDict()
         self._lock = threading.Lock()
+
+    @property
+    def computed(self) -> int:
+        """How many assessments were scored or read from the store (not found cached)."""
+        return self._counter[0]
+
+    def view(self, store: Store) -> ScoreCache:
+        """The same cache read through another (scoped) store: ids outside its scope are
+        left out (`get` says "not found"), cached scores are shared."""
+        other = copy.copy(self)
+        other.store = store
+        return other
 
     def get_many(self, ids: Iterable[int], progress: Progress | None = None
                  ) -> dict[int, Assessment]:
@@ -150,7 +191,7 @@ class ScoreCache:
     def _keep(self, keys: dict[int, tuple[int, str]], fresh: dict[int, Assessment],
               items: OrderedDict[tuple[int, str], Assessment]) -> dict[int, Assessment]:
         with self._lock:
-            self.computed += len(fresh)
+            self._counter[0] += len(fresh)
             for i, a in fresh.items():
                 items[keys[i]] = a
             while len(items) > self.size:
@@ -175,8 +216,8 @@ def _scores(url: str) -> ScoreCache:
 
 
 def scores() -> ScoreCache:
-    """The process-wide score cache of the current store."""
-    return _scores(store_url())
+    """The process-wide score cache, read through this session's scoped store."""
+    return _scores(store_url()).view(store())
 
 
 def team_report(record: AssessmentRecord, assessment: Assessment,
@@ -205,7 +246,7 @@ def ordered_questions(cat: Catalogue) -> list[Question]:
     The same order as the printable questionnaire, so a room working from paper and one
     working on laptops are on the same question.
     """
-    out = list(cat.context_questions())
+    out = list(cat.framing_questions())
     for area in cat.areas:
         out += [q for q in cat.questions if q.kind == "practice" and q.area == area.id]
     return out

@@ -40,11 +40,11 @@ def md_escape(text: str) -> str:
 
 def show_error(exc: BaseException) -> None:
     """An error as a message on the page, never as a traceback."""
-    if isinstance(exc, KNOWN_ERRORS):
-        st.error(str(exc))
+    if isinstance(exc, KNOWN_ERRORS):  # they may quote what someone typed: never Markdown
+        st.error(md_escape(str(exc)))
         return
     log.error("page failed", exc_info=exc)  # the traceback goes to the server log only
-    st.error(T()("errors.unexpected", what=f"{type(exc).__name__}: {exc}"))
+    st.error(T()("errors.unexpected", what=md_escape(f"{type(exc).__name__}: {exc}")))
 
 
 def guarded(body: F) -> F:
@@ -108,6 +108,9 @@ def pick_team(key: str) -> TeamRecord | None:
         st.info(T()("pick.no_teams"))
         return None
     by_id = {t.id: t for t in teams}
+    if "team" in st.query_params and _int(st.query_params.get("team")) not in by_id:
+        not_found()  # no such team, or not one of this user's: the same answer
+        return None
     wanted = _int(st.query_params.get("team")) or st.session_state.get("team_id")
     ids = list(by_id)
     team_id = st.selectbox(
@@ -118,6 +121,11 @@ def pick_team(key: str) -> TeamRecord | None:
         st.session_state.pop("assessment_id", None)
     st.query_params["team"] = str(team_id)
     return by_id[team_id]
+
+
+def not_found() -> None:
+    """An id in the address that does not exist or is not the user's to see."""
+    st.error(T()("pick.not_found"))
 
 
 def pick_assessment(key: str, *, drafts_only: bool = False) -> AssessmentRecord | None:
@@ -134,6 +142,13 @@ def pick_assessment(key: str, *, drafts_only: bool = False) -> AssessmentRecord 
         st.info(T()("pick.no_drafts" if drafts_only else "pick.no_assessments"))
         return None
     by_id = {a.id: a for a in reversed(found)}  # newest first
+    asked = _int(st.query_params.get("a")) if "a" in st.query_params else None
+    if "a" in st.query_params and asked not in by_id:
+        try:  # another team's assessment (left in the address by a team change) is fine
+            state.store().assessment(asked if asked is not None else -1)
+        except StoreError:
+            not_found()
+            return None
     ids = list(by_id)
     wanted = _int(st.query_params.get("a")) or st.session_state.get("assessment_id")
     with right:

@@ -3,6 +3,7 @@ GitLab does, so every finding can name its file and line."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,8 +39,11 @@ def _empty_map() -> LineDict:
     return data
 
 
+@functools.lru_cache(maxsize=8)
 def parse_yaml(path: str, text: str) -> tuple[LineDict | None, str | None]:
-    """The file's top-level mapping, or a `file:line: message` problem."""
+    """The file's top-level mapping, or a `file:line: message` problem. One collection reads
+    a file several times (includes, deploy scripts, the analysis): it is parsed once, and
+    the result is shared, so it is never changed in place (merges build new mappings)."""
     try:
         docs = load_documents(text, path, _Loader)
     except SourceError as exc:

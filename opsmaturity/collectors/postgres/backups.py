@@ -198,17 +198,27 @@ def read_backup_file(path: Path, tool: str, report: BackupReport) -> None:
         raise SourceError(path, None, "file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(path, None, f"cannot read ({exc})") from None
-    report.sources.append(f"{tool}: {path}")
     if tool == "barman" and not text.lstrip().startswith("{"):
         read_barman_text(text, str(path), report)
+        report.sources.append(f"{tool}: {path}")
         return
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
-    if tool == "pgbackrest":
-        read_pgbackrest(raw, str(path), report)
-    elif tool == "barman":
-        read_barman_json(raw, str(path), report)
-    else:
-        read_walg(raw, str(path), report)
+    # Read into a scratch report first: a file that turns out malformed halfway adds nothing.
+    scratch = BackupReport()
+    reader = {"pgbackrest": read_pgbackrest, "barman": read_barman_json}.get(tool, read_walg)
+    try:
+        reader(raw, str(path), scratch)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, OverflowError):
+        names = {"pgbackrest": "pgBackRest `info --output=json`",
+                 "barman": "`barman -f json list-backups`",
+                 "wal-g": "WAL-G `backup-list --detail --json` or `wal-verify --json`"}
+        raise SourceError(path, None, f"not {names.get(tool, tool)} output: a record has an "
+                          "unexpected shape") from None
+    report.backups += scratch.backups
+    report.continuity += scratch.continuity
+    report.notes += scratch.notes
+    report.majors += scratch.majors
+    report.sources.append(f"{tool}: {path}")

@@ -24,9 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from opsmaturity.core.evidence import Measure
+from opsmaturity.core.sources import safe_load
 
 from .backups import BackupReport
 from .patroni import PatroniCluster
@@ -67,7 +66,8 @@ class Harvest:
 
 @cache
 def release_data() -> dict[str, Any]:
-    return yaml.safe_load((Path(__file__).with_name("releases.yaml")).read_text())
+    path = Path(__file__).with_name("releases.yaml")
+    return safe_load(path.read_text(encoding="utf-8"), path)
 
 
 def _key(name: str) -> str:

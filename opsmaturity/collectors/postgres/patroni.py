@@ -77,6 +77,19 @@ def read_patroni_file(path: Path) -> PatroniCluster:
     return parse_patroni(raw["cluster"], raw.get("history", []), str(path))
 
 
+def _shape_checked(fn: Any) -> Any:
+    """A malformed answer is a PatroniError naming the endpoint, never a traceback."""
+    def wrapped(raw: Any, history: Any, endpoint: str) -> PatroniCluster:
+        try:
+            return fn(raw, history, endpoint)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError,
+                OverflowError):
+            raise PatroniError(f"{endpoint}: not Patroni /cluster and /history answers: a "
+                               "record has an unexpected shape") from None
+    return wrapped
+
+
+@_shape_checked
 def parse_patroni(raw: Any, history: Any, endpoint: str) -> PatroniCluster:
     """A cluster from Patroni's `/cluster` and `/history` answers."""
     cluster = PatroniCluster(endpoint=endpoint)

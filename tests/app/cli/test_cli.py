@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -208,3 +209,32 @@ def test_answers_for_another_catalogue_version_warn(tmp_path: Path, catalogue):
     result = run("score", "--answers", str(answers), "-q")
     assert result.exit_code == 0
     assert f"written for catalogue 1999.1; scoring with {catalogue.version}" in result.stderr
+
+
+def test_score_speaks_german_with_lang_de(tmp_path: Path):
+    result = run("score", "--answers", str(EXAMPLES / "workshop.yaml"), "--lang", "de")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Betriebsrisiko:" in out and "Grundlage:" in out and "Bereiche" in out
+    assert "Operational risk" not in out and "Top warning signs" not in out
+    assert re.search(r"\d+ %", out)  # German percent, 89 %
+    assert "Infrastruktur & Datenbanken" in out
+
+
+def test_questionnaire_in_german_keeps_option_values(tmp_path: Path):
+    result = run("questionnaire", "--lang", "de")
+    assert result.exit_code == 0
+    assert result.output.startswith("# Fragebogen zur DevOps-Reife")
+    assert "- [ ] Trifft eher zu (`agree`)" in result.output  # label German, value unchanged
+    template = run("questionnaire", "--format", "yaml", "--lang", "de").output
+    assert "# ---- Zu Ihrem Umfeld ----" in template
+    assert yaml.safe_load(template)["participants"][0]["answers"]["ctx_service_hours"] \
+        == "dont_know"
+
+
+def test_unknown_language_is_an_error_naming_the_catalogues_languages():
+    result = run("score", "--answers", str(EXAMPLES / "workshop.yaml"), "--lang", "fr")
+    assert result.exit_code == 2
+    assert "--lang fr" in result.output and "en, de" in result.output
+    german_error = run("score", "--lang", "de")
+    assert german_error.exit_code == 2 and "Fehler:" in german_error.output

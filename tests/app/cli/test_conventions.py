@@ -157,7 +157,7 @@ def test_help_lists_commands_in_a_users_order():
     listed = re.findall(r"^  (\w[\w-]*)\s{2,}", result.stdout.split("Commands:")[1], re.M)
     assert listed == ["assess", "questionnaire", "score", "report", "web", "collect", "org",
                       "team", "assessment", "answers", "evidence", "plan", "history", "export",
-                      "import", "catalogue", "demo"]
+                      "import", "user", "catalogue", "demo"]
 
 
 @pytest.mark.parametrize("path", sorted(LEAVES))

@@ -63,10 +63,10 @@ def test_the_probe_would_see_a_heavy_import():
 
 def test_defaults_copied_to_keep_imports_light_match_their_source():
     from opsmaturity.collectors.delivery.github.api import DEFAULT_API_URL as api_default
-    from opsmaturity.scoring.dora import DEFAULT_YEAR
+    from opsmaturity.scoring.dora import NEWEST_YEAR
 
     assert api_default == DEFAULT_API_URL
-    assert DEFAULT_DORA_YEAR == DEFAULT_YEAR
+    assert DEFAULT_DORA_YEAR == NEWEST_YEAR
 
 
 def test_collector_registry_imports_no_collector_until_asked():

@@ -74,7 +74,7 @@ def test_export_and_import_between_stores(db, tmp_path):
     other = f"sqlite:///{tmp_path / 'other.db'}"
     new_id = ok(other, "import", str(bundle)).strip()
     assert json.loads(ok(other, "assessment", "list", "--json"))[0]["answers"] == 56
-    assert_one_line_error(run(other, "import", str(bundle)),
+    assert_one_line_error(run(other, "import", str(bundle)),  # the same bundle twice
                           f"already imported as assessment {new_id}")
     bundle.write_text(bundle.read_text().replace('"Payments"', '"Payment"'))
     assert_one_line_error(run(other, "import", str(bundle)), "content hash does not match")
@@ -137,6 +137,21 @@ def test_reports_and_exports_of_a_stored_assessment(db, tmp_path):
     assert report["state"] == "draft" and len(report["responses"]["respondents"]) == 8
     answers = openpyxl.load_workbook(book)["Answers"]
     assert answers.max_row - 1 == 448  # one row per participant and question
+    # Names stay in the store: reports carry P1, P2, ... with roles; a bundle names people
+    # only when asked to, and then says so.
+    names = ("Anna", "Jonas", "Marco")
+    cells = " ".join(str(c.value) for row in answers.iter_rows() for c in row)
+    for output in (text, js.read_text(), cells):
+        assert not [n for n in names if n in output]
+    assert "P8" in cells
+    plain, named = tmp_path / "plain.bundle.json", tmp_path / "named.bundle.json"
+    ok(db, "export", "--assessment", now, "--out", str(plain))
+    result = run(db, "export", "--assessment", now, "--out", str(named), "--with-names")
+    assert result.exit_code == 0 and "names participants" in result.stderr
+    assert not [n for n in names if n in plain.read_text()]
+    assert json.loads(plain.read_text())["content"]["names_included"] is False
+    assert all(n in named.read_text() for n in names)
+    assert json.loads(named.read_text())["content"]["names_included"] is True
     assert_one_line_error(run(db, "report", "--assessment", "77", "--pdf", str(pdf)),
                           "no assessment 77")
     assert_one_line_error(run(db, "report", "--assessment", now, "--org", "Acme & Söhne",

@@ -174,3 +174,57 @@ def test_bad_cells_are_named_and_nothing_is_imported(db, workbook, tmp_path):
         assert store.plan(int(aid)) == []  # the good row 2 was not taken either
     finally:
         store.close()
+
+
+def test_german_workbook_imports_back_the_same_answers_and_plan(db, workbook, tmp_path):
+    """A workbook exported in German (sheet names, headers, roles and status in German)
+    reads back just as the English one does."""
+    aid, _ = workbook
+    before = responses(db, aid)
+    path = tmp_path / "antworten.xlsx"
+    ok(db, "report", "--assessment", aid, "--xlsx", str(path), "--lang", "de")
+    wb = load_workbook(path)
+    assert {"Antworten", "Empfehlungen"} <= set(wb.sheetnames)
+    ws = wb["Antworten"]
+    col = header(ws)
+    assert {ws.cell(r, col["Rolle"]).value for r in range(2, ws.max_row + 1)} <= {
+        "Entwicklung", "Betrieb", "Management", "Andere"}
+    recs = wb["Empfehlungen"]
+    rc = header(recs)
+    status = next(dv for dv in recs.data_validations.dataValidation if dv.type == "list")
+    assert "in Arbeit" in status.formula1 and "in_progress" not in status.formula1
+
+    ok(db, "answers", "import", str(path), "--assessment", aid)  # untouched: the same
+    assert responses(db, aid).answers == before.answers
+
+    first = recs.cell(2, rc["Empfehlungs-ID"]).value
+    recs.cell(2, rc["verantwortlich"]).value = "Anna Berger"
+    recs.cell(2, rc["fällig"]).value = "01.02.2027"  # typed as text, the German way
+    recs.cell(2, rc["Status"]).value = "in Arbeit"
+    recs.cell(3, rc["Status"]).value = "erledigt"
+    edited = tmp_path / "bearbeitet.xlsx"
+    wb.save(edited)
+    ok(db, "plan", "import", str(edited), "--assessment", aid)
+    second = recs.cell(3, rc["Empfehlungs-ID"]).value
+
+    store = Store.open(db)
+    try:
+        plan = {p.recommendation_id: p for p in store.plan(int(aid))}
+        assert (plan[first].owner, plan[first].due, plan[first].status) == (
+            "Anna Berger", dt.date(2027, 2, 1), "in_progress")
+        assert plan[second].status == "done"
+        cat = load_catalogue()
+        view = team_view(store_reports.team_report(store, int(aid), cat), cat, lang="de")
+        line = next(m.plan for m in view.first_measures if m.recommendation_id == first)
+        assert line == "Verantwortlich: Anna Berger · fällig 1. Februar 2027 · in Arbeit"
+    finally:
+        store.close()
+
+    bad = load_workbook(edited)
+    sheet = bad["Empfehlungen"]
+    sheet.cell(2, rc["Status"]).value = "fertig"
+    bad.save(tmp_path / "falsch.xlsx")
+    result = run(db, "plan", "import", str(tmp_path / "falsch.xlsx"), "--assessment", aid)
+    assert result.exit_code == 2
+    letter = sheet.cell(1, rc["Status"]).column_letter
+    assert f"Empfehlungen!{letter}2 (Status):" in " ".join(result.output.split())

@@ -40,7 +40,7 @@ def finalised(tmp_path, catalogue) -> tuple[Store, int]:
 def test_round_trip_into_another_database(finalised, store, tmp_path):
     source, aid = finalised
     path = tmp_path / "bundle.json"
-    path.write_text(export_bundle(source, aid))
+    path.write_text(export_bundle(source, aid, names=True))
 
     rec = import_bundle(store, path)
     assert (rec.organisation, rec.team, rec.title, rec.state, rec.date) == (
@@ -60,6 +60,26 @@ def test_round_trip_into_another_database(finalised, store, tmp_path):
     # the same bundle twice would duplicate the assessment: refused
     with pytest.raises(StoreError, match=f"already imported as assessment {rec.id}"):
         import_bundle(store, path)
+
+
+def test_names_stay_in_the_store_unless_asked_for(finalised, store, tmp_path):
+    source, aid = finalised
+    names = {p.name for p in source.participants(aid)} - {None}
+    assert names  # the workshop example names some participants
+    plain = export_bundle(source, aid)
+    content = json.loads(plain)["content"]
+    assert content["names_included"] is False
+    assert [(p["label"], p["name"]) for p in content["participants"]] == [
+        (p.label, None) for p in source.participants(aid)]
+    assert not any(name in plain for name in names)
+    named = json.loads(export_bundle(source, aid, names=True))["content"]
+    assert named["names_included"] is True
+    assert {p["name"] for p in named["participants"]} - {None} == names
+    path = tmp_path / "plain.json"
+    path.write_text(plain)
+    rec = import_bundle(store, path)  # imports as anonymous participants, labels kept
+    assert [(p.label, p.name) for p in store.participants(rec.id)] == [
+        (p.label, None) for p in source.participants(aid)]
 
 
 def test_export_is_deterministic(finalised):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from opsmaturity.app.store import Store, StoreError
+from opsmaturity.app.store.workshops import shown_code
 from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure
 from opsmaturity.core.sources import load_yaml
 from opsmaturity.questionnaires import __file__ as _questionnaires
@@ -146,9 +147,12 @@ def test_snapshot_survives_catalogue_change(store: Store, catalogue, tmp_path):
 def test_workshop_join_codes_and_consensus(store: Store, catalogue):
     a = store.create_assessment(_team(store).id, catalogue.version)
     ws = store.open_workshop(a.id)
-    assert len(ws.join_code) == 6 and set(ws.join_code) <= set("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+    assert len(ws.join_code) == 10 and set(ws.join_code) <= set("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
     assert store.open_workshop(a.id).join_code == ws.join_code  # reused while open
     assert store.workshop_by_code(ws.join_code.lower()).assessment_id == a.id
+    shown = shown_code(ws.join_code)  # read out as two groups of five
+    assert shown == f"{ws.join_code[:5]}-{ws.join_code[5:]}"
+    assert store.workshop_by_code(f" {shown.lower()} ").assessment_id == a.id
     store.save_consensus(a.id, "deployment_frequency", "from_1_to_3", "after discussion",
                          catalogue=catalogue)
     store.save_consensus(a.id, "deployment_frequency", "from_4_to_11", catalogue=catalogue)

@@ -4,12 +4,16 @@ The store is a SQLite file with two organisations: a team with a finalised and a
 workshop assessment (eight participants, evidence that contradicts their answers), a
 finalised strong team, a draft weak team, a team assessed with nothing known yet, and a
 team never assessed. AppTest runs the real pages in this process against that file.
+Two accounts: ADMIN sees everything, FACILITATOR only Acme Logistics; pages run as the
+admin unless a test says otherwise (`app(..., user=None)` is a visitor without a login).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -20,7 +24,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from opsmaturity.app.store import ENV_URL, Store
-from opsmaturity.app.web import ENTRYPOINT
+from opsmaturity.app.web import ENTRYPOINT, access
 from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window
 from opsmaturity.core.sources import load_yaml
 from opsmaturity.scoring.answers import AnswersFile
@@ -30,6 +34,8 @@ EXAMPLES = default_catalogue_dir() / "examples"
 TIMEOUT = 120  # seconds per AppTest run: generous for a loaded 2-core CI machine
 GAP_SIGN = "customers_detect_issues"
 """The sign whose evidence says the opposite of the workshop's answers."""
+ADMIN, FACILITATOR = "ada", "fran"
+PASSWORD = "a long test password"
 INCIDENTS = [{"id": f"INC-{i}", "detected_by": "monitoring" if i % 10 else "customer",
               "opened": f"2026-05-{i:02d}"} for i in range(1, 21)]
 
@@ -88,6 +94,8 @@ def build_world(directory: Path, catalogue: Catalogue) -> World:
     search = s.create_team(globex, "Search")
     blank = s.create_team(globex, "Nothing known")
     s.create_team(globex, "Never assessed")
+    ids[ADMIN] = s.add_user(ADMIN, "admin", PASSWORD).id
+    ids[FACILITATOR] = s.add_user(FACILITATOR, "facilitator", PASSWORD, [acme]).id
 
     earlier = s.create_assessment(payments.id, catalogue.version, on=date(2026, 1, 15),
                                   title="Winter")
@@ -117,6 +125,13 @@ def build_world(directory: Path, catalogue: Catalogue) -> World:
     return World(url=url, path=path, catalogue=catalogue, ids=ids, join_code=join_code)
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttle() -> None:
+    """Every test starts with no wrong attempts counted: the count is per server process and
+    client address, and all AppTest sessions are one process at one address."""
+    access.throttle.clear()
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Iterator[World]:
     """A fresh store per test module, named to the app by the environment, as in production."""
@@ -127,9 +142,25 @@ def world(tmp_path_factory) -> Iterator[World]:
     mp.undo()
 
 
-def app(page: str | None = None, **query: str) -> AppTest:
-    """The real app through its router, on one page (views/<page>.py), after one run."""
-    at = AppTest.from_file(str(ENTRYPOINT), default_timeout=TIMEOUT)
+def login(at: AppTest, user: str | None) -> AppTest:
+    """The session logged in as that account (None: a visitor without a login)."""
+    if user is not None:
+        s = Store.open()
+        try:
+            if user == ADMIN and not s.has_users():  # a store a test module built itself
+                s.add_user(ADMIN, "admin", PASSWORD)
+            user_id = s.user(user).id
+        finally:
+            s.close()
+        now = time.time()
+        at.session_state[access.USER_KEY] = access.Login(user_id, now, now, "password")
+    return at
+
+
+def app(page: str | None = None, *, user: str | None = ADMIN, **query: str) -> AppTest:
+    """The real app through its router, on one page (views/<page>.py), after one run,
+    logged in as `user`."""
+    at = login(AppTest.from_file(str(ENTRYPOINT), default_timeout=TIMEOUT), user)
     at.query_params.update(query)
     at.run()
     if page is not None:
@@ -144,6 +175,11 @@ def ok(at: AppTest) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at
+
+
+def unescaped(element: Any) -> str:
+    """A message's Markdown source as the reader sees it (backslash escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", element.value)
 
 
 def charts(at: AppTest) -> dict[str, dict[str, Any]]:

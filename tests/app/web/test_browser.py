@@ -8,6 +8,7 @@ and one server for the whole module: they are the slow part.
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -15,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -28,7 +30,7 @@ from opsmaturity.app.web.texts import web_texts
 from opsmaturity.reports.charts import RISK_COLOURS
 from opsmaturity.scoring.catalogue import localise
 
-from .conftest import World
+from .conftest import ADMIN, PASSWORD, World
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -39,22 +41,32 @@ T = web_texts()
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port: from $OPSMATURITY_TEST_PORTS (e.g. 8700-8799) when set, for
+    machines where tests may listen only on some ports; else any the system picks."""
+    low, _, high = os.environ.get("OPSMATURITY_TEST_PORTS", "").partition("-")
+    candidates = range(int(low), int(high or low) + 1) if low else [0]
+    for port in random.sample(list(candidates), len(candidates)):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in {os.environ['OPSMATURITY_TEST_PORTS']}")
 
 
-@pytest.fixture(scope="module")
-def server(world: World, tmp_path_factory) -> Iterator[str]:
-    """`opsmaturity --db URL web` on a loopback port, as a consultant starts it."""
+@contextmanager
+def running_app(url: str, workdir: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`opsmaturity --db URL web` on a loopback port, as a consultant starts it; yields its
+    address and process (stopped, with the streamlit it started, at the end)."""
     port = free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
+    log = workdir / "server.log"
     cli = Path(sys.executable).with_name("opsmaturity")
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [str(cli), "--db", world.url, "web", "--port", str(port), "--host", "127.0.0.1"],
+            [str(cli), "--db", url, "web", "--port", str(port), "--host", "127.0.0.1"],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "OPSMATURITY_CACHE_DIR": str(log.parent / "cache")})
+            env={**os.environ, "OPSMATURITY_CACHE_DIR": str(workdir / "cache")})
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -68,14 +80,41 @@ def server(world: World, tmp_path_factory) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the app did not start: {log.read_text(errors='replace')}")
             time.sleep(0.3)
-        yield base
+        yield base, proc
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the CLI and the streamlit it started
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)  # the CLI and the streamlit it started
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(world: World, tmp_path_factory) -> Iterator[str]:
+    """The app on the test world's store, for the whole module."""
+    with running_app(world.url, tmp_path_factory.mktemp("server")) as (base, _):
+        yield base
+
+
+def browser_page(pw, width: int = 1400, height: int = 2000):
+    """Debian's Chromium with one page (and the browser, to close)."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package "
+                    "(scripts/system-deps)")
+    browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                 headless=True)
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    page.set_default_timeout(60_000)
+    return browser, page
+
+
+def log_in(page, name: str, password: str) -> None:
+    """Fill in the login form the page shows."""
+    page.get_by_role("textbox", name=T("access.name")).fill(name)
+    page.get_by_role("textbox", name=T("access.password")).fill(password)
+    page.get_by_role("button", name=T("access.login"), exact=True).click()
 
 
 def wait_for(check, timeout: float = 30.0, what: str = "condition"):
@@ -115,7 +154,9 @@ def test_participant_answers_in_a_browser_and_the_portfolio_draws(world: World, 
                 (question.id, option.value, "management")]
             s.close()
 
-            page.goto(f"{server}/")
+            page.goto(f"{server}/")  # the participant has no login for anything else
+            page.get_by_role("textbox", name=T("access.password")).wait_for()
+            log_in(page, ADMIN, PASSWORD)
             heatmap = page.locator("[data-testid='stPlotlyChart']").first
             heatmap.locator("g.barlayer path").first.wait_for()
             time.sleep(1)  # let plotly finish its layout

@@ -16,20 +16,30 @@ from pypdf import PdfReader
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from opsmaturity.app.store import read_bundle
+from opsmaturity.app.web.collect import ENV_ROOTS
 from opsmaturity.app.web.texts import web_texts
 from opsmaturity.reports.jsonreport import load_report_json
 from tests.collectors.delivery.github.fake import REPO, FakeGitHub
 from tests.conftest import FIXTURES
 
-from .conftest import World, app, gap_evidence, ok
+from .conftest import FACILITATOR, World, app, gap_evidence, ok, unescaped
 
 T = web_texts()
 SECRET = "ghp_web_test_secret_4711"
 
 
-def evidence_page(world: World, key: str = "search"):
-    team = {"search": "search_team", "blank": "blank_team", "billing": "billing_team"}[key]
-    return ok(app("evidence", team=str(world.ids[team]), a=str(world.ids[key])))
+@pytest.fixture(autouse=True)
+def evidence_roots(monkeypatch, tmp_path):
+    """The server lets collectors read the test fixtures, and caches in a temp directory."""
+    monkeypatch.setenv(ENV_ROOTS, str(FIXTURES))
+    monkeypatch.setenv("OPSMATURITY_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def evidence_page(world: World, key: str = "search", user: str | None = None):
+    team = {"search": "search_team", "blank": "blank_team", "billing": "billing_team",
+            "payments": "payments_team"}[key]
+    extra = {} if user is None else {"user": user}
+    return ok(app("evidence", team=str(world.ids[team]), a=str(world.ids[key]), **extra))
 
 
 def collect(at, name: str, **values: str):
@@ -63,13 +73,39 @@ def test_collector_problems_are_messages(world: World):
     at = submit(collect(evidence_page(world, "blank"), "git",
                         source=str(FIXTURES / "no-such-repository")))
     assert not at.exception
-    assert at.error[0].value.startswith("git: ")
+    assert unescaped(at.error[0]).startswith("git: ")
     at = submit(collect(evidence_page(world, "blank"), "git", source=str(FIXTURES),
                         since="last week"))
-    assert "since: write the date as YYYY-MM-DD" in at.error[0].value
+    assert "since: write the date as YYYY-MM-DD" in unescaped(at.error[0])
     s = world.store()
     assert s.evidence(world.ids["blank"]) == []
     s.close()
+
+
+@pytest.mark.parametrize("path", ["/etc", "{root}/../..", "file:///etc/passwd",
+                                  "{root}/link-to-etc/ssl"])
+def test_collectors_read_only_below_the_allowed_roots(world: World, tmp_path, monkeypatch,
+                                                      path: str):
+    root = tmp_path / "allowed"
+    root.mkdir()
+    (root / "link-to-etc").symlink_to("/etc")
+    monkeypatch.setenv(ENV_ROOTS, str(root))
+    at = submit(collect(evidence_page(world, "blank"), "git", source=path.format(root=root)))
+    assert not at.exception
+    assert unescaped(at.error[0]) == (
+        f"git: source: collectors read only below the directories the server allows "
+        f"(${ENV_ROOTS}: {root.resolve()})")
+    s = world.store()
+    assert s.evidence(world.ids["blank"]) == []
+    s.close()
+
+
+def test_facilitators_do_not_run_collectors_on_the_server(world: World):
+    at = evidence_page(world, "payments", user=FACILITATOR)
+    assert at.info[-1].value == T("evidence.admins_run")
+    assert not [b for b in at.button if b.label == T("evidence.start")]
+    assert not [s for s in at.selectbox if s.key == "evidence-collector"]
+    assert at.file_uploader(key="evidence-files") is not None  # files collected elsewhere
 
 
 @pytest.fixture
@@ -79,8 +115,7 @@ def fake_github(httpserver) -> Iterator[FakeGitHub]:
 
 def test_a_token_is_used_for_the_call_and_then_forgotten(world: World, fake_github, tmp_path):
     at = collect(evidence_page(world, "blank"), "github", repo=REPO,
-                 api_url=fake_github.url, since="2026-03-01", until="2026-03-29",
-                 cache_dir=str(tmp_path / "cache"))
+                 api_url=fake_github.url, since="2026-03-01", until="2026-03-29")
     token = next(w for w in at.text_input if w.key and w.key.startswith("ev-github-token-"))
     assert token.proto.type == token.proto.PASSWORD
     token.set_value(SECRET)
@@ -133,7 +168,7 @@ def test_evidence_files_are_added(world: World):
         [("broken.json", b'{"collector": "x",\n "oops"}', "application/json")])
     next(b for b in broken.button if b.label == T("evidence.upload")).click().run()
     assert not broken.exception
-    assert broken.error[0].value.startswith("broken.json:2: invalid JSON")
+    assert unescaped(broken.error[0]).startswith("broken.json:2: invalid JSON")
     s.close()
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from opsmaturity.app.store.records import AssessmentRecord
-from opsmaturity.app.web import collect, state, widgets
+from opsmaturity.app.web import access, collect, state, widgets
 from opsmaturity.app.web.state import R, T
 from opsmaturity.collectors import available, get_collector
 from opsmaturity.collectors.base import CollectorError
@@ -38,7 +38,8 @@ def _run_form(a: AssessmentRecord) -> None:
     st.subheader(t("evidence.run"))
     names = list(available())
     name = st.selectbox(t("evidence.collector"), names, key="evidence-collector")
-    all_fields = collect.fields(get_collector(name).config_model)
+    all_fields = [f for f in collect.fields(get_collector(name).config_model)
+                  if f.name not in collect.SERVER_ONLY]
     front, more = collect.split(name, all_fields)
     if any(f.kind == "secret" for f in all_fields):
         st.caption(t("evidence.token_note"))
@@ -53,7 +54,7 @@ def _run_form(a: AssessmentRecord) -> None:
     if not submitted:
         return
     try:
-        with collect.options(name, all_fields) as values:
+        with collect.options(name, all_fields, collect.evidence_roots()) as values:
             config = collect.validated(get_collector(name), values)
             del values  # holds the token too: gone with this block
             bar = st.progress(0.0, text=t("evidence.running", name=name))
@@ -108,6 +109,7 @@ def _upload(a: AssessmentRecord) -> None:
 
 @widgets.guarded
 def main() -> None:
+    user = access.require()
     t = T()
     st.title(t("evidence.title"))
     st.caption(t("evidence.intro"))
@@ -117,7 +119,7 @@ def main() -> None:
     if RESULT_KEY in st.session_state:
         st.success(st.session_state.pop(RESULT_KEY))
     if RESULT_KEY + "-error" in st.session_state:
-        st.error(st.session_state.pop(RESULT_KEY + "-error"))
+        st.error(widgets.md_escape(st.session_state.pop(RESULT_KEY + "-error")))
     st.subheader(t("evidence.collected"))
     sets = state.store().evidence(a.id)
     if sets:
@@ -127,7 +129,10 @@ def main() -> None:
     if a.state == "final":
         st.info(t("evidence.final_note"))
         return
-    _run_form(a)
+    if user.role == "admin":  # collectors read the server's files and use its tokens
+        _run_form(a)
+    else:
+        st.info(t("evidence.admins_run"))
     _upload(a)
 
 

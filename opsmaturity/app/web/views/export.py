@@ -10,7 +10,7 @@ import streamlit as st
 from opsmaturity.app import store_reports
 from opsmaturity.app.store import export_bundle
 from opsmaturity.app.store.records import AssessmentRecord
-from opsmaturity.app.web import state, widgets
+from opsmaturity.app.web import access, state, widgets
 from opsmaturity.app.web.state import T
 from opsmaturity.reports import jsonreport, pdf, xlsx
 from opsmaturity.reports.model import TeamReport
@@ -63,6 +63,7 @@ def _binary(what: str, key: str, maker: Callable[[TeamReport], bytes],
 
 @widgets.guarded
 def main() -> None:
+    access.require()
     t = T()
     st.title(t("export.title"))
     st.caption(t("export.intro"))
@@ -88,9 +89,11 @@ def main() -> None:
     st.download_button(t("export.assessment_json"), a.to_json(), file_name=f"{stem}.json",
                        mime="application/json", key="export-json")
     st.subheader(t("export.bundle"))
-    st.download_button(t("export.bundle"), export_bundle(s, record.id),
-                       file_name=f"{stem}.bundle.json", mime="application/json",
-                       key="export-bundle")
+    st.caption(t("export.bundle_names"))
+    names = st.checkbox(t("export.with_names"), key="export-names")
+    st.download_button(t("export.bundle"), export_bundle(s, record.id, names=names),
+                       file_name=f"{stem}{'.with-names' if names else ''}.bundle.json",
+                       mime="application/json", key="export-bundle")
 
 
 main()

@@ -3,6 +3,10 @@
 The participant's place lives in the URL (`?join=CODE&p=ID&k=SECRET`), so a reload, a
 closed laptop lid or a second tab continue where they were; the secret keeps others from
 answering in their name.
+
+A join code grants exactly this page for that workshop: the page reads and writes through a
+store limited to that one assessment, and a participant has no login for any other page.
+Wrong codes (and wrong participant secrets) are slowed down per client address.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ import streamlit as st
 
 from opsmaturity.app.store import StoreError
 from opsmaturity.app.store.records import ParticipantRecord, WorkshopRecord
-from opsmaturity.app.web import state, widgets
+from opsmaturity.app.store.workshops import normalise_code
+from opsmaturity.app.web import access, state, widgets
 from opsmaturity.app.web.live import option_value
 from opsmaturity.app.web.state import R, T
 from opsmaturity.scoring.catalogue import DONT_KNOW, ROLES, Question, localise
@@ -35,11 +40,12 @@ def _me(ws: WorkshopRecord) -> ParticipantRecord | None:
     if not pid:
         return None
     try:
-        me = state.store().participant(int(pid))
+        me = state.workshop_store(ws.assessment_id).participant(int(pid))
     except (StoreError, ValueError):
         me = None
     if me is None or me.assessment_id != ws.assessment_id or not token or not (
             state.token_matches(me, ws.join_code, token)):
+        access.throttle().failed("join", access.client_address())
         st.warning(T()("join.bad_link"))
         return None
     return me
@@ -56,7 +62,7 @@ def _join_form(ws: WorkshopRecord) -> None:
             if role is None:
                 st.error(t("join.role"))
                 return
-            s = state.store()
+            s = state.workshop_store(ws.assessment_id)
             me = s.participant(s.add_participant(ws.assessment_id, role, name or None).id)
             st.query_params.update(join=ws.join_code, p=str(me.id),
                                    k=state.participant_token(me, ws.join_code))
@@ -78,7 +84,7 @@ def _save(me: ParticipantRecord, question_id: str) -> None:
         return
     comment = st.session_state.get(_comment_key(me, question_id)) or None
     try:
-        state.store().save_answer(me.id, question_id, value, comment,
+        state.workshop_store(me.assessment_id).save_answer(me.id, question_id, value, comment,
                                   catalogue=state.catalogue())
         st.toast(T()("join.saved"), icon=":material/check:")
     except StoreError as exc:
@@ -121,13 +127,14 @@ def _step(me: ParticipantRecord, delta: int, total: int) -> None:
 def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
     t, r, lang = T(), R(), state.lang()
     cat = state.catalogue()
-    record = state.store().assessment(ws.assessment_id)
+    s = state.workshop_store(ws.assessment_id)
+    record = s.assessment(ws.assessment_id)
     st.success(t("join.you_are", label=me.label, role=r(f"role.{me.role}"),
                  team=widgets.md_escape(record.team)))
     st.caption(t("join.bookmark"))
     if ERROR_KEY in st.session_state:
         st.error(st.session_state.pop(ERROR_KEY))
-    mine = state.store().participant_answers(me.id)
+    mine = s.participant_answers(me.id)
     stored = {a.question_id: a.value for a in mine}
     comments = {a.question_id: a.comment for a in mine}
     questions = state.ordered_questions(cat)
@@ -144,7 +151,7 @@ def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
             format_func=lambda g: t("workshop.context_group") if g == "context"
             else localise(cat.area(g).title, lang))
         for q in questions:
-            if (q.kind == "context") == (group == "context") and (
+            if (q.kind != "practice") == (group == "context") and (
                     group == "context" or q.area == group):
                 with st.container(border=True):
                     _question(me, q, stored, comments, compact=True)
@@ -155,7 +162,7 @@ def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
             (i for i, q in enumerate(questions) if q.id not in stored), 0)
     i = st.session_state[key]
     q = questions[i]
-    group = t("workshop.context_group") if q.kind == "context" else localise(
+    group = t("workshop.context_group") if q.kind != "practice" else localise(
         cat.area(q.area).title, lang)
     st.caption(f"{t('join.question_of', n=i + 1, total=len(questions))} · {group}")
     with st.container(border=True):
@@ -173,18 +180,21 @@ def main() -> None:
     t = T()
     st.title(t("join.title"))
     st.caption(t("join.intro"))
-    code = str(st.query_params.get("join") or "").strip().upper()
+    code = normalise_code(str(st.query_params.get("join") or ""))
     if not code:
         _code_form()
         return
-    try:
-        ws = state.store().workshop_by_code(code)
-    except StoreError as exc:
-        st.error(str(exc))
-        st.info(t("join.closed"))
-        _code_form(code)
+    if access.refused_for("join"):
+        _code_form()
         return
-    if state.store().assessment(ws.assessment_id).state == "final":
+    try:
+        ws = state.raw_store().workshop_by_code(code)  # the code is the permission
+    except StoreError:
+        access.throttle().failed("join", access.client_address())
+        st.error(t("join.unknown_code"))  # never repeats what was typed
+        _code_form()
+        return
+    if state.workshop_store(ws.assessment_id).assessment(ws.assessment_id).state == "final":
         st.info(t("join.closed"))
         return
     me = _me(ws)

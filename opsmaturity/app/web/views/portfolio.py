@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from opsmaturity.app.store.records import AssessmentRecord
-from opsmaturity.app.web import state, widgets
+from opsmaturity.app.web import access, state, widgets
 from opsmaturity.app.web.state import R, T
 from opsmaturity.reports import charts, charts_web
 from opsmaturity.reports.model import ReportError, TeamReport, check_against_catalogue
@@ -80,6 +80,7 @@ def _scroll_on_phones() -> None:
 
 @widgets.guarded
 def main() -> None:
+    access.require()
     t, r = T(), R()
     st.title(t("portfolio.title"))
     st.caption(t("portfolio.intro"))

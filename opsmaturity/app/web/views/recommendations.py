@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from opsmaturity.app.web import state, widgets
+from opsmaturity.app.web import access, state, widgets
 from opsmaturity.app.web.state import R, T
 from opsmaturity.reports import charts
 from opsmaturity.reports.model import check_against_catalogue
@@ -30,6 +30,7 @@ def _one(rec: RankedRecommendation, cat: Catalogue) -> None:
 
 @widgets.guarded
 def main() -> None:
+    access.require()
     t, r = T(), R()
     st.title(t("recommendations.title"))
     st.caption(t("recommendations.intro"))

@@ -7,13 +7,13 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from opsmaturity.app.web import state, widgets
+from opsmaturity.app.web import access, state, widgets
 from opsmaturity.app.web.live import option_value
 from opsmaturity.app.web.state import R, T
 from opsmaturity.core.evidence import EvidenceSet, Measure
 from opsmaturity.reports import charts, fmt
 from opsmaturity.reports.model import check_against_catalogue
-from opsmaturity.reports.view import note_texts, settle_items
+from opsmaturity.reports.view import note_texts, quick_check_view, settle_items
 from opsmaturity.scoring.assessment import Assessment, Finding, ProbeResult, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
@@ -211,6 +211,23 @@ def _settle(a: Assessment, cat: Catalogue) -> None:
                                    *map(widgets.md_escape, item.evidence)]))
 
 
+def _quick_check(a: Assessment, cat: Catalogue) -> None:
+    """The Quick Check view, the same rows as the PDF's DORA page."""
+    r = R()
+    q = quick_check_view(a, cat, r)
+    if q is None:
+        return
+    st.subheader(r("quick_check.title", edition=q.edition))
+    st.caption(r("quick_check.intro"))
+    st.markdown(f"**{widgets.md_escape(r('quick_check.benchmark', name=q.benchmark))}**")
+    columns = ("metric", "basis", "score", "benchmark", "placement")
+    st.dataframe(pd.DataFrame([
+        dict(zip((r(f"quick_check.column.{c}") for c in columns),
+                 (row.label, row.basis, row.score, row.benchmark, row.placement), strict=True))
+        for row in q.rows + q.groups]), hide_index=True, key="team-quick-check")
+    st.caption(f"{r('quick_check.source')}: {q.source}")
+
+
 @widgets.guarded
 def plan_rows(a: Assessment, cat: Catalogue, plan: list) -> list[dict[str, Any]]:
     """The ranked measures with owner, due date and status (from `plan import`)."""
@@ -242,6 +259,7 @@ def _plan(a: Assessment, cat: Catalogue, plan: list) -> None:
 
 
 def main() -> None:
+    access.require()
     t, r = T(), R()
     st.title(t("team.title"))
     st.caption(t("team.intro"))
@@ -276,9 +294,14 @@ def main() -> None:
         st.dataframe(_findings_table(a, cat), hide_index=True)
         _drill(a, cat, state.store().evidence(record.id))
     with dora:
+        _quick_check(a, cat)
         if a.dora is not None and a.dora.cluster is not None:
+            if a.quick_check is not None:
+                st.subheader(r("dora.placed", year=a.dora.year,
+                               cluster=r(f"dora.cluster.{a.dora.cluster}")))
+                st.caption(r("quick_check.clusters", year=a.dora.year))
             widgets.chart(charts.dora_placement(a.dora, lang), key="team-dora")
-        else:
+        elif a.quick_check is None:
             st.info(t("team.no_dora"))
     with plan:
         _plan(a, cat, state.store_plan(record))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from opsmaturity.app.web import state, widgets
+from opsmaturity.app.web import access, state, widgets
 from opsmaturity.app.web.state import R, T
 from opsmaturity.reports import charts, charts_web, fmt
 from opsmaturity.scoring.catalogue import localise
@@ -13,6 +13,7 @@ from opsmaturity.scoring.catalogue import localise
 
 @widgets.guarded
 def main() -> None:
+    access.require()
     t, r, lang = T(), R(), state.lang()
     st.title(t("trends.title"))
     st.caption(t("trends.intro"))

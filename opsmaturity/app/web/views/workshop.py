@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from opsmaturity.app.store.records import AssessmentRecord
-from opsmaturity.app.web import state, widgets
+from opsmaturity.app.store.workshops import shown_code
+from opsmaturity.app.web import access, state, widgets
 from opsmaturity.app.web.live import QuestionRow, question_rows
 from opsmaturity.app.web.state import R, T
 from opsmaturity.reports import charts_web, fmt
@@ -49,7 +50,7 @@ def _session(a: AssessmentRecord) -> None:
             st.rerun()
         return
     left, right = st.columns([1, 3])
-    left.metric(t("workshop.code"), ws.join_code)
+    left.metric(t("workshop.code"), shown_code(ws.join_code))
     with right:
         st.caption(t("workshop.link"))
         st.code(join_link(ws.join_code, st.context.url), language=None)
@@ -186,6 +187,7 @@ def _consensus(a: AssessmentRecord, question_id: str) -> None:
 
 @widgets.guarded
 def main() -> None:
+    access.require()
     t, lang = T(), state.lang()
     st.title(t("workshop.title"))
     st.caption(t("workshop.intro"))

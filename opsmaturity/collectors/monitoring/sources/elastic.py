@@ -132,8 +132,21 @@ def _add_kibana(harvest: Harvest, found: list[tuple[AlertRule, bool]]) -> None:
             harvest.disabled_rules.append(f"{rule.name} ({rule.where}): rule disabled")
 
 
+SHAPE_ERRORS = (AttributeError, TypeError, ValueError, KeyError, IndexError, OverflowError)
+
+
 def read_kibana_file(path: Path, harvest: Harvest) -> None:
     """A `_find` answer (one page) or a saved-objects NDJSON export."""
+    try:
+        _read_kibana_file(path, harvest)
+    except SHAPE_ERRORS as exc:
+        if isinstance(exc, SourceError):
+            raise
+        raise SourceError(path, None, "not Kibana alerting rules: a record has an unexpected "
+                          "shape") from None
+
+
+def _read_kibana_file(path: Path, harvest: Harvest) -> None:
     text = _read(path)
     stripped = text.lstrip()
     found: list[tuple[AlertRule, bool]] = []
@@ -249,7 +262,15 @@ def _add_watches(harvest: Harvest, found: list[tuple[AlertRule, bool]]) -> None:
 
 
 def read_watcher_file(path: Path, harvest: Harvest) -> None:
-    _add_watches(harvest, _watches_from(_json(path, _read(path)), str(path)))
+    raw = _json(path, _read(path))
+    try:
+        found = _watches_from(raw, str(path))
+    except SHAPE_ERRORS as exc:
+        if isinstance(exc, SourceError):
+            raise
+        raise SourceError(path, None, "not Watcher watches: a record has an unexpected "
+                          "shape") from None
+    _add_watches(harvest, found)
     harvest.read(str(path), "rules", "routing")
 
 
@@ -319,6 +340,10 @@ def read_kibana_api(url: str, harvest: Harvest, timeout: float = 10.0) -> None:
     except SourceError as exc:
         harvest.failed(f"{exc}; no Kibana rules", "rules", "routing")
         return
+    except SHAPE_ERRORS:
+        harvest.failed(f"{what}: a rule has an unexpected shape; no Kibana rules", "rules",
+                       "routing")
+        return
     _add_kibana(harvest, found)
     harvest.read(what, "rules", "routing")
 
@@ -342,6 +367,10 @@ def read_watcher_api(url: str, harvest: Harvest, timeout: float = 10.0) -> None:
                     break
     except SourceError as exc:
         harvest.failed(f"{exc}; no Watcher watches", "rules", "routing")
+        return
+    except SHAPE_ERRORS:
+        harvest.failed(f"{what}: a watch has an unexpected shape; no Watcher watches", "rules",
+                       "routing")
         return
     _add_watches(harvest, found)
     harvest.read(what, "rules", "routing")

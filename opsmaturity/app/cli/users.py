@@ -1,0 +1,105 @@
+"""`opsmaturity user ...`: the web app's accounts (admins and facilitators).
+
+Passwords are asked for on a terminal (hidden, twice) or read from
+$OPSMATURITY_NEW_PASSWORD for scripts; they are never taken as an argument, where they
+would end up in the shell's history and the process list.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from .common import err_console, fail, multi_option
+from .group import command_group
+from .store import JsonOpt, _print_records, _store
+
+ENV_PASSWORD = "OPSMATURITY_NEW_PASSWORD"
+
+user_app = command_group("Accounts of the web app: admins and facilitators.")
+
+
+class Role(StrEnum):
+    admin = "admin"
+    facilitator = "facilitator"
+
+
+NameArg = Annotated[str, typer.Argument(help="Account name (for OpenID Connect: the e-mail).")]
+NoPasswordOpt = Annotated[bool, typer.Option(
+    "--no-password", help="No password: the account logs in through OpenID Connect only.")]
+
+
+def on_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _new_password() -> str:
+    from_env = os.environ.get(ENV_PASSWORD)
+    if from_env:
+        return from_env
+    if not on_terminal():
+        raise fail(f"no password: set {ENV_PASSWORD} or run this on a terminal")
+    first = typer.prompt("New password", hide_input=True, err=True)
+    if first != typer.prompt("Repeat it", hide_input=True, err=True):
+        raise fail("the two passwords differ; nothing was changed")
+    return first
+
+
+def user_add(
+    name: NameArg,
+    role: Annotated[Role, typer.Option("--role", help="admin: everything; facilitator: the "
+                                       "organisations given with --org.")],
+    org: Annotated[list[str] | None, multi_option(
+        "--org", help="Organisations (names or ids) the facilitator may see.",
+        metavar="ORG")] = None,
+    no_password: NoPasswordOpt = False,
+) -> None:
+    """Add an account (the password is asked for, or read from $OPSMATURITY_NEW_PASSWORD)."""
+    password = None if no_password else _new_password()
+    with _store() as store:
+        user = store.add_user(name, role.value, password, list(org or []))
+    where = "every organisation" if user.role == "admin" else (
+        ", ".join(user.organisations) or "no organisation yet (grant some with --org)")
+    err_console.print(f"added {user.role} {user.name}: sees {where}", highlight=False)
+
+
+def user_list(as_json: JsonOpt = False) -> None:
+    """List accounts with their role and organisations (never their passwords)."""
+    with _store() as store:
+        rows = store.users()
+    _print_records(rows, as_json, {
+        "name": lambda r: r.name, "role": lambda r: r.role,
+        "organisations": lambda r: "all" if r.role == "admin" else ", ".join(r.organisations),
+        "login": lambda r: "password" if r.has_password else "OpenID Connect only"})
+
+
+def user_remove(name: NameArg) -> None:
+    """Remove an account; its open browser sessions end at their next click."""
+    with _store() as store:
+        store.remove_user(name)
+    err_console.print(f"removed user {name}", highlight=False)
+
+
+def user_password(name: NameArg, no_password: NoPasswordOpt = False) -> None:
+    """Set a new password (asked for, or read from $OPSMATURITY_NEW_PASSWORD)."""
+    password = None if no_password else _new_password()
+    with _store() as store:
+        store.set_password(name, password)
+    err_console.print(f"changed the password of {name}", highlight=False)
+
+
+def user_grant(
+    name: NameArg,
+    org: Annotated[list[str] | None, multi_option(
+        "--org", help="Organisations (names or ids); none: no organisation.",
+        metavar="ORG")] = None,
+) -> None:
+    """Set the organisations a facilitator may see (replacing the earlier ones)."""
+    with _store() as store:
+        user = store.grant(name, list(org or []))
+    err_console.print(f"{user.name} sees {', '.join(user.organisations) or 'no organisation'}",
+                      highlight=False)
