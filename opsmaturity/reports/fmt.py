@@ -195,16 +195,26 @@ def first_sentence(text: str) -> str:
 
 
 
-def value(x: float | int | bool | str | None, unit: str, t: Texts) -> str:
-    """A measured value in words: yes/no, never a bare true/false."""
+_SHARE_NAMES = ("_share", "_rate", "_ratio")
+
+
+def value(x: float | int | bool | str | None, unit: str, t: Texts, measure_id: str = "") -> str:
+    """A measured value in words: yes/no, never a bare true/false; a share as a percentage
+    (also when the collector gave no unit but the measure's name says it is a share)."""
     if isinstance(x, bool):
         return t("word.yes") if x else t("word.no")
-    if unit == "ratio" and isinstance(x, int | float) and 0 <= x <= 1:
+    if not unit and measure_id.endswith(_SHARE_NAMES):
+        unit = "share"
+    if unit in ("ratio", "share") and isinstance(x, int | float) and 0 <= x <= 1:
         return pct(x)  # a share: 24%, not "0.24 ratio"
     if unit == "ratio" and isinstance(x, int | float):
         return f"{sig(x, 2)} ×"  # a factor between two numbers
+    if unit == "boolean":
+        unit = ""
     if x == 1 and t.has(f"unit_one.{unit}"):
         unit = t(f"unit_one.{unit}")
+    elif t.has(f"unit_word.{unit}"):
+        unit = t(f"unit_word.{unit}")
     return number(x, unit)
 
 
@@ -224,13 +234,14 @@ def source(text: str) -> str:
 
 
 def measure_name(measure_id: str, t: Texts) -> str:
-    """A measure in words: its text from texts.yaml if it has one, else its name spelt out
-    ("git.large_commit_share" -> "Git: large commit share")."""
-    key = f"measure.{measure_id}"
-    if t.has(key):
-        return t(key)
+    """A measure in words, after the collector that measured it: its name from texts.yaml
+    ("Git: share of large commits"), else its id spelt out ("Git: large commit share")."""
     collector, _, name = measure_id.partition(".")
     words = name.replace("_", " ").replace(".", " ").strip()
+    for key in (f"measure.{measure_id}", f"measure.*.{name}"):
+        if name and t.has(key):
+            words = t(key)
+            break
     if collector == "*":  # a probe over any collector's measure of that name
         return words[:1].upper() + words[1:]
     family = t(f"collector.{collector}") if t.has(f"collector.{collector}") else (

@@ -352,7 +352,7 @@ def _finding(cat: Catalogue, f: Finding, t: Texts,
         probes.append(ProbeView(
             probe_id=p.probe_id,
             description=fmt.first_sentence(localise(probe.description, lang)),
-            measure=fmt.measure_name(p.measure, t), value=fmt.value(p.value, p.unit, t),
+            measure=fmt.measure_name(p.measure, t), value=fmt.value(p.value, p.unit, t, p.measure),
             rule="", outcome=t(f"outcome.{p.outcome}"),
             verdict=verdict, source=_probe_source(p.source),
             coverage=fmt.pct(p.coverage),
@@ -391,8 +391,10 @@ def _measures(a: Assessment, cat: Catalogue, t: Texts) -> list[MeasureItem]:
 def _plan_line(p: PlanEntry | None, t: Texts) -> str | None:
     if p is None or (p.owner is None and p.due is None and p.status == "open"):
         return None
-    return t("plan.line", owner=p.owner or t("plan.nobody"),
-             due=fmt.date(p.due), status=t(f"plan.status.{p.status}"))
+    parts = [t("plan.owner", owner=p.owner or t("plan.nobody"))]
+    if p.due is not None:
+        parts.append(t("plan.due", due=fmt.date(p.due)))
+    return " · ".join([*parts, t(f"plan.status.{p.status}")])
 
 
 def _risk_item(cat: Catalogue, f: Finding, t: Texts) -> RiskItem:
@@ -610,7 +612,7 @@ def _evidence(sets: Sequence[EvidenceSet], t: Texts) -> list[EvidenceView]:
             window=_window(e),
             collected_at=fmt.date(e.collected_at), coverage=fmt.pct(e.coverage.ratio),
             partial=e.partial, missing=", ".join(e.coverage.missing),
-            measures=[MeasureRow(fmt.measure_name(m.id, t), fmt.value(m.value, m.unit, t),
+            measures=[MeasureRow(fmt.measure_name(m.id, t), fmt.value(m.value, m.unit, t, m.id),
                                  m.applicable)
                       for m in e.measures],
         )

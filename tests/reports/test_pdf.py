@@ -141,10 +141,10 @@ def test_appendix_traces_answers_and_evidence(team_pages, workshop, catalogue):
     text = " ".join(team_pages[start:])
     # a probe in words: outcome, statement, what was measured and its value, the source
     assert "yes The team deploys to production at least once a week" in text
-    assert "Deployment frequency per week: 2.5" in text
+    assert "GitLab: deployment frequency: 2.5" in text
     assert "Source: https://gitlab.example.com/shop/orders" in text  # its source, as it is
     assert "We can redeploy the previous image." in text  # a participant's comment
-    assert "GitLab: change fail rate: 0.18" in text  # the measures appendix, in words
+    assert "GitLab: change failure rate: 18%" in text  # the measures appendix, in words
 
 
 def test_individual_answers_stay_out_of_the_pdf(team_pages):
@@ -153,7 +153,7 @@ def test_individual_answers_stay_out_of_the_pdf(team_pages):
     assert "Answered: " in text  # the distributions are there
     # the old appendix listed "P1 (dev): Agree · P2 (ops): Disagree · ..." per question
     assert not re.search(r"P\d+ \((dev|ops|management|other)\): [^·]{1,60} · P\d+ \(", text)
-    assert "GitLab: change fail rate" in text  # the measures appendix
+    assert "GitLab: change failure rate" in text  # the measures appendix
 
 
 def test_page_numbers_and_running_header(team_pages, workshop):

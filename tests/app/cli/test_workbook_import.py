@@ -216,7 +216,7 @@ def test_german_workbook_imports_back_the_same_answers_and_plan(db, workbook, tm
         cat = load_catalogue()
         view = team_view(store_reports.team_report(store, int(aid), cat), cat, lang="de")
         line = next(m.plan for m in view.first_measures if m.recommendation_id == first)
-        assert line == "Verantwortlich: Anna Berger · fällig 1. Februar 2027 · in Arbeit"
+        assert line == "Verantwortlich: Anna Berger · fällig am 1. Februar 2027 · in Arbeit"
     finally:
         store.close()
 

@@ -387,3 +387,10 @@ def test_team_page_shows_the_plan_from_the_workbook(world: World):
     assert (row[R("label.owner")], row[R("label.due")], row[R("label.plan_status")]) == (
         "Anna Berger", "2027-02-01", R("plan.status.in_progress"))
     assert set(plan[R("label.plan_status")][1:]) == {R("plan.status.open")}
+    from opsmaturity.reports.texts import texts as report_texts
+    de = report_texts("de")
+    at = ok(app("team", team=str(world.ids["payments_team"]), a=str(aid), lang="de"))
+    plan = next(d.value for d in at.dataframe if de("label.owner") in d.value.columns)
+    row = plan.iloc[0]
+    assert (row[de("label.due")], row[de("label.plan_status")]) == ("1. Februar 2027",
+                                                                    "in Arbeit")

@@ -242,7 +242,7 @@ def plan_rows(a: Assessment, cat: Catalogue, plan: list) -> list[dict[str, Any]]
             "#": rec.rank, r("label.measure"): localise(recs[rec.recommendation_id].title, lang),
             r("label.when"): r(f"horizon.{rec.horizon}.title"),
             r("label.owner"): (p.owner if p else None) or "",
-            r("label.due"): p.due.isoformat() if p and p.due else "",
+            r("label.due"): fmt.date(p.due) if p and p.due else "",
             r("label.plan_status"): r(f"plan.status.{p.status if p else 'open'}"),
             t("team.plan_notes"): (p.notes if p else None) or "",
         })
