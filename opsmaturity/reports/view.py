@@ -699,6 +699,7 @@ class TeamLine:
     top_risks: list[RiskItem]
     first_measures: list[MeasureItem]
     trend: Trend | None
+    judged: int = 0  # signs that could be judged (present, suspected or absent)
 
 
 @dataclass(frozen=True)
@@ -756,6 +757,7 @@ def _team_line(i: int, report: TeamReport, cat: Catalogue, t: Texts) -> TeamLine
         top_risks=[_risk_item(cat, f, t) for f in top_risks(a)[:3]],
         first_measures=_measures(a, cat, t)[:3],
         trend=trend(report.previous(), a.overall.risk_index),
+        judged=sum(1 for f in a.findings if f.status != "unknown"),
     )
 
 

@@ -321,3 +321,18 @@ def test_no_internal_words_or_local_paths_in_the_german_text(german):
         found = {p.pattern: m.group(0) for p in INTERNAL for m in [p.search(text)] if m}
         assert found == {}, path.name
         assert "alice" not in text and "clients" not in text
+
+
+def test_a_team_with_no_sign_present_is_not_called_unjudged(organisation, catalogue):
+    """The organisation report's team page: judged signs that are all absent say so, rather
+    than "no warning sign could be judged"."""
+    from opsmaturity.reports.view import top_risks
+
+    calm = [r for r in organisation.teams if not top_risks(r.assessment)
+            and any(f.status != "unknown" for f in r.assessment.findings)]
+    assert calm, "the strong team has no sign present"
+    org = organisation.model_copy(update={"teams": calm})
+    html = pdf.render_html("organisation.html", v=organisation_view(org, catalogue),
+                           draft=False, lang="en", meta=pdf._meta("t", "o", "2026-11-20", "en"))
+    assert t("summary.no_present").split(".")[0] in html
+    assert t("summary.no_risks") not in html
