@@ -93,18 +93,25 @@ def risk_grid(rows: list[str], cols: list[str], cells: list[tuple[int, int, str,
                     "pattern": UNKNOWN_PATTERN if lv == "unknown" else {"shape": ""}},
         ))
     n_rows, n_cols = len(rows), len(cols)
+    row_labels = [label(r, row_width, row_lines) for r in rows]
+    # a row label of three lines needs a taller row, or it runs into its neighbours
+    cell = CELL_HEIGHT + 10 * max(0, max((r.count("<br>") for r in row_labels), default=0) - 1)
+    # long single words (German: "Automatisierte", "Zusammenarbeit") get a smaller font, so
+    # neighbouring column heads do not run into each other
+    longest = max((len(w) for c in cols for w in c.split()), default=0)
+    col_font = 10 if longest <= 12 else 9
     styled(
-        fig, height=110 + CELL_HEIGHT * n_rows, barmode="overlay", bargap=0,
+        fig, height=110 + cell * n_rows, barmode="overlay", bargap=0,
         showlegend=True,
         legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top",
                 "traceorder": "normal", "title": {"text": t("chart.risk_level")}},
         margin={"l": 10, "r": 10, "t": 70, "b": 40},
         xaxis={"range": [0, n_cols], "tickvals": [i + 0.5 for i in range(n_cols)],
                "ticktext": [label(c, 14) for c in cols], "side": "top", "showgrid": False,
-               "tickangle": 0, "tickfont": {"size": 10},
+               "tickangle": 0, "tickfont": {"size": col_font},
                "zeroline": False, "fixedrange": True},
         yaxis={"range": [n_rows - 0.5, -0.5], "tickvals": list(range(n_rows)),
-               "ticktext": [label(r, row_width, row_lines) for r in rows], "showgrid": False,
+               "ticktext": row_labels, "showgrid": False,
                "zeroline": False, "fixedrange": True, "ticksuffix": "  "},
     )
     for i in range(1, n_cols):  # light column rules help the eye across wide grids
