@@ -267,6 +267,13 @@ def team_report(record: AssessmentRecord, assessment: Assessment,
                       assessment=assessment, history=list(history))
 
 
+def store_plan(record: AssessmentRecord) -> list:
+    """The plan the next report shows: the assessment's own, else the team's earlier one."""
+    report_plan = store_reports.plan_entries(store(), record, {
+        r.recommendation_id for r in scores().get(record.id).recommendations})
+    return report_plan
+
+
 def history_points(team_id: int, before: AssessmentRecord | None = None) -> list[HistoryPoint]:
     """The team's finalised assessments as trend points (those before `before`, if given)."""
     return store_reports.history_points(store(), team_id, before)

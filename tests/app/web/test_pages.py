@@ -7,6 +7,8 @@ disagreement flags are the engine's, and failures end as messages, not traceback
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -371,3 +373,32 @@ def test_user_text_is_never_html(world: World):
     joined.radio(key="join-role").set_value("dev")
     joined.button[0].click().run()
     assert r"\<b\>Ops\</b\> \[click\]\(http" in ok(joined).success[0].value
+
+
+def test_team_page_shows_the_plan_from_the_workbook(world: World):
+    from opsmaturity.reports.xlsx_read import PlanRow
+
+    aid = world.ids["payments"]
+    s = world.store()
+    scored = score(world.catalogue, s.evidence(aid), s.responses(aid, world.catalogue))
+    first = scored.recommendations[0].recommendation_id
+    s.set_plan(aid, [PlanRow(recommendation_id=first, owner="Anna Berger",
+                             due=dt.date(2027, 2, 1), status="in_progress", notes=None)])
+    s.close()
+    at = ok(app("team", team=str(world.ids["payments_team"]), a=str(aid)))
+    at.session_state[TAB_KEY] = T("team.plan")  # only the open tab is drawn
+    at = ok(at.run())
+    plan = next(d.value for d in at.dataframe if R("label.owner") in d.value.columns)
+    row = plan.iloc[0]
+    assert (row[R("label.owner")], row[R("label.due")], row[R("label.plan_status")]) == (
+        "Anna Berger", "2027-02-01", R("plan.status.in_progress"))
+    assert set(plan[R("label.plan_status")][1:]) == {R("plan.status.open")}
+    from opsmaturity.reports.texts import texts as report_texts
+    de = report_texts("de")
+    at = ok(app("team", team=str(world.ids["payments_team"]), a=str(aid), lang="de"))
+    at.session_state[TAB_KEY] = web_texts("de")("team.plan")
+    at = ok(at.run())
+    plan = next(d.value for d in at.dataframe if de("label.owner") in d.value.columns)
+    row = plan.iloc[0]
+    assert (row[de("label.due")], row[de("label.plan_status")]) == ("1. Februar 2027",
+                                                                    "in Arbeit")

@@ -233,6 +233,35 @@ def _quick_check(a: Assessment, cat: Catalogue) -> None:
 
 
 @widgets.guarded
+def plan_rows(a: Assessment, cat: Catalogue, plan: list) -> list[dict[str, Any]]:
+    """The ranked measures with owner, due date and status (from `plan import`)."""
+    t, r = T(), R()
+    lang = state.lang()
+    recs = {x.id: x for x in cat.all_recommendations()}
+    by_id = {p.recommendation_id: p for p in plan}
+    rows = []
+    for rec in a.recommendations:
+        p = by_id.get(rec.recommendation_id)
+        rows.append({
+            "#": rec.rank, r("label.measure"): localise(recs[rec.recommendation_id].title, lang),
+            r("label.when"): r(f"horizon.{rec.horizon}.title"),
+            r("label.owner"): (p.owner if p else None) or "",
+            r("label.due"): fmt.date(p.due) if p and p.due else "",
+            r("label.plan_status"): r(f"plan.status.{p.status if p else 'open'}"),
+            t("team.plan_notes"): (p.notes if p else None) or "",
+        })
+    return rows
+
+
+def _plan(a: Assessment, cat: Catalogue, plan: list) -> None:
+    t = T()
+    st.caption(t("team.plan_intro"))
+    if not a.recommendations:
+        st.info(t("team.no_plan"))
+        return
+    st.dataframe(pd.DataFrame(plan_rows(a, cat, plan)), hide_index=True)
+
+
 def main() -> None:
     access.require()
     t, r = T(), R()
@@ -259,8 +288,9 @@ def main() -> None:
     _settle(a, cat)
     # Only the open tab runs and is sent (the others would be drawn hidden, for nothing):
     # a click on a tab reruns the page with that tab open.
-    overview, signs, dora = st.tabs([t("team.overview"), t("team.signs"), t("team.dora")],
-                                    key=TAB_KEY, on_change="rerun")
+    overview, signs, dora, plan = st.tabs(
+        [t("team.overview"), t("team.signs"), t("team.dora"), t("team.plan")],
+        key=TAB_KEY, on_change="rerun")
     if overview.open:
         with overview:
             previous = report.previous()
@@ -287,5 +317,8 @@ def main() -> None:
                 widgets.chart(charts.dora_placement(a.dora, lang), key="team-dora")
             elif a.quick_check is None:
                 st.info(t("team.no_dora"))
+    if plan.open:
+        with plan:
+            _plan(a, cat, state.store_plan(record))
 
 main()
