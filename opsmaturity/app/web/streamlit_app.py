@@ -21,7 +21,7 @@ from opsmaturity.reports import fmt
 
 PAGES = {  # section -> page modules; the first page is the start page (at /)
     "overview": ["portfolio", "team", "trends"],
-    "workshop": ["workshop", "join"],
+    "workshop": ["workshop", "projector", "join"],
     "results": ["evidence", "recommendations", "export"],
 }
 NAV_TITLES = {"workshop": "facilitate"}

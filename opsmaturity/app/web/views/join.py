@@ -23,6 +23,7 @@ from opsmaturity.app.web.live import option_value
 from opsmaturity.app.web.state import R, T
 from opsmaturity.scoring.catalogue import DONT_KNOW, ROLES, Question, localise
 
+
 def _code_form(code: str = "") -> None:
     t = T()
     with st.form("join-code"):
@@ -53,6 +54,7 @@ def _me(ws: WorkshopRecord) -> ParticipantRecord | None:
 PHONE_CSS = """<style>
 .block-container {padding-top: 1rem; padding-bottom: 2rem;}
 h1 {font-size: 1.6rem; padding: 0.2rem 0;}
+h3 {font-size: 1.25rem; padding: 0.2rem 0;}
 [data-testid="stRadio"] label {min-height: 44px; align-items: center; margin: 0;}
 [data-testid="stRadio"] [role="radiogroup"] {gap: 0;}
 .stButton button, .stFormSubmitButton button {min-height: 44px; min-width: 44px;}
@@ -129,7 +131,10 @@ def _question(me: ParticipantRecord, q: Question, stored: dict[str, object],
     if current is not None and str(current) not in options:  # a number from an answers file
         current = option_value(state.catalogue(), q.id, current)
     text = localise(q.text, lang)
-    st.markdown(f"**{widgets.md_escape(text)}**" if compact else f"#### {widgets.md_escape(text)}")
+    if compact:
+        st.markdown(f"**{text}**")
+    else:
+        st.subheader(text)
     if q.help:
         st.caption(localise(q.help, lang))
     # One column, in the scale's order, on every screen: a row of options wraps zig-zag.
