@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import zlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -151,11 +152,15 @@ def pick_assessment(key: str, *, drafts_only: bool = False) -> AssessmentRecord 
             return None
     ids = list(by_id)
     wanted = _int(st.query_params.get("a")) or st.session_state.get("assessment_id")
+    labels = {i: assessment_label(by_id[i]) for i in ids}
+    # The browser keeps showing the label it was given when the choice was made, even after
+    # the label changed (someone joined): a new key when any label changes redraws it.
+    drawn = zlib.crc32("\n".join(labels.values()).encode())
     with right:
         aid = st.selectbox(T()("pick.assessment"), ids,
                            index=ids.index(wanted) if wanted in by_id else 0,
-                           key=f"{key}-assessment-{team.id}",
-                           format_func=lambda i: assessment_label(by_id[i]))
+                           key=f"{key}-assessment-{team.id}-{drawn:x}",
+                           format_func=labels.__getitem__)
     st.session_state["assessment_id"] = aid
     st.query_params["a"] = str(aid)
     return by_id[aid]

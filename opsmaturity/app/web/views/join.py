@@ -51,18 +51,20 @@ def _me(ws: WorkshopRecord) -> ParticipantRecord | None:
     return me
 
 
+# Touch targets of at least 44 px, and no height wasted above the question on a phone.
+# (Comments, not docstrings: Streamlit shows a page script's bare strings on the page.)
 PHONE_CSS = """<style>
-.block-container {padding-top: 1rem; padding-bottom: 2rem;}
-h1 {font-size: 1.6rem; padding: 0.2rem 0;}
-h3 {font-size: 1.25rem; padding: 0.2rem 0;}
+[data-testid="stHeader"] {display: none;}
+.stMainBlockContainer.block-container {padding-top: 0.75rem; padding-bottom: 2rem;}
+.stMainBlockContainer h1 {font-size: 1.5rem; padding: 0.25rem 0;}
+.stMainBlockContainer h3 {font-size: 1.15rem; line-height: 1.35; padding: 0 0 0.25rem 0;}
+.st-key-join-question [data-testid="stCaptionContainer"] {font-size: 0.8rem;}
 [data-testid="stRadio"] label {min-height: 44px; align-items: center; margin: 0;}
 [data-testid="stRadio"] [role="radiogroup"] {gap: 0;}
 .stButton button, .stFormSubmitButton button {min-height: 44px; min-width: 44px;}
 [data-testid="stTextInput"] input {min-height: 44px;}
 </style>"""
-"""Touch targets of at least 44 px and no wasted height above the question, on a phone."""
-COMMENT_LIMIT = 1000
-"""Longest comment kept; a longer paste is cut to this (and the participant told)."""
+COMMENT_LIMIT = 1000  # longest comment kept; a longer paste is cut (and the person told)
 JOIN_KEY = "join-browser-key"
 NOTICE_KEY = "join-notice"
 
@@ -104,7 +106,8 @@ def _save(me: ParticipantRecord, question_id: str, stored: object) -> None:
     comment = st.session_state.get(comment_key) or None
     if comment and len(comment) > COMMENT_LIMIT:
         st.session_state[comment_key] = comment = comment[:COMMENT_LIMIT]
-        st.session_state[NOTICE_KEY] = ("warning", t("join.comment_cut", limit=COMMENT_LIMIT))
+        st.session_state[NOTICE_KEY] = (question_id, "warning",
+                                        t("join.comment_cut", limit=COMMENT_LIMIT))
     if value is None:
         return
     s = state.workshop_store(me.assessment_id)
@@ -114,10 +117,11 @@ def _save(me: ParticipantRecord, question_id: str, stored: object) -> None:
         st.session_state[key] = stored if stored is None else str(stored)
         ws = s.latest_workshop(me.assessment_id)
         closed = ws is None or ws.closed_at is not None
-        st.session_state[NOTICE_KEY] = ("error", t("join.closed_now") if closed else str(exc))
+        st.session_state[NOTICE_KEY] = (question_id, "error",
+                                        t("join.closed_now") if closed else str(exc))
         return
     st.session_state[NOTICE_KEY] = st.session_state.get(NOTICE_KEY) or (
-        "success", t("join.saved"))
+        question_id, "success", t("join.saved"))
 
 
 def _question(me: ParticipantRecord, q: Question, stored: dict[str, object],
@@ -142,9 +146,9 @@ def _question(me: ParticipantRecord, q: Question, stored: dict[str, object],
              index=options.index(str(current)) if current is not None else None,
              key=_answer_key(me, q.id), on_change=_save, args=(me, q.id, current),
              label_visibility="collapsed")
-    notice = st.session_state.pop(NOTICE_KEY, None)
-    if notice is not None:
-        kind, message = notice
+    notice = st.session_state.get(NOTICE_KEY)
+    if notice is not None and notice[0] == q.id:  # what became of this question's answer
+        _, kind, message = st.session_state.pop(NOTICE_KEY)
         {"success": st.success, "warning": st.warning, "error": st.error}[kind](
             message, icon=":material/check:" if kind == "success" else None)
     st.text_input(t("join.comment"), value=comments.get(q.id) or "",
@@ -219,8 +223,9 @@ def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
 def main() -> None:
     t = T()
     st.html(PHONE_CSS)
-    st.title(t("join.title"))
     code = normalise_code(str(st.query_params.get("join") or ""))
+    if not code or st.query_params.get("p") is None:  # once answering, the question is first
+        st.title(t("join.title"))
     if not code:
         st.caption(t("join.intro"))
         _code_form()

@@ -15,8 +15,9 @@ SCREEN_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stHeader"] {display: none;}
 .block-container {padding-top: 1.5rem; max-width: 100%;}
-.st-key-projector-code p {font-size: clamp(3rem, 8vw, 8rem); font-weight: 700;
-  letter-spacing: 0.08em; font-family: monospace; line-height: 1.1; margin: 0;}
+.st-key-projector-code p {font-size: clamp(2.5rem, 5.5vw, 7rem); font-weight: 700;
+  white-space: nowrap; letter-spacing: 0.08em; font-family: monospace; line-height: 1.1;
+  margin: 0;}
 .st-key-projector-counts [data-testid="stMetricValue"] {font-size: 4rem;}
 </style>"""
 
