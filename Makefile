@@ -35,6 +35,7 @@ bench-cli: $(BIN)/.installed
 
 bench-web: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_web
+	$(BIN)/python -m bench.bench_answer
 
 bench-platforms: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_platforms

@@ -104,24 +104,24 @@ def _save(me: ParticipantRecord, question_id: str, stored: object) -> None:
     key, comment_key = _answer_key(me, question_id), _comment_key(me, question_id)
     value = st.session_state.get(key)
     comment = st.session_state.get(comment_key) or None
+    notice = None
     if comment and len(comment) > COMMENT_LIMIT:
         st.session_state[comment_key] = comment = comment[:COMMENT_LIMIT]
-        st.session_state[NOTICE_KEY] = (question_id, "warning",
-                                        t("join.comment_cut", limit=COMMENT_LIMIT))
-    if value is None:
-        return
-    s = state.workshop_store(me.assessment_id)
-    try:
-        s.save_answer(me.id, question_id, value, comment, catalogue=state.catalogue())
-    except StoreError as exc:
-        st.session_state[key] = stored if stored is None else str(stored)
-        ws = s.latest_workshop(me.assessment_id)
-        closed = ws is None or ws.closed_at is not None
-        st.session_state[NOTICE_KEY] = (question_id, "error",
-                                        t("join.closed_now") if closed else str(exc))
-        return
-    st.session_state[NOTICE_KEY] = st.session_state.get(NOTICE_KEY) or (
-        question_id, "success", t("join.saved"))
+        notice = ("warning", t("join.comment_cut", limit=COMMENT_LIMIT))
+    if value is not None:
+        s = state.workshop_store(me.assessment_id)
+        try:
+            s.save_answer(me.id, question_id, value, comment, catalogue=state.catalogue())
+            notice = notice or ("success", t("join.saved"))
+        except StoreError as exc:
+            st.session_state[key] = stored if stored is None else str(stored)
+            ws = s.latest_workshop(me.assessment_id)
+            closed = ws is None or ws.closed_at is not None
+            notice = ("error", t("join.closed_now") if closed else str(exc))
+    if notice is None:
+        st.session_state.pop(NOTICE_KEY, None)
+    else:  # shown once, under this question, on the rerun this change starts
+        st.session_state[NOTICE_KEY] = (question_id, *notice)
 
 
 def _question(me: ParticipantRecord, q: Question, stored: dict[str, object],
