@@ -283,3 +283,29 @@ def test_blind_voting_reveal_and_removing_a_participant(world: World, server: st
         finally:
             browser.close()
             s.close()
+
+
+def test_finalise_in_the_browser_after_the_confirmation(world: World, server: str):
+    s = world.store()
+    team = s.ensure_team("Acme Logistics", "Warehouse")
+    a = s.create_assessment(team.id, world.catalogue.version, title="Autumn")
+    s.open_workshop(a.id)
+    p = s.add_participant(a.id, "ops")
+    s.save_answer(p.id, "infra_defined_as_code", "agree", catalogue=world.catalogue)
+    with sync_playwright() as pw:
+        browser, page = browser_page(pw, width=1400, height=1400)
+        try:
+            page.goto(f"{server}/workshop?team={team.id}&a={a.id}")
+            log_in(page, ADMIN, PASSWORD)
+            page.get_by_role("button", name=T("workshop.finalise")).click()
+            dialog = page.get_by_role("dialog")
+            dialog.get_by_text("Warehouse").wait_for()
+            assert "1 participants, 1 answers, 0 evidence sets" in dialog.inner_text()
+            assert s.assessment(a.id).state == "draft"
+            dialog.get_by_role("button", name=T("workshop.finalise_button")).click()
+            page.get_by_text(T("workshop.final_note").split(":")[0]).wait_for()
+            assert s.assessment(a.id).state == "final"
+            assert s.latest_workshop(a.id).closed_at is not None
+        finally:
+            browser.close()
+            s.close()

@@ -250,6 +250,37 @@ def test_facilitator_records_consensus(world: World):
     s.close()
 
 
+def test_save_consensus_with_nothing_picked_is_refused(world: World):
+    aid = world.ids["payments"]
+    at = ok(app("workshop", team=str(world.ids["payments_team"]), a=str(aid)))
+    at.selectbox(key=f"workshop-question-{aid}").set_value("db_failover_tested").run()
+    at.text_area[0].set_value("we did not agree")
+    next(b for b in at.button if b.label == T("workshop.consensus_save")).click().run()
+    assert [e.value for e in at.error] == [T("workshop.consensus_none")]
+    assert T("workshop.consensus_saved") not in [m.value for m in at.success]
+    s = world.store()
+    assert "db_failover_tested" not in {c.question_id for c in s.consensus(aid)}
+    s.close()
+
+
+def test_finalise_in_the_app_names_what_it_will_freeze_first(world: World):
+    s = world.store()
+    team = s.ensure_team("Acme Logistics", "Finance")
+    a = s.create_assessment(team.id, world.catalogue.version, title="Q3")
+    s.open_workshop(a.id)
+    p = s.add_participant(a.id, "dev")
+    s.save_answer(p.id, "infra_defined_as_code", "agree", catalogue=world.catalogue)
+    at = ok(app("workshop", team=str(team.id), a=str(a.id)))
+    at.button(key=f"finalise-{a.id}").click().run()
+    assert s.assessment(a.id).state == "draft"  # asked first, nothing frozen yet
+    text = " ".join(m.value for m in at.markdown)
+    assert T("workshop.finalise_confirm", id=a.id, team="Finance",
+             organisation=md_escape("Acme Logistics"), date=a.date.isoformat(),
+             participants=1, answers=1, evidence=0, consensus=0) in text
+    assert at.button(key="finalise-confirm").label == T("workshop.finalise_button")
+    s.close()  # confirming (a click inside the dialog): test_browser_workshop.py
+
+
 def test_facilitator_opens_a_new_assessment_and_its_workshop(world: World):
     at = ok(app("workshop"))
     at.text_input[0].set_value("Initech")
