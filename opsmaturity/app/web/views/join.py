@@ -72,7 +72,7 @@ NOTICE_KEY = "join-notice"
 def _join_form(ws: WorkshopRecord) -> None:
     t, r = T(), R()
     with st.form("join-form"):
-        role = st.radio(t("join.role"), ROLES, horizontal=True, index=None,
+        role = st.radio(t("join.role"), ROLES, index=None,  # one column: easy on a phone
                         format_func=lambda x: r(f"role.{x}"), key="join-role")
         name = st.text_input(t("join.name"), max_chars=200, help=t("join.name_help"),
                              key="join-name")
