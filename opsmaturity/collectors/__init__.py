@@ -9,6 +9,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from opsmaturity.core.messages import text as _msg
+
 if TYPE_CHECKING:
     from .base import Collector, CollectorError
 
@@ -61,7 +63,8 @@ def get_collector(name: str) -> Collector:
     else:
         eps = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
         if not eps:
-            raise CollectorError(f"unknown collector {name!r}; available: {', '.join(available())}")
+            raise CollectorError(_msg("collector.unknown", name=repr(name),
+                                      known=", ".join(available())))
         cls = eps[0].load()
     collector = cls()
     if not isinstance(collector, Collector):

@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from .messages import text as _msg
 from .sources import SourceError, first_problem, read_json
 from .times import now_utc
 
@@ -163,7 +164,8 @@ def evidence_from_json(raw: Any, name: str) -> list[EvidenceSet]:
         try:
             sets.append(EvidenceSet.model_validate(record))
         except ValidationError as exc:
-            label = f"record {i}" if isinstance(raw, list) else "evidence set"
+            label = (_msg("evidence.record", index=i) if isinstance(raw, list)
+                     else _msg("evidence.evidence_set"))
             raise EvidenceFileError(f"{name}: {label}: {first_problem(exc)}") from None
     return sets
 

@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .messages import text as _msg
+
 
 class OutputError(Exception):
     """An output path the tool cannot write (a directory, a path under a file, no permission),
@@ -22,11 +24,11 @@ def check_output(path: str | Path) -> Path:
     it before the work, so a long run does not end in a path problem."""
     path = Path(path)
     if path.is_dir():
-        raise OutputError(f"{path}: is a directory; give a file name")
+        raise OutputError(_msg("output.is_directory", path=path))
     for parent in [path.parent, *path.parent.parents]:
         if parent.exists():
             if not parent.is_dir():
-                raise OutputError(f"{path}: cannot write: {parent} is a file, not a directory")
+                raise OutputError(_msg("output.parent_is_file", path=path, parent=parent))
             break
     return path
 
@@ -35,18 +37,29 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
     """Write via a temporary file beside the target, so an interrupted run never leaves half
     a file; a path that cannot be written is an OutputError, and the target is untouched."""
     path = check_output(path)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if path.exists() and not path.is_file():  # /dev/null, /dev/stdout, a named pipe
+        # never rename over a device: as root that would replace /dev/null with a file
+        try:
+            with path.open("wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise OutputError(_msg("output.cannot_write", path=path,
+                               reason=exc.strerror or exc)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+            fh.write(data)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise OutputError(_msg("output.cannot_write", path=path,
+                               reason=exc.strerror or exc)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

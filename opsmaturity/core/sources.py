@@ -25,7 +25,17 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from .messages import text as _msg
+
 Loc = tuple[str | int, ...]
+
+
+def _too_deep_json() -> str:
+    return _msg("source.invalid_json", problem=_msg("source.nested_too_deeply"))
+
+
+def _too_deep_yaml() -> str:
+    return _msg("source.invalid_yaml", problem=_msg("source.nested_too_deeply"))
 
 
 class SourceError(Exception):
@@ -110,12 +120,13 @@ def parse_json(text: str, path: str | Path = "<string>") -> Any:
     try:
         data = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
-        raise SourceError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+        raise SourceError(path, exc.lineno, _msg("source.invalid_json", problem=exc.msg)) from None
     except _NotFinite as exc:
         raise SourceError(path, _line_of_constant(text, str(exc)),
-                          f"invalid JSON: {exc} is not a number JSON allows") from None
+                          _msg("source.invalid_json",
+                               problem=_msg("source.json_not_a_number", value=exc))) from None
     except RecursionError:
-        raise SourceError(path, None, "invalid JSON: nested too deeply") from None
+        raise SourceError(path, None, _too_deep_json()) from None
     check_depth(data, path)
     return data
 
@@ -137,7 +148,7 @@ def check_depth(data: Any, path: str | Path, limit: int = MAX_JSON_DEPTH) -> Non
         if not isinstance(value, (dict, list)) or id(value) in seen:
             continue
         if depth >= limit:
-            raise SourceError(path, None, f"nested more than {limit} levels deep")
+            raise SourceError(path, None, _msg("source.nested_levels", limit=limit))
         seen.add(id(value))
         children = value.values() if isinstance(value, dict) else value
         stack.extend((child, depth + 1) for child in children
@@ -151,11 +162,12 @@ def read_text(path: str | Path) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise SourceError(path, None, "file not found") from None
+        raise SourceError(path, None, _msg("source.file_not_found")) from None
     except IsADirectoryError:
-        raise SourceError(path, None, "is a directory, not a file") from None
+        raise SourceError(path, None, _msg("source.is_directory")) from None
     except OSError as exc:
-        raise SourceError(path, None, f"cannot read ({exc.strerror or exc})") from None
+        raise SourceError(path, None,
+                          _msg("source.cannot_read", reason=exc.strerror or exc)) from None
     return decode_text(data, path)
 
 
@@ -182,7 +194,8 @@ def decode_text(data: bytes, path: str | Path) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         what = "UTF-16" if encoding == "utf-16" else "UTF-8"
-        raise SourceError(path, line, f"not {what} text (byte {exc.start})") from None
+        raise SourceError(path, line,
+                          _msg("source.not_text", encoding=what, byte=exc.start)) from None
 
 
 def read_json(path: str | Path) -> Any:
@@ -239,19 +252,22 @@ def _yaml_syntax_error(exc: yaml.YAMLError, text: str, path: Path) -> SourceErro
         except yaml.YAMLError as pure:
             exc = pure
         except RecursionError:
-            return SourceError(path, None, "invalid YAML: nested too deeply")
+            return SourceError(path, None, _too_deep_yaml())
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        what = exc.problem or exc.context or "cannot be parsed"
+        what = exc.problem or exc.context or _msg("source.cannot_be_parsed")
         if exc.problem and exc.context and exc.context_mark and mark is not exc.context_mark:
-            what += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        return SourceError(path, mark.line + 1 if mark else None, f"invalid YAML: {what}")
+            what = _msg("source.yaml_context", problem=what, context=exc.context,
+                        line=exc.context_mark.line + 1)
+        return SourceError(path, mark.line + 1 if mark else None,
+                           _msg("source.invalid_yaml", problem=what))
     if isinstance(exc, yaml.reader.ReaderError):
         line = text.count("\n", 0, exc.position) + 1
-        return SourceError(path, line, f"invalid YAML: a control character (#x{exc.character:x}) "
-                           "that YAML does not allow")
+        return SourceError(path, line, _msg("source.invalid_yaml", problem=_msg(
+                           "source.yaml_control_character", code=f"{exc.character:x}")))
     first = str(exc).strip().splitlines()
-    return SourceError(path, None, f"invalid YAML: {first[0] if first else type(exc).__name__}")
+    return SourceError(path, None, _msg("source.invalid_yaml",
+                                        problem=first[0] if first else type(exc).__name__))
 
 
 class _Frame:
@@ -293,7 +309,7 @@ class _Builder:
         except yaml.YAMLError as exc:
             raise _yaml_syntax_error(exc, text, self.path) from None
         except RecursionError:
-            raise self.error(None, "invalid YAML: nested too deeply") from None
+            raise self.error(None, _too_deep_yaml()) from None
 
     def _run(self, events: Iterator[yaml.Event]) -> Any:
         stack: list[_Frame] = []
@@ -306,9 +322,9 @@ class _Builder:
                 done = (value, 1, event.anchor)
             elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
                 if event.tag not in _PLAIN_TAGS:
-                    raise self.error(line, f"unknown tag {event.tag!r}")
+                    raise self.error(line, _msg("source.unknown_tag", tag=repr(event.tag)))
                 if len(stack) >= MAX_JSON_DEPTH:
-                    raise self.error(line, f"nested more than {MAX_JSON_DEPTH} levels deep")
+                    raise self.error(line, _msg("source.nested_levels", limit=MAX_JSON_DEPTH))
                 container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
                 loc = self._child_loc(stack) if stack else ()
                 if self.lines is not None:
@@ -320,7 +336,7 @@ class _Builder:
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 frame = stack.pop()
                 if isinstance(frame.container, dict) and frame.key is not _NO_KEY:
-                    raise self.error(frame.key_line, "a key without a value")
+                    raise self.error(frame.key_line, _msg("source.key_without_value"))
                 if frame.anchor:
                     self.open_anchors.discard(frame.anchor)
                 done = (frame.container, frame.size, frame.anchor)
@@ -328,24 +344,22 @@ class _Builder:
                 self.total -= frame.size - 1  # its values were counted as they came
             elif isinstance(event, yaml.AliasEvent):
                 if event.anchor in self.open_anchors:
-                    raise self.error(line, f"alias *{event.anchor} refers to a value that "
-                                     "contains it (an alias cycle)")
+                    raise self.error(line, _msg("source.alias_cycle", anchor=event.anchor))
                 if event.anchor not in self.anchors:
-                    raise self.error(line, f"unknown alias *{event.anchor}")
+                    raise self.error(line, _msg("source.unknown_alias", anchor=event.anchor))
                 value, size = self.anchors[event.anchor]
                 done = (value, size, None)
             elif isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    raise self.error(line, "expected one YAML document, found another")
+                    raise self.error(line, _msg("source.another_document"))
                 continue
             else:
                 continue
             value, size, anchor = done
             self.total += size
             if self.total > self.limit:
-                raise self.error(line, f"YAML aliases expand to more than {self.limit:,} "
-                                 "values; refusing to read it (an alias bomb?)")
+                raise self.error(line, _msg("source.alias_bomb", limit=f"{self.limit:,}"))
             if anchor:
                 self.anchors[anchor] = (value, size)
             if not stack:
@@ -367,7 +381,7 @@ class _Builder:
         frame.size += size
         container = frame.container
         if value is _MERGE and not (isinstance(container, dict) and frame.key is _NO_KEY):
-            raise self.error(line, "'<<' is not a value")
+            raise self.error(line, _msg("source.merge_not_value"))
         if isinstance(container, list):
             if self.lines is not None:
                 self.lines[(*frame.loc, len(container))] = line or 0
@@ -375,11 +389,11 @@ class _Builder:
             return
         if frame.key is _NO_KEY:
             if value is _MERGE:
-                raise self.error(line, "YAML merge keys (<<) are not supported here")
+                raise self.error(line, _msg("source.merge_keys"))
             if isinstance(value, (dict, list)):
-                raise self.error(line, "a key must be a plain value")
+                raise self.error(line, _msg("source.key_not_plain"))
             if value in container:
-                raise self.error(line, f"duplicate key {value!r}")
+                raise self.error(line, _msg("source.duplicate_key", key=repr(value)))
             frame.key, frame.key_line = value, line or 0
             return
         key = frame.key
@@ -407,7 +421,8 @@ class _Builder:
         except (ValueError, OverflowError, TypeError, AttributeError) as exc:
             what = "date" if tag.endswith(":timestamp") else "value"
             why = f" ({exc})" if isinstance(exc, ValueError) else ""
-            raise self.error(line, f"{what} {event.value!r} does not exist{why}") from None
+            raise self.error(line, _msg(f"source.{what}_does_not_exist", value=repr(event.value),
+                                        why=why)) from None
 
 
 # ---------------------------------------------------------------- lenient, for reading
@@ -460,7 +475,7 @@ def check_graph(root: yaml.Node, limit: int) -> None:
             sizes[nid] = 1
             continue
         if depth >= MAX_JSON_DEPTH:
-            raise YamlGraphError(None, None, f"nested more than {MAX_JSON_DEPTH} levels deep",
+            raise YamlGraphError(None, None, _msg("source.nested_levels", limit=MAX_JSON_DEPTH),
                                  node.start_mark)
         open_nodes.add(nid)
         stack.append((node, True, depth))
@@ -554,10 +569,11 @@ def load_documents(text: str, path: str | Path, loader: type[LineLoader] = LineL
     except yaml.YAMLError as exc:
         raise _yaml_syntax_error(exc, text, Path(path)) from None
     except RecursionError:
-        raise SourceError(path, None, "invalid YAML: nested too deeply") from None
+        raise SourceError(path, None, _too_deep_yaml()) from None
     except (ValueError, TypeError, OverflowError, AttributeError) as exc:  # a bad key, ...
         first = str(exc).strip().splitlines()
-        raise SourceError(path, None, f"invalid YAML: {first[0] if first else exc!r}") from None
+        raise SourceError(path, None, _msg("source.invalid_yaml",
+                                           problem=first[0] if first else repr(exc))) from None
 
 
 def safe_load(text: str, path: str | Path = "<string>") -> Any:

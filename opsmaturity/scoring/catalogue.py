@@ -268,6 +268,11 @@ class WarningSign(_Model):
         default=None, description="a condition id: where it fails, the sign's probes do not "
         "apply (for example operational signs of a repository nobody deploys)"
     )
+    not_observable: Text | None = Field(
+        default=None, description="the part of the sign no collector can observe (a demand, a "
+        "trend people feel); when set, evidence alone only suggests the sign (suspected) and "
+        "the answers decide"
+    )
     areas: list[Id] = Field(min_length=1)
     impact: int = Field(ge=1, le=5, description="business impact weight when the sign is present")
     questions: list[Id] = Field(min_length=1)

@@ -244,13 +244,14 @@ Support = Literal["answers", "evidence", "weak"]
 
 
 def _status(likelihood: float, l_answers: float | None, support_e: float,
+            evidence_establishes: bool,
             params: ScoringParameters) -> tuple[str, Support | None, RiskLevel | None]:
     """Present needs support (the answers, or moderate/strong evidence); else suspected."""
     if likelihood < params.present_at:
         return "absent", None, params.absent_cap
     if l_answers is not None and l_answers >= params.present_at:
         return "present", "answers", None
-    if support_e >= params.establish_at:
+    if evidence_establishes and support_e >= params.establish_at:
         return "present", "evidence", None
     if likelihood > params.present_at:
         return "suspected", "weak", params.suspected_cap
@@ -278,14 +279,16 @@ def _finding(
                   for r in probes]
     decided = [r for r in probes if r.healthy is not None]
     pushes = [_contribution(catalogue.probe(r.probe_id), r, params) for r in decided]
-    l_evidence = _sigmoid(sum(pushes)) if decided else None
+    l_evidence = _sigmoid(sum(pushes)) if any(pushes) else None  # weightless evidence: none
     # Weak probes may suggest a sign but never establish it, however many agree: they
     # tend to read the same thing (four annotation shares of one rule file, say).
     support_e = sum(x for x, r in zip(pushes, decided, strict=True)
                     if x > 0 and _unhealthy_strength(catalogue.probe(r.probe_id)) != "weak")
     strength_e = sum(abs(x) for x in pushes)
 
-    if l_answers is None and l_evidence is None:
+    if l_answers is None and strength_e == 0:
+        # no answers, and the evidence found carries no weight either way (a probe whose
+        # outcome the catalogue rates "none"): nothing is known, not "as likely as not"
         likelihood: float | None = None
     else:
         cap = params.answers_max_log_odds
@@ -303,7 +306,8 @@ def _finding(
     if likelihood is None:
         status, risk, level = "unknown", None, "unknown"
     else:
-        status, support, cap_level = _status(likelihood, l_answers, support_e, params)
+        status, support, cap_level = _status(likelihood, l_answers, support_e,
+                                             sign.not_observable is None, params)
         risk = likelihood * impact / 5
         if cap_level is not None:
             risk = _bounded(risk, cap_level, params)

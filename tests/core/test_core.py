@@ -114,3 +114,22 @@ def test_safe_loaders_refuse_cycles_bombs_and_impossible_dates():
     assert safe_load("date: 2026-02-30\n") == {"date": "2026-02-30"}  # lenient: kept as text
     shared = parse_yaml("a: &a {k: [1, 2]}\nb: *a\nc: *a\n").data
     assert shared["b"] == shared["c"] == {"k": [1, 2]}  # plain aliases still work
+
+
+def test_writing_to_a_pipe_or_device_writes_through_and_keeps_it(tmp_path: Path):
+    """`--out /dev/null` once replaced the device with a file (running as root): the atomic
+    rename is for files; a pipe or device is written to, and stays what it was."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    files.write_atomic(fifo, "through the pipe")
+    reader.join(timeout=10)
+    assert got == [b"through the pipe"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert list(tmp_path.iterdir()) == [fifo]  # no temporary file left beside it

@@ -11,14 +11,17 @@ import typer
 
 from .common import (
     EvidenceOutOpt,
+    LangOpt,
     NoCacheOpt,
     ShowNamesOpt,
     SinceOpt,
     UntilOpt,
     err_console,
     fail,
+    measures_note,
     run_collector,
     utc,
+    warn,
     warn_problems,
     write_evidence,
 )
@@ -34,22 +37,24 @@ def collect_git(
     until: UntilOpt = None,
     show_names: ShowNamesOpt = False,
     no_cache: NoCacheOpt = False,
+    lang: LangOpt = "en",
 ) -> None:
     """Mine git history into evidence JSON (people pseudonymised unless --show-names)."""
     repo, shown = open_repository(source)
     sets = [collect_git_evidence(repo, shown, since, until, show_names, no_cache)]
-    write_evidence(out, sets, f"{len(sets[0].measures)} measures")
+    write_evidence(out, sets, measures_note(sets[0], with_state=False))
 
 
 def collect_ci(
     source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
     out: EvidenceOutOpt = Path("evidence-ci.json"),
+    lang: LangOpt = "en",
 ) -> None:
     """Analyse CI configuration (GitLab CI, GitHub Actions, Jenkinsfile) into evidence JSON."""
     repo, _ = open_repository(source)
     sets = [run_collector("ci", {"repo": repo}, "ci")]
     warn_problems(sets[0])
-    write_evidence(out, sets, f"{len(sets[0].measures)} measures")
+    write_evidence(out, sets, measures_note(sets[0], with_state=False))
 
 
 def open_repository(source: str) -> tuple[str, str | None]:
@@ -68,7 +73,7 @@ def open_repository(source: str) -> tuple[str, str | None]:
     except CollectorError as exc:
         raise fail(str(exc)) from None
     if warning := subdirectory_warning(source, repo):
-        err_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+        warn(warning)
     return repo, without_credentials(source) if is_url(source) else None
 
 

@@ -120,14 +120,18 @@ def _set_lang(value: str) -> str:
     return value
 
 
+LANG_ENV = "OPSMATURITY_LANG"
 LangOpt = Annotated[str, typer.Option(
-    "--lang", callback=_set_lang,
-    help="Language of the output: one of the catalogue's languages (en, de).")]
+    "--lang", callback=_set_lang, envvar=LANG_ENV,
+    help="Language of the output and the messages: one of the catalogue's languages (en, "
+    "de).")]
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
 SinceOpt = Annotated[datetime | None, typer.Option(
     "--since", formats=DATE_FORMATS, help="Window start, YYYY-MM-DD (default: 180 days back).")]
 UntilOpt = Annotated[datetime | None, typer.Option(
-    "--until", formats=DATE_FORMATS, help="Window end, YYYY-MM-DD (default: end of today, UTC).")]
+    "--until", formats=DATE_FORMATS,
+    help="Window end, YYYY-MM-DD, not included: --until 2026-04-01 ends with March "
+    "(default: end of today, UTC).")]
 ShowNamesOpt = Annotated[bool, typer.Option(
     "--show-names", help="Show people's names instead of stable pseudonyms.")]
 NoCacheOpt = Annotated[bool, typer.Option(
@@ -143,17 +147,25 @@ def say(key: str, **values: object) -> str:
     return cli_texts(state.lang)(key, **values)
 
 
+def localised(message: str) -> str:
+    """A loader's or collector's message (English, core/messages.yaml) in the command's
+    language."""
+    from opsmaturity.core.messages import localise
+
+    return localise(message, state.lang)
+
+
 def fail(message: str) -> typer.Exit:
     from rich.markup import escape  # imported where used: start-up stays light
 
-    err_console.print(f"[red]{say('error')}[/] {escape(message)}", highlight=False,
+    err_console.print(f"[red]{say('error')}[/] {escape(localised(message))}", highlight=False,
                       soft_wrap=True)
     return typer.Exit(code=2)
 
 
 def warn(message: str) -> None:
-    err_console.print(f"{say('warning')} {message}", markup=False, highlight=False,
-                      soft_wrap=True)
+    err_console.print(f"{say('warning')} {localised(message)}", markup=False,
+                      highlight=False, soft_wrap=True)
 
 
 OUTPUT_OPTIONS = ("out", "evidence_out", "json_out", "pdf", "xlsx")
@@ -249,13 +261,26 @@ MAX_WARNINGS = 20
 
 def warn_problems(evidence: EvidenceSet) -> None:
     """One `warning: file:line: why` line per problem the collector met (coverage.missing)."""
+    from rich.markup import escape
+
     missing = evidence.coverage.missing
+    label = f"[yellow]{say('warning')}[/]"
     for problem in missing[:MAX_WARNINGS]:
-        err_console.print(f"[yellow]warning:[/] {problem}", highlight=False, soft_wrap=True)
-    if len(missing) > MAX_WARNINGS:
-        err_console.print(f"[yellow]warning:[/] ... and {len(missing) - MAX_WARNINGS} more "
-                          "(see coverage.missing in the evidence)", highlight=False,
+        err_console.print(f"{label} {escape(localised(problem))}", highlight=False,
                           soft_wrap=True)
+    if len(missing) > MAX_WARNINGS:
+        err_console.print(f"{label} {say('collect.more_problems', n=len(missing) - MAX_WARNINGS)}",
+                          highlight=False, soft_wrap=True)
+
+
+def measures_note(evidence: EvidenceSet, with_state: bool = True) -> str:
+    """`N measures, complete` (or partial with its coverage) for the `wrote` line."""
+    n = len(evidence.measures)
+    if not with_state:
+        return say("collect.measures", n=n)
+    state_ = (say("collect.partial", ratio=f"{evidence.coverage.ratio:.0%}")
+              if evidence.partial else say("collect.complete"))
+    return say("collect.measures_state", n=n, state=state_)
 
 
 def evidence_json(sets: list[EvidenceSet]) -> str:

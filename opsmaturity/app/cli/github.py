@@ -14,6 +14,7 @@ import typer
 
 from .common import (
     EvidenceOutOpt,
+    LangOpt,
     NoCacheOpt,
     SinceOpt,
     UntilOpt,
@@ -57,6 +58,7 @@ def collect_github(
         "--ask-token", help=f"Prompt for the token even when {TOKEN_ENV} is unset and "
         "stdin is not a terminal.")] = False,
     no_cache: NoCacheOpt = False,
+    lang: LangOpt = "en",
 ) -> None:
     """Read deployments, workflow runs, pull requests, releases and incidents from GitHub."""
     from pydantic import ValidationError

@@ -13,6 +13,7 @@ import typer
 
 from .common import (
     EvidenceOutOpt,
+    LangOpt,
     NoCacheOpt,
     SinceOpt,
     UntilOpt,
@@ -55,6 +56,7 @@ def collect_gitlab(
         "--ask-token", help=f"Prompt for the token even when {TOKEN_ENV} is unset and "
         "stdin is not a terminal.")] = False,
     no_cache: NoCacheOpt = False,
+    lang: LangOpt = "en",
 ) -> None:
     """Read deployments, pipelines, merge requests and incidents from GitLab into evidence."""
     if not project and not group:

@@ -17,6 +17,7 @@ import typer
 from .common import (
     DATE_FORMATS,
     EvidenceOutOpt,
+    LangOpt,
     ShowNamesOpt,
     err_console,
     fail,
@@ -69,6 +70,7 @@ def collect_incidents(
     strict: Annotated[bool, typer.Option(
         "--strict", help="Fail (exit 2) on any broken record instead of skipping it.")]
     = False,
+    lang: LangOpt = "en",
 ) -> None:
     """Import incidents (PagerDuty, Opsgenie, Jira, ServiceNow, CSV) into evidence JSON."""
     from pydantic import ValidationError

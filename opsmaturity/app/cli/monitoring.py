@@ -15,7 +15,9 @@ import typer
 
 from .common import (
     EvidenceOutOpt,
+    LangOpt,
     fail,
+    measures_note,
     multi_option,
     run_collector,
     warn_problems,
@@ -76,6 +78,7 @@ def collect_prometheus(
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds to wait for each HTTP answer.")] = 10,
     out: EvidenceOutOpt = Path("evidence-monitoring.json"),
+    lang: LangOpt = "en",
 ) -> None:
     """Measure alerting (rules, routing, noise) and dashboards into evidence JSON."""
     from pydantic import ValidationError
@@ -100,6 +103,4 @@ def collect_prometheus(
         raise fail(f"{option}: {err['msg'].removeprefix('Value error, ')}") from None
     evidence = run_collector("monitoring", options.model_dump(), "monitoring")
     warn_problems(evidence)
-    state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
-             else "complete")
-    write_evidence(out, [evidence], f"{len(evidence.measures)} measures, {state}")
+    write_evidence(out, [evidence], measures_note(evidence))

@@ -104,9 +104,11 @@ def write_out(path: Path | str, text: str, note: str = "") -> None:
         return
     from opsmaturity.core.files import write_atomic
 
+    from .common import say  # the command's language; common imports this module
+
     write_atomic(path, text)
-    err_console.print(f"wrote {path}" + (f" ({note})" if note else ""), highlight=False,
-                      soft_wrap=True)
+    err_console.print(say("wrote", path=path) + (f" ({note})" if note else ""),
+                      highlight=False, soft_wrap=True)
 
 
 def one_stdout(**outputs: Path | str | None) -> str | None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import err_console, fail, write_evidence
+from .common import err_console, fail, measures_note, write_evidence
 
 if TYPE_CHECKING:
     from opsmaturity.core.evidence import EvidenceSet
@@ -25,9 +25,7 @@ def write_platform_evidence(out: Path, evidence: EvidenceSet) -> None:
     """Write one platform's evidence and say what was not read and how complete it is."""
     for line in evidence.coverage.missing:
         err_console.print(f"[yellow]not read:[/] {line}", highlight=False, soft_wrap=True)
-    state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
-             else "complete")
-    write_evidence(out, [evidence], f"{len(evidence.measures)} measures, {state}")
+    write_evidence(out, [evidence], measures_note(evidence))
 
 
 def delivery_mapping(path: Path | None) -> dict[str, Any] | None:

@@ -19,7 +19,9 @@ import typer
 from .common import (
     DATE_FORMATS,
     EvidenceOutOpt,
+    LangOpt,
     fail,
+    measures_note,
     multi_option,
     run_collector,
     utc,
@@ -55,6 +57,7 @@ def collect_postgres(
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Seconds to wait for each HTTP answer (Patroni).")] = 10,
     out: EvidenceOutOpt = Path("evidence-postgres.json"),
+    lang: LangOpt = "en",
 ) -> None:
     """Measure a PostgreSQL cluster's failover, backup and upgrade readiness (read-only)."""
     from pydantic import ValidationError
@@ -74,6 +77,4 @@ def collect_postgres(
         raise fail(f"{option}: {err['msg'].removeprefix('Value error, ')}") from None
     evidence = run_collector("postgres", options.model_dump(), "postgres")
     warn_problems(evidence)
-    state = (f"partial, coverage {evidence.coverage.ratio:.0%}" if evidence.partial
-             else "complete")
-    write_evidence(out, [evidence], f"{len(evidence.measures)} measures, {state}")
+    write_evidence(out, [evidence], measures_note(evidence))

@@ -123,9 +123,14 @@ def read_gitlab(state: State) -> None:
                     state.problems.append(f"{where(path, line)}: extends cycle: {loop}")
                 continue
             if not isinstance(config.get(parent), dict):
-                state.problems.append(
-                    f"{where(path, line)}: job '{name}' extends unknown '{parent}'"
-                )
+                if state.unresolved:  # e.g. a hidden job from a template include not fetched
+                    state.unresolved.append(f"{where(path, line)}: job '{name}' extends "
+                                            f"'{parent}', not found (an include not resolved "
+                                            "may define it)")
+                else:
+                    state.problems.append(
+                        f"{where(path, line)}: job '{name}' extends unknown '{parent}'"
+                    )
                 continue
             if len(chain) > 50:
                 continue

@@ -39,12 +39,12 @@ from opsmaturity.core.stats import median, p90
 from opsmaturity.core.times import now_utc
 
 from ..base import CollectorError, Progress, no_progress
-from . import paths
+from . import blobs, manifests, paths, telemetry
 from .log import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
 from .repository import head_commit, is_url, open_repository
 
-VERSION = 2  # part of the cache key: bump when a measure changes meaning
+VERSION = 4  # part of the cache key: bump when a measure changes meaning
 HOTFIX = re.compile(
     r"(^|\W)(hot-?fix(es)?|emergency fix)(\W|$)|^\w+(\([^)]*\))?!:|\[hotfix\]", re.I
 )
@@ -93,6 +93,9 @@ MEASURES: tuple[str, ...] = (
     "git.backup_failover_scripts_present",
     "git.observability_config_present",
     "git.observability_config_kinds",
+    "git.opentelemetry_in_dependencies",
+    "git.structured_logging_present",
+    "git.structured_logging_libraries",
     "git.runbooks_present",
     "git.runbooks_last_changed_days",
     "git.docs_present",
@@ -851,9 +854,12 @@ def _measures(
     add("git.iac_present", bool(iac), "", files={k: v[:10] for k, v in sorted(iac.items())})
     add("git.iac_kinds", ",".join(sorted(iac)) or None, "", applicable=bool(iac))
     runtime = [f for f in head if paths.is_runtime_manifest(f)]
+    if not runtime:  # e.g. deployment.yaml at the top: recognised by its apiVersion and kind
+        runtime = manifests.kubernetes_manifests(repo, head)
     add("git.runtime_manifests_present", bool(runtime), "", files=runtime[:10],
         definition="Kubernetes, Helm, Terraform, Ansible, Pulumi or CloudFormation files outside "
-        "tests, examples and docs")
+        "tests, examples and docs; YAML files elsewhere count when they hold a Kubernetes "
+        "object (top-level apiVersion and kind)")
     add(
         "git.db_migrations_present",
         bool(migrations),
@@ -867,15 +873,25 @@ def _measures(
         applicable=bool(migrations),
     )
     add("git.backup_failover_scripts_present", bool(backups), "", files=backups[:MAX_DETAILS])
-    telemetry: dict[str, list[str]] = {}
+    shippers: dict[str, list[str]] = {}
     for f in head:
         kind = paths.observability_kind(f)
         if kind:
-            telemetry.setdefault(kind, []).append(f)
-    add("git.observability_config_present", bool(telemetry), "",
-        files={k: v[:10] for k, v in sorted(telemetry.items())})
-    add("git.observability_config_kinds", ",".join(sorted(telemetry)) or None, "",
-        applicable=bool(telemetry))
+            shippers.setdefault(kind, []).append(f)
+    add("git.observability_config_present", bool(shippers), "",
+        files={k: v[:10] for k, v in sorted(shippers.items())})
+    add("git.observability_config_kinds", ",".join(sorted(shippers)) or None, "",
+        applicable=bool(shippers))
+    otel, loggers = telemetry.telemetry_facts(
+        blobs.read_blobs(repo, "HEAD", telemetry.candidates(head)))
+    add("git.opentelemetry_in_dependencies", bool(otel), "", files=otel[:MAX_DETAILS],
+        definition="a dependency manifest names an OpenTelemetry API, SDK or instrumentation")
+    add("git.structured_logging_present", bool(loggers), "",
+        files={k: v[:10] for k, v in sorted(loggers.items())},
+        definition="a manifest or logging configuration names a structured (JSON or "
+        "key-value) logger")
+    add("git.structured_logging_libraries", ",".join(sorted(loggers)) or None, "",
+        applicable=bool(loggers))
 
     # knowledge
     def days_since(kind: str) -> float | None:

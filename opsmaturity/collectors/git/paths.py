@@ -182,6 +182,11 @@ RUNTIME_KINDS = frozenset(IAC_RULES) - {"docker"}
 _EXAMPLES = re.compile(r"(^|/)(examples?|samples?|demos?|fixtures?|testdata)/", re.I)
 
 
+def is_example(path: str) -> bool:
+    """Under an examples, samples, demos, fixtures or testdata folder."""
+    return bool(_EXAMPLES.search(path))
+
+
 def is_runtime_manifest(path: str) -> bool:
     """A definition of where the system runs (not an example, test fixture or document)."""
     return (iac_kind(path) in RUNTIME_KINDS and not is_test(path) and not is_doc(path)

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import LineDict, LineList
 from opsmaturity.core.sources import load_documents as load_yaml_documents
 from opsmaturity.core.sources import parse_json as core_parse_json
@@ -45,21 +46,22 @@ def expand_paths(specs: list[str], suffixes: tuple[str, ...], what: str) -> list
             )
             if not inside:
                 raise CollectorError(
-                    f"{spec}: no {what} files ({', '.join(suffixes)}) in this directory"
+                    f"{spec}: " + _msg("files.none_in_directory", what=what,
+                                          suffixes=", ".join(suffixes))
                 )
             found += inside
         elif glob.has_magic(spec):
             matches = sorted(Path(p) for p in glob.glob(os.path.expanduser(spec), recursive=True))
             files = [p for p in matches if p.is_file()]
             if not files:
-                raise CollectorError(f"{spec}: no {what} files match this pattern")
+                raise CollectorError(f"{spec}: " + _msg("files.none_match", what=what))
             found += files
         elif path.exists():
-            raise CollectorError(f"{spec}: not a file or directory")
+            raise CollectorError(f"{spec}: " + _msg("files.not_file_or_directory"))
         else:
-            raise CollectorError(f"{spec}: no such file or directory")
+            raise CollectorError(f"{spec}: " + _msg("files.no_such_file"))
         if len(found) > MAX_FILES:
-            raise CollectorError(f"{spec}: more than {MAX_FILES} {what} files; narrow the path")
+            raise CollectorError(f"{spec}: " + _msg("files.too_many", limit=MAX_FILES, what=what))
     return list(dict.fromkeys(found))
 
 

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import SourceError
 from opsmaturity.core.times import from_epoch, parse_loose
 
@@ -56,11 +57,10 @@ class BackupReport:
 
 def read_pgbackrest(raw: Any, name: str, report: BackupReport) -> None:
     if not isinstance(raw, list):
-        raise SourceError(name, None, "not pgBackRest `info --output=json` output (a list of "
-                          "stanzas)")
+        raise SourceError(name, None, _msg("postgres.pgbackrest_not_list"))
     for stanza in raw:
         if not isinstance(stanza, dict) or "backup" not in stanza:
-            raise SourceError(name, None, "a stanza without `backup`: not pgBackRest info JSON")
+            raise SourceError(name, None, _msg("postgres.pgbackrest_no_backup"))
         sname = str(stanza.get("name", "?"))
         backups = stanza.get("backup") or []
         for b in backups:
@@ -128,7 +128,7 @@ def read_barman_text(text: str, name: str, report: BackupReport) -> None:
                     finished = datetime.strptime(" ".join(first.split()), _BARMAN_TIME
                                                  ).replace(tzinfo=UTC)
                 except ValueError:
-                    raise SourceError(name, lineno, f"cannot read the backup time {first!r}"
+                    raise SourceError(name, lineno, _msg("postgres.backup_time", value=repr(first))
                                       ) from None
                 ok = True
             report.backups.append(Backup(tool="barman", label=f"{m.group('server')}/"
@@ -146,16 +146,16 @@ def read_barman_text(text: str, name: str, report: BackupReport) -> None:
             found = True
             report.notes.append(f"barman check: {key}: {value.strip()}")
     if not found:
-        raise SourceError(name, None, "neither `barman list-backups` nor `barman check` output")
+        raise SourceError(name, None, _msg("postgres.not_barman"))
     if any(b.tool == "barman" for b in report.backups):
-        report.notes.append("barman list-backups times have no offset; read as UTC")
+        report.notes.append(_msg("postgres.barman_utc"))
 
 
 def read_barman_json(raw: dict[str, Any], name: str, report: BackupReport) -> None:
     """`barman -f json list-backups`: {server: [{backup_id, status, end_time_timestamp}]}"""
     for server, backups in raw.items():
         if not isinstance(backups, list):
-            raise SourceError(name, None, f"{server}: not `barman -f json list-backups` output")
+            raise SourceError(name, None, _msg("postgres.not_barman_json", server=server))
         for b in backups:
             end = b.get("end_time_timestamp")
             finished = from_epoch(end) if end not in (None, "") else None
@@ -178,8 +178,7 @@ def read_walg(raw: Any, name: str, report: BackupReport) -> None:
         return
     if not isinstance(raw, list) or (raw and not all(
             isinstance(b, dict) and "backup_name" in b for b in raw)):
-        raise SourceError(name, None, "not WAL-G `backup-list --detail --json` or "
-                          "`wal-verify --json` output")
+        raise SourceError(name, None, _msg("postgres.not_walg"))
     for b in raw:
         bname = str(b["backup_name"])
         finished = parse_loose(b.get("finish_time") or b.get("time"))
@@ -195,9 +194,9 @@ def read_backup_file(path: Path, tool: str, report: BackupReport) -> None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SourceError(path, None, "file not found") from None
+        raise SourceError(path, None, _msg("source.file_not_found")) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(path, None, f"cannot read ({exc})") from None
+        raise SourceError(path, None, _msg("source.cannot_read", reason=exc)) from None
     if tool == "barman" and not text.lstrip().startswith("{"):
         read_barman_text(text, str(path), report)
         report.sources.append(f"{tool}: {path}")
@@ -205,7 +204,7 @@ def read_backup_file(path: Path, tool: str, report: BackupReport) -> None:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SourceError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+        raise SourceError(path, exc.lineno, _msg("source.invalid_json", problem=exc.msg)) from None
     # Read into a scratch report first: a file that turns out malformed halfway adds nothing.
     scratch = BackupReport()
     reader = {"pgbackrest": read_pgbackrest, "barman": read_barman_json}.get(tool, read_walg)
@@ -215,8 +214,8 @@ def read_backup_file(path: Path, tool: str, report: BackupReport) -> None:
         names = {"pgbackrest": "pgBackRest `info --output=json`",
                  "barman": "`barman -f json list-backups`",
                  "wal-g": "WAL-G `backup-list --detail --json` or `wal-verify --json`"}
-        raise SourceError(path, None, f"not {names.get(tool, tool)} output: a record has an "
-                          "unexpected shape") from None
+        raise SourceError(path, None, _msg("postgres.unexpected_shape",
+                                           tool=names.get(tool, tool))) from None
     report.backups += scratch.backups
     report.continuity += scratch.continuity
     report.notes += scratch.notes

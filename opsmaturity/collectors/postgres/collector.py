@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from opsmaturity.core.evidence import Coverage, EvidenceSet
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import endpoint_only
 from opsmaturity.core.sources import SourceError
 from opsmaturity.core.times import now_utc
@@ -89,23 +90,20 @@ class PostgresCollector:
                  else PostgresOptions.model_validate(config.model_dump()))
         except ValidationError as exc:
             err = exc.errors(include_url=False)[0]
-            raise CollectorError(f"postgres collector: {err['msg']}") from None
+            raise CollectorError(_msg("postgres.options", problem=err["msg"])) from None
         if o.pgbackrest_info is not None and o.pgbackrest_stanza:
-            raise CollectorError("give either --pgbackrest-info or --pgbackrest-stanza, not both")
+            raise CollectorError(_msg("postgres.pgbackrest_both"))
         if not (o.dsns or o.patroni or o.patroni_files or o.pgbackrest_info
                 or o.pgbackrest_stanza or o.barman or o.walg):
-            raise CollectorError("no PostgreSQL source given: name servers (--dsn), Patroni "
-                                 "(--patroni) or backup information (--pgbackrest-info, "
-                                 "--pgbackrest-stanza, --barman, --walg)")
+            raise CollectorError(_msg("postgres.no_source"))
         if o.dsns:
             try:
                 import psycopg  # noqa: F401 - only to say early that it is missing
             except ImportError:
-                raise CollectorError("reading servers (--dsn) needs psycopg: pip install "
-                                     "'opsmaturity[postgres]'") from None
+                raise CollectorError(_msg("postgres.needs_psycopg")) from None
         for path in [o.pgbackrest_info, *o.barman, *o.walg, *o.patroni_files]:
             if path is not None and not path.is_file():
-                raise CollectorError(f"{path}: no such file")
+                raise CollectorError(_msg("postgres.no_such_file", path=path))
 
         now = o.as_of or now_utc()
         h = Harvest()

@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from opsmaturity.core.http import RateLimitError, RetryingSession, RetryPolicy, http_problem
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import endpoint_only
 from opsmaturity.core.times import parse_loose
 
@@ -66,14 +67,14 @@ def read_patroni_file(path: Path) -> PatroniCluster:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PatroniError(f"{path}: file not found") from None
+        raise PatroniError(f"{path}: {_msg('source.file_not_found')}") from None
     except json.JSONDecodeError as exc:
-        raise PatroniError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        invalid = _msg("source.invalid_json", problem=exc.msg)
+        raise PatroniError(f"{path}:{exc.lineno}: {invalid}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise PatroniError(f"{path}: cannot read ({exc})") from None
+        raise PatroniError(f"{path}: {_msg('source.cannot_read', reason=exc)}") from None
     if not isinstance(raw, dict) or "cluster" not in raw:
-        raise PatroniError(f"{path}: not recorded Patroni answers ({{\"cluster\": ..., "
-                           "\"history\": ...}})")
+        raise PatroniError(f"{path}: {_msg('postgres.patroni_not_recorded')}")
     return parse_patroni(raw["cluster"], raw.get("history", []), str(path))
 
 
@@ -84,8 +85,7 @@ def _shape_checked(fn: Any) -> Any:
             return fn(raw, history, endpoint)
         except (AttributeError, TypeError, ValueError, KeyError, IndexError,
                 OverflowError):
-            raise PatroniError(f"{endpoint}: not Patroni /cluster and /history answers: a "
-                               "record has an unexpected shape") from None
+            raise PatroniError(f"{endpoint}: {_msg('postgres.patroni_shape')}") from None
     return wrapped
 
 
@@ -94,7 +94,7 @@ def parse_patroni(raw: Any, history: Any, endpoint: str) -> PatroniCluster:
     """A cluster from Patroni's `/cluster` and `/history` answers."""
     cluster = PatroniCluster(endpoint=endpoint)
     if not isinstance(raw, dict) or not isinstance(raw.get("members"), list):
-        raise PatroniError(f"{endpoint}/cluster: not a Patroni /cluster answer (no members)")
+        raise PatroniError(f"{endpoint}/cluster: {_msg('postgres.patroni_no_members')}")
     cluster.paused = bool(raw.get("pause", False))
     for m in raw["members"]:
         lag = m.get("lag")
@@ -104,7 +104,7 @@ def parse_patroni(raw: Any, history: Any, endpoint: str) -> PatroniCluster:
             lag_bytes=lag if isinstance(lag, int) and not isinstance(lag, bool) else None,
             timeline=m.get("timeline")))
     if not isinstance(history, list):
-        raise PatroniError(f"{endpoint}/history: not a Patroni /history answer (a list)")
+        raise PatroniError(f"{endpoint}/history: {_msg('postgres.patroni_history_list')}")
     for row in history:
         if not isinstance(row, list) or len(row) < 4:
             continue
@@ -129,4 +129,4 @@ def _get(s: requests.Session, url: str, path: str, auth: Any, endpoint: str) -> 
     try:
         return response.json()
     except ValueError:
-        raise PatroniError(f"{target}: the answer is not JSON") from None
+        raise PatroniError(f"{target}: {_msg('postgres.not_json')}") from None

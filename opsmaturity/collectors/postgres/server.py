@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.times import as_utc
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -105,8 +106,7 @@ def read_server(dsn: str, password: str | None = None) -> ServerState:
     try:
         import psycopg
     except ImportError:
-        raise ServerUnreachable("psycopg is not installed (pip install 'opsmaturity[postgres]')"
-                                ) from None
+        raise ServerUnreachable(_msg("postgres.psycopg_missing")) from None
     name = display_name(dsn)
     try:
         extra = {"password": password} if password else {}
@@ -116,8 +116,8 @@ def read_server(dsn: str, password: str | None = None) -> ServerState:
             options=f"-c default_transaction_read_only=on "
                     f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
     except psycopg.Error as exc:
-        raise ServerUnreachable(f"{name}: cannot connect: {_first_line(exc, dsn, password)}"
-                                ) from None
+        raise ServerUnreachable(_msg("postgres.cannot_connect", server=name,
+                                     reason=_first_line(exc, dsn, password))) from None
     try:
         conn.read_only = True
         with conn:
@@ -158,7 +158,7 @@ def _read(conn: Any, name: str) -> ServerState:
             with conn.transaction():
                 fn()
         except psycopg.errors.InsufficientPrivilege:
-            s.problems.append(f"{name}: {label} not readable (grant pg_monitor to the role)")
+            s.problems.append(_msg("postgres.not_readable", server=name, what=label))
 
     def control() -> None:
         row = conn.execute("SELECT system_identifier::text FROM pg_control_system()").fetchone()

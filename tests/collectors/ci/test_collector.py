@@ -232,6 +232,28 @@ def test_gitlab_missing_local_include_is_reported_and_the_rest_measured():
         "ci.production_deploy_copies_to_hosts", "ci.release_published_automatically"}
 
 
+def test_extends_of_a_job_from_a_template_not_fetched_is_no_problem():
+    """Seen in gitlab-runner: `.fuzz_base` comes from a GitLab template include."""
+    text = """
+        include:
+          - template: Security/Coverage-Fuzzing.latest.gitlab-ci.yml
+        fuzz:
+          extends: .fuzz_base
+          script: make fuzz
+        """
+    result = analyse_texts({".gitlab-ci.yml": text})
+    assert result.problems == []
+    assert result.unresolved[-1] == (".gitlab-ci.yml:4: job 'fuzz' extends '.fuzz_base', not "
+                                     "found (an include not resolved may define it)")
+    # without an unresolved include the same reference is a mistake in the file
+    alone = analyse_texts({".gitlab-ci.yml": """
+        fuzz:
+          extends: .fuzz_base
+          script: make fuzz
+        """})
+    assert alone.problems == [".gitlab-ci.yml:2: job 'fuzz' extends unknown '.fuzz_base'"]
+
+
 def test_gitlab_extends_cycle_is_a_problem_and_other_jobs_still_count():
     result = analyse_texts({".gitlab-ci.yml": """
         .a:

@@ -92,6 +92,7 @@ EXPECTED = {
     "git.test_file_share": 0.1667, "git.commits_with_tests_share": 0.1429,
     "git.iac_present": False, "git.db_migrations_present": False,
     "git.backup_failover_scripts_present": False, "git.observability_config_present": False,
+    "git.opentelemetry_in_dependencies": False, "git.structured_logging_present": False,
     "git.runbooks_present": True, "git.runbooks_last_changed_days": 37.0,
     "git.docs_present": True, "git.docs_last_changed_days": 37.0,
     "git.adr_present": False, "git.codeowners_present": False,
@@ -127,6 +128,75 @@ def test_observability_config_by_file_name(tmp_path: Path):
     assert by_id["git.observability_config_kinds"].value == "fluent-bit,opentelemetry,vector"
     assert by_id["git.observability_config_present"].details["files"]["vector"] == [
         "k8s/vector.yaml"]
+
+
+GO_MOD = """module example.com/checkout
+
+go 1.23
+
+require (
+\tgithub.com/sirupsen/logrus v1.9.3
+\tgo.opentelemetry.io/otel/sdk v1.32.0
+)
+
+require go.opentelemetry.io/otel/trace v1.32.0 // indirect
+"""
+GO_MOD_INDIRECT_ONLY = """module example.com/shipping
+
+require (
+\tgo.opentelemetry.io/otel v1.32.0 // indirect
+\tgo.uber.org/zap v1.27.0 // indirect
+)
+"""
+PACKAGE_JSON = """{"name": "payment", "dependencies": {"@opentelemetry/sdk-node": "0.55.0",
+ "pino": "9.5.0", "express": "4.21.1"}}
+"""
+LOG4J2 = """<Configuration><Appenders><Console name="out">
+  <JsonTemplateLayout eventTemplateUri="classpath:EcsLayout.json"/>
+</Console></Appenders></Configuration>
+"""
+CSPROJ = """<Project Sdk="Microsoft.NET.Sdk"><ItemGroup>
+  <PackageReference Include="Serilog.AspNetCore" Version="8.0.3" />
+</ItemGroup></Project>
+"""
+
+
+def test_opentelemetry_and_structured_logging_from_manifests(tmp_path: Path):
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("services", at=1 * D, files={
+        "checkout/go.mod": GO_MOD,
+        "shipping/go.mod": GO_MOD_INDIRECT_ONLY,         # pulled in by others: not chosen
+        "payment/package.json": PACKAGE_JSON,
+        "ads/src/main/resources/log4j2.xml": LOG4J2,
+        "cart/cart.csproj": CSPROJ,
+        "email/requirements.txt": "grpcio==1.68.0\npython-json-logger==2.0.7\n",
+        "examples/demo/requirements.txt": "structlog==24.4.0\n",  # an example: not counted
+        "node_modules/x/package.json": '{"dependencies": {"bunyan": "1"}}',  # vendored
+    })
+    by_id = {m.id: m for m in collect(b.build(), tmp_path).measures}
+    otel = by_id["git.opentelemetry_in_dependencies"]
+    assert otel.value is True
+    assert otel.details["files"] == ["checkout/go.mod", "payment/package.json"]
+    logs = by_id["git.structured_logging_present"]
+    assert logs.value is True
+    assert logs.details["files"] == {
+        "log4j2-json-layout": ["ads/src/main/resources/log4j2.xml"],
+        "logrus": ["checkout/go.mod"], "pino": ["payment/package.json"],
+        "python-json-logger": ["email/requirements.txt"], "serilog": ["cart/cart.csproj"]}
+    assert by_id["git.structured_logging_libraries"].value == (
+        "log4j2-json-layout,logrus,pino,python-json-logger,serilog")
+
+
+def test_plain_logging_and_no_telemetry_dependencies(tmp_path: Path):
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("app", at=1 * D, files={
+        "requirements.txt": "flask==3.1.0\nrequests==2.32.3\n",
+        "package.json": '{"dependencies": {"winston-transport": "4", "pinojs-docs": "1"}}',
+    })
+    by_id = {m.id: m for m in collect(b.build(), tmp_path).measures}
+    assert by_id["git.opentelemetry_in_dependencies"].value is False
+    assert by_id["git.structured_logging_present"].value is False
+    assert not by_id["git.structured_logging_libraries"].applicable
 
 
 def test_people_are_pseudonymised_unless_asked(history: Path, tmp_path: Path):

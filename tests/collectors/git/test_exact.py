@@ -266,3 +266,37 @@ def test_a_subdirectory_is_assessed_as_its_repository_with_a_warning(tmp_path: P
     assert result.exit_code == 0, result.output
     assert f"warning: {repo / 'svc'} is inside the repository {repo}" in " ".join(
         result.stderr.split())
+
+
+# ------------------------------------------------------------------ where it runs
+
+K8S_DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  replicas: 1
+"""
+
+
+def test_kubernetes_objects_at_the_top_are_runtime_manifests(tmp_path: Path):
+    """Seen in a real service: deployment.yaml and service.yaml beside the pom, no k8s/."""
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("service", at=2 * D, files={
+        "pom.xml": "<project/>\n", "deployment.yaml": K8S_DEPLOYMENT,
+        "service.yaml": "---\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\n",
+        "config.yaml": "apiVersion: 2\nname: settings only, no kind\n",
+        "examples/job.yaml": "apiVersion: batch/v1\nkind: Job\n",
+        ".github/workflows/ci.yml": "on: push\njobs: {}\n"})
+    m = by_id(collect(b.build(), tmp_path))["git.runtime_manifests_present"]
+    assert m.value is True
+    assert m.details["files"] == ["deployment.yaml", "service.yaml"]
+
+
+def test_settings_yaml_is_not_a_runtime_manifest(tmp_path: Path):
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("lib", at=2 * D, files={
+        "setup.py": "x = 1\n", "mkdocs.yml": "site_name: lib\n",
+        "docs/k8s.yaml": K8S_DEPLOYMENT, "tests/fixtures/pod.yaml": K8S_DEPLOYMENT})
+    m = by_id(collect(b.build(), tmp_path))["git.runtime_manifests_present"]
+    assert m.value is False and m.details["files"] == []
