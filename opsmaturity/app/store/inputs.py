@@ -26,6 +26,9 @@ from .records import (
     ParticipantRecord,
 )
 
+COMMENT_LIMIT = 1000
+"""Longest comment an answer keeps (the join page cuts a longer paste and says so)."""
+
 
 class InputStore(StoreBase):
     """What an assessment is scored from: participants, their answers, and evidence."""
@@ -97,6 +100,9 @@ class InputStore(StoreBase):
             except AnswerError as exc:
                 raise StoreError(str(exc)) from None
         comment = (comment or "").strip() or None
+        if comment is not None and len(comment) > COMMENT_LIMIT:
+            raise StoreError(f"a comment is at most {COMMENT_LIMIT} characters, this one has "
+                             f"{len(comment)}")
         with self._tx() as s:
             p = s.get(t.Participant, participant_id)
             if p is None:

@@ -208,6 +208,8 @@ def test_joining_is_idempotent_per_browser_and_removed_participants_count_nowher
         store.save_answer(ghost.id, "deployment_frequency", "from_1_to_3", catalogue=catalogue)
     late = store.add_participant(a.id, "management")
     assert late.label == "P3"  # labels stay as they were given
+    with pytest.raises(StoreError, match="at most 1000 characters, this one has 1001"):
+        store.save_answer(late.id, "deployment_frequency", "from_1_to_3", "x" * 1001)
 
 
 def test_blind_voting_agenda_and_timer_live_with_the_workshop(store: Store, catalogue):

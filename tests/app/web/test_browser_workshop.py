@@ -18,9 +18,9 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
+from opsmaturity.app.store.inputs import COMMENT_LIMIT
 from opsmaturity.app.web.links import join_link
 from opsmaturity.app.web.state import ordered_questions
-from opsmaturity.app.web.views.join import COMMENT_LIMIT
 from opsmaturity.scoring.catalogue import localise
 
 from .conftest import ADMIN, PASSWORD, World

@@ -16,6 +16,7 @@ import secrets
 import streamlit as st
 
 from opsmaturity.app.store import StoreError
+from opsmaturity.app.store.inputs import COMMENT_LIMIT
 from opsmaturity.app.store.records import ParticipantRecord, WorkshopRecord
 from opsmaturity.app.store.workshops import normalise_code
 from opsmaturity.app.web import access, state, widgets
@@ -64,7 +65,6 @@ PHONE_CSS = """<style>
 .stButton button, .stFormSubmitButton button {min-height: 44px; min-width: 44px;}
 [data-testid="stTextInput"] input {min-height: 44px;}
 </style>"""
-COMMENT_LIMIT = 1000  # longest comment kept; a longer paste is cut (and the person told)
 JOIN_KEY = "join-browser-key"
 NOTICE_KEY = "join-notice"
 
