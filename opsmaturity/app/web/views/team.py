@@ -17,9 +17,7 @@ from opsmaturity.reports.view import note_texts, quick_check_view, settle_items
 from opsmaturity.scoring.assessment import Assessment, Finding, ProbeResult, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
-# The open tab (its label), in the session: only that tab's content is computed. (A comment,
-# not a docstring: Streamlit would show a bare string of a page module on the page.)
-TAB_KEY = "team-tab"
+TAB_KEY = widgets.TEAM_TAB_KEY
 
 
 def ranked(a: Assessment) -> list[Finding]:
