@@ -232,7 +232,6 @@ def _quick_check(a: Assessment, cat: Catalogue) -> None:
     st.caption(f"{r('quick_check.source')}: {q.source}")
 
 
-@widgets.guarded
 def plan_rows(a: Assessment, cat: Catalogue, plan: list) -> list[dict[str, Any]]:
     """The ranked measures with owner, due date and status (from `plan import`)."""
     t, r = T(), R()
@@ -262,6 +261,7 @@ def _plan(a: Assessment, cat: Catalogue, plan: list) -> None:
     st.dataframe(pd.DataFrame(plan_rows(a, cat, plan)), hide_index=True)
 
 
+@widgets.guarded
 def main() -> None:
     access.require()
     t, r = T(), R()
