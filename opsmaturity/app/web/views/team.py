@@ -230,7 +230,6 @@ def _quick_check(a: Assessment, cat: Catalogue) -> None:
     st.caption(f"{r('quick_check.source')}: {q.source}")
 
 
-@widgets.guarded
 def plan_rows(a: Assessment, cat: Catalogue, plan: list) -> list[dict[str, Any]]:
     """The ranked measures with owner, due date and status (from `plan import`)."""
     t, r = T(), R()
@@ -260,6 +259,7 @@ def _plan(a: Assessment, cat: Catalogue, plan: list) -> None:
     st.dataframe(pd.DataFrame(plan_rows(a, cat, plan)), hide_index=True)
 
 
+@widgets.guarded
 def main() -> None:
     access.require()
     t, r = T(), R()
