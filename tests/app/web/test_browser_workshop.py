@@ -268,9 +268,7 @@ def test_blind_voting_reveal_and_removing_a_participant(world: World, server: st
             page.get_by_text(T("workshop.live_refresh"), exact=True).click()  # hold still
             page.get_by_text(T("workshop.remove"), exact=True).click()
             who = page.get_by_role("combobox", name=T("workshop.remove_who"))
-            who.click()
-            who.fill("Test join")
-            page.get_by_role("option").filter(has_text="Test join").first.click()
+            assert "Test join" in who.input_value()  # the newest is picked to begin with
             page.get_by_role("button", name=T("workshop.remove_button"), exact=True).click()
             dialog = page.get_by_role("dialog")
             dialog.get_by_text("Test join").wait_for()

@@ -141,6 +141,7 @@ def _remove(a: AssessmentRecord) -> None:
     with st.expander(t("workshop.remove")), st.container(horizontal=True,
                                                          vertical_alignment="bottom"):
         pid = st.selectbox(t("workshop.remove_who"), list(by_id), format_func=name,
+                           index=len(by_id) - 1,  # a test join is mostly the newest
                            key=f"remove-who-{a.id}")
         if st.button(t("workshop.remove_button"), key=f"remove-{a.id}"):
             _confirm_remove(a.id, pid, name(pid), answered.get(pid, 0))
