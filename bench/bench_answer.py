@@ -17,16 +17,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
+
+from bench.bench_browser import serving
 
 PHONE = {"width": 390, "height": 844}
 CHROMIUM = "/usr/bin/chromium"
@@ -67,34 +65,6 @@ def free_port() -> int:
                 continue
             return s.getsockname()[1]
     raise SystemExit("no free port")
-
-
-@contextmanager
-def serving(command: list[str], env: dict[str, str], port: int, log: Path):
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"server did not start: {log.read_text(errors='replace')}")
-            time.sleep(0.3)
-        yield base
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def build_store(path: Path) -> tuple[str, str]:
@@ -162,8 +132,8 @@ def main() -> None:
         bare_cmd[4] = str(bare)
         cli = Path(sys.executable).with_name("opsmaturity")
         app_cmd = [str(cli), "--db", url, "web", "--port", str(app_port), "--host", "127.0.0.1"]
-        with serving(app_cmd, env, app_port, work / "app.log") as app_base, \
-                serving(bare_cmd, env, bare_port, work / "bare.log") as bare_base, \
+        with serving(app_cmd, app_port, env, work / "app.log") as app_base, \
+                serving(bare_cmd, bare_port, env, work / "bare.log") as bare_base, \
                 sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                          args=["--headless", "--no-sandbox", "--disable-gpu"])
