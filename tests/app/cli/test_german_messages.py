@@ -13,6 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
+from opsmaturity.app.cli.summary import _table as summary_table
 from opsmaturity.app.cli.texts import _table as cli_table
 from opsmaturity.core.messages import table as message_table
 from opsmaturity.scoring.catalogue import default_catalogue_dir
@@ -28,8 +29,9 @@ def _english_words() -> set[str]:
         r"\{[^}]*\}|`[^`]*`|--[\w-]+|'[^']*'|\([^)]*\.\w+\)", " ", s)))
     english = set().union(*(words(t["en"]) for t in texts))
     german = set().union(*(words(t.get("de", "").lower()) for t in texts),
+                         *(words(t.get("de", "").lower()) for t in summary_table().values()),
                          *(words(t.lower()) for t in _catalogue_german()))
-    return english - german  # "Name", "Lead Time": German uses them too
+    return english - german  # "Name", "Lead Time", "Index": German uses them too
 
 
 def _catalogue_german() -> list[str]:
