@@ -199,7 +199,7 @@ def resolve_projects(
     found: dict[int, ProjectRef] = {}
     for name in projects:
         try:
-            attrs = api.guard(_msg("gitlab.project", name=name),
+            attrs = api.guard(_msg("scope.project", name=name),
                               lambda n=name: _get_object(api, f"/projects/{quote(n, safe='')}"))
         except ResourceError as exc:
             raise CollectorError(str(exc)) from None
@@ -215,7 +215,7 @@ def resolve_projects(
             return [dict(p) for p in items]
 
         try:
-            members = api.guard(_msg("gitlab.group", name=name), listing)
+            members = api.guard(_msg("scope.group", name=name), listing)
         except ResourceError as exc:
             raise CollectorError(str(exc)) from None
         for attrs in members:
@@ -525,7 +525,7 @@ def fetch_platform_dora(
             )
 
         try:
-            rows = api.guard(_msg("gitlab.dora_of", scope=_msg(f"gitlab.{kind[:-1]}", name=ident)),
+            rows = api.guard(_msg("gitlab.dora_of", scope=_msg(f"scope.{kind[:-1]}", name=ident)),
                              get)
         except ResourceError as exc:
             return str(exc)
