@@ -423,7 +423,7 @@ def _read_pulls(run: _Run) -> None:
                 raise
             failures += 1
             last = api.explain(exc, run.options.repo, run.options.api_url,
-                               f"commits of pull request #{p.number}")
+                               _msg("github.pull_commits", n=p.number))
             continue
         run.cache.pulls[p.number] = p.model_copy(update={"first_commit_at": first,
                                                           "commits_read": True})
