@@ -67,5 +67,7 @@ def check_zone(value: str | None, hint: str) -> str | None:
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} ({hint})") from None
+            from .messages import text
+
+            raise ValueError(text("window.unknown_zone", value=repr(value), hint=hint)) from None
     return value

@@ -78,7 +78,7 @@ class MonitoringOptions(BaseModel):
     @classmethod
     def _http(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+            raise ValueError(_msg("monitoring.not_http_url", value=repr(value)))
         return value
 
 

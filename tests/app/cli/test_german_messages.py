@@ -135,11 +135,23 @@ def test_collector_warnings_and_summary_in_german(tmp_path: Path, broken_backups
     ("report", "--in", "{tmp}/a.json", "--in", "{tmp}/b.json", "--team", "x", "--json", "-"),
     ("collect", "gitlab", "--url", "http://127.0.0.1:8652"),
     ("collect", "gitlab", "--url", "ftp://example.com", "--group", "g"),
+    ("collect", "prometheus", "--url", "localhost:9090"),
+    ("score", "--evidence", "{tmp}/no-source.json"),
+    ("score", "--evidence", "{tmp}/reversed.json"),
+    ("score", "--evidence", "{tmp}/newer.json"),
 ], ids=["missing file", "bad YAML", "bad JSON", "no rules", "no source", "report input",
-        "report output", "report binary", "report teams", "gitlab names", "gitlab url"])
+        "report output", "report binary", "report teams", "gitlab names", "gitlab url",
+        "prometheus url", "evidence field", "evidence window", "evidence version"])
 def test_errors_in_german(tmp_path: Path, args: tuple[str, ...]):
     (tmp_path / "broken.yaml").write_text("participants:\n  - role: dev\n    role: ops\n")
     (tmp_path / "broken.json").write_text('{"collector": "git",}')
+    evidence = {"collector": "git", "source": "x", "collected_at": "2026-01-01T00:00:00Z",
+                "coverage": {"ratio": 1}}
+    for name, change in (("no-source", {"source": None}), ("newer", {"schema_version": 99}),
+                         ("reversed", {"window": {"start": "2026-02-01T00:00:00Z",
+                                                  "end": "2026-01-01T00:00:00Z"}})):
+        data = {k: v for k, v in {**evidence, **change}.items() if v is not None}
+        (tmp_path / f"{name}.json").write_text(json.dumps(data))
     result = run(*[a.format(tmp=tmp_path) for a in args], "--lang", "de")
     assert result.exit_code == 2, result.output
     assert result.output.startswith("Fehler: ") and len(result.output.splitlines()) == 1
