@@ -147,7 +147,7 @@ def test_errors_in_german(tmp_path: Path, args: tuple[str, ...]):
     (tmp_path / "broken.json").write_text('{"collector": "git",}')
     evidence = {"collector": "git", "source": "x", "collected_at": "2026-01-01T00:00:00Z",
                 "coverage": {"ratio": 1}}
-    for name, change in (("no-source", {"source": None}), ("newer", {"schema_version": 99}),
+    for name, change in (("no-source", {"collected_at": None}), ("newer", {"schema_version": 99}),
                          ("reversed", {"window": {"start": "2026-02-01T00:00:00Z",
                                                   "end": "2026-01-01T00:00:00Z"}})):
         data = {k: v for k, v in {**evidence, **change}.items() if v is not None}
