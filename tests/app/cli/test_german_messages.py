@@ -409,3 +409,32 @@ def test_store_commands_in_german(tmp_path: Path, monkeypatch):
     assert said(no_password.output) == ("Fehler: kein Passwort: Setzen Sie "
                                         "OPSMATURITY_NEW_PASSWORD oder führen Sie den Befehl in "
                                         "einem Terminal aus")
+
+
+# ----------------------------------------------------------------------- progress
+
+
+@pytest.mark.parametrize(("lang", "message", "expected"), [
+    ("de", "computing measures", "Berechnen der Messwerte"),
+    ("de", "reading workflow runs", "Lesen von Workflow-Runs"),
+    ("de", "read acme/shop", "acme/shop gelesen"),
+    ("en", "reading workflow runs", "reading workflow runs"),
+])
+def test_the_progress_bar_speaks_the_command_language(lang: str, message: str, expected: str):
+    import io
+
+    from rich.console import Console
+
+    from opsmaturity.app.cli import common
+    from opsmaturity.app.cli.progress import progress_bar
+
+    stream = io.StringIO()
+    console = Console(file=stream, force_terminal=True, width=200)
+    before, common.state.lang = common.state.lang, lang
+    try:
+        with progress_bar("gitlab", console) as update:
+            update(message, 0.5)
+    finally:
+        common.state.lang = before
+    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stream.getvalue())
+    assert expected in drawn, drawn
