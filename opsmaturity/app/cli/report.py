@@ -123,7 +123,7 @@ def _team(path: Path, loaded: Assessment | TeamReport, cat: Catalogue, *,
                            state=state or "final", responses=responses, evidence=sets,
                            history=points)
     except ReportError as exc:
-        raise fail(say("report.team_or_date", path=path, problem=exc)) from None
+        raise fail(f"{path}: {exc} (--team, --date)") from None  # the options: no words
 
 
 def _organisation(paths: list[Path], cat: Catalogue, organisation: str | None,
