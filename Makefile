@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test system-deps schemas bench bench-cli bench-web bench-platforms bench-reports bench-big clean
+.PHONY: run test system-deps schemas bench bench-cli bench-web bench-browser bench-platforms bench-reports bench-big clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench-cli: $(BIN)/.installed
 
 bench-web: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_web
+
+bench-browser: $(BIN)/.installed system-deps
+	$(BIN)/python -m bench.bench_browser
 
 bench-platforms: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_platforms

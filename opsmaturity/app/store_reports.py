@@ -7,7 +7,7 @@ result to `reports` (the CLI's `report --assessment` and `export`, and the web a
 
 from __future__ import annotations
 
-from opsmaturity.reports.model import HistoryPoint, OrganisationReport, TeamReport
+from opsmaturity.reports.model import HistoryPoint, OrganisationReport, PlanEntry, TeamReport
 from opsmaturity.scoring.answers import Responses
 from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue
@@ -20,12 +20,16 @@ def history_points(store: Store, team_id: int,
                    before: AssessmentRecord | None = None) -> list[HistoryPoint]:
     """The team's finalised assessments as trend points; with `before`, only the earlier ones
     (same day: lower id first), so an assessment's own trend never includes itself."""
-    return [
-        HistoryPoint(date=h.date, risk_index=h.risk_index, label=f"#{h.assessment_id}",
-                     area_levels={a: float(v) for a, v in h.area_levels.items() if v is not None})
-        for h in store.history(team_id)
-        if before is None or (h.date, h.assessment_id) < (before.date, before.id)
-    ]
+    points = []
+    for h in store.history(team_id):
+        if before is not None and (h.date, h.assessment_id) >= (before.date, before.id):
+            continue
+        rec = store.assessment(h.assessment_id)  # what it rested on, for the trend's caveat
+        points.append(HistoryPoint(
+            date=h.date, risk_index=h.risk_index, label=rec.title,
+            respondents=rec.participants, evidence_sets=rec.evidence_sets,
+            area_levels={a: float(v) for a, v in h.area_levels.items() if v is not None}))
+    return points
 
 
 def team_report(store: Store, assessment_id: int, catalogue: Catalogue,
@@ -41,7 +45,23 @@ def team_report(store: Store, assessment_id: int, catalogue: Catalogue,
         catalogue_version=scored.catalogue_version, state=record.state, assessment=scored,
         responses=_responses(store, assessment_id, catalogue),
         evidence=store.evidence(assessment_id),
-        history=history_points(store, record.team_id, before=record))
+        history=history_points(store, record.team_id, before=record),
+        plan=plan_entries(store, record, {r.recommendation_id for r in scored.recommendations}))
+
+
+def plan_entries(store: Store, record: AssessmentRecord, wanted: set[str]) -> list[PlanEntry]:
+    """The assessment's own plan; a recommendation without one keeps the owner, due date and
+    status it had in the team's latest earlier assessment, so the next report shows them."""
+    found: dict[str, PlanEntry] = {}
+    earlier = [a for a in store.list_assessments(team=record.team_id)
+               if (a.date, a.id) < (record.date, record.id)]
+    for a in [record, *sorted(earlier, key=lambda a: (a.date, a.id), reverse=True)]:
+        for p in store.plan(a.id):
+            if p.recommendation_id in wanted and p.recommendation_id not in found:
+                found[p.recommendation_id] = PlanEntry(
+                    recommendation_id=p.recommendation_id, owner=p.owner, due=p.due,
+                    status=p.status, notes=p.notes)  # type: ignore[arg-type]
+    return sorted(found.values(), key=lambda p: p.recommendation_id)
 
 
 def _responses(store: Store, assessment_id: int, catalogue: Catalogue) -> Responses | None:

@@ -8,11 +8,12 @@ needs only this module and `evidence.py`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # not at run time: a git run starts `git log` before pydantic is imported
+    from pydantic import BaseModel
 
-from opsmaturity.core.evidence import EvidenceSet
+    from opsmaturity.core.evidence import EvidenceSet
 
 Progress = Callable[[str, float | None], None]
 """progress(message, fraction done or None when unknown); collectors call it on long work."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,8 +27,7 @@ from pydantic import (
 )
 
 from .messages import text as _msg
-from .sources import SourceError, first_problem, read_json
-from .times import now_utc
+from .times import DEFAULT_DAYS, window_bounds
 
 SCHEMA_VERSION = 1
 
@@ -146,6 +145,8 @@ class EvidenceFileError(Exception):
 
 def load_evidence(path: str | Path) -> list[EvidenceSet]:
     """Read an evidence file: one EvidenceSet object or a JSON list of them."""
+    from .sources import SourceError, read_json  # here: a collector run never reads files
+
     path = Path(path)
     try:
         raw = read_json(path)
@@ -156,6 +157,8 @@ def load_evidence(path: str | Path) -> list[EvidenceSet]:
 
 def evidence_from_json(raw: Any, name: str) -> list[EvidenceSet]:
     """Evidence sets from parsed JSON (one set or a list); a bad record is named by index."""
+    from .sources import first_problem
+
     records = raw if isinstance(raw, list) else [raw]
     sets: list[EvidenceSet] = []
     for i, record in enumerate(records):
@@ -168,24 +171,8 @@ def evidence_from_json(raw: Any, name: str) -> list[EvidenceSet]:
     return sets
 
 
-DEFAULT_DAYS = 180
-"""The collection window when none is given: about six months, in every collector."""
-
-
 def window_between(since: datetime | None, until: datetime | None, *,
                    days: int = DEFAULT_DAYS, now: datetime | None = None) -> Window:
-    """The collection window every collector uses: until defaults to the end of today (UTC),
-    so runs on the same day share a window (and a cache); since defaults to `days` before.
-    Naive times are read as UTC."""
-    if until is None:
-        today = (now or now_utc()).astimezone(UTC).date()
-        until = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=1)
-    if until.tzinfo is None:
-        until = until.replace(tzinfo=UTC)
-    since = since or until - timedelta(days=days)
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    if since >= until:
-        raise ValueError(_msg("window.since_until", since=f"{since:%Y-%m-%d}",
-                              until=f"{until:%Y-%m-%d}"))
-    return Window(start=since, end=until)
+    """The collection window every collector uses (see `window_bounds`)."""
+    start, end = window_bounds(since, until, days=days, now=now)
+    return Window(start=start, end=end)

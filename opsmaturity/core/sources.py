@@ -7,9 +7,11 @@ only useful if it points at the line to fix, so every input problem is a `Source
 - `load_yaml` / `parse_yaml` (catalogue, answers): strict. PyYAML's composed node tree
   carries marks, so we build the plain data and a `path -> line` index in one walk;
   duplicate keys and merge keys are errors.
-- `LineLoader` (rule files, dashboards, pipelines the tool only reads): lenient. Mappings
-  and sequences remember their line (`LineDict`, `LineList`); unknown tags (`!Ref`,
-  `!GetAtt`, ...) load as plain data, so a file with a tag we do not know is still measured.
+- `load_documents` with a `LineLoader` (rule files, dashboards, pipelines the tool only
+  reads): lenient. Mappings and sequences remember their line (`LineDict`, `LineList`);
+  unknown tags (`!Ref`, `!GetAtt`, ...) load as plain data, so a file with a tag we do not
+  know is still measured. Built from parser events like the strict path; LineLoader's own
+  node-tree constructors stay the reference it is tested against (tests/core).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from pydantic import ValidationError
@@ -173,15 +176,24 @@ def read_text(path: str | Path) -> str:
 
 def text_encoding(head: bytes) -> str:
     """The encoding to read a text file with, from its first bytes: UTF-16 when it starts
-    with a UTF-16 byte order mark (Excel's "Unicode text"), else UTF-8 (BOM skipped)."""
-    return "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    with a UTF-16 byte order mark (Excel's "Unicode text"), or without one when every other
+    byte of the start is NUL (text in Latin letters saved as UTF-16); else UTF-8 (BOM
+    skipped)."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
+    sample = head[:64] if len(head) % 2 == 0 else head[:63]
+    if len(sample) >= 4 and b"\x00" not in sample[::2] and not sample[1::2].strip(b"\x00"):
+        return "utf-16-le"
+    if len(sample) >= 4 and b"\x00" not in sample[1::2] and not sample[::2].strip(b"\x00"):
+        return "utf-16-be"
+    return "utf-8-sig"
 
 
 def file_encoding(path: str | Path) -> str:
     """text_encoding of a file (for readers that stream it); UTF-8 when it cannot be read."""
     try:
         with open(path, "rb") as fh:
-            return text_encoding(fh.read(2))
+            return text_encoding(fh.read(64))
     except OSError:
         return "utf-8-sig"
 
@@ -193,7 +205,7 @@ def decode_text(data: bytes, path: str | Path) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        what = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        what = "UTF-16" if encoding.startswith("utf-16") else "UTF-8"
         raise SourceError(path, line,
                           _msg("source.not_text", encoding=what, byte=exc.start)) from None
 
@@ -207,7 +219,7 @@ def first_problem(exc: ValidationError) -> str:
     """pydantic's first error as `dotted.location: message`, for data without lines (JSON)."""
     err = exc.errors(include_url=False)[0]
     where = ".".join(_shown(p) for p in err["loc"]) or "(top level)"
-    return f"{where}: {err['msg']}"
+    return f"{where}: {str(err['msg']).removeprefix('Value error, ')}"
 
 
 def _shown(part: str | int) -> str:
@@ -239,6 +251,7 @@ def parse_yaml(text: str, path: str | Path = "<string>") -> YamlSource:
 _FastLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STRING_TAG = "tag:yaml.org,2002:str"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_INTERNED = 64  # longest string scalar shared between its occurrences
 _PLAIN_TAGS = {None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq",
                "tag:yaml.org,2002:omap"}
 
@@ -406,8 +419,8 @@ class _Builder:
         tag = event.tag
         if tag is None or tag == "!":
             tag = self.scalars.resolve(yaml.ScalarNode, event.value, event.implicit)
-        if tag == _STRING_TAG:
-            return event.value
+        if tag == _STRING_TAG:  # keys and option words repeat thousands of times: keep one
+            return sys.intern(event.value) if len(event.value) <= _INTERNED else event.value
         if tag == _MERGE_TAG:
             return _MERGE
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
@@ -491,12 +504,14 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 class LineLoader(_FastLoader):  # type: ignore[misc,valid-type]
-    """Safe loader recording line numbers; subclasses may add constructors for their tags.
+    """Safe loader recording line numbers; subclasses may add constructors for their tags
+    (scalars), and in `container_tags` what a tagged mapping or sequence becomes.
 
     Every document is checked before it is built (`check_graph`): alias cycles, alias bombs
     and absurd nesting are refused with their line. Dates that do not exist stay text."""
 
     value_limit = MAX_YAML_VALUES
+    container_tags: ClassVar[dict[str, Callable[[Any], Any]]] = {}
 
     def construct_document(self, node: yaml.Node) -> Any:
         check_graph(node, self.value_limit)
@@ -558,22 +573,202 @@ def load_documents(text: str, path: str | Path, loader: type[LineLoader] = LineL
                    ) -> list[Any]:
     """Every document of a YAML text (empty ones left out), read leniently with `loader`;
     a syntax error, alias cycle or bomb, or a key that cannot be one is a SourceError with
-    the line PyYAML points at. The one way the tool reads YAML it does not own."""
+    the line PyYAML points at. The one way the tool reads YAML it does not own.
+
+    Built from the parser's events (`_LineBuilder`), not from PyYAML's node tree: the tree
+    of a 3 MB pipeline takes 100 MB, more than the data built from it."""
     limit = max(MAX_YAML_VALUES, len(text))
-    bounded = type(loader.__name__, (loader,), {"value_limit": limit})
+    builder = _LineBuilder(Path(path), loader, limit)
     try:
-        return [d for d in yaml.load_all(text, Loader=bounded) if d is not None]
-    except YamlGraphError as exc:
-        mark = exc.problem_mark
-        raise SourceError(path, mark.line + 1 if mark else None, str(exc.problem)) from None
+        return builder.documents(yaml.parse(text, Loader=_FastLoader))
     except yaml.YAMLError as exc:
         raise _yaml_syntax_error(exc, text, Path(path)) from None
     except RecursionError:
         raise SourceError(path, None, _too_deep_yaml()) from None
-    except (ValueError, TypeError, OverflowError, AttributeError) as exc:  # a bad key, ...
-        first = str(exc).strip().splitlines()
-        raise SourceError(path, None, _msg("source.invalid_yaml",
-                                           problem=first[0] if first else repr(exc))) from None
+
+
+def _yaml_said(problem: str) -> str:
+    """`invalid YAML: ...` in PyYAML's own words (as its syntax errors are given)."""
+    return _msg("source.invalid_yaml", problem=problem)
+
+
+class _Open:
+    """A mapping or sequence being built: its data, tag, anchor and pending key."""
+
+    __slots__ = ("anchor", "data", "key", "key_line", "line", "merges", "size", "tag")
+
+    def __init__(self, data: Any, tag: str | None, anchor: str | None, line: int) -> None:
+        self.data = data
+        self.tag = tag
+        self.anchor = anchor
+        self.line = line
+        self.key: Any = _NO_KEY
+        self.key_line = 0
+        self.merges: list[tuple[Any, int]] = []  # (value of `<<`, its line)
+        self.size = 1
+
+
+class _LineBuilder:
+    """LineDict / LineList documents from parser events, as LineLoader would construct them:
+    merge keys flattened (explicit keys win, then the first merged mapping that has the
+    key, as the YAML merge spec and GitLab say; merged keys come first), the last
+    of duplicate keys kept, unknown tags read as plain data, aliases sharing their value,
+    dates that do not exist kept as text. Alias cycles and expansions past `limit` values
+    are refused as they are met."""
+
+    def __init__(self, path: Path, loader: type[LineLoader], limit: int) -> None:
+        self.path = path
+        self.loader = loader("")
+        self.limit = limit
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.open_anchors: set[str] = set()
+        self.total = 0
+
+    def error(self, line: int | None, message: str) -> SourceError:
+        return SourceError(self.path, line, message)
+
+    def documents(self, events: Iterator[yaml.Event]) -> list[Any]:
+        docs: list[Any] = []
+        stack: list[_Open] = []
+        for event in events:
+            line = event.start_mark.line + 1 if event.start_mark else 0
+            if isinstance(event, yaml.ScalarEvent):
+                value, size, anchor = self._scalar(event, line), 1, event.anchor
+            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if len(stack) >= MAX_JSON_DEPTH:
+                    raise self.error(line, _msg("source.nested_levels", limit=MAX_JSON_DEPTH))
+                mapping = isinstance(event, yaml.MappingStartEvent)
+                data: Any = LineDict() if mapping else LineList()
+                data.line = line
+                if mapping:
+                    data.key_lines = {}
+                else:
+                    data.item_lines = []
+                if event.anchor:
+                    self.open_anchors.add(event.anchor)
+                stack.append(_Open(data, event.tag, event.anchor, line))
+                continue
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                frame = stack.pop()
+                if frame.anchor:
+                    self.open_anchors.discard(frame.anchor)
+                value, size, anchor, line = self._close(frame), frame.size, frame.anchor, \
+                    frame.line
+                self.total -= frame.size - 1  # its values were counted as they came
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor in self.open_anchors:
+                    raise self.error(line, _msg("source.alias_cycle", anchor=event.anchor))
+                if event.anchor not in self.anchors:
+                    raise self.error(line, _msg("source.unknown_alias", anchor=event.anchor))
+                (value, size), anchor = self.anchors[event.anchor], None
+            elif isinstance(event, yaml.DocumentStartEvent):
+                self.anchors.clear()
+                continue
+            else:
+                continue
+            self.total += size
+            if self.total > self.limit:
+                raise self.error(line, _msg("source.alias_bomb", limit=f"{self.limit:,}"))
+            if anchor:
+                self.anchors[anchor] = (value, size)
+            if not stack:
+                self.total = 0
+                if value is not None:
+                    docs.append(value)
+                continue
+            self._add(stack[-1], value, size, line)
+        return docs
+
+    def _add(self, frame: _Open, value: Any, size: int, line: int) -> None:
+        frame.size += size
+        data = frame.data
+        if value is _MERGE and not (isinstance(data, dict) and frame.key is _NO_KEY):
+            value = "<<"  # a merge key's text where no key is: only text
+        if isinstance(data, list):
+            data.append(value)
+            data.item_lines.append(line)
+            return
+        if frame.key is _NO_KEY:
+            if value is not _MERGE:
+                try:
+                    hash(value)
+                except TypeError:
+                    raise self.error(line, _yaml_said("found unhashable key")) from None
+            frame.key, frame.key_line = value, line
+            return
+        if frame.key is _MERGE:
+            frame.merges.append((value, frame.key_line))
+        else:
+            data[frame.key] = value
+            data.key_lines[frame.key] = frame.key_line
+        frame.key = _NO_KEY
+
+    def _close(self, frame: _Open) -> Any:
+        data = frame.data
+        if isinstance(data, dict) and frame.merges:
+            data = self._merged(frame)
+        tag = frame.tag
+        if tag in _PLAIN_TAGS:
+            return data
+        special = getattr(self.loader, "container_tags", {}).get(tag)
+        if special is not None:
+            return special(data)
+        if tag == "tag:yaml.org,2002:set" and isinstance(data, dict):
+            return set(data)
+        if tag in ("tag:yaml.org,2002:pairs", "tag:yaml.org,2002:omap") and isinstance(
+                data, list) and all(isinstance(i, dict) and len(i) == 1 for i in data):
+            return [next(iter(i.items())) for i in data]
+        if tag.startswith("!"):  # a tag we do not know: its plain data
+            return dict(data) if isinstance(data, dict) else list(data)
+        raise self.error(frame.line, _yaml_said(f"could not determine a constructor for the "
+                                                f"tag {tag!r}"))
+
+    def _merged(self, frame: _Open) -> LineDict:
+        """The mapping with its `<<` merges applied as PyYAML's flatten_mapping does."""
+        sources: list[tuple[dict[Any, Any], int]] = []
+        for value, line in frame.merges:
+            if isinstance(value, dict):
+                sources.append((value, line))
+            elif isinstance(value, list) and all(isinstance(v, dict) for v in value):
+                sources.extend((v, line) for v in value)
+            else:
+                raise self.error(line, _yaml_said("expected a mapping or list of mappings "
+                                                  "for merging"))
+        out = LineDict()
+        out.line, out.key_lines = frame.line, {}
+        for source, line in sources:  # the first mapping to have a key gives it
+            lines = getattr(source, "key_lines", {})
+            for key, value in source.items():
+                if key not in out:
+                    out[key] = value
+                    out.key_lines[key] = lines.get(key, line)
+        for key, value in frame.data.items():
+            out[key] = value
+            out.key_lines[key] = frame.data.key_lines[key]
+        return out
+
+    def _scalar(self, event: yaml.ScalarEvent, line: int) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STRING_TAG:
+            return sys.intern(event.value) if len(event.value) <= _INTERNED else event.value
+        if tag == _MERGE_TAG:
+            return _MERGE
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        loader = self.loader
+        construct = loader.yaml_constructors.get(tag)
+        try:
+            if construct is not None:
+                return construct(loader, node)
+            for prefix, multi in loader.yaml_multi_constructors.items():
+                if prefix and tag.startswith(prefix):
+                    return multi(loader, tag[len(prefix):], node)
+            return loader.yaml_constructors[None](loader, node)
+        except yaml.constructor.ConstructorError as exc:
+            raise self.error(line, _yaml_said(str(exc.problem))) from None
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise self.error(line, _yaml_said(str(exc))) from None
 
 
 def safe_load(text: str, path: str | Path = "<string>") -> Any:

@@ -7,7 +7,7 @@ Scoring never reads a clock: only collectors and the app call `now_utc`.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,6 +15,33 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 def now_utc() -> datetime:
     """The collectors' clock (scoring never reads one)."""
     return datetime.now(UTC)
+
+
+DEFAULT_DAYS = 180
+"""The collection window when none is given: about six months, in every collector."""
+
+
+def window_bounds(since: datetime | None, until: datetime | None, *,
+                  days: int = DEFAULT_DAYS, now: datetime | None = None
+                  ) -> tuple[datetime, datetime]:
+    """The collection window every collector uses: until defaults to the end of today (UTC),
+    so runs on the same day share a window (and a cache); since defaults to `days` before.
+    Naive times are read as UTC. (Here rather than beside the Window model: the git
+    collector needs it before pydantic is imported.)"""
+    if until is None:
+        today = (now or now_utc()).astimezone(UTC).date()
+        until = datetime(today.year, today.month, today.day, tzinfo=UTC) + timedelta(days=1)
+    if until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    since = since or until - timedelta(days=days)
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    if since >= until:
+        from .messages import text  # only on this error: the git collector starts light
+
+        raise ValueError(text("window.since_until", since=f"{since:%Y-%m-%d}",
+                              until=f"{until:%Y-%m-%d}"))
+    return since, until
 
 
 def parse_iso(value: str) -> datetime:

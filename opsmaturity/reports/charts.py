@@ -11,6 +11,7 @@ a few HTML tags in labels.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 import textwrap
@@ -24,7 +25,7 @@ from opsmaturity.scoring.assessment import Assessment, DoraSummary
 from opsmaturity.scoring.catalogue import Catalogue, RiskThresholds, localise
 
 from . import fmt
-from .model import HistoryPoint, TeamReport
+from .model import HistoryPoint, TeamReport, index_points
 from .texts import Texts, texts
 
 RISK_LEVELS = ("low", "medium", "high", "critical")
@@ -45,9 +46,16 @@ FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
 CELL_HEIGHT = 38
 
 
-def label(text: str, width: int | None = None) -> str:
-    """Text for a plotly label: escaped (plotly reads <b>, <a>, ...), wrapped with <br>."""
+def label(text: str, width: int | None = None, max_lines: int | None = None) -> str:
+    """Text for a plotly label: escaped (plotly reads <b>, <a>, ...), wrapped with <br>;
+    with max_lines, cut to that many lines, the last one "… " and the text's end, which is
+    where names of the same family differ (the hover text has it whole)."""
     lines = textwrap.wrap(text, width) if width else [text]
+    if max_lines and len(lines) > max_lines:  # keep the start and the end ("… team 07")
+        room = (width or 40) - 2
+        tail = text[-room:]
+        tail = tail[tail.find(" ") + 1:] if " " in tail[1:] and text[-room - 1] != " " else tail
+        lines = [*lines[:max_lines - 1], f"… {tail.strip()}"]
     return "<br>".join(html.escape(line, quote=False) for line in lines or [""])
 
 
@@ -65,7 +73,7 @@ def styled(fig: go.Figure, height: int, **layout: object) -> go.Figure:
 # ------------------------------------------------------------------------------ heatmaps
 
 def risk_grid(rows: list[str], cols: list[str], cells: list[tuple[int, int, str, str, str]],
-          t: Texts, *, row_width: int = 42) -> go.Figure:
+          t: Texts, *, row_width: int = 42, row_lines: int = 2) -> go.Figure:
     """A heatmap drawn as bars: vector in SVG, hatched where unknown, a word in every cell.
 
     cells: (row, column, risk level, cell text, hover text).
@@ -85,18 +93,25 @@ def risk_grid(rows: list[str], cols: list[str], cells: list[tuple[int, int, str,
                     "pattern": UNKNOWN_PATTERN if lv == "unknown" else {"shape": ""}},
         ))
     n_rows, n_cols = len(rows), len(cols)
+    row_labels = [label(r, row_width, row_lines) for r in rows]
+    # a row label of three lines needs a taller row, or it runs into its neighbours
+    cell = CELL_HEIGHT + 10 * max(0, max((r.count("<br>") for r in row_labels), default=0) - 1)
+    # long single words (German: "Automatisierte", "Zusammenarbeit") get a smaller font, so
+    # neighbouring column heads do not run into each other
+    longest = max((len(w) for c in cols for w in c.split()), default=0)
+    col_font = 10 if longest <= 12 else 9
     styled(
-        fig, height=110 + CELL_HEIGHT * n_rows, barmode="overlay", bargap=0,
+        fig, height=110 + cell * n_rows, barmode="overlay", bargap=0,
         showlegend=True,
         legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top",
                 "traceorder": "normal", "title": {"text": t("chart.risk_level")}},
         margin={"l": 10, "r": 10, "t": 70, "b": 40},
         xaxis={"range": [0, n_cols], "tickvals": [i + 0.5 for i in range(n_cols)],
                "ticktext": [label(c, 14) for c in cols], "side": "top", "showgrid": False,
-               "tickangle": 0, "tickfont": {"size": 10},
+               "tickangle": 0, "tickfont": {"size": col_font},
                "zeroline": False, "fixedrange": True},
         yaxis={"range": [n_rows - 0.5, -0.5], "tickvals": list(range(n_rows)),
-               "ticktext": [label(r, row_width) for r in rows], "showgrid": False,
+               "ticktext": row_labels, "showgrid": False,
                "zeroline": False, "fixedrange": True, "ticksuffix": "  "},
     )
     for i in range(1, n_cols):  # light column rules help the eye across wide grids
@@ -110,10 +125,14 @@ def sign_heatmap(assessment: Assessment, catalogue: Catalogue, lang: str = "en")
     t = texts(lang)
     areas = [a.id for a in catalogue.areas]
     rows, cells = [], []
-    for i, f in enumerate(assessment.findings):
+    # Each sign once, in its main (first) area, rows grouped by that area: a sign's level
+    # repeated across the areas it also touches read as several risks.
+    ordered = sorted(assessment.findings, key=lambda f: (
+        areas.index(f.areas[0]) if f.areas and f.areas[0] in areas else len(areas)))
+    for i, f in enumerate(ordered):
         title = localise(catalogue.sign(f.sign_id).title, lang)
         rows.append(title)
-        for area_id in f.areas:
+        for area_id in f.areas[:1]:
             col = areas.index(area_id)
             hover = (f"{label(title)}<br>{label(localise(catalogue.area(area_id).title, lang))}"
                      f"<br>{t('chart.risk')}: {t('level.' + f.risk_level)}"
@@ -121,7 +140,7 @@ def sign_heatmap(assessment: Assessment, catalogue: Catalogue, lang: str = "en")
                      f"<br>{t('label.confidence')}: {fmt.pct(f.confidence)}")
             cells.append((i, col, f.risk_level, t(f"level.{f.risk_level}"), hover))
     cols = [localise(catalogue.area(a).title, lang) for a in areas]
-    return risk_grid(rows, cols, cells, t, row_width=46)
+    return risk_grid(rows, cols, cells, t, row_width=46, row_lines=3)
 
 
 def team_heatmap(teams: Sequence[TeamReport], catalogue: Catalogue,
@@ -147,6 +166,21 @@ def team_heatmap(teams: Sequence[TeamReport], catalogue: Catalogue,
 
 
 # ------------------------------------------------------------------------------ radar
+
+def _outward(n: int) -> list[str]:
+    """Where each point's label goes so it points away from the centre (clockwise from
+    the top), instead of piling up in the middle when the levels are low."""
+    out = []
+    for i in range(n):
+        angle = math.radians(90 - i * 360 / n)
+        x, y = math.cos(angle), math.sin(angle)
+        if abs(x) > 0.5:
+            out.append(("top " if y > 0.2 else "bottom " if y < -0.2 else "middle ")
+                       + ("right" if x > 0 else "left"))
+        else:
+            out.append("top center" if y > 0 else "bottom center")
+    return out
+
 
 def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
                previous: HistoryPoint | None = None) -> go.Figure:
@@ -176,15 +210,18 @@ def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
         name=t("chart.current"), fill="toself", fillcolor="rgba(0,114,178,0.15)",
         line={"color": CURRENT_COLOUR, "width": 2.5}, marker={"size": 8},
         text=[*(fmt.level(v) if v is not None else "" for v in values), ""],
-        textposition="top center", connectgaps=False,
+        textposition=[*_outward(len(values)), "top center"], connectgaps=False,
         hovertemplate="%{theta}: %{r}<extra></extra>",
     ))
     return styled(
         fig, height=480, showlegend=True,
         legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.06},
         margin={"l": 60, "r": 60, "t": 50, "b": 40},
-        polar={"radialaxis": {"range": [0, 5.3], "tickvals": [1, 2, 3, 4, 5], "angle": 90,
-                              "tickfont": {"size": 10}, "gridcolor": "#d9d9d9"},
+        # the scale's numbers run between the first and the last area, clear of the labels
+        polar={"radialaxis": {"range": [0, 5.3], "tickvals": [1, 2, 3, 4, 5],
+                              "angle": 90 + 180 / max(len(values), 1), "tickangle": 0,
+                              "tickfont": {"size": 9, "color": "#777777"},
+                              "gridcolor": "#d9d9d9"},
                "angularaxis": {"direction": "clockwise", "gridcolor": "#d9d9d9"},
                "bgcolor": "white"},
     )
@@ -202,21 +239,30 @@ def risk_trend(points: Sequence[HistoryPoint], thresholds: RiskThresholds,
     for lv, lo, hi in zip(RISK_LEVELS, bounds[:-1], bounds[1:], strict=True):
         fig.add_hrect(y0=lo, y1=hi, fillcolor=RISK_COLOURS[lv], opacity=0.35, line_width=0,
                       layer="below", annotation_text=t(f"level.{lv}"),
-                      annotation_position="top right", annotation_font_size=10)
+                      annotation_position="outside right", annotation_font_size=10)
+    # Labels above a point, or below it near the top; the x range leaves room on both
+    # sides so the first and last labels stay inside the chart.
     fig.add_trace(go.Scatter(
         x=[p.date.isoformat() for p in known], y=[p.risk_index for p in known],
         mode="lines+markers+text", text=[fmt.index(p.risk_index) for p in known],
-        textposition="top center", line={"color": CURRENT_COLOUR, "width": 2.5},
+        textposition=["bottom center" if (p.risk_index or 0) > 88 else "top center"
+                      for p in known],
+        line={"color": CURRENT_COLOUR, "width": 2.5}, cliponaxis=False,
         marker={"size": 9}, name=t("label.risk_index"),
-        customdata=[label(p.label) for p in known],
-        hovertemplate="%{x}: %{y:.0f} %{customdata}<extra></extra>",
+        customdata=[p.date.isoformat() for p in known],
+        hovertemplate="%{customdata}: %{y:.0f}<extra></extra>",
     ))
+    days = [p.date for p in known]
+    pad = max(((max(days) - min(days)).days if days else 0) * 0.08, 20)
+    x_range = ([(min(days) - dt.timedelta(days=pad)).isoformat(),
+                (max(days) + dt.timedelta(days=pad)).isoformat()] if days else None)
     return styled(
-        fig, height=300, showlegend=False, margin={"l": 70, "r": 20, "t": 20, "b": 40},
+        fig, height=300, showlegend=False, margin={"l": 70, "r": 60, "t": 20, "b": 40},
         yaxis={"range": [0, 100], "title": {"text": t("label.risk_index")},
                "gridcolor": "#e6e6e6", "fixedrange": True},
         xaxis={"type": "date", "tickformat": fmt.DATE_TICKS.get(lang, "%Y-%m-%d"),
-               "gridcolor": "#eeeeee"},
+               "gridcolor": "#eeeeee", "range": x_range,
+               "tickvals": [d.isoformat() for d in days]},
     )
 
 
@@ -229,6 +275,28 @@ _AXIS = {  # log-axis span (10^lo .. 10^hi) for the time and frequency metrics
 }
 
 
+def metric_cluster(table: dora_tables.ClusterTable, metric: str,
+                   value: float | None) -> str | None:
+    """The cluster this one metric's value falls in (nearest on a log scale when it falls in
+    none): a row is shaded only where the team's value is, not by the overall cluster."""
+    if value is None:
+        return None
+    if metric == "change_fail_rate":
+        return min(table.clusters, key=lambda c: abs(c.change_fail_rate - value)).name
+    for c in table.clusters:
+        lo, hi = getattr(c, metric)
+        if lo <= value <= hi:
+            return c.name
+    if value <= 0:
+        return None
+
+    def distance(c: dora_tables.ClusterProfile) -> float:
+        lo, hi = getattr(c, metric)
+        edges = [x for x in (lo, hi) if 0 < x < math.inf]
+        return min(abs(math.log10(value) - math.log10(x)) for x in edges) if edges else math.inf
+    return min(table.clusters, key=distance).name
+
+
 def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
     """The team's DORA metrics against the published clusters of the pinned report year."""
     t = texts(lang)
@@ -237,13 +305,13 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
     titles = [f"{t('dora.metric.' + m)}: {fmt.dora_value(m, summary.metrics.get(m), t)}"
               for m in metrics]
     fig = make_subplots(rows=len(metrics), cols=1, subplot_titles=[label(x) for x in titles],
-                        vertical_spacing=0.09)
+                        vertical_spacing=0.1)
     names = [t(f"dora.cluster.{c.name}") for c in table.clusters]
     for row, metric in enumerate(metrics, start=1):
         value = summary.metrics.get(metric)
-        colours = ["#3b528b" if c.name == summary.cluster else "#c6dbef" for c in table.clusters]
-        text_colours = ["#ffffff" if c.name == summary.cluster else "#222222"
-                        for c in table.clusters]
+        here = metric_cluster(table, metric, value)
+        colours = ["#3b528b" if c.name == here else "#c6dbef" for c in table.clusters]
+        text_colours = ["#ffffff" if c.name == here else "#222222" for c in table.clusters]
         published = [c.published_words(lang)[metrics.index(metric)] for c in table.clusters]
         if metric == "change_fail_rate":
             rates = [c.change_fail_rate for c in table.clusters]
@@ -255,7 +323,8 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
             top = max(0.7, (value or 0) * 1.15)
             ticks = [x / 10 for x in range(0, int(top * 10) + 1)]
             fig.update_xaxes(range=[0, top], tickvals=ticks, ticktext=[fmt.pct(x) for x in ticks],
-                             row=row, col=1)
+                             row=row, col=1,
+                             title={"text": t(f"dora.unit.{metric}"), "font": {"size": 10}})
         else:
             lo_axis, hi_axis = _AXIS[metric]
             if value is not None and value > 0:
@@ -271,18 +340,25 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
                 textfont={"color": text_colours, "size": 10}, showlegend=False,
                 hovertemplate="%{y}: %{text}<extra></extra>",
             ), row=row, col=1)
-            fig.update_xaxes(type="log", range=[lo_axis, hi_axis], dtick=1, row=row, col=1)
-        if value is not None:
+            fig.update_xaxes(type="log", range=[lo_axis, hi_axis], dtick=1, row=row, col=1,
+                             title={"text": t(f"dora.unit.{metric}"), "font": {"size": 10}})
+        if value is not None:  # a dotted line across the rows, one marker on its own row
             fig.add_trace(go.Scatter(
-                x=[value, value], y=[names[0], names[-1]], mode="lines+markers",
-                line={"color": "#D55E00", "width": 3, "dash": "dot"},
-                marker={"symbol": "diamond", "size": 11, "color": "#D55E00"},
-                name=t("dora.this_team"), showlegend=row == 1,
+                x=[value, value], y=[names[0], names[-1]], mode="lines",
+                line={"color": "#D55E00", "width": 2, "dash": "dot"}, showlegend=False,
+                hoverinfo="skip",
+            ), row=row, col=1)
+            fig.add_trace(go.Scatter(
+                x=[value], y=[names[[c.name for c in table.clusters].index(here)]
+                              if here else names[0]], mode="markers",
+                marker={"symbol": "diamond", "size": 12, "color": "#D55E00",
+                        "line": {"color": "#ffffff", "width": 1}},
+                name=t("dora.this_team"), showlegend=row == 1, cliponaxis=False,
                 hovertemplate=f"{t('dora.this_team')}: "
                               f"{fmt.dora_value(metric, value, t)}<extra></extra>",
             ), row=row, col=1)
         fig.update_yaxes(autorange="reversed", row=row, col=1)
-    styled(fig, height=150 * len(metrics) + 90, barmode="overlay",
+    styled(fig, height=150 * len(metrics) + 100, barmode="overlay",
           legend={"orientation": "h", "x": 0, "y": 1.06, "yanchor": "bottom"},
           margin={"l": 10, "r": 20, "t": 60, "b": 30})
     fig.update_annotations(font_size=12, xanchor="left", x=0)
@@ -297,29 +373,30 @@ def roadmap(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
     t = texts(lang)
     recs = {r.id: r for r in catalogue.all_recommendations()}
     ranked = assessment.recommendations[:limit]
+    points = {r.rank: index_points(assessment, r.risk_reduction) for r in ranked}
     fig = go.Figure()
     for horizon, (colour, pattern) in HORIZON_STYLE.items():
         mine = [r for r in ranked if r.horizon == horizon]
         fig.add_trace(go.Bar(
             orientation="h", name=t(f"horizon.{horizon}.title"),
-            y=[r.rank for r in mine] or [None], x=[r.risk_reduction for r in mine] or [None],
+            y=[r.rank for r in mine] or [None], x=[points[r.rank] for r in mine] or [None],
             marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#ffffff",
                                                  "solidity": 0.3}},
             customdata=[[label(localise(recs[r.recommendation_id].title, lang)),
                          t(f"effort.{r.effort}.short")] for r in mine],
-            hovertemplate="%{customdata[0]}<br>" + t("label.risk_reduction")
-                          + ": %{x:.2f}<br>" + t("label.effort") + ": %{customdata[1]}"
+            hovertemplate="%{customdata[0]}<br>" + t("label.index_points")
+                          + ": %{x:.0f}<br>" + t("label.effort") + ": %{customdata[1]}"
                           + "<extra></extra>",
         ))
     ticks = [f"{r.rank}. {label(localise(recs[r.recommendation_id].title, lang), 48)}"
              f" ({r.effort})" for r in ranked]
-    top = max((r.risk_reduction for r in ranked), default=1.0)
+    top = max(points.values(), default=1.0) or 1.0
     return styled(
         fig, height=90 + 40 * max(1, len(ranked)), barmode="overlay", bargap=0.25,
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom",
                 "traceorder": "normal"},
         margin={"l": 10, "r": 30, "t": 40, "b": 50},
-        xaxis={"title": {"text": t("label.risk_reduction")}, "range": [0, top * 1.25],
+        xaxis={"title": {"text": t("chart.index_points_axis")}, "range": [0, top * 1.25],
                "gridcolor": "#e6e6e6", "fixedrange": True},
         yaxis={"tickvals": [r.rank for r in ranked], "ticktext": ticks, "autorange": "reversed",
                "fixedrange": True, "ticksuffix": "  "},

@@ -32,6 +32,8 @@ class HistoryPoint(_Model):
     area_levels: dict[str, float] = Field(
         default_factory=dict, description="area id -> maturity level 1-5 (known areas only)")
     label: str = ""
+    respondents: int | None = Field(default=None, description="people who answered")
+    evidence_sets: int | None = Field(default=None, description="evidence sets scored")
 
     @classmethod
     def from_assessment(cls, assessment: Assessment, date: dt.date | None = None,
@@ -41,9 +43,21 @@ class HistoryPoint(_Model):
             raise ValueError("the assessment has no date; give one")
         return cls(
             date=when, risk_index=assessment.overall.risk_index, label=label,
+            respondents=assessment.inputs.respondents,
+            evidence_sets=assessment.inputs.evidence_sets,
             area_levels={a.area_id: float(a.level) for a in assessment.areas
                          if a.level is not None},
         )
+
+
+class PlanEntry(_Model):
+    """Who does a recommended measure, by when, and how far it got (from the workbook)."""
+
+    recommendation_id: str
+    owner: str | None = None
+    due: dt.date | None = None
+    status: Literal["open", "in_progress", "done", "dropped"] = "open"
+    notes: str | None = None
 
 
 class TeamReport(_Model):
@@ -61,6 +75,8 @@ class TeamReport(_Model):
     evidence: list[EvidenceSet] = Field(default_factory=list)
     history: list[HistoryPoint] = Field(
         default_factory=list, description="earlier assessments of this team, oldest first")
+    plan: list[PlanEntry] = Field(
+        default_factory=list, description="owner, due date and status per recommendation")
 
     @field_validator("history")
     @classmethod
@@ -84,6 +100,13 @@ class OrganisationReport(_Model):
     date: dt.date
     state: Literal["draft", "final"] = "final"
     teams: list[TeamReport] = Field(min_length=1)
+
+
+def index_points(assessment: Assessment, reduction: float) -> float:
+    """A measure's risk reduction on the risk index's scale (0-100): the index is 100 times
+    the mean risk of the known signs, so taking `reduction` off their sum takes this off it."""
+    known = sum(f.risk is not None for f in assessment.findings)
+    return 100 * reduction / known if known else 0.0
 
 
 def by_severity(teams: Iterable[TeamReport]) -> list[TeamReport]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from opsmaturity.core.files import write_atomic
 from opsmaturity.scoring.catalogue import Catalogue
 
-from . import charts, fmt, svg, svgtext
+from . import charts, fmt, svg, svgtext, watermark
 from .model import OrganisationReport, TeamReport, by_severity, check_against_catalogue
 from .texts import texts
 from .view import organisation_view, team_view
@@ -37,6 +38,8 @@ svgtext.install()  # chart labels in one piece, not letter by letter (see svgtex
 
 CHART_SCHEME = "opsmaturity-chart:"
 ASSET_SCHEME = "opsmaturity-asset:"
+WATERMARK = "draft-watermark"
+"""The name under which the draft watermark is served, like a chart (see base.html)."""
 HEATMAP_ROWS = 25
 """Teams per heatmap page in an organisation report."""
 _MIME = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
@@ -162,7 +165,9 @@ def html_to_pdf(html: str, chart_svgs: Mapping[str, str] | None = None,
             stylesheets=[_stylesheet()])
         stats.layout_s += time.perf_counter() - start
         start = time.perf_counter()
-        data = document.write_pdf()
+        # Tagged (PDF/UA): headings, paragraphs, tables and figures are marked up, so a
+        # screen reader can follow the report.
+        data = document.write_pdf(pdf_variant="pdf/ua-1")
         stats.write_s += time.perf_counter() - start
     stats.pages = len(document.pages)
     stats.requested += fetcher.requested
@@ -244,8 +249,9 @@ def _team_figures(report: TeamReport, catalogue: Catalogue, lang: str) -> dict[s
     return figures
 
 
-def _finish(html: str, svgs: _Charts, stats: RenderStats) -> bytes:
-    data = html_to_pdf(html, svgs, stats)
+def _finish(html: str, svgs: _Charts, stats: RenderStats, lang: str) -> bytes:
+    extra = {WATERMARK: watermark.watermark_svg(texts(lang)("report.draft"))}
+    data = html_to_pdf(html, ChainMap(extra, svgs), stats)  # type: ignore[arg-type]
     stats.layout_s -= svgs.waited_in_layout  # counted as chart time
     svgs.resolve()  # a failed export raises here rather than leaving the charts out
     return data
@@ -274,7 +280,7 @@ def team_pdf(report: TeamReport, catalogue: Catalogue, lang: str = "en",
                            meta=_meta(texts(lang)("report.title"), who, report.date.isoformat(),
                                       lang))
 
-    return _finish(_timed_html(stats, build), svgs, stats)
+    return _finish(_timed_html(stats, build), svgs, stats, lang)
 
 
 @_gc_paused()
@@ -301,7 +307,7 @@ def organisation_pdf(report: OrganisationReport, catalogue: Catalogue, lang: str
                            meta=_meta(t("report.organisation_title"), report.organisation,
                                       report.date.isoformat(), lang))
 
-    return _finish(_timed_html(stats, build), svgs, stats)
+    return _finish(_timed_html(stats, build), svgs, stats, lang)
 
 
 def render_team_pdf(report: TeamReport, catalogue: Catalogue, out: Path,

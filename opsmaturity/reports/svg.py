@@ -2,9 +2,10 @@
 
 Starting Chromium costs seconds; rendering a figure in a running one costs a tenth
 of that. So the first export starts a kaleido browser on a background thread with
-its own event loop, and later exports (the next team's PDF, the web app's export
-page) reuse it; it is closed when the process exits. MathJax is off, so the browser
-loads nothing but plotly.js from the installed plotly package.
+its own event loop (`submit` does not wait for it: the figures are handed over when it
+is up, and the caller lays out its pages meanwhile), and later exports (the next team's
+PDF, the web app's export page) reuse it; it is closed when the process exits. MathJax
+is off, so the browser loads nothing but plotly.js from the installed plotly package.
 """
 
 from __future__ import annotations
@@ -161,7 +162,10 @@ class PendingSVG:
         if self._future is None:
             return []
         try:
-            images = self._future.result(TIMEOUT_S * max(1, self._count))
+            images = self._future.result(TIMEOUT_S * (1 + max(1, self._count)))
+        except ChartExportError:
+            shutdown()
+            raise  # already worded (Chromium missing or not starting)
         except Exception as exc:
             shutdown()
             raise ChartExportError(f"chart export failed: {exc}") from exc
@@ -174,7 +178,23 @@ def submit(figures: Sequence[go.Figure], width: int = DEFAULT_WIDTH) -> PendingS
         return PendingSVG(None, 0)
     specs = [(fig.to_plotly_json(), {"format": "svg", "width": width,
                                      "height": fig.layout.height or 450}) for fig in figures]
-    return PendingSVG(_get_browser().submit(specs), len(specs))
+    ready = _browser  # not under _lock: a start under way holds it for seconds
+    if ready is not None:
+        return PendingSVG(ready.submit(specs), len(specs))
+    # Chromium is still starting (seconds): hand the figures over when it is up, and let
+    # the caller lay out its pages meanwhile instead of waiting here.
+    pending: Future[list[bytes]] = Future()
+
+    def when_started() -> None:
+        try:
+            drawn = _get_browser().submit(specs).result(TIMEOUT_S * max(1, len(specs)))
+        except BaseException as exc:  # handed to whoever waits for the charts
+            pending.set_exception(exc)
+        else:
+            pending.set_result(drawn)
+
+    threading.Thread(target=when_started, name="kaleido-submit", daemon=True).start()
+    return PendingSVG(pending, len(specs))
 
 
 _SVG_NS = "http://www.w3.org/2000/svg"

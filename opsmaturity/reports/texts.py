@@ -11,8 +11,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from opsmaturity.core.language import localise
 from opsmaturity.core.sources import safe_load
-from opsmaturity.scoring.catalogue import localise
 
 TEXTS_FILE = "texts.yaml"
 
@@ -31,8 +31,20 @@ class Texts:
             raise KeyError(f"no report text {key!r} in {TEXTS_FILE}") from None
         return text.format(**values) if values else text
 
+    def n(self, key: str, n: int, **values: Any) -> str:
+        """A counted text: `key.one` for one, `key.other` for any other number."""
+        return self(f"{key}.{'one' if n == 1 else 'other'}", n=n, **values)
+
     def has(self, key: str) -> bool:
         return key in self._table
+
+    def variants(self, key: str) -> dict[str, str]:
+        """Every language's version of `key` ({"en": ..., "de": ...}), for reading back a
+        file that may have been written in any of them."""
+        try:
+            return dict(self._table[key])
+        except KeyError:
+            raise KeyError(f"no report text {key!r} in {TEXTS_FILE}") from None
 
     def keys(self) -> list[str]:
         return sorted(self._table)

@@ -7,10 +7,11 @@ that tests can call without rendering a PDF.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from opsmaturity.core.evidence import EvidenceSet
 from opsmaturity.scoring import dora as dora_tables
@@ -19,7 +20,14 @@ from opsmaturity.scoring.assessment import Assessment, DoraSummary, Finding, Que
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
 from . import fmt
-from .model import HistoryPoint, OrganisationReport, TeamReport, by_severity
+from .model import (
+    HistoryPoint,
+    OrganisationReport,
+    PlanEntry,
+    TeamReport,
+    by_severity,
+    index_points,
+)
 from .texts import Texts, texts
 
 TOP = 5
@@ -60,6 +68,7 @@ class MeasureItem:
     first_step: str
     effect: str
     addresses: list[str]
+    plan: str | None = None  # "Owner: Anna · due 2027-02-01 · in progress"
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,7 @@ class FindingView:
     role_views: list[tuple[str, str]]
     questions: list[QuestionView]
     probes: list[ProbeView]  # those a collector measured
-    unmeasured: list[str]  # ids of the probes nobody measured
+    unmeasured: list[str]  # the probes nobody measured, in words
 
 
 @dataclass(frozen=True)
@@ -213,12 +222,15 @@ class TeamView:
     roles: str
     answers: int
     evidence_sets: int
+    basis: str  # "12 participants with 340 answers and 3 sets of evidence"
+    role_gaps: list[str]
+    basis_changed: str | None  # the trend compares assessments on different ground
     notes: list[str]
     top_risks: list[RiskItem]
     settle: list[SettleItem]
     first_measures: list[MeasureItem]
     trend: Trend | None
-    history: list[tuple[str, str, str]]  # date, index, label
+    history: list[tuple[str, str, str]]  # date, index, what it rests on
     areas: list[AreaView]
     findings: list[FindingView]
     roadmap: dict[str, list[MeasureItem]]
@@ -281,7 +293,24 @@ def settle_items(a: Assessment, cat: Catalogue, t: Texts) -> list[SettleItem]:
     return items
 
 
-def _question(cat: Catalogue, s: QuestionStats, t: Texts) -> QuestionView:
+ROLE_SHOWN_FROM = 3
+"""A comment names its author's role only when at least this many people share it."""
+_COMMENT = re.compile(r"^(?P<who>\S+) \((?P<role>[^)]*)\): (?P<text>.*)$", re.S)
+
+
+def comment_text(comment: str, roles: dict[str, int], t: Texts) -> str:
+    """"P7 (management): ..." keeps the role only when it does not point at one or two people."""
+    m = _COMMENT.match(comment)
+    if m is None:
+        return comment
+    role = m["role"]
+    if roles.get(role, 0) >= ROLE_SHOWN_FROM:
+        return f"{m['who']} ({t('role.' + role) if t.has('role.' + role) else role}): {m['text']}"
+    return f"{m['who']}: {m['text']}"
+
+
+def _question(cat: Catalogue, s: QuestionStats, t: Texts,
+              roles: dict[str, int] | None = None) -> QuestionView:
     q = cat.question(s.question_id)
     scale = cat.scale_of(q)
     lang = t.lang
@@ -293,11 +322,21 @@ def _question(cat: Catalogue, s: QuestionStats, t: Texts) -> QuestionView:
         question_id=q.id, text=localise(q.text, lang), score=fmt.pct(s.score),
         respondents=s.respondents, dont_know=s.dont_know, distribution=dist,
         role_medians=[(t(f"role.{r}"), fmt.pct(v)) for r, v in s.role_medians.items()],
-        disagreement=s.disagreement, spread=fmt.number(s.spread), comments=list(s.comments),
+        disagreement=s.disagreement, spread=fmt.number(s.spread),
+        comments=[comment_text(c, roles or {}, t) for c in s.comments],
     )
 
 
-def _finding(cat: Catalogue, f: Finding, t: Texts) -> FindingView:
+def _probe_source(source: str | None) -> str:
+    """A probe's source without the "collector:" the engine puts in front (the collector
+    is named beside it already): "git:https://host/repo.git" -> "https://host/repo.git"."""
+    if not source:
+        return fmt.DASH
+    return fmt.source(re.sub(r"^[a-z][a-z0-9_]*:(?!//)", "", source))
+
+
+def _finding(cat: Catalogue, f: Finding, t: Texts,
+             roles: dict[str, int] | None = None) -> FindingView:
     sign = cat.sign(f.sign_id)
     lang = t.lang
     gap = None
@@ -305,19 +344,18 @@ def _finding(cat: Catalogue, f: Finding, t: Texts) -> FindingView:
         g = f.perception_gap
         gap = t(f"gap.{g.direction}", answers=fmt.pct(g.likelihood_from_answers),
                 evidence=fmt.pct(g.likelihood_from_evidence))
-    questions = [_question(cat, s, t) for s in f.answers]
+    questions = [_question(cat, s, t, roles) for s in f.answers]
     probes = []
     for p in f.probes:
         probe = cat.probe(p.probe_id)
         verdict = "undecided" if p.healthy is None else "healthy" if p.healthy else "unhealthy"
-        threshold = fmt.number(p.threshold) if not isinstance(p.threshold, bool) else (
-            "true" if p.threshold else "false")
         probes.append(ProbeView(
             probe_id=p.probe_id,
             description=fmt.first_sentence(localise(probe.description, lang)),
-            measure=p.measure, value=fmt.number(p.value, p.unit),
-            rule=f"{p.measure} {p.op} {threshold}", outcome=t(f"outcome.{p.outcome}"),
-            verdict=verdict, source=p.source or fmt.DASH, coverage=fmt.pct(p.coverage),
+            measure=fmt.measure_name(p.measure, t), value=fmt.value(p.value, p.unit, t, p.measure),
+            rule="", outcome=t(f"outcome.{p.outcome}"),
+            verdict=verdict, source=_probe_source(p.source),
+            coverage=fmt.pct(p.coverage),
             message=p.message or "",
         ))
     return FindingView(
@@ -329,7 +367,8 @@ def _finding(cat: Catalogue, f: Finding, t: Texts) -> FindingView:
         role_views=[(t(f"role.{r}"), fmt.pct(v)) for r, v in f.role_likelihoods.items()],
         questions=questions,
         probes=[p for p, r in zip(probes, f.probes, strict=True) if r.outcome != "not_available"],
-        unmeasured=[r.probe_id for r in f.probes if r.outcome == "not_available"],
+        unmeasured=[fmt.first_sentence(localise(cat.probe(r.probe_id).description, lang))
+                    .rstrip(".") for r in f.probes if r.outcome == "not_available"],
     )
 
 
@@ -340,13 +379,22 @@ def _measures(a: Assessment, cat: Catalogue, t: Texts) -> list[MeasureItem]:
         MeasureItem(
             rank=r.rank, recommendation_id=r.recommendation_id,
             title=localise(recs[r.recommendation_id].title, lang), effort=r.effort,
-            horizon=r.horizon, risk_reduction=fmt.fixed(r.risk_reduction),
+            horizon=r.horizon, risk_reduction=fmt.points(index_points(a, r.risk_reduction)),
             first_step=localise(recs[r.recommendation_id].first_step, lang),
             effect=localise(recs[r.recommendation_id].effect, lang),
             addresses=[localise(cat.sign(s).title, lang) for s in r.sign_ids],
         )
         for r in a.recommendations
     ]
+
+
+def _plan_line(p: PlanEntry | None, t: Texts) -> str | None:
+    if p is None or (p.owner is None and p.due is None and p.status == "open"):
+        return None
+    parts = [t("plan.owner", owner=p.owner or t("plan.nobody"))]
+    if p.due is not None:
+        parts.append(t("plan.due", due=fmt.date(p.due)))
+    return " · ".join([*parts, t(f"plan.status.{p.status}")])
 
 
 def _risk_item(cat: Catalogue, f: Finding, t: Texts) -> RiskItem:
@@ -365,10 +413,76 @@ def trend(previous: HistoryPoint | None, current: float | None) -> Trend | None:
     """Since the last assessment; a change under one point counts as no change."""
     if previous is None or previous.risk_index is None or current is None:
         return None
-    delta = current - previous.risk_index
-    direction = "same" if abs(delta) < 1 else "better" if delta < 0 else "worse"
-    return Trend(previous_date=fmt.date(previous.date), previous=fmt.index(previous.risk_index),
-                 current=fmt.index(current), direction=direction, delta=f"{abs(delta):.0f}")
+    before, now = fmt.whole(previous.risk_index), fmt.whole(current)
+    delta = now - before  # from the numbers shown, so the sentence adds up
+    direction = "same" if delta == 0 else "better" if delta < 0 else "worse"
+    return Trend(previous_date=fmt.date(previous.date), previous=str(before),
+                 current=str(now), direction=direction, delta=str(abs(delta)))
+
+
+def _basis_words(respondents: int | None, evidence_sets: int | None, t: Texts) -> str:
+    if respondents is None and evidence_sets is None:
+        return t("history.unknown_basis")
+    people = t.n("count.basis", respondents) if respondents else t("history.no_answers")
+    sets = t.n("count.basis_evidence", evidence_sets) if evidence_sets else t(
+        "history.no_evidence")
+    return f"{people}, {sets}"
+
+
+def _thin(respondents: int | None, evidence_sets: int | None) -> bool:
+    return (respondents or 0) <= 1 and not evidence_sets
+
+
+def basis_changed(previous: HistoryPoint | None, current: HistoryPoint, t: Texts) -> str | None:
+    """Worded when the trend compares a thin assessment (one person, no evidence) with a
+    broad one (several people or evidence), either way round."""
+    if previous is None or previous.respondents is None:
+        return None
+    if _thin(previous.respondents, previous.evidence_sets) == _thin(
+            current.respondents, current.evidence_sets):
+        return None
+    return t("history.basis_changed",
+             previous=_basis_words(previous.respondents, previous.evidence_sets, t),
+             current=_basis_words(current.respondents, current.evidence_sets, t))
+
+
+ROLE_GAP_RATIO = 0.7  # a role's likelihood at most this share of the others' counts
+ROLE_GAP_SHARE = 0.6  # in at least this share of the signs both roles judged
+
+
+def role_gaps(a: Assessment, t: Texts) -> list[str]:
+    """Roles that rate the signs clearly less likely than the others, in words."""
+    findings = [f for f in a.findings if len(f.role_likelihoods) >= 2]
+    roles = sorted({r for f in findings for r in f.role_likelihoods})
+    out = []
+    for low in roles:
+        ratios = []
+        for f in findings:
+            mine = f.role_likelihoods.get(low)
+            others = [v for r, v in f.role_likelihoods.items() if r != low]
+            if mine is None or not others or statistics.fmean(others) <= 0:
+                continue
+            ratios.append(mine / statistics.fmean(others))
+        gapped = [x for x in ratios if x <= ROLE_GAP_RATIO]
+        if len(ratios) >= 3 and len(gapped) >= ROLE_GAP_SHARE * len(ratios):
+            high = [r for r in roles if r != low]
+            names = [t(f"role_plural.{r}") for r in high]
+            who = t(f"role_plural.{low}")
+            out.append(t("summary.role_gap", low=who[:1].upper() + who[1:],
+                         high=_listed(names, t), n=len(gapped), total=len(ratios),
+                         ratio=_ratio_words(statistics.fmean(gapped), t)))
+    return out
+
+
+def _listed(words: list[str], t: Texts) -> str:
+    """Words listed as people write them: "a, b and c"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {t('word.and')} {words[-1]}"
+
+
+def _ratio_words(x: float, t: Texts) -> str:
+    return fmt.pct(x)
 
 
 def _area(cat: Catalogue, a: Assessment, area_id: str, findings: dict[str, FindingView],
@@ -491,13 +605,15 @@ def _window(e: EvidenceSet) -> str:
     return f"{fmt.date(e.window.start)} – {fmt.date(e.window.end)}"
 
 
-def _evidence(sets: Sequence[EvidenceSet]) -> list[EvidenceView]:
+def _evidence(sets: Sequence[EvidenceSet], t: Texts) -> list[EvidenceView]:
     return [
         EvidenceView(
-            collector=e.collector, source=e.source, window=_window(e),
+            collector=fmt.measure_name(e.collector, t), source=fmt.source(e.source),
+            window=_window(e),
             collected_at=fmt.date(e.collected_at), coverage=fmt.pct(e.coverage.ratio),
             partial=e.partial, missing=", ".join(e.coverage.missing),
-            measures=[MeasureRow(m.id, fmt.number(m.value, m.unit), m.applicable)
+            measures=[MeasureRow(fmt.measure_name(m.id, t), fmt.value(m.value, m.unit, t, m.id),
+                                 m.applicable)
                       for m in e.measures],
         )
         for e in sorted(sets, key=lambda e: (e.collector, e.source))
@@ -516,8 +632,11 @@ def _team_view(report: TeamReport, cat: Catalogue, lang: str) -> TeamView:
     t = texts(lang)
     a = report.assessment
     o = a.overall
-    findings = {f.sign_id: _finding(cat, f, t) for f in a.findings}
+    roles = dict(a.inputs.roles)
+    findings = {f.sign_id: _finding(cat, f, t, roles) for f in a.findings}
     measures = _measures(a, cat, t)
+    plans = {p.recommendation_id: p for p in report.plan}
+    measures = [replace(m, plan=_plan_line(plans.get(m.recommendation_id), t)) for m in measures]
     roadmap: dict[str, list[MeasureItem]] = {"now": [], "next": [], "later": []}
     for m in measures:
         roadmap[m.horizon].append(m)
@@ -532,24 +651,32 @@ def _team_view(report: TeamReport, cat: Catalogue, lang: str) -> TeamView:
         total=len(a.findings), respondents=a.inputs.respondents,
         roles=", ".join(f"{n} {t('role.' + r)}" for r, n in a.inputs.roles.items()),
         answers=a.inputs.answers, evidence_sets=a.inputs.evidence_sets,
+        basis=t("summary.confidence_line", confidence=fmt.pct(o.confidence),
+                participants=t.n("count.participants", a.inputs.respondents),
+                answers=t.n("count.answers", a.inputs.answers),
+                evidence=t.n("count.evidence_sets", a.inputs.evidence_sets),
+                unknown=o.signs_unknown, total=len(a.findings)),
+        role_gaps=role_gaps(a, t),
+        basis_changed=basis_changed(report.previous(), report.current_point(), t),
         notes=note_texts(a, cat, t),
         top_risks=[_risk_item(cat, f, t) for f in top_risks(a)[:TOP]],
         settle=settle_items(a, cat, t),
         first_measures=measures[:TOP],
         trend=trend(report.previous(), o.risk_index),
-        history=[(fmt.date(p.date), fmt.index(p.risk_index), p.label) for p in history],
+        history=[(fmt.date(p.date), fmt.index(p.risk_index),
+                  _basis_words(p.respondents, p.evidence_sets, t)) for p in history],
         areas=[_area(cat, a, area.id, findings, t) for area in cat.areas],
         findings=list(findings.values()),
         roadmap=roadmap,
         dora=_dora(a, t),
         quick_check=_quick_check(a, cat, t),
         coverage=[
-            CoverageView(collector=c.collector, source=c.source,
+            CoverageView(collector=fmt.measure_name(c.collector, t), source=fmt.source(c.source),
                          window=windows.get((c.collector, c.source), fmt.DASH),
                          ratio=fmt.pct(c.ratio), partial=c.partial, missing=", ".join(c.missing))
             for c in a.coverage
         ],
-        evidence=_evidence(report.evidence),
+        evidence=_evidence(report.evidence, t),
         suspected_cap=cat.scoring.suspected_cap, absent_cap=cat.scoring.absent_cap,
         assumed_impact=fmt.number(cat.scoring.assumed_impact),
     )
@@ -572,6 +699,7 @@ class TeamLine:
     top_risks: list[RiskItem]
     first_measures: list[MeasureItem]
     trend: Trend | None
+    judged: int = 0  # signs that could be judged (present, suspected or absent)
 
 
 @dataclass(frozen=True)
@@ -612,6 +740,7 @@ class OrganisationView:
     without_evidence: int
     without_answers: int
     teams: list[TeamLine]
+    trend_line: str = ""  # "Since their previous assessment: 5 teams improved and one ..."
     charts: dict[str, str] = field(default_factory=dict)
     heatmaps: list[str] = field(default_factory=list)
 
@@ -628,6 +757,7 @@ def _team_line(i: int, report: TeamReport, cat: Catalogue, t: Texts) -> TeamLine
         top_risks=[_risk_item(cat, f, t) for f in top_risks(a)[:3]],
         first_measures=_measures(a, cat, t)[:3],
         trend=trend(report.previous(), a.overall.risk_index),
+        judged=sum(1 for f in a.findings if f.status != "unknown"),
     )
 
 
@@ -674,13 +804,17 @@ def _organisation_view(report: OrganisationReport, cat: Catalogue, lang: str) ->
             if f.risk is not None:
                 risks[f.sign_id].append(f)
         for rec in r.assessment.recommendations:
-            reductions[rec.recommendation_id].append(rec.risk_reduction)
+            reductions[rec.recommendation_id].append(index_points(r.assessment,
+                                                                  rec.risk_reduction))
     common = sorted(((sid, fs) for sid, fs in risks.items()
                      if any(f.status == "present" for f in fs)), key=lambda kv: (
         -sum(f.status == "present" for f in kv[1]),
         -statistics.fmean(f.risk or 0 for f in kv[1]), kv[0]))
     recs = {x.id: x for x in cat.all_recommendations()}
-    measures = sorted(reductions.items(), key=lambda kv: (-sum(kv[1]), kv[0]))
+    # most teams helped first, then the mean points per team: a mean, not a sum that
+    # grows with the number of teams
+    measures = sorted(reductions.items(),
+                      key=lambda kv: (-len(kv[1]), -statistics.fmean(kv[1]), kv[0]))
     trends = [x.trend for x in teams]
     return OrganisationView(
         organisation=report.organisation, date=fmt.date(report.date),
@@ -696,12 +830,13 @@ def _organisation_view(report: OrganisationReport, cat: Catalogue, lang: str) ->
             CommonRisk(title=localise(cat.sign(sid).title, lang),
                        teams_present=sum(f.status == "present" for f in fs),
                        worst=max((f.risk_level for f in fs), key=RISK_ORDER.__getitem__),
-                       mean_risk=fmt.pct(statistics.fmean(f.risk or 0 for f in fs)))
+                       mean_risk=fmt.points(100 * statistics.fmean(f.risk or 0 for f in fs)))
             for sid, fs in common[:TOP]
         ],
         common_measures=[
             CommonMeasure(title=localise(recs[rid].title, lang), effort=recs[rid].effort,
-                          teams=len(vals), risk_reduction=fmt.fixed(sum(vals)))
+                          teams=len(vals),
+                          risk_reduction=fmt.points(statistics.fmean(vals)))
             for rid, vals in measures[:TOP]
         ],
         better=sum(1 for x in trends if x and x.direction == "better"),
@@ -711,4 +846,16 @@ def _organisation_view(report: OrganisationReport, cat: Catalogue, lang: str) ->
         without_evidence=sum(1 for r in ordered if r.assessment.inputs.evidence_sets == 0),
         without_answers=sum(1 for r in ordered if r.assessment.inputs.respondents == 0),
         teams=teams,
+        trend_line=_org_trend(trends, t),
     )
+
+
+def _org_trend(trends: Sequence[Trend | None], t: Texts) -> str:
+    """How the teams moved since their previous assessment, naming only what happened."""
+    counts = {"better": sum(1 for x in trends if x and x.direction == "better"),
+              "worse": sum(1 for x in trends if x and x.direction == "worse"),
+              "same": sum(1 for x in trends if x and x.direction == "same"),
+              "none": sum(1 for x in trends if x is None)}
+    parts = [t(f"summary.org_trend_part.{k}", teams=t.n("count.teams", n))
+             for k, n in counts.items() if n]
+    return t("summary.org_trend", parts=_listed(parts, t))

@@ -18,14 +18,17 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from opsmaturity.core.files import write_atomic
-from opsmaturity.scoring.catalogue import Catalogue, localise
+from opsmaturity.scoring.catalogue import DONT_KNOW, ROLES, Catalogue, localise
 
+from . import fmt
 from .charts import RISK_COLOURS, TEXT_COLOURS
 from .model import OrganisationReport, TeamReport, check_against_catalogue
 from .texts import Texts, texts
+from .xlsx_read import PLAN_STATUSES
 
 HEADER_FILL = PatternFill("solid", fgColor="1B2A41")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -94,18 +97,85 @@ def _sheet(wb: Workbook, title: str, columns: Sequence[Column],
 
 
 PCT, NUM = "0%", "0.00"
+EDIT_ROWS = 500  # rows below the last one that still get dropdowns, for rows added later
+
+
+def _column(ws: Worksheet, column: str, t: Texts) -> str:
+    title = t(f"xlsx.column.{column.replace(' ', '_')}")
+    for cell in ws[1]:
+        if cell.value == title:
+            return cell.column_letter
+    raise KeyError(title)
+
+
+def _choices(words: Sequence[str]) -> str:
+    return '"' + ",".join(words) + '"'
+
+
+def _answer_dropdowns(ws: Worksheet, catalogue: Catalogue, t: Texts) -> None:
+    """The answer cell of each row offers its question's options (and dont_know)."""
+    qcol, acol = _column(ws, "question id", t), _column(ws, "answer", t)
+    by_scale: dict[str, list[str]] = {}
+    for row in range(2, ws.max_row + 1):
+        qid = ws[f"{qcol}{row}"].value
+        if not qid or not catalogue.has_question(qid):
+            continue
+        scale = catalogue.scale_of(catalogue.question(qid))
+        by_scale.setdefault(scale.id, []).append(f"{acol}{row}")
+    for scale_id, cells in by_scale.items():
+        options = [o.value for o in catalogue.scale(scale_id).options]
+        dv = DataValidation(type="list", formula1=_choices([*options, DONT_KNOW]),
+                            allow_blank=False, showErrorMessage=True,
+                            errorTitle=t("xlsx.column.answer"), error=t("xlsx.invalid.answer"))
+        for ref in cells:
+            dv.add(ref)
+        ws.add_data_validation(dv)
+    roles = DataValidation(type="list", formula1=_choices([_role_word(r, t) for r in ROLES]),
+                           showErrorMessage=True, errorTitle=t("xlsx.column.role"),
+                           error=t("xlsx.invalid.role"))
+    rcol = _column(ws, "role", t)
+    roles.add(f"{rcol}2:{rcol}{ws.max_row + EDIT_ROWS}")
+    ws.add_data_validation(roles)
+
+
+def _role_word(role: str, t: Texts) -> str:
+    return role if t.lang == "en" else t(f"role.{role}")
+
+
+def _status_word(status: str, t: Texts) -> str:
+    return status if t.lang == "en" else t(f"plan.status.{status}")
+
+
+def _plan_dropdowns(ws: Worksheet, t: Texts) -> None:
+    """Status from a list, due as a date: what `plan import` reads back."""
+    last = ws.max_row + EDIT_ROWS
+    status = DataValidation(type="list",
+                            formula1=_choices([_status_word(s, t) for s in PLAN_STATUSES]),
+                            allow_blank=True, showErrorMessage=True,
+                            errorTitle=t("xlsx.column.status"), error=t("xlsx.invalid.status"))
+    scol = _column(ws, "status", t)
+    status.add(f"{scol}2:{scol}{last}")
+    due = DataValidation(type="date", operator="greaterThan", formula1="36526",  # 2000-01-01
+                         allow_blank=True, showErrorMessage=True,
+                         errorTitle=t("xlsx.column.due"), error=t("xlsx.invalid.due"))
+    dcol = _column(ws, "due", t)
+    due.add(f"{dcol}2:{dcol}{last}")
+    for row in range(2, ws.max_row + 1):  # shown the way the reader writes dates
+        ws[f"{dcol}{row}"].number_format = t("xlsx.date_format")
+    ws.add_data_validation(status)
+    ws.add_data_validation(due)
 
 
 def _teams(teams: Sequence[TeamReport]) -> tuple[list[Column], list[list[Any]]]:
     cols = [Column("organisation", 22), Column("team", 22), Column("date", 12),
             Column("state", 8, words="state"), Column("catalogue", 12),
             Column("risk level", 11, level=True, words="level"),
-            Column("risk index", 10, number_format="0.0"),
+            Column("risk index", 10, number_format="0"),
             Column("confidence", 11, number_format=PCT), Column("signs present", 9),
             Column("signs absent", 9), Column("signs unknown", 9), Column("participants", 11),
             Column("answers", 9), Column("evidence sets", 9), Column("notes", 40, wrap=True)]
     rows = [[t.organisation, t.team, t.date, t.state, t.catalogue_version,
-             t.assessment.overall.risk_level, t.assessment.overall.risk_index,
+             t.assessment.overall.risk_level, fmt.index_value(t.assessment.overall.risk_index),
              t.assessment.overall.confidence, t.assessment.overall.signs_present,
              t.assessment.overall.signs_absent, t.assessment.overall.signs_unknown,
              t.assessment.inputs.respondents, t.assessment.inputs.answers,
@@ -119,7 +189,8 @@ def _areas(teams: Sequence[TeamReport], cat: Catalogue, lang: str
             Column("maturity level", 10), Column("risk level", 11, level=True, words="level"),
             Column("health", 9, number_format=PCT), Column("confidence", 11, number_format=PCT),
             Column("signs known", 9), Column("signs total", 9)]
-    rows = [[t.team, a.area_id, localise(cat.area(a.area_id).title, lang), a.level, a.risk_level,
+    rows = [[t.team, a.area_id, localise(cat.area(a.area_id).title, lang),
+             None if a.level is None else fmt.rounded(a.level, 1), a.risk_level,
              a.health, a.confidence, a.signs_known, a.signs_total]
             for t in teams for a in t.assessment.areas]
     return cols, rows
@@ -186,13 +257,20 @@ def _recommendations(teams: Sequence[TeamReport], cat: Catalogue, lang: str
             Column("recommendation id", 30), Column("measure", 44, wrap=True),
             Column("effort", 7), Column("risk reduction", 10, number_format=NUM),
             Column("priority", 9, number_format=NUM), Column("addresses", 30, wrap=True),
-            Column("first step", 50, wrap=True), Column("owner", 16), Column("due", 12),
-            Column("status", 12), Column("notes", 40, wrap=True)]
-    rows = [[t.team, r.rank, r.horizon, r.recommendation_id,
-             localise(recs[r.recommendation_id].title, lang), r.effort, r.risk_reduction,
-             r.priority, r.sign_ids, localise(recs[r.recommendation_id].first_step, lang),
-             None, None, None, None]
-            for t in teams for r in t.assessment.recommendations]
+            Column("first step", 50, wrap=True), Column("owner", 16),
+            Column("due", 12),
+            Column("status", 12, words="plan.status"), Column("notes", 40, wrap=True)]
+    rows = []
+    for t in teams:
+        plan = {p.recommendation_id: p for p in t.plan}
+        for r in t.assessment.recommendations:
+            p = plan.get(r.recommendation_id)
+            rows.append([t.team, r.rank, r.horizon, r.recommendation_id,
+                         localise(recs[r.recommendation_id].title, lang), r.effort,
+                         r.risk_reduction, r.priority, r.sign_ids,
+                         localise(recs[r.recommendation_id].first_step, lang),
+                         p.owner if p else None, p.due if p else None,
+                         p.status if p else "open", p.notes if p else None])
     return cols, rows
 
 
@@ -217,7 +295,11 @@ def xlsx_bytes(report: TeamReport | OrganisationReport, catalogue: Catalogue,
     wb.remove(wb.active)
     for title, build in SHEETS.items():
         cols, rows = build(teams, catalogue, lang)
-        _sheet(wb, title, cols, rows, t)
+        ws = _sheet(wb, title, cols, rows, t)
+        if title == "Answers":
+            _answer_dropdowns(ws, catalogue, t)
+        elif title == "Recommendations":
+            _plan_dropdowns(ws, t)
     wb.properties.title = f"{t('report.title')}: {report.organisation}"
     wb.properties.creator = "opsmaturity"
     buffer = BytesIO()

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from opsmaturity.core.language import localise as localise  # re-exported (old home)
 from opsmaturity.core.sources import Loc, SourceError, YamlSource, load_yaml
 
 DONT_KNOW = "dont_know"
@@ -687,10 +688,3 @@ def _cross_check(cat: Catalogue, where: dict[tuple[str, str], tuple[YamlSource, 
     for a in cat.areas:
         if a.id not in signs_per_area:
             raise fail("areas", a.id, ("id",), f"area {a.id!r} has no warning sign")
-
-
-def localise(text: dict[str, str] | None, lang: str = "en") -> str:
-    """The text in `lang`, falling back to English (always present)."""
-    if not text:
-        return ""
-    return text.get(lang) or text["en"]

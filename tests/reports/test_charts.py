@@ -42,12 +42,16 @@ def test_sign_heatmap_writes_the_level_in_every_cell(workshop: TeamReport, catal
     per_level = cells(fig)
     assert set(per_level) == {"low", "medium", "high", "critical", "unknown"}  # full legend
     expected = {}
-    for f in workshop.assessment.findings:
-        expected[f.risk_level] = expected.get(f.risk_level, 0) + len(f.areas)
+    for f in workshop.assessment.findings:  # one cell per sign: no level repeated
+        expected[f.risk_level] = expected.get(f.risk_level, 0) + 1
     for level, n in expected.items():
         assert per_level[level] == [level] * n
-    assert fig.layout.yaxis.ticktext[0].startswith(
-        localise(catalogue.signs[0].title, "en")[:20])
+    # rows grouped by the sign's main area: the cells' columns never go back left
+    columns = {int(y): base for tr in fig.data if tr.y[0] is not None
+               for y, base in zip(tr.y, tr.base, strict=True)}
+    assert [columns[i] for i in sorted(columns)] == sorted(columns.values())
+    assert any(localise(catalogue.signs[0].title, "en")[:20] in tick.replace("<br>", " ")
+               for tick in fig.layout.yaxis.ticktext)
 
 
 def test_unknown_is_hatched_and_never_looks_low(weak: TeamReport, catalogue):

@@ -27,7 +27,8 @@ SAME_IN_GERMAN = {
     "Organisation", "Team", "Teams", "Roadmap", "Status", "Management", "Collector",
     "Change Failure Rate", "Portfolio", "Workshop", "Export", "JSON", "opsmaturity",
     "Trends", "{n} min", "{n} h", "{n} {level}", "#", "Deployments & Releases",
-    "Monitoring & Observability", "Incident Management", "Initial",
+    "Monitoring & Observability", "Incident Management", "Initial", "Plan",
+    "Git", "CI", "GitLab", "GitHub", "Prometheus", "PostgreSQL", "Monitoring",
 }
 
 

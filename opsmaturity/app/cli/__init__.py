@@ -41,6 +41,7 @@ from . import (
     gitlab,
     incidents,
     monitoring,
+    plan,
     postgres,
     report,
     store,
@@ -118,6 +119,9 @@ def _register() -> None:
     _group(store.evidence_app, "evidence")
     _command(store.evidence_app, "evidence import", store.evidence_import,
              "opsmaturity evidence import evidence-*.json --assessment 3")
+    _group(plan.plan_app, "plan")
+    _command(plan.plan_app, "plan import", plan.plan_import,
+             "opsmaturity plan import plan.xlsx --assessment 3")
     _command(app, "history", store.history, "opsmaturity history --team Payments")
     _command(app, "export", store.export,
              "opsmaturity export --assessment 3 --out payments.bundle.json")

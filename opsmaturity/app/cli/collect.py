@@ -25,6 +25,7 @@ from .common import (
     warn_problems,
     write_evidence,
 )
+from .output import is_stdout
 
 if TYPE_CHECKING:
     from opsmaturity.core.evidence import EvidenceSet
@@ -42,7 +43,8 @@ def collect_git(
     """Mine git history into evidence JSON (people pseudonymised unless --show-names)."""
     repo, shown = open_repository(source)
     sets = [collect_git_evidence(repo, shown, since, until, show_names, no_cache)]
-    write_evidence(out, sets, measures_note(sets[0], with_state=False))
+    note = "" if is_stdout(out) else measures_note(sets[0], with_state=False)  # not shown
+    write_evidence(out, sets, note)
 
 
 def collect_ci(
@@ -79,7 +81,11 @@ def open_repository(source: str) -> tuple[str, str | None]:
 
 def collect_git_evidence(repo: str, shown: str | None, since: datetime | None,
                          until: datetime | None, show_names: bool, no_cache: bool) -> EvidenceSet:
-    """Run the git collector on an opened repository (shared with `assess`)."""
-    return run_collector("git", {"source": repo, "display_source": shown, "since": utc(since),
-                            "until": utc(until), "show_names": show_names,
-                            "use_cache": not no_cache}, "git")
+    """Run the git collector on an opened repository (shared with `assess`). Its first
+    `git log` starts before the collector is imported, so git works while Python loads."""
+    from opsmaturity.collectors.git.early import start_history
+
+    options = {"source": repo, "display_source": shown, "since": utc(since),
+               "until": utc(until), "show_names": show_names, "use_cache": not no_cache}
+    start_history(options)
+    return run_collector("git", options, "git")

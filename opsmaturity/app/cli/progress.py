@@ -14,19 +14,19 @@ if TYPE_CHECKING:
     from opsmaturity.collectors.base import Progress as ProgressFn
 
 
-def _silent(message: str, fraction: float | None) -> None:
-    """Progress nobody sees (stderr is a pipe or a CI log)."""
-
-
 @contextmanager
 def progress_bar(label: str, console: Console | LazyConsole) -> Iterator[ProgressFn]:
-    """A collector progress callback drawing one bar; silent when stderr is not a terminal."""
+    """A collector progress callback drawing one bar; when stderr is not a terminal, the
+    collectors' own `no_progress`, which tells them to skip work done only for the bar
+    (the git collector's count of all commits)."""
+    from opsmaturity.collectors.base import no_progress
+
     if isinstance(console, LazyConsole) and not console.maybe_terminal():
-        yield _silent  # nothing to draw: no need to import rich to find that out
+        yield no_progress  # nothing to draw: no need to import rich to find that out
         return
     console = real_console(console)
     if not console.is_terminal:
-        yield _silent
+        yield no_progress
         return
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 

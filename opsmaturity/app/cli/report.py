@@ -263,6 +263,10 @@ def report(
     for flag, path in (("--pdf", pdf), ("--xlsx", xlsx)):
         if is_stdout(path):
             raise fail(say("store.binary_to_stdout", flag=flag))
+    if pdf:  # Chromium takes seconds to start: from now on, while the data loads
+        from opsmaturity.reports import svg
+
+        svg.start_in_background()
     from opsmaturity.reports.model import OrganisationReport
     cat = catalogue_or_fail(catalogue)
     if not inputs:

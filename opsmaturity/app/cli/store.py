@@ -177,11 +177,19 @@ def assessment_finalise(
 
 
 def answers_import(
-    file: Annotated[Path, typer.Argument(help="Answers YAML (one participant or a workshop).")],
+    file: Annotated[Path, typer.Argument(
+        help="Answers YAML (one participant or a workshop), or the workbook written by "
+             "`report --xlsx` with its Answers sheet edited.")],
     assessment: AssessmentOpt,
     catalogue: CatalogueOpt = None,
 ) -> None:
-    """Add the participants and answers of an answers file to an assessment."""
+    """Add the participants and answers of an answers file to an assessment; a workbook's
+    Answers sheet replaces the assessment's answers (checked first, all or nothing)."""
+    if file.suffix.lower() in (".xlsx", ".xlsm"):
+        from .plan import import_answers_workbook
+
+        import_answers_workbook(file, assessment, catalogue)
+        return
     from opsmaturity.core.sources import SourceError, load_yaml
     from opsmaturity.scoring.answers import AnswersFile, load_answers
 

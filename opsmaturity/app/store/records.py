@@ -93,6 +93,16 @@ class HistoryPoint(_Record):
     area_levels: dict[str, float | None]
 
 
+class PlanRecord(_Record):
+    assessment_id: int
+    recommendation_id: str
+    owner: str | None
+    due: date | None
+    status: str
+    notes: str | None
+    updated_at: datetime
+
+
 class UserRecord(_Record):
     """An account, without its password hash (that never leaves accounts.py)."""
 

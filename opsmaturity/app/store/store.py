@@ -14,12 +14,13 @@ from .accounts import AccountStore
 from .assessments import AssessmentStore
 from .inputs import InputStore
 from .organisations import OrganisationStore
+from .plans import PlanStore
 from .portfolio import PortfolioStore
 from .workshops import WorkshopStore
 
 
 class Store(OrganisationStore, AssessmentStore, InputStore, WorkshopStore, PortfolioStore,
-            AccountStore):
+            PlanStore, AccountStore):
     """The assessment store. Open with `Store.open()`; it migrates the schema on open.
 
     One facade over the concerns (organisations, assessments, inputs, workshops, the

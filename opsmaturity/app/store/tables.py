@@ -156,6 +156,26 @@ class Consensus(Base):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class PlanItem(Base):
+    """Who does a recommended measure, by when, and how far it got."""
+
+    __tablename__ = "plan_items"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "recommendation_id",
+                         name="uq_plan_items_assessment_recommendation"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    recommendation_id: Mapped[str] = mapped_column(String(100))
+    owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class User(Base):
     """An account of the web app: an admin, or a facilitator of some organisations.
 

@@ -20,8 +20,9 @@ import hmac
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC
+from typing import Any
 
 import streamlit as st
 
@@ -220,12 +221,57 @@ def scores() -> ScoreCache:
     return _scores(store_url()).view(store())
 
 
+FIGURES = 256
+"""Charts kept ready to draw (see `figure`)."""
+
+
+class FigureCache:
+    """Charts built once per what they show, shared by all sessions. Building a plotly
+    figure (its validation) is most of a page's own time on a rerun; keyed by the
+    fingerprints of the assessments drawn and the language, a cached chart is never stale.
+    Figures are never changed once cached (they are prepared before they go in)."""
+
+    def __init__(self, size: int = FIGURES) -> None:
+        self._figures: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.size = size
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._figures:
+                self._figures.move_to_end(key)
+                return self._figures[key]
+        figure = build()
+        with self._lock:
+            self._figures[key] = figure
+            while len(self._figures) > self.size:
+                self._figures.popitem(last=False)
+        return figure
+
+
+@st.cache_resource(show_spinner=False)
+def figures() -> FigureCache:
+    return FigureCache()
+
+
+def fingerprints(ids: Iterable[int]) -> dict[int, str]:
+    """What each assessment's score depends on, hashed (see Store.fingerprints)."""
+    return store().fingerprints(ids)
+
+
 def team_report(record: AssessmentRecord, assessment: Assessment,
                 history: Iterable[HistoryPoint] = ()) -> TeamReport:
     """An assessment wrapped the way the charts and the PDF read it."""
     return TeamReport(organisation=record.organisation, team=record.team, date=record.date,
                       catalogue_version=assessment.catalogue_version, state=record.state,
                       assessment=assessment, history=list(history))
+
+
+def store_plan(record: AssessmentRecord) -> list:
+    """The plan the next report shows: the assessment's own, else the team's earlier one."""
+    report_plan = store_reports.plan_entries(store(), record, {
+        r.recommendation_id for r in scores().get(record.id).recommendations})
+    return report_plan
 
 
 def history_points(team_id: int, before: AssessmentRecord | None = None) -> list[HistoryPoint]:

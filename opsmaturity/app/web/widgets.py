@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 import plotly.graph_objects as go
@@ -66,17 +66,30 @@ def guarded(body: F) -> F:
 
 
 def chart(fig: go.Figure, *, key: str | None = None, select: bool = False) -> Any:
-    """A figure from reports/charts drawn as the PDF draws it (no Streamlit theme).
+    """A figure from reports/charts drawn as the PDF draws it (no Streamlit theme)."""
+    return _draw(prepared(fig), key, select)
 
-    Axis margins grow to fit their labels: a browser column is narrower than the PDF page.
-    Patterned bars (how the charts tell levels apart without colour) keep their colour.
-    """
+
+def cached_chart(cache_key: Hashable, build: Callable[[], go.Figure], *, key: str,
+                 select: bool = False) -> Any:
+    """`chart` for a figure built once per `cache_key` (state.FigureCache): the key names
+    everything the figure shows (assessment fingerprints, language, order)."""
+    return _draw(state.figures().get((key, cache_key), lambda: prepared(build())), key, select)
+
+
+def prepared(fig: go.Figure) -> go.Figure:
+    """Axis margins grow to fit their labels: a browser column is narrower than the PDF page.
+    Patterned bars (how the charts tell levels apart without colour) keep their colour."""
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     for trace in fig.data:  # Streamlit's plotly.js draws a pattern without its bar colour
         pattern = getattr(getattr(trace, "marker", None), "pattern", None)  # unless told to
         if pattern is not None and pattern.shape and pattern.fillmode is None:
             pattern.fillmode = "overlay"
+    return fig
+
+
+def _draw(fig: go.Figure, key: str | None, select: bool) -> Any:
     if select:
         return st.plotly_chart(fig, theme=None, key=key, on_select="rerun",
                                selection_mode="points", config=CHART_CONFIG)

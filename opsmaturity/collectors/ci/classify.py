@@ -4,6 +4,8 @@ The rules are listed in the collector's docstring (collector.py)."""
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -444,6 +446,15 @@ def gate_jobs(jobs: list[Job], *, stage_blocking: bool) -> None:
     """Set `gated` for jobs that are manual or wait for a manual job (one pipeline/workflow)."""
     by_name = {j.name: j for j in jobs}
     memo: dict[str, str | None] = {}
+    # the first (in file order) blocking manual job of an earlier stage, found by bisection
+    # over the running minimum of their stages rather than by a scan per job (a big file
+    # has thousands of jobs); stop jobs run last, so they block nothing
+    blockers = [o for o in jobs if o.manual and o.blocking and o.env_action != "stop"]
+    lowest = list(itertools.accumulate((-o.order for o in blockers), max))
+
+    def _first_blocker(order: int) -> Job | None:
+        i = bisect.bisect_right(lowest, -order)
+        return blockers[i] if i < len(blockers) else None
 
     def gate(job: Job, seen: frozenset[str]) -> str | None:
         if job.name in memo:
@@ -456,14 +467,7 @@ def gate_jobs(jobs: list[Job], *, stage_blocking: bool) -> None:
                     reason = f"needs manual job '{need}'"
                     break
         elif reason is None and stage_blocking:
-            blocker = next(
-                (
-                    o
-                    for o in jobs
-                    if o.manual and o.blocking and o.order < job.order and o.env_action != "stop"
-                ),
-                None,
-            )  # stop jobs run last
+            blocker = _first_blocker(job.order)
             if blocker is not None:
                 reason = (
                     f"blocked by manual job '{blocker.name}' (allow_failure: false) "

@@ -4,8 +4,8 @@ GitLab does, so every finding can name its file and line."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 import yaml
 
@@ -23,6 +23,9 @@ class _Ref(list[Any]):
 
 class _Loader(LineLoader):
     """Line-recording loader that also reads GitLab's `!reference` tag."""
+
+    container_tags: ClassVar[dict[str, Callable[[Any], Any]]] = {
+        "!reference": lambda data: _Ref(data) if isinstance(data, list) else _Ref()}
 
 
 def _construct_reference(loader: _Loader, node: yaml.Node) -> _Ref:

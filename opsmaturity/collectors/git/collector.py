@@ -18,8 +18,6 @@ Conventions measured (all documented in details):
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import subprocess
 from collections import Counter
@@ -39,12 +37,11 @@ from opsmaturity.core.stats import median, p90
 from opsmaturity.core.times import now_utc
 
 from ..base import CollectorError, Progress, no_progress
-from . import blobs, manifests, paths, telemetry
+from . import blobs, early, manifests, paths, telemetry
 from .log import Commit, GitLogError, log
 from .ownership import Authorship, truck_factor
 from .repository import head_commit, is_url, open_repository
 
-VERSION = 4  # part of the cache key: bump when a measure changes meaning
 HOTFIX = re.compile(
     r"(^|\W)(hot-?fix(es)?|emergency fix)(\W|$)|^\w+(\([^)]*\))?!:|\[hotfix\]", re.I
 )
@@ -120,8 +117,8 @@ class GitOptions(BaseModel):
         default=None, description="how to name the source in evidence (e.g. the URL of a clone)"
     )
     show_names: bool = False
-    large_commit_lines: int = Field(default=400, gt=0)
-    main_author_min_changes: int = Field(default=20, gt=0)
+    large_commit_lines: int = Field(default=early.LARGE_COMMIT_LINES, gt=0)
+    main_author_min_changes: int = Field(default=early.MAIN_AUTHOR_MIN_CHANGES, gt=0)
     cache_dir: Path | None = None
     use_cache: bool = True
 
@@ -327,32 +324,20 @@ class GitCollector:
         source = options.display_source or (
             without_credentials(options.source) if is_url(options.source) else repo
         )
-        head = head_commit(repo)
-        if not head:
+        found = head_commit(repo)
+        if found is None:
             return _empty(source, since, until)
-        key = hashlib.sha256(
-            json.dumps(
-                [
-                    VERSION,
-                    head,
-                    repo,
-                    source,
-                    since.isoformat(),
-                    until.isoformat(),
-                    options.show_names,
-                    options.large_commit_lines,
-                    options.main_author_min_changes,
-                ]
-            ).encode()
-        ).hexdigest()
-        cached = cache_dir / "git" / f"{key}.json"
+        head, head_time = found
+        cached = early.cache_file(cache_dir, head, repo, source, since, until,
+                                  options.show_names, options.large_commit_lines,
+                                  options.main_author_min_changes)
         if options.use_cache and cached.exists():
             try:
                 progress("using cached evidence", 1.0)
                 return EvidenceSet.from_json(cached.read_text(encoding="utf-8"))
             except ValueError:
                 cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed
-        evidence = mine(repo, source, head, since, until, options, progress)
+        evidence = mine(repo, source, head_time, since, until, options, progress)
         if options.use_cache:
             write_atomic(cached, evidence.to_json())
         return evidence
@@ -373,29 +358,36 @@ def _empty(source: str, since: datetime, until: datetime) -> EvidenceSet:
 def mine(
     repo: str,
     source: str,
-    head: str,
+    head_time: int,
     since: datetime,
     until: datetime,
     options: GitOptions,
     progress: Progress = no_progress,
 ) -> EvidenceSet:
     missing: list[str] = []
-    shallow = _git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
-    boundary = _shallow_boundary(repo) if shallow else frozenset()
-    # The commit count only feeds the progress bar: count in the background, and only if shown.
-    counter = ThreadPoolExecutor(max_workers=1)
-    total = (
-        counter.submit(lambda: int(_git(repo, "rev-list", "--count", "HEAD").strip() or 0))
-        if progress is not no_progress
-        else None
-    )
-    counter.shutdown(wait=False)
+    s, u = int(since.timestamp()), int(until.timestamp())
+    # What the measures need besides the history (tags, the commits each release holds,
+    # the mainline's tip, what files at HEAD say inside) is asked of git while the history
+    # streams in, not after it.
+    background = ThreadPoolExecutor(max_workers=2)
+    refs = background.submit(_refs, repo, s, u)
+    tip = background.submit(_tip, repo, u)
     head_files = {
         f for f in _git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").split("\0") if f
     }
-    s, u = int(since.timestamp()), int(until.timestamp())
+    facts = background.submit(_head_facts, repo, sorted(head_files))
+    shallow = _git(repo, "rev-parse", "--is-shallow-repository").strip() == "true"
+    boundary = _shallow_boundary(repo) if shallow else frozenset()
+    # The commit count only feeds the progress bar: count in the background, and only if shown.
+    total = (
+        background.submit(lambda: int(_git(repo, "rev-list", "--count", "HEAD").strip() or 0))
+        if progress is not no_progress
+        else None
+    )
+    background.shutdown(wait=False)
     try:
-        m = _history(repo, head_files, boundary, s, u, True, options, progress, total)
+        m = _history(repo, head_files, boundary, s, u, head_time, True, options, progress,
+                     total)
         line_counts = True
     except GitLogError as exc:
         # e.g. a partial clone whose blobs are missing: measure all but line counts
@@ -403,11 +395,13 @@ def mine(
         missing.append(f"line counts unavailable: {reason}")
         line_counts = False
         try:
-            m = _history(repo, head_files, boundary, s, u, False, options, progress, total)
+            m = _history(repo, head_files, boundary, s, u, head_time, False, options, progress,
+                         total)
         except GitLogError as again:
             raise CollectorError(f"git log failed in {source}: {again}") from None
     progress("computing measures", 1.0)
-    measures = _measures(m, repo, since, until, options, line_counts)
+    measures = _measures(m, refs.result(), tip.result(), facts.result(), since, until, options,
+                         line_counts)
     if shallow:
         measures, notes = _shallow(repo, measures, boundary, since)
         missing.extend(notes)
@@ -466,17 +460,13 @@ def _shallow(repo: str, measures: list[Measure], boundary: frozenset[str],
     return out, notes
 
 
-def _gitdate(ts: int) -> str:
-    # "@<seconds>" is read as a timestamp only for large numbers; an explicit date always is.
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S +0000")
-
-
 def _history(
     repo: str,
     head_files: set[str],
     boundary: frozenset[str],
     s: int,
     u: int,
+    head_time: int,
     line_counts: bool,
     options: GitOptions,
     progress: Progress,
@@ -484,15 +474,7 @@ def _history(
 ) -> Mining:
     """Newest first: after the window (names only), the window (with line counts), before it."""
     m = Mining(show_names=options.show_names, head_files=head_files, boundary=boundary)
-    segments = [
-        ("after", [f"--since-as-filter={_gitdate(u + 1)}"]),
-        ("window", [f"--since-as-filter={_gitdate(s)}", f"--until={_gitdate(u)}"]),
-        ("before", [f"--until={_gitdate(s - 1)}"]),
-    ]
-    head_time = int(_git(repo, "log", "-1", "--format=%ct", "HEAD").strip() or 0)
-    for segment, args in segments:
-        if segment == "after" and head_time <= u:
-            continue  # nothing newer than the window: skip a walk of the whole history
+    for segment, args in early.segments(s, u, head_time):
         if segment == "before" and _closed(m):
             continue  # every parent is already known: nothing lies before the window
         numstat = segment == "window" and line_counts
@@ -524,7 +506,7 @@ def _tip(repo: str, until: int) -> str:
     """The mainline's tip for a window: HEAD, or the newest commit on HEAD's first-parent
     line made by the window's end (not the window's newest commit, which can be a merge
     made on someone's side branch)."""
-    return _git(repo, "rev-list", "-1", "--first-parent", f"--until={_gitdate(until)}",
+    return _git(repo, "rev-list", "-1", "--first-parent", f"--until={early.gitdate(until)}",
                 "HEAD").strip()
 
 
@@ -560,69 +542,124 @@ def _branch_lifetimes(
     return hours, truncated
 
 
+def _walk(start: str, graph: dict[str, list[str]], reached: set[str]) -> list[str]:
+    """The commits of `graph` reachable from `start` that no earlier walk reached."""
+    new, stack = [], [start]
+    while stack:
+        sha = stack.pop()
+        if sha in reached or sha not in graph:
+            continue
+        reached.add(sha)
+        new.append(sha)
+        stack.extend(graph[sha])
+    return new
+
+
+def _released_graph(repo: str, tags: list[Tag], earlier: list[Tag]) -> dict[str, list[str]]:
+    """Every commit some tag of `tags` contains and no tag of `earlier` does, with its
+    parents. One `git rev-list --parents` answers what one git process per tag used to
+    (`rev-list <tag> ^<earlier>...`): walking this graph tag by tag, each walk stopping at
+    what earlier walks reached, gives the same sets. Empty when git cannot answer."""
+    if not tags:
+        return {}
+    wanted = dict.fromkeys(t.commit for t in tags)
+    proc = subprocess.run(
+        ["git", "--no-optional-locks", "rev-list", "--parents", "--stdin"],
+        input="".join([*(f"{c}\n" for c in wanted),
+                       *(f"^{c}\n" for c in dict.fromkeys(t.commit for t in earlier))]).encode(),
+        cwd=repo,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return {}
+    graph: dict[str, list[str]] = {}
+    for line in proc.stdout.decode().splitlines():
+        sha, *parents = line.split()
+        graph[sha] = parents
+    return graph
+
+
 def _release_containment(
-    repo: str, releases: list[Tag], graph: dict[str, list[str]], counted: set[str], since: int
+    releases: list[Tag], graph: dict[str, list[str]], released: dict[str, list[str]],
+    counted: set[str], since: int
 ) -> dict[str, Tag]:
     """For each counted commit, the first release tag that contains it (tags from the window's
     start on, including those made after it: a window commit released later is released).
 
     Tags are taken in time order; a walk from each tag stops at commits an earlier
     tag already reached, so the whole pass is linear in the window's commits. A tag
-    whose commit is not on HEAD's history (a release branch) is asked of git.
+    whose commit is not on HEAD's history (a release branch) is walked in `released`
+    (_released_graph), which excludes what tags before the window contain.
     """
     first: dict[str, Tag] = {}
     reached: set[str] = set()
-    earlier = [t.commit for t in releases if t.time < since]
+    reached_released: set[str] = set()
     for tag in [t for t in releases if t.time >= since][-MAX_RELEASES:]:
+        other = _walk(tag.commit, released, reached_released)
         if tag.commit in graph:
-            new, stack = [], [tag.commit]
-            while stack:
-                sha = stack.pop()
-                if sha in reached or sha not in graph:
-                    continue
-                reached.add(sha)
-                new.append(sha)
-                stack.extend(graph[sha])
+            new = _walk(tag.commit, graph, reached)
         else:
-            proc = subprocess.run(
-                ["git", "--no-optional-locks", "rev-list", "--stdin", tag.commit],
-                input="".join(f"^{c}\n" for c in earlier).encode(),
-                cwd=repo,
-                capture_output=True,
-                check=False,
-            )
-            new = [x for x in proc.stdout.decode().split() if x in graph and x not in reached]
+            new = [x for x in other if x in graph and x not in reached]
             reached.update(new)
-        mine = [x for x in new if x in counted]
-        for sha in mine:
-            first[sha] = tag
-        earlier.append(tag.commit)
+        for sha in new:
+            if sha in counted:
+                first[sha] = tag
     return first
 
 
-def _commits_per_release(repo: str, releases: list[Tag], since: int, until: int) -> list[int]:
+def _commits_per_release(releases: list[Tag], released: dict[str, list[str]], since: int,
+                         until: int) -> list[int]:
     """For each release tag created in the window (time order): the non-merge commits it
-    contains that no earlier release tag contains (`git rev-list --no-merges --count <tag>
-    ^<earlier>...`). Tags made after the window are not the window's releases."""
-    counts: list[int] = []
-    earlier = [t.commit for t in releases if t.time < since]
-    for tag in [t for t in releases if since <= t.time <= until][-MAX_RELEASES:]:
-        proc = subprocess.run(
-            ["git", "--no-optional-locks", "rev-list", "--no-merges", "--count", "--stdin",
-             tag.commit],
-            input="".join(f"^{c}\n" for c in earlier).encode(),
-            cwd=repo,
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode == 0:
-            counts.append(int(proc.stdout.strip() or 0))
-        earlier.append(tag.commit)
-    return counts
+    contains that no earlier release tag contains (what `git rev-list --no-merges --count
+    <tag> ^<earlier>...` counts, walked in `released`). Tags made after the window are
+    not the window's releases."""
+    reached: set[str] = set()
+    return [sum(1 for sha in _walk(tag.commit, released, reached) if len(released[sha]) < 2)
+            for tag in _window_releases(releases, since, until)]
+
+
+def _window_releases(releases: list[Tag], since: int, until: int) -> list[Tag]:
+    return [t for t in releases if since <= t.time <= until][-MAX_RELEASES:]
+
+
+@dataclass
+class Refs:
+    tags: list[Tag]
+    releases: list[Tag]
+    released: dict[str, list[str]]  # see _released_graph
+
+
+def _refs(repo: str, since: int, until: int) -> Refs:
+    """The tags, the release tags, and the commits the releases from `since` on hold."""
+    tags = _tags(repo)
+    releases = [t for t in tags if is_release_tag(t.name)]
+    walked = [*_window_releases(releases, since, until),
+              *[t for t in releases if t.time >= since][-MAX_RELEASES:]]
+    released = _released_graph(repo, walked, [t for t in releases if t.time < since])
+    return Refs(tags, releases, released)
+
+
+@dataclass
+class HeadFacts:
+    """What files at HEAD say inside, where their paths cannot tell."""
+
+    kubernetes: list[str]  # YAML files holding a Kubernetes object (none if named ones exist)
+    otel: list[str]
+    loggers: dict[str, list[str]]
+
+
+def _head_facts(repo: str, head: list[str]) -> HeadFacts:
+    named = any(paths.is_runtime_manifest(f) for f in head)
+    kubernetes = [] if named else manifests.kubernetes_manifests(repo, head)
+    otel, loggers = telemetry.telemetry_facts(
+        blobs.read_blobs(repo, "HEAD", telemetry.candidates(head)))
+    return HeadFacts(kubernetes, otel, loggers)
 
 
 def _measures(
-    m: Mining, repo: str, since: datetime, until: datetime, options: GitOptions, line_counts: bool
+    m: Mining, refs: Refs, tip: str, facts: HeadFacts, since: datetime, until: datetime,
+    options: GitOptions, line_counts: bool,
 ) -> list[Measure]:
     out: list[Measure] = []
     window_str = f"{since:%Y-%m-%d}..{until:%Y-%m-%d}"
@@ -692,7 +729,7 @@ def _measures(
 
     # integration
     by_sha = {c.sha: c for c in m.window}
-    mainline = _mainline(_tip(repo, int(until.timestamp())), by_sha)
+    mainline = _mainline(tip, by_sha)
     lifetimes, truncated = _branch_lifetimes(m.window, by_sha, mainline)
     has_merges = bool(lifetimes)
     add(
@@ -773,8 +810,7 @@ def _measures(
     )
 
     # releases
-    tags = _tags(repo)
-    releases = [t for t in tags if is_release_tag(t.name)]
+    tags, releases, released = refs.tags, refs.releases, refs.released
     s, u = int(since.timestamp()), int(until.timestamp())
     in_window = [t for t in releases if s <= t.time <= u]
     intervals = [(b.time - a.time) / 86400 for a, b in pairwise(in_window)]
@@ -796,10 +832,8 @@ def _measures(
     )
     window_commits = {c.sha: c for c in commits}
     graph = {**m.later, **{c.sha: c.parents for c in m.window}}
-    first = (
-        _release_containment(repo, releases, graph, set(window_commits), s) if releases else {}
-    )
-    per_release = _commits_per_release(repo, releases, s, u)
+    first = _release_containment(releases, graph, released, set(window_commits), s)
+    per_release = _commits_per_release(releases, released, s, u)
     leads = [(tag.time - window_commits[sha].commit_time) / 3600 for sha, tag in first.items()]
     add(
         "git.commits_per_release_median",
@@ -855,7 +889,7 @@ def _measures(
     add("git.iac_kinds", ",".join(sorted(iac)) or None, "", applicable=bool(iac))
     runtime = [f for f in head if paths.is_runtime_manifest(f)]
     if not runtime:  # e.g. deployment.yaml at the top: recognised by its apiVersion and kind
-        runtime = manifests.kubernetes_manifests(repo, head)
+        runtime = facts.kubernetes
     add("git.runtime_manifests_present", bool(runtime), "", files=runtime[:10],
         definition="Kubernetes, Helm, Terraform, Ansible, Pulumi or CloudFormation files outside "
         "tests, examples and docs; YAML files elsewhere count when they hold a Kubernetes "
@@ -882,8 +916,7 @@ def _measures(
         files={k: v[:10] for k, v in sorted(shippers.items())})
     add("git.observability_config_kinds", ",".join(sorted(shippers)) or None, "",
         applicable=bool(shippers))
-    otel, loggers = telemetry.telemetry_facts(
-        blobs.read_blobs(repo, "HEAD", telemetry.candidates(head)))
+    otel, loggers = facts.otel, facts.loggers
     add("git.opentelemetry_in_dependencies", bool(otel), "", files=otel[:MAX_DETAILS],
         definition="a dependency manifest names an OpenTelemetry API, SDK or instrumentation")
     add("git.structured_logging_present", bool(loggers), "",

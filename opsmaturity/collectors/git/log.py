@@ -7,15 +7,15 @@ and non-UTF-8 bytes in file names are safe (kept as surrogate escapes).
 
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import re
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
-os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # a missing git is our error to word
 
 RS, US = "\x1e", "\x1f"
 # hash, parents, author name, author e-mail, author time, committer time, subject, body
@@ -152,14 +152,9 @@ def parse(chunks: Iterator[bytes], numstat: bool) -> Iterator[Commit]:
         yield current
 
 
-def log(repo: str, *args: str, numstat: bool, renames: bool = True) -> Iterator[Commit]:
-    """Run one `git log` through GitPython's command interface and parse it as it streams.
-
-    With numstat, `--summary` marks deleted files. renames=False detects only exact renames
-    (`-M100%`), which compares object ids and never reads a file's contents: the reading
-    that fails in a partial clone or a repository with a missing blob.
-    """
-    cmd = [
+def command(*args: str, numstat: bool, renames: bool = True) -> list[str]:
+    """The `git log` command line `log` runs (see there)."""
+    return [
         "git",
         "-c",
         "core.quotepath=off",
@@ -178,12 +173,50 @@ def log(repo: str, *args: str, numstat: bool, renames: bool = True) -> Iterator[
         *([] if renames else ["-M100%"]),
         *args,
     ]
-    import git  # here, not at the top: a cached run never starts git log
 
-    proc = git.Git(repo).execute(cmd, as_process=True, env={"LC_ALL": "C"})
-    popen = proc.proc  # type: ignore[union-attr]
+
+def _spawn(repo: str, cmd: list[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(cmd, cwd=repo, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE,
+                            env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})
+
+
+_started: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
+"""git log processes started ahead (`start`), by repository and command line."""
+
+
+def start(repo: str, *args: str, numstat: bool, renames: bool = True) -> None:
+    """Start the `git log` that `log(repo, *args, ...)` will read, now: git works while the
+    caller does something else (imports), and `log` takes the process over. One never taken
+    over is stopped when the interpreter exits."""
+    cmd = command(*args, numstat=numstat, renames=renames)
+    key = (repo, tuple(cmd))
+    if key not in _started:
+        _started[key] = _spawn(repo, cmd)
+
+
+@atexit.register
+def _stop_started() -> None:
+    while _started:
+        _, popen = _started.popitem()
+        popen.kill()
+        popen.wait()
+
+
+def log(repo: str, *args: str, numstat: bool, renames: bool = True) -> Iterator[Commit]:
+    """Run one `git log` and parse it as it streams (the executable itself: importing
+    GitPython would cost more than parsing a history of thousands of commits).
+
+    With numstat, `--summary` marks deleted files. renames=False detects only exact renames
+    (`-M100%`), which compares object ids and never reads a file's contents: the reading
+    that fails in a partial clone or a repository with a missing blob.
+    """
+    cmd = command(*args, numstat=numstat, renames=renames)
+    popen = _started.pop((repo, tuple(cmd)), None) or _spawn(repo, cmd)
+    stderr = popen.stderr
+    assert stderr is not None and popen.stdout is not None
     errors: list[bytes] = []
-    drain = threading.Thread(target=lambda: errors.append(popen.stderr.read()), daemon=True)
+    drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
     drain.start()
     try:
         yield from parse(_chunks(popen.stdout), numstat)

@@ -96,9 +96,20 @@ def run_network_git(args: list[str], shown: str, what: str) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
         raise
     if proc.returncode != 0:
-        lines = [ln for ln in (stderr or "").strip().splitlines() if ln.strip()]
-        detail = without_credentials(lines[-1].strip()) if lines else f"{what} failed"
-        raise CollectorError(f"{what} {shown}: {detail}")
+        detail = git_reason(stderr or "") or f"{what} failed"
+        raise CollectorError(f"{what} {shown}: {without_credentials(detail)}")
+
+
+def git_reason(stderr: str) -> str | None:
+    """The line of git's output that says why: its `fatal:` line, after the transport's
+    own reason when one came first (ssh: "Connection ... timed out"), not the advice git
+    prints last ("Please make sure ... and the repository exists.")."""
+    lines = [ln.strip() for ln in stderr.splitlines()
+             if ln.strip() and not ln.startswith(("Cloning into", "remote:"))]
+    fatal = next((i for i, ln in enumerate(lines) if ln.startswith(("fatal:", "error:"))), None)
+    if fatal is None:
+        return lines[-1] if lines else None
+    return "; ".join(lines[max(0, fatal - 1):fatal + 1])
 
 
 def open_repository(source: str, cache_dir: Path, progress: Progress = no_progress) -> str:
@@ -138,7 +149,7 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
         raise CollectorError(f"{source}: no such file or directory")
     if not path.is_dir():
         raise CollectorError(f"{source}: not a directory")
-    found = _git(path, "rev-parse", "--is-inside-work-tree", "--absolute-git-dir")
+    found = run_git(path, "rev-parse", "--is-inside-work-tree", "--absolute-git-dir")
     if found.returncode != 0:
         said = found.stderr.strip().splitlines()
         why = said[0].removeprefix("fatal: ") if said and "not a git repository" not in said[0] \
@@ -156,14 +167,14 @@ def repository_root(path: str, inside_and_git_dir: list[str] | None = None) -> s
     repository then never imports GitPython."""
     answer = inside_and_git_dir
     if answer is None:
-        found = _git(path, "rev-parse", "--is-inside-work-tree", "--absolute-git-dir")
+        found = run_git(path, "rev-parse", "--is-inside-work-tree", "--absolute-git-dir")
         if found.returncode != 0:
             return path
         answer = found.stdout.split("\n")
     if len(answer) < 2:
         return path
     if answer[0].strip() == "true":
-        top = _git(path, "rev-parse", "--show-toplevel")
+        top = run_git(path, "rev-parse", "--show-toplevel")
         return str(Path(top.stdout.strip()).resolve()) if top.returncode == 0 else path
     return str(Path(answer[1].strip()).resolve())
 
@@ -176,18 +187,19 @@ def subdirectory_warning(source: str, root: str) -> str | None:
             "(git measures are not scoped to a subdirectory)")
 
 
-def _git(repo: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_git(repo: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """One short git command in `repo`, its output as text (C locale: git's own words)."""
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
                           check=False, env={**os.environ, "LC_ALL": "C"})
 
 
-def head_commit(repo: str) -> str | None:
-    """The sha HEAD points at, or None for a repository without commits.
+def head_commit(repo: str) -> tuple[str, int] | None:
+    """The sha HEAD points at and its commit time (Unix seconds), or None for a repository
+    without commits (HEAD names a branch that has no commit yet).
 
     Asked of the git executable rather than GitPython's object reader, which misreads a
     bare repository that has no `config` file (seen in real mirrors) as a worktree.
     """
-    found = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
-    if found.returncode != 0:  # HEAD names a branch that has no commit yet
-        return None
-    return found.stdout.strip() or None
+    found = run_git(repo, "log", "-1", "--format=%H %ct", "HEAD")
+    sha, _, time = found.stdout.strip().partition(" ")
+    return (sha, int(time)) if found.returncode == 0 and sha and time.isdigit() else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from opsmaturity.core import privacy
@@ -45,10 +45,7 @@ def _share(part: int, whole: int) -> float | None:
 def evidence_from(merged: Merged, loaded: Loaded, options: IncidentsOptions) -> EvidenceSet:
     """The EvidenceSet of the window: measures, coverage (skipped records, gaps), window."""
     since, until = as_utc(options.since), as_utc(options.until)
-    inside = [
-        r for r in merged.records
-        if (since is None or r.opened >= since) and (until is None or r.opened < until)
-    ]
+    inside = [r for r in merged.records if in_window(r, since, until)]
     start = since or (inside[0].opened if inside else None)
     end = until or (inside[-1].opened if inside else None)
     window = Window(start=start, end=end) if start and end and end >= start else None
@@ -68,6 +65,11 @@ def evidence_from(merged: Merged, loaded: Loaded, options: IncidentsOptions) -> 
         partial=bool(loaded.problems),
         measures=measures,
     )
+
+
+def in_window(record: IncidentRecord, since: datetime | None, until: datetime | None) -> bool:
+    """Opened in [since, until); an open end is no limit."""
+    return (since is None or record.opened >= since) and (until is None or record.opened < until)
 
 
 def _gaps(records: list[IncidentRecord]) -> list[str]:
@@ -156,6 +158,7 @@ def measure(
         n=len(tta["all"]), without_ack=n - len(tta["all"]), by_severity=_by_severity(tta))
     add("incidents.mtta_minutes_p90", _r(p90(tta["all"])), "minutes", n=len(tta["all"]),
         method="nearest rank")
+    del tta  # a year of incidents: one set of durations at a time
     ttr = _durations(records, "resolved", 3600)
     ttr_median, ttr_p90 = median(ttr["all"]), p90(ttr["all"])
     add("incidents.mttr_hours_median", _r(ttr_median), "hours", n=len(ttr["all"]),
@@ -216,7 +219,7 @@ def _repeats(
 ) -> None:
     """Incidents in the window that repeat an earlier one (the earlier may lie before it)."""
     horizon = timedelta(days=options.repeat_days)
-    counted = {id(r) for r in records}
+    since, until = as_utc(options.since), as_utc(options.until)  # `records` are those inside
     by_service: dict[str, list[IncidentRecord]] = defaultdict(list)
     for r in history:  # sorted by opened
         if key := service_key(r.service):
@@ -233,7 +236,7 @@ def _repeats(
             return cache[i]
 
         for i, r in enumerate(same_service):
-            if id(r) not in counted:
+            if not in_window(r, since, until):
                 continue
             for j in range(i - 1, max(-1, i - 1 - COMPARE_LIMIT), -1):
                 prev = same_service[j]

@@ -77,14 +77,16 @@ def merge_duplicates(records: list[IncidentRecord], options: IncidentsOptions) -
     another's id, or (across tools) opened within `merge_minutes` with a similar title
     and a compatible service. Two different ids of the same tool never merge."""
     n = len(records)
-    parent = list(range(n))
+    parent: dict[int, int] = {}  # only records merged into another (most are not)
     families: dict[int, frozenset[str]] = {}  # tool families of merged groups, by root
 
     def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+        root = i
+        while root in parent:
+            root = parent[root]
+        while i != root:  # path compression
+            parent[i], i = root, parent[i]
+        return root
 
     def family(root: int) -> frozenset[str]:
         return families.get(root) or frozenset((records[root].source,))
@@ -97,12 +99,21 @@ def merge_duplicates(records: list[IncidentRecord], options: IncidentsOptions) -
         families[ra] = family(ra) | family(rb)
         families.pop(rb, None)
 
-    first_of: dict[str, dict[str, int]] = defaultdict(dict)
+    # the same id twice within a tool; the first record itself is kept (no int per record)
+    first_of: dict[str, dict[str, IncidentRecord]] = defaultdict(dict)
+    repeated: list[tuple[IncidentRecord, int]] = []
     for i, r in enumerate(records):
-        first = first_of[r.source].setdefault(r.id, i)
-        if first != i:
-            union(first, i, same_id=True)
+        first = first_of[r.source].setdefault(r.id, r)
+        if first is not r:
+            repeated.append((first, i))
     del first_of
+    if repeated:
+        index = {id(first): -1 for first, _ in repeated}
+        for i, r in enumerate(records):
+            if index.get(id(r)) == -1:
+                index[id(r)] = i
+        for first, i in repeated:
+            union(index[id(first)], i, same_id=True)
     referenced = {ref.casefold() for r in records for ref in r.refs}
     if referenced:
         by_id: dict[str, list[int]] = defaultdict(list)
@@ -147,8 +158,24 @@ def merge_duplicates(records: list[IncidentRecord], options: IncidentsOptions) -
         combined = combine([records[i] for i in members])
         out.append(combined)
         merged_groups.append(list(combined.merged_from))
-    out.sort(key=lambda r: (r.opened, r.source, r.id))
+    # by (opened, source, id): three stable sorts, last key first, so that no key tuple
+    # is made per record
+    out.sort(key=_id_of)
+    out.sort(key=_source_of)
+    out.sort(key=_opened_of)
     return Merged(out, merged_groups)
+
+
+def _id_of(record: IncidentRecord) -> str:
+    return record.id
+
+
+def _source_of(record: IncidentRecord) -> str:
+    return record.source
+
+
+def _opened_of(record: IncidentRecord) -> datetime:
+    return record.opened
 
 
 def families_of(records: Iterable[IncidentRecord]) -> set[str]:

@@ -53,8 +53,12 @@ class IncidentRecord:
     detection_rule: str = "no rule matched"
     responders: tuple[str, ...] = ()
     resolved_by: str | None = None
-    pages: tuple[tuple[str, AwareDatetime], ...] = Field(
-        default=(), description="(person, time) a person was paged; paging tools only"
+    paged: tuple[tuple[str, AwareDatetime], ...] = Field(
+        default=(), description="(person, time) a person was paged, when not at opened; "
+        "read `pages`, which adds the responders paged at opened"
+    )
+    paged_at_opened: bool = Field(
+        default=False, description="every responder was paged when the incident opened"
     )
     postmortem: TriState = "unknown"
     postmortem_ref: str | None = None
@@ -68,7 +72,7 @@ class IncidentRecord:
     def _utc(cls, value: datetime | None) -> datetime | None:
         return value if value is None or value.tzinfo is UTC else value.astimezone(UTC)
 
-    @field_validator("pages")
+    @field_validator("paged")
     @classmethod
     def _pages_utc(
         cls, value: tuple[tuple[str, datetime], ...]
@@ -91,12 +95,27 @@ class IncidentRecord:
         return self
 
     def replace(self, **changes: Any) -> IncidentRecord:
-        """A validated copy with some fields changed."""
+        """A validated copy with some fields changed (`pages` as in `record_fields`)."""
+        moved = {"responders", "opened"} & changes.keys() and self.paged_at_opened
+        if "pages" in changes or moved:
+            changes = record_fields({"pages": self.pages, **changes,
+                                     "responders": changes.get("responders", self.responders),
+                                     "opened": changes.get("opened", self.opened)})
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a plain dict (to rebuild a record with more facts)."""
-        return dataclasses.asdict(self)
+        """The fields as a plain dict, `pages` whole (to rebuild a record with more facts)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        del out["paged"], out["paged_at_opened"]
+        out["pages"] = self.pages
+        return out
+
+    @property
+    def pages(self) -> tuple[tuple[str, datetime], ...]:
+        """(person, time) of every page, in the order the source gave them."""
+        if self.paged_at_opened:
+            return tuple((who, self.opened) for who in self.responders)
+        return self.paged
 
     @property
     def key(self) -> str:
@@ -107,6 +126,24 @@ class IncidentRecord:
     def handler(self) -> str | None:
         """Who handled it: the person who resolved it, else the first responder."""
         return self.resolved_by or (self.responders[0] if self.responders else None)
+
+
+def record_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Fields for IncidentRecord from the readers' shape, where `pages` lists every page.
+
+    Why: most sources page each responder when the incident opens; such pages are kept as
+    a flag rather than a (person, time) pair each, which is a third of a year of incidents'
+    memory. `pages` reads them back as they were given."""
+    if "pages" not in fields:
+        return fields
+    out = dict(fields)
+    pages = tuple(out.pop("pages") or ())
+    opened, responders = out.get("opened"), tuple(out.get("responders") or ())
+    at_opened = bool(pages) and len(pages) == len(responders) and all(
+        who == person and at == opened for (who, at), person in zip(pages, responders,
+                                                                    strict=True))
+    out["paged"], out["paged_at_opened"] = ((), True) if at_opened else (pages, False)
+    return out
 
 
 def _iso(value: datetime) -> str:

@@ -146,8 +146,9 @@ def test_evidence_import_with_nan_leaves_the_store_alone(world: World):
 
 def test_evidence_of_an_unknown_schema_version(world: World):
     path = BAD / "evidence-schema-99.json"
-    world.assert_refused(world.run("score", "--evidence", str(path), "--out", str(world.out)),
-                         f"{path}", "schema version 99", "upgrade")
+    result = world.run("score", "--evidence", str(path), "--out", str(world.out))
+    world.assert_refused(result, f"{path}", "schema version 99", "upgrade")
+    assert "Value error" not in result.output  # pydantic's wording, not ours
 
 
 def test_opsgenie_ack_time_nan_is_a_broken_record(world: World, tmp_path: Path):
@@ -311,12 +312,18 @@ def test_empty_export_with_a_format(world: World, tmp_path: Path, fmt: str):
                                    "--out", str(world.out)), f"{path}", "empty")
 
 
-def test_utf16_csv_is_read(world: World, tmp_path: Path):
+@pytest.mark.parametrize("encoded", [
+    lambda text: b"\xff\xfe" + text.encode("utf-16-le"),  # as Excel saves "Unicode text"
+    lambda text: b"\xfe\xff" + text.encode("utf-16-be"),
+    lambda text: text.encode("utf-16-le"),  # no byte order mark: told by its NUL bytes
+    lambda text: text.encode("utf-16-be"),
+], ids=["le-bom", "be-bom", "le", "be"])
+def test_utf16_csv_is_read(world: World, tmp_path: Path, encoded):
     text = ("opened,resolved,title,severity\r\n"
             "2026-03-01T10:00:00Z,2026-03-01T11:00:00Z,Datenbank \u00fcberlastet,high\r\n"
             "2026-03-02T10:00:00Z,2026-03-02T10:30:00Z,API langsam,low\r\n")
     path = tmp_path / "excel-unicode.csv"
-    path.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    path.write_bytes(encoded(text))
     out = tmp_path / "ev.json"
     result = world.run("collect", "incidents", str(path), "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -410,6 +417,17 @@ def test_clone_over_http_of_a_silent_server_hits_the_low_speed_limit(world: Worl
     world.assert_refused(result, f"cannot clone {url}", "too slow")
 
 
+def test_clone_over_ssh_of_a_silent_server_says_why(world: World, silent_server: int):
+    """ssh's own reason is the line that helps, not git's closing advice."""
+    url = f"ssh://git@127.0.0.1:{silent_server}/repo.git"
+    result = world.run("collect", "git", url, "--out", str(world.out), env={
+        "GIT_SSH_COMMAND": "ssh -o ConnectTimeout=1 -o BatchMode=yes "
+                           "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"})
+    world.assert_refused(result, "cannot clone ssh://127.0.0.1", "timed out",
+                         "Could not read from remote repository")
+    assert "repository exists" not in result.output
+
+
 def test_github_gives_up_on_a_refused_port_after_the_connect_retries():
     from opsmaturity.collectors.delivery.github.api import GitHubClient
     from opsmaturity.core.http import RetryPolicy
@@ -424,3 +442,13 @@ def test_github_gives_up_on_a_refused_port_after_the_connect_retries():
     with pytest.raises(Exception):  # noqa: B017 - the collector words it; here: how long
         client.get("/repos/o/r")
     assert len(waits) == policy.connect_retries < policy.retries
+
+
+def test_github_on_a_refused_port_says_so(world: World):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    result = world.run("collect", "github", "--repo", "o/r", "--url", url, "--no-cache",
+                       "--out", str(world.out), env={"GITHUB_TOKEN": "t0ken"})
+    world.assert_refused(result, url, "connection refused")

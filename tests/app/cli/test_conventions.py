@@ -156,7 +156,7 @@ def test_help_lists_commands_in_a_users_order():
     result = run("--help")
     listed = re.findall(r"^  (\w[\w-]*)\s{2,}", result.stdout.split("Commands:")[1], re.M)
     assert listed == ["assess", "questionnaire", "score", "report", "web", "collect", "org",
-                      "team", "assessment", "answers", "evidence", "history", "export",
+                      "team", "assessment", "answers", "evidence", "plan", "history", "export",
                       "import", "user", "catalogue", "demo"]
 
 

@@ -177,3 +177,22 @@ def test_removing_an_organisation_removes_its_grants(store: Store, catalogue):
     store.delete_organisation("Globex")
     assert store.user("fran").organisation_ids == [ids["Acme_org"]]
     assert store.grant("fran", []).organisations == []
+
+
+def test_a_scoped_store_neither_reads_nor_writes_another_organisations_plan(store: Store,
+                                                                           catalogue):
+    from opsmaturity.reports.xlsx_read import PlanRow
+
+    ids = _two_clients(store, catalogue)
+    row = PlanRow(recommendation_id="runbooks_as_byproduct", owner="Anna", due=None,
+                  status="open", notes=None)
+    store.set_plan(ids["Globex_a"], [row])
+    acme = store.scoped(Scope.of_organisations([ids["Acme_org"]]))
+    for call in (lambda: acme.plan(ids["Globex_a"]),
+                 lambda: acme.set_plan(ids["Globex_a"], []),
+                 lambda: acme.replace_answers(ids["Globex_a"], [])):
+        with pytest.raises(StoreError, match="no assessment"):
+            call()
+    assert [p.owner for p in store.plan(ids["Globex_a"])] == ["Anna"]
+    acme.set_plan(ids["Acme_a"], [row])
+    assert [p.owner for p in acme.plan(ids["Acme_a"])] == ["Anna"]

@@ -89,3 +89,36 @@ def test_unreachable_database_names_it_without_password():
 def test_not_a_url_is_a_clear_error():
     with pytest.raises(StoreError, match="not a database URL"):
         Store.open("no-scheme-here")
+
+
+def test_migrations_form_one_line_with_one_head():
+    """Branches that each added a revision must be rechained when merged: one head only."""
+    from alembic.script import ScriptDirectory
+
+    from opsmaturity.app.store.db import _alembic_config
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    assert script.get_heads() == [head_revision()]
+    chain = [rev.revision for rev in script.walk_revisions()]
+    assert chain == ["0004", "0003", "0002", "0001"]
+
+
+def test_the_plan_migration_goes_down_and_up_again(store_url):
+    """0004 (the plan) sits on 0003 (accounts): undoing it leaves the accounts' schema, and
+    applying it again restores the plan table."""
+    from alembic import command
+
+    from opsmaturity.app.store.db import _alembic_config
+
+    engine = make_engine(store_url)
+    migrate(engine)
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0003")
+        tables = set(inspect(conn).get_table_names())
+        assert "plan_items" not in tables and "users" in tables
+        command.upgrade(cfg, "head")
+    assert current_revision(engine) == head_revision() == "0004"
+    assert {"plan_items", "users"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

@@ -11,6 +11,7 @@ from datetime import date
 
 from opsmaturity.app.web.state import ordered_questions
 from opsmaturity.app.web.texts import web_texts
+from opsmaturity.app.web.views.team import TAB_KEY
 from opsmaturity.reports.texts import texts as report_texts
 from opsmaturity.scoring.catalogue import localise
 from opsmaturity.scoring.engine import score
@@ -90,6 +91,8 @@ def test_team_page_shows_the_quick_check_in_the_sessions_language(world: World):
     from opsmaturity.reports.view import quick_check_view
 
     at = ok(app("team", team=str(world.ids["payments_team"]), a=str(world.ids["payments"])))
+    at.session_state[TAB_KEY] = EN("team.dora")  # only the open tab is drawn
+    ok(at.run())
     s = world.store()
     a = score(world.catalogue, s.evidence(world.ids["payments"]),
               s.responses(world.ids["payments"], world.catalogue))
@@ -103,7 +106,8 @@ def test_team_page_shows_the_quick_check_in_the_sessions_language(world: World):
     assert report_texts("en")("quick_check.title", edition=2025) in [h.value for h in at.subheader]
 
     at.selectbox(key="lang").set_value("de").run()
-    german = next(d.value for d in ok(at).dataframe
+    at.session_state[TAB_KEY] = DE("team.dora")
+    german = next(d.value for d in ok(at.run()).dataframe
                   if report_texts("de")("quick_check.column.placement") in d.value.columns)
     de = quick_check_view(a, world.catalogue, report_texts("de"))
     assert list(german[report_texts("de")("quick_check.column.benchmark")]) == [

@@ -7,6 +7,8 @@ disagreement flags are the engine's, and failures end as messages, not traceback
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -15,6 +17,7 @@ from opsmaturity.app.web import VIEWS_DIR
 from opsmaturity.app.web.state import ordered_questions
 from opsmaturity.app.web.streamlit_app import PAGES
 from opsmaturity.app.web.texts import web_texts
+from opsmaturity.app.web.views.team import TAB_KEY
 from opsmaturity.app.web.widgets import md_escape
 from opsmaturity.reports.fmt import first_sentence
 from opsmaturity.reports.texts import texts as report_texts
@@ -275,14 +278,17 @@ def test_team_page_drills_down_to_answers_evidence_and_raw_numbers(world: World)
     s = world.store()
     cat = world.catalogue
     scored = score(cat, s.evidence(aid), s.responses(aid, cat))
-    findings = at.dataframe[0].value
+    assert set(charts(at)) >= {"team-radar", "team-heatmap"}  # the first tab's
+    assert not at.dataframe  # the other tabs run only when opened
+    at.session_state[TAB_KEY] = T("team.signs")
+    findings = ok(at.run()).dataframe[0].value
     assert len(findings) == len(cat.signs)
     for _, row in findings.iterrows():
         sign = next(x for x in cat.signs if localise(x.title) == row[R("label.warning_sign")])
         f = scored.finding(sign.id)
         assert row[R("label.risk_level")] == R(f"level.{f.risk_level}")
         assert row[R("label.status")] == R(f"status.{f.status}")
-    assert set(charts(at)) >= {"team-radar", "team-heatmap"}
+    assert not charts(at)
     at.selectbox(key="team-sign").set_value(GAP_SIGN).run()
     ok(at)
     gap = scored.finding(GAP_SIGN).perception_gap
@@ -367,3 +373,32 @@ def test_user_text_is_never_html(world: World):
     joined.radio(key="join-role").set_value("dev")
     joined.button[0].click().run()
     assert r"\<b\>Ops\</b\> \[click\]\(http" in ok(joined).success[0].value
+
+
+def test_team_page_shows_the_plan_from_the_workbook(world: World):
+    from opsmaturity.reports.xlsx_read import PlanRow
+
+    aid = world.ids["payments"]
+    s = world.store()
+    scored = score(world.catalogue, s.evidence(aid), s.responses(aid, world.catalogue))
+    first = scored.recommendations[0].recommendation_id
+    s.set_plan(aid, [PlanRow(recommendation_id=first, owner="Anna Berger",
+                             due=dt.date(2027, 2, 1), status="in_progress", notes=None)])
+    s.close()
+    at = ok(app("team", team=str(world.ids["payments_team"]), a=str(aid)))
+    at.session_state[TAB_KEY] = T("team.plan")  # only the open tab is drawn
+    at = ok(at.run())
+    plan = next(d.value for d in at.dataframe if R("label.owner") in d.value.columns)
+    row = plan.iloc[0]
+    assert (row[R("label.owner")], row[R("label.due")], row[R("label.plan_status")]) == (
+        "Anna Berger", "2027-02-01", R("plan.status.in_progress"))
+    assert set(plan[R("label.plan_status")][1:]) == {R("plan.status.open")}
+    from opsmaturity.reports.texts import texts as report_texts
+    de = report_texts("de")
+    at = ok(app("team", team=str(world.ids["payments_team"]), a=str(aid), lang="de"))
+    at.session_state[TAB_KEY] = web_texts("de")("team.plan")
+    at = ok(at.run())
+    plan = next(d.value for d in at.dataframe if de("label.owner") in d.value.columns)
+    row = plan.iloc[0]
+    assert (row[de("label.due")], row[de("label.plan_status")]) == ("1. Februar 2027",
+                                                                    "in Arbeit")

@@ -16,6 +16,7 @@ import pytest
 from opsmaturity.app.store import ENV_URL, Store
 from opsmaturity.app.web.texts import web_texts
 from opsmaturity.app.web.views.portfolio import sort_rows
+from opsmaturity.app.web.views.team import TAB_KEY
 from opsmaturity.reports.model import team_report
 from opsmaturity.reports.texts import texts as report_texts
 from opsmaturity.reports.view import note_texts
@@ -76,7 +77,8 @@ def test_team_page_asks_the_questions_to_settle(settled: Settled):
     captions = [c.value for c in at.caption]
     for line in note_texts(a, cat, R):  # the impact assumption among them, never an id
         assert line in captions
-    statuses = set(at.dataframe[0].value[R("label.status")])
+    at.session_state[TAB_KEY] = T("team.signs")  # only the open tab is drawn
+    statuses = set(ok(at.run()).dataframe[0].value[R("label.status")])
     assert R("status.suspected") in statuses
 
 

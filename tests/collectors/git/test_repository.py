@@ -14,8 +14,8 @@ def test_head_of_a_bare_repository_without_config(tmp_path: Path):
     b.commit("one", at=0, files={"a.txt": "a\n"})
     repo = b.build()
     (repo / "config").unlink()
-    expected = git(repo, "rev-parse", "HEAD").strip()
-    assert head_commit(str(repo)) == expected
+    expected = git(repo, "log", "-1", "--format=%H %ct", "HEAD").split()
+    assert head_commit(str(repo)) == (expected[0], int(expected[1]))
 
 
 def test_head_of_a_repository_without_commits(tmp_path: Path):

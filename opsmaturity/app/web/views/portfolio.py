@@ -123,13 +123,18 @@ def main() -> None:
     reports = [report for _, report in shown]
 
     _scroll_on_phones()
+    lang, prints = state.lang(), state.fingerprints(rec.id for rec, _ in shown)
+    drawn = (lang, tuple((rec.id, prints.get(rec.id), rec.team, rec.organisation)
+                         for rec, _ in shown))  # the rows, in their order
     st.subheader(t("portfolio.areas_title"))
-    picked = _clicked(widgets.chart(charts.team_heatmap(reports, cat, state.lang()),
-                                    key="portfolio-areas", select=True), shown)
+    picked = _clicked(widgets.cached_chart(
+        drawn, lambda: charts.team_heatmap(reports, cat, lang),
+        key="portfolio-areas", select=True), shown)
     st.subheader(t("portfolio.signs_title"))
     st.caption(t("portfolio.signs_intro"))
-    picked = _clicked(widgets.chart(charts_web.team_sign_heatmap(reports, cat, state.lang()),
-                                    key="portfolio-signs", select=True), shown) or picked
+    picked = _clicked(widgets.cached_chart(
+        drawn, lambda: charts_web.team_sign_heatmap(reports, cat, lang),
+        key="portfolio-signs", select=True), shown) or picked
     if picked is not None:
         _open(picked)
 

@@ -17,6 +17,10 @@ from opsmaturity.reports.view import note_texts, quick_check_view, settle_items
 from opsmaturity.scoring.assessment import Assessment, Finding, ProbeResult, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
+# The open tab (its label), in the session: only that tab's content is computed. (A comment,
+# not a docstring: Streamlit would show a bare string of a page module on the page.)
+TAB_KEY = "team-tab"
+
 
 def ranked(a: Assessment) -> list[Finding]:
     """Worst first; unknown signs last (they are not low, just not known)."""
@@ -229,6 +233,35 @@ def _quick_check(a: Assessment, cat: Catalogue) -> None:
 
 
 @widgets.guarded
+def plan_rows(a: Assessment, cat: Catalogue, plan: list) -> list[dict[str, Any]]:
+    """The ranked measures with owner, due date and status (from `plan import`)."""
+    t, r = T(), R()
+    lang = state.lang()
+    recs = {x.id: x for x in cat.all_recommendations()}
+    by_id = {p.recommendation_id: p for p in plan}
+    rows = []
+    for rec in a.recommendations:
+        p = by_id.get(rec.recommendation_id)
+        rows.append({
+            "#": rec.rank, r("label.measure"): localise(recs[rec.recommendation_id].title, lang),
+            r("label.when"): r(f"horizon.{rec.horizon}.title"),
+            r("label.owner"): (p.owner if p else None) or "",
+            r("label.due"): fmt.date(p.due) if p and p.due else "",
+            r("label.plan_status"): r(f"plan.status.{p.status if p else 'open'}"),
+            t("team.plan_notes"): (p.notes if p else None) or "",
+        })
+    return rows
+
+
+def _plan(a: Assessment, cat: Catalogue, plan: list) -> None:
+    t = T()
+    st.caption(t("team.plan_intro"))
+    if not a.recommendations:
+        st.info(t("team.no_plan"))
+        return
+    st.dataframe(pd.DataFrame(plan_rows(a, cat, plan)), hide_index=True)
+
+
 def main() -> None:
     access.require()
     t, r = T(), R()
@@ -253,26 +286,39 @@ def main() -> None:
     cols[5].metric(r("label.respondents"), a.inputs.respondents)
     _notes(a, cat)
     _settle(a, cat)
-    overview, signs, dora = st.tabs([t("team.overview"), t("team.signs"), t("team.dora")])
-    with overview:
-        previous = report.previous()
-        widgets.chart(charts.area_radar(a, cat, lang, previous=previous), key="team-radar")
-        if previous is not None:
-            st.caption(t("team.previous_note", date=previous.date.isoformat()))
-        widgets.chart(charts.sign_heatmap(a, cat, lang), key="team-heatmap")
-    with signs:
-        st.dataframe(_findings_table(a, cat), hide_index=True)
-        _drill(a, cat, state.store().evidence(record.id))
-    with dora:
-        _quick_check(a, cat)
-        if a.dora is not None and a.dora.cluster is not None:
-            if a.quick_check is not None:
-                st.subheader(r("dora.placed", year=a.dora.year,
-                               cluster=r(f"dora.cluster.{a.dora.cluster}")))
-                st.caption(r("quick_check.clusters", year=a.dora.year))
-            widgets.chart(charts.dora_placement(a.dora, lang), key="team-dora")
-        elif a.quick_check is None:
-            st.info(t("team.no_dora"))
-
+    # Only the open tab runs and is sent (the others would be drawn hidden, for nothing):
+    # a click on a tab reruns the page with that tab open.
+    overview, signs, dora, plan = st.tabs(
+        [t("team.overview"), t("team.signs"), t("team.dora"), t("team.plan")],
+        key=TAB_KEY, on_change="rerun")
+    if overview.open:
+        with overview:
+            previous = report.previous()
+            shows = (lang, record.id, state.fingerprints([record.id]).get(record.id))
+            widgets.cached_chart(
+                (*shows, previous.model_dump_json() if previous is not None else None),
+                lambda: charts.area_radar(a, cat, lang, previous=previous), key="team-radar")
+            if previous is not None:
+                st.caption(t("team.previous_note", date=previous.date.isoformat()))
+            widgets.cached_chart(shows, lambda: charts.sign_heatmap(a, cat, lang),
+                                 key="team-heatmap")
+    if signs.open:
+        with signs:
+            st.dataframe(_findings_table(a, cat), hide_index=True)
+            _drill(a, cat, state.store().evidence(record.id))
+    if dora.open:
+        with dora:
+            _quick_check(a, cat)
+            if a.dora is not None and a.dora.cluster is not None:
+                if a.quick_check is not None:
+                    st.subheader(r("dora.placed", year=a.dora.year,
+                                   cluster=r(f"dora.cluster.{a.dora.cluster}")))
+                    st.caption(r("quick_check.clusters", year=a.dora.year))
+                widgets.chart(charts.dora_placement(a.dora, lang), key="team-dora")
+            elif a.quick_check is None:
+                st.info(t("team.no_dora"))
+    if plan.open:
+        with plan:
+            _plan(a, cat, state.store_plan(record))
 
 main()

@@ -185,6 +185,10 @@ def _reason(exc: RequestException) -> str:
     text = str(exc)
     if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
         return _msg("github.timed_out")
+    if "Connection refused" in text or "ECONNREFUSED" in text:
+        return _msg("github.refused")
+    if "Name or service not known" in text or "nodename nor servname" in text:
+        return _msg("github.unknown_host")
     if "Max retries exceeded" in text:
         return _msg("github.no_answer")
     return type(exc).__name__

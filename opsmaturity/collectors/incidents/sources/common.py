@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..record import Detection, IncidentRecord, Severity, TriState
+from ..record import Detection, IncidentRecord, Severity, TriState, record_fields
 from .streams import CsvProblem, CsvRow
 
 
@@ -332,7 +332,7 @@ def tri_state(value: str | None, no: Iterable[str] = ()) -> tuple[TriState, str 
 # --------------------------------------------------------------------------- records
 
 
-_SHARED = ("source", "service", "team", "priority", "detection_rule", "resolved_by")
+_SHARED = ("source", "service", "team", "priority", "detection_rule", "resolved_by", "title")
 
 
 def _intern(value: Any) -> Any:
@@ -342,8 +342,8 @@ def _intern(value: Any) -> Any:
 def build(fields: dict[str, Any], where: str) -> IncidentRecord | Problem:
     """An IncidentRecord, or a Problem naming the record and the first thing wrong with it.
 
-    Values that repeat across thousands of incidents (services, teams, people, rules) are
-    interned, so a large export holds each of them once.
+    Values that repeat across thousands of incidents (services, teams, people, rules, the
+    titles alerting tools give) are interned, so a large export holds each of them once.
     """
     for name in _SHARED:
         if name in fields:
@@ -353,7 +353,7 @@ def build(fields: dict[str, Any], where: str) -> IncidentRecord | Problem:
     if fields.get("pages"):
         fields["pages"] = tuple((_intern(p), at) for p, at in fields["pages"])
     try:
-        return IncidentRecord(**{**fields, "origin": where})
+        return IncidentRecord(**record_fields({**fields, "origin": where}))
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = ".".join(str(p) for p in err["loc"])
