@@ -438,3 +438,24 @@ def test_the_progress_bar_speaks_the_command_language(lang: str, message: str, e
         common.state.lang = before
     drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stream.getvalue())
     assert expected in drawn, drawn
+
+
+# ----------------------------------------------------------------------- incidents
+
+
+def test_incident_warnings_in_german(tmp_path: Path):
+    team = Path(__file__).parents[2] / "fixtures" / "incidents" / "team.csv"
+    out = tmp_path / "ev.json"
+    result = run("collect", "incidents", str(team), "--timezone", "Europe/Zurich", "--since",
+                 "2024-03-01", "--until", "2024-04-01", "--out", str(out), "--lang", "de")
+    assert result.exit_code == 0, result.output
+    text = said(result.output)
+    assert len(warnings(result.output)) == 2
+    assert f"Warnung: {team}:11: Incident T10: opened: die Zeit 'soon' ist nicht lesbar" in text
+    assert (f"Warnung: {team}:12: Incident T11: resolved (2024-03-28T09:00:00Z) liegt vor "
+            "opened (2024-03-28T10:00:00Z)") in text
+    assert "(8 Incidents im Zeitfenster, 2 fehlerhafte Datensätze übersprungen)" in \
+        said(result.output)
+    assert not english_left(result.output, str(team), str(tmp_path)), result.output
+    missing = json.loads(out.read_text())["coverage"]["missing"]
+    assert any("cannot read the time 'soon'" in m for m in missing)
