@@ -273,6 +273,23 @@ def test_ci_warnings_in_german(tmp_path: Path):
     assert any("workflow has no 'on:' triggers" in m for m in missing)
 
 
+@pytest.mark.parametrize(("command", "make", "german"), [
+    ("ci", "file", ": kein Verzeichnis"),
+    ("ci", "", ": Datei oder Verzeichnis nicht gefunden"),
+    ("git", "dir", ": kein Git-Repository"),
+])
+def test_source_errors_in_german(tmp_path: Path, command: str, make: str, german: str):
+    source = tmp_path / "source"
+    if make == "file":
+        source.write_text("x")
+    elif make == "dir":
+        source.mkdir()
+    result = run("collect", command, str(source), "--out", str(tmp_path / "ev.json"),
+                 "--lang", "de")
+    assert result.exit_code == 2
+    assert said(result.output) == f"Fehler: {source}{german}"
+
+
 def test_ci_collector_errors_in_german(tmp_path: Path):
     """The command line finds the source first (git collector, still English); the CI
     collector's own errors, met by `assess` and the library, come back in German."""
