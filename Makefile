@@ -35,6 +35,7 @@ bench-cli: $(BIN)/.installed
 
 bench-web: $(BIN)/.installed
 	$(BIN)/python -m bench.bench_web
+	$(BIN)/python -m bench.bench_answer
 
 bench-browser: $(BIN)/.installed system-deps
 	$(BIN)/python -m bench.bench_browser

@@ -35,10 +35,22 @@ def web(
     = 8501,
     host: Annotated[str, typer.Option(
         "--host", help="Address to listen on; 0.0.0.0 lets workshop participants join from "
-        "their own laptops.")] = "127.0.0.1",
+        "their own laptops and phones (the join link then shows this machine's network "
+        "address).")] = "127.0.0.1",
+    public_url: Annotated[str | None, typer.Option(
+        "--public-url", help="The app's address as participants reach it, when it sits "
+        "behind a proxy (e.g. https://workshop.example.org): join links and QR codes use "
+        "it.")] = None,
 ) -> None:
     """Start the web app: portfolio heatmaps, live workshops, drill-down, trends, exports."""
     from ..store import ENV_URL, database_url
+    from ..web.links import ENV_PUBLIC_URL, LinkError, public_base
+
+    try:
+        public = public_base(host, port, public_url)
+    except LinkError as exc:
+        err_console.print(f"error: {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
 
     url = database_url(state.db_url)
     store = open_store()  # migrate now, and fail here with a clear message, not in a page
@@ -46,9 +58,15 @@ def web(
     has_users = store.has_users()
     store.close()
     env = {**os.environ, ENV_URL: url}
+    env.pop(ENV_PUBLIC_URL, None)
+    if public:
+        env[ENV_PUBLIC_URL] = public
     shown = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
     err_console.print(f"opsmaturity web on {shown} (store {where}); Ctrl+C stops it",
                       highlight=False, soft_wrap=True)
+    if public:
+        err_console.print(f"participants join at {public}/join", highlight=False,
+                          soft_wrap=True)
     if not has_users:
         err_console.print(FIRST_ACCOUNT, highlight=False, soft_wrap=True)
     raise typer.Exit(code=serve(streamlit_command(port, host), env))

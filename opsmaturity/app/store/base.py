@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -156,6 +157,13 @@ class StoreBase:
                              "create a new assessment to assess again")
         return row
 
+    def _workshop_closed(self, s: Session, assessment_id: int) -> bool:
+        """The assessment was run as a workshop and none of its sessions is open now (an
+        assessment never run as one takes answers from the CLI and imports)."""
+        states = s.scalars(select(t.WorkshopSession.closed_at.is_(None)).where(
+            t.WorkshopSession.assessment_id == assessment_id)).all()
+        return bool(states) and not any(states)
+
     def _limit_orgs(self, query, org_column):
         """A query limited to the scope's organisations (a list never shows the others)."""
         if self.scope.organisations is None:
@@ -187,9 +195,10 @@ class StoreBase:
         team = s.get(t.Team, a.team_id)
         org = s.get(t.Organisation, team.organisation_id)
         n_participants = s.scalar(select(func.count()).select_from(t.Participant).where(
-            t.Participant.assessment_id == a.id)) or 0
+            t.Participant.assessment_id == a.id, t.Participant.removed_at.is_(None))) or 0
         n_answers = s.scalar(select(func.count()).select_from(t.Answer).join(t.Participant)
-                             .where(t.Participant.assessment_id == a.id)) or 0
+                             .where(t.Participant.assessment_id == a.id,
+                                    t.Participant.removed_at.is_(None))) or 0
         n_evidence = s.scalar(select(func.count()).select_from(t.EvidenceRow).where(
             t.EvidenceRow.assessment_id == a.id)) or 0
         return AssessmentRecord(
@@ -202,7 +211,8 @@ class StoreBase:
         position = s.scalar(select(func.count()).select_from(t.Participant).where(
             t.Participant.assessment_id == p.assessment_id, t.Participant.id <= p.id)) or 1
         return ParticipantRecord(id=p.id, assessment_id=p.assessment_id, label=f"P{position}",
-                                 name=p.name, role=p.role, created_at=p.created_at)
+                                 name=p.name, role=p.role, created_at=p.created_at,
+                                 removed=p.removed_at is not None)
 
 
 def _by_ref(s: Session, table: type, ref: str | int, name_column) -> object | None:
@@ -229,4 +239,7 @@ def _team_record(team: t.Team, org: t.Organisation) -> TeamRecord:
 
 def _workshop_record(row: t.WorkshopSession) -> WorkshopRecord:
     return WorkshopRecord(id=row.id, assessment_id=row.assessment_id, join_code=row.join_code,
-                          opened_at=row.opened_at, closed_at=row.closed_at)
+                          opened_at=row.opened_at, closed_at=row.closed_at,
+                          blind=bool(row.blind), revealed=json.loads(row.revealed_json or "[]"),
+                          agenda=json.loads(row.agenda_json or "{}"),
+                          timer_area=row.timer_area, timer_started_at=row.timer_started_at)

@@ -157,13 +157,14 @@ class PortfolioStore(StoreBase):
                 .join(t.Team, t.Assessment.team_id == t.Team.id)
                 .join(t.Organisation, t.Team.organisation_id == t.Organisation.id)
                 .where(t.Assessment.id.in_(ids))).all()
-            people = s.scalars(select(t.Participant).where(t.Participant.assessment_id.in_(ids))
+            people = s.scalars(select(t.Participant).where(t.Participant.assessment_id.in_(ids),
+                                                          t.Participant.removed_at.is_(None))
                                .order_by(t.Participant.id)).all()
             given = s.execute(
                 select(t.Answer.participant_id, t.Answer.question_id, t.Answer.value_json,
                        t.Answer.comment)
                 .join(t.Participant, t.Answer.participant_id == t.Participant.id)
-                .where(t.Participant.assessment_id.in_(ids))
+                .where(t.Participant.assessment_id.in_(ids), t.Participant.removed_at.is_(None))
                 .order_by(t.Answer.participant_id, t.Answer.question_id)).all()
             sets = s.execute(select(t.EvidenceRow.assessment_id, t.EvidenceRow.data_json)
                              .where(t.EvidenceRow.assessment_id.in_(ids))
@@ -218,12 +219,14 @@ def _input_counts(s: Session, ids: list[int]) -> dict[int, _Counts]:
         return {}
     people = {r[0]: r[1:] for r in s.execute(
         select(t.Participant.assessment_id, func.count(), func.max(t.Participant.id))
-        .where(t.Participant.assessment_id.in_(ids)).group_by(t.Participant.assessment_id))}
+        .where(t.Participant.assessment_id.in_(ids), t.Participant.removed_at.is_(None))
+        .group_by(t.Participant.assessment_id))}
     answers = {r[0]: r[1:] for r in s.execute(
         select(t.Participant.assessment_id, func.count(t.Answer.id),
                func.max(t.Answer.answered_at))
         .join(t.Answer, t.Answer.participant_id == t.Participant.id)
-        .where(t.Participant.assessment_id.in_(ids)).group_by(t.Participant.assessment_id))}
+        .where(t.Participant.assessment_id.in_(ids), t.Participant.removed_at.is_(None))
+        .group_by(t.Participant.assessment_id))}
     evidence = {r[0]: r[1:] for r in s.execute(
         select(t.EvidenceRow.assessment_id, func.count(), func.max(t.EvidenceRow.id))
         .where(t.EvidenceRow.assessment_id.in_(ids)).group_by(t.EvidenceRow.assessment_id))}

@@ -57,6 +57,7 @@ class ParticipantRecord(_Record):
     name: str | None
     role: str
     created_at: datetime
+    removed: bool = False
 
 
 class AnswerRecord(_Record):
@@ -82,6 +83,12 @@ class WorkshopRecord(_Record):
     join_code: str
     opened_at: datetime
     closed_at: datetime | None
+    blind: bool = False
+    revealed: list[str] = []
+    agenda: dict[str, int] = {}
+    """Minutes planned per area, in the order of the catalogue's areas."""
+    timer_area: str | None = None
+    timer_started_at: datetime | None = None
 
 
 class HistoryPoint(_Record):

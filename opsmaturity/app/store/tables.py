@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -81,7 +83,12 @@ class Assessment(Base):
 
 
 class Participant(Base):
+    """Someone who answers. A removed one (a ghost, a test join) keeps its row and answers,
+    which count nowhere; `join_key` makes joining idempotent per browser."""
+
     __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("assessment_id", "join_key",
+                                       name="uq_participants_assessment_join_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(
@@ -89,6 +96,8 @@ class Participant(Base):
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    join_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Answer(Base):
@@ -139,6 +148,11 @@ class WorkshopSession(Base):
     join_code: Mapped[str] = mapped_column(String(12), unique=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    blind: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    revealed_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    agenda_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    timer_area: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    timer_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Consensus(Base):

@@ -45,16 +45,20 @@ class WorkshopStore(StoreBase):
 
     # workshops ---------------------------------------------------------------------------
 
-    def open_workshop(self, assessment_id: int) -> WorkshopRecord:
-        """A join code for participants; an open session is reused, not duplicated."""
+    def open_workshop(self, assessment_id: int, *, new_session: bool = False) -> WorkshopRecord:
+        """The assessment's workshop, open for answers: an open one is reused; a closed one
+        is reopened with the same code, participants and links; `new_session` draws a new
+        code instead (the old links then stop working)."""
         for _ in range(20):
             try:
                 with self._tx() as s:
                     a = self._open_assessment(s, assessment_id)
-                    current = s.scalar(select(t.WorkshopSession).where(
-                        t.WorkshopSession.assessment_id == a.id,
-                        t.WorkshopSession.closed_at.is_(None)))
-                    if current is None:
+                    current = self._latest_session(s, a.id)
+                    if current is not None and current.closed_at is None and new_session:
+                        current.closed_at = _now()
+                    if current is not None and not new_session:
+                        current.closed_at = None
+                    else:
                         code = "".join(secrets.choice(JOIN_ALPHABET)
                                        for _ in range(JOIN_CODE_LENGTH))
                         current = t.WorkshopSession(assessment_id=a.id, join_code=code,
@@ -66,15 +70,22 @@ class WorkshopStore(StoreBase):
                 continue
         raise StoreError("could not draw a free join code")  # pragma: no cover
 
+    def latest_workshop(self, assessment_id: int) -> WorkshopRecord | None:
+        """The assessment's newest workshop session, open or closed (None: never run)."""
+        with self._tx(read=True) as s:
+            self._assessment(s, assessment_id)
+            row = self._latest_session(s, assessment_id)
+            return None if row is None else _workshop_record(row)
+
     def workshop_by_code(self, code: str) -> WorkshopRecord:
-        """The open workshop a join code opens. The code itself is the permission (it is
-        what a participant holds), so this lookup ignores the store's scope; the message
-        never repeats what was typed."""
+        """The workshop a join code opens, open or closed (`closed_at` tells). The code
+        itself is the permission (it is what a participant holds), so this lookup ignores
+        the store's scope; the message never repeats what was typed."""
         with self._tx(read=True) as s:
             row = s.scalar(select(t.WorkshopSession).where(
                 t.WorkshopSession.join_code == normalise_code(code)))
-            if row is None or row.closed_at is not None:
-                raise StoreError("no open workshop has this join code")
+            if row is None:
+                raise StoreError("no workshop has this join code")
             return _workshop_record(row)
 
     def close_workshop(self, assessment_id: int) -> None:
@@ -84,6 +95,53 @@ class WorkshopStore(StoreBase):
                     t.WorkshopSession.assessment_id == assessment_id,
                     t.WorkshopSession.closed_at.is_(None))):
                 ws.closed_at = _now()
+
+    # facilitation: blind voting, agenda, timer ---------------------------------------------
+
+    def set_blind(self, assessment_id: int, blind: bool) -> WorkshopRecord:
+        """Blind voting: the room's answers to a question stay hidden until revealed."""
+        return self._change_session(assessment_id, blind=blind)
+
+    def reveal(self, assessment_id: int, question_id: str) -> WorkshopRecord:
+        """Show the answers to one question (blind voting keeps the others hidden)."""
+        with self._tx() as s:
+            row = self._session_to_change(s, assessment_id)
+            shown = json.loads(row.revealed_json or "[]")
+            if question_id not in shown:
+                row.revealed_json = json.dumps([*shown, question_id])
+            return _workshop_record(row)
+
+    def set_agenda(self, assessment_id: int, minutes: dict[str, int]) -> WorkshopRecord:
+        """Minutes planned per area (areas with no time are left out)."""
+        if any(not isinstance(m, int) or m < 0 or m > 24 * 60 for m in minutes.values()):
+            raise StoreError("agenda minutes must be whole numbers from 0 to 1440")
+        planned = {area: m for area, m in minutes.items() if m}
+        return self._change_session(assessment_id, agenda_json=json.dumps(planned))
+
+    def start_timer(self, assessment_id: int, area: str | None) -> WorkshopRecord:
+        """Start the timer of one area now (None stops it)."""
+        return self._change_session(assessment_id, timer_area=area,
+                                    timer_started_at=_now() if area else None)
+
+    def _change_session(self, assessment_id: int, **values: object) -> WorkshopRecord:
+        with self._tx() as s:
+            row = self._session_to_change(s, assessment_id)
+            for key, value in values.items():
+                setattr(row, key, value)
+            return _workshop_record(row)
+
+    def _session_to_change(self, s, assessment_id: int) -> t.WorkshopSession:
+        self._open_assessment(s, assessment_id)
+        row = self._latest_session(s, assessment_id)
+        if row is None:
+            raise StoreError(f"assessment {assessment_id} has no workshop: open one first")
+        return row
+
+    @staticmethod
+    def _latest_session(s, assessment_id: int) -> t.WorkshopSession | None:
+        return s.scalar(select(t.WorkshopSession).where(
+            t.WorkshopSession.assessment_id == assessment_id)
+            .order_by(t.WorkshopSession.id.desc()).limit(1))
 
     def save_consensus(self, assessment_id: int, question_id: str, value: RawValue,
                        notes: str | None = None, catalogue: Catalogue | None = None) -> None:

@@ -9,10 +9,12 @@ context questions (which scale impact rather than inform a sign), and the role g
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
-from opsmaturity.app.store.records import AnswerRecord
+from opsmaturity.app.store.records import AnswerRecord, ParticipantRecord
 from opsmaturity.scoring.answers import AnswerError, check_answer
 from opsmaturity.scoring.assessment import Assessment, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, Catalogue, Question
@@ -85,3 +87,48 @@ def question_rows(catalogue: Catalogue, assessment: Assessment,
             gap_threshold=gap,
         ))
     return rows
+
+
+STUCK_MINUTES = 3
+"""A participant with questions left and no answer for this long may be stuck."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far one participant is: counts and positions, never what they answered."""
+
+    label: str
+    name: str | None
+    role: str
+    answered: int
+    next_question: int | None
+    """The number of the first question they have not answered (None: all answered)."""
+    idle_minutes: int | None
+    """Minutes since their last answer (None: no answer yet)."""
+    status: Literal["done", "answering", "stuck", "not_started"]
+
+
+def participant_progress(questions: Sequence[Question], people: Iterable[ParticipantRecord],
+                         answers: Iterable[AnswerRecord], now: datetime) -> list[Progress]:
+    """Per participant: how many answered, where they are, and whether they seem stuck."""
+    given: dict[int, set[str]] = defaultdict(set)
+    last: dict[int, datetime] = {}
+    for a in answers:
+        given[a.participant_id].add(a.question_id)
+        last[a.participant_id] = max(last.get(a.participant_id, a.answered_at), a.answered_at)
+    out = []
+    for p in people:
+        mine = given.get(p.id, set())
+        first_open = next((n for n, q in enumerate(questions, 1) if q.id not in mine), None)
+        since = last.get(p.id) or p.created_at
+        idle = int((now - since).total_seconds() // 60)
+        if first_open is None:
+            status = "done"
+        elif idle >= STUCK_MINUTES:
+            status = "stuck"
+        else:
+            status = "answering" if mine else "not_started"
+        out.append(Progress(label=p.label, name=p.name, role=p.role, answered=len(mine),
+                            next_question=first_open,
+                            idle_minutes=idle if p.id in last else None, status=status))
+    return out

@@ -21,7 +21,7 @@ from opsmaturity.reports import fmt
 
 PAGES = {  # section -> page modules; the first page is the start page (at /)
     "overview": ["portfolio", "team", "trends"],
-    "workshop": ["workshop", "join"],
+    "workshop": ["workshop", "projector", "join"],
     "results": ["evidence", "recommendations", "export"],
 }
 NAV_TITLES = {"workshop": "facilitate"}
@@ -41,9 +41,14 @@ def language_picker(participant: bool) -> None:
     if st.session_state.get(state.LANG_KEY) not in languages:
         wanted = st.query_params.get("lang")
         st.session_state[state.LANG_KEY] = wanted if wanted in languages else languages[0]
-    where = st.columns([5, 1])[1] if participant else st.sidebar
+    # A participant's picker sits top right in one short row, on a phone too (columns
+    # would stack and push the question down).
+    where = st.container(horizontal=True, horizontal_alignment="right") if participant \
+        else st.sidebar
     picked = where.selectbox(T()("language.label"), languages, key=state.LANG_KEY,
-                             format_func=lambda code: web_texts(code)("language.own_name"))
+                             format_func=lambda code: web_texts(code)("language.own_name"),
+                             label_visibility="collapsed" if participant else "visible",
+                             width=160 if participant else "stretch")
     if participant and st.query_params.get("lang") != picked:
         st.query_params["lang"] = picked  # a reload of the link keeps the language
 

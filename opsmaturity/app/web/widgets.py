@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import zlib
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -31,6 +32,10 @@ KNOWN_ERRORS = (StoreError, CollectorError, ReportError)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^])")
 PICKER_SUFFIXES = ("-team",)
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+TEAM_TAB_KEY = "team-tab"
+"""The team page's open tab (its label), in the session: only that tab's content is
+computed. Here rather than in the page, so tests can set it without running a page script."""
 
 
 def md_escape(text: str) -> str:
@@ -164,11 +169,15 @@ def pick_assessment(key: str, *, drafts_only: bool = False) -> AssessmentRecord 
             return None
     ids = list(by_id)
     wanted = _int(st.query_params.get("a")) or st.session_state.get("assessment_id")
+    labels = {i: assessment_label(by_id[i]) for i in ids}
+    # The browser keeps showing the label it was given when the choice was made, even after
+    # the label changed (someone joined): a new key when any label changes redraws it.
+    drawn = zlib.crc32("\n".join(labels.values()).encode())
     with right:
         aid = st.selectbox(T()("pick.assessment"), ids,
                            index=ids.index(wanted) if wanted in by_id else 0,
-                           key=f"{key}-assessment-{team.id}",
-                           format_func=lambda i: assessment_label(by_id[i]))
+                           key=f"{key}-assessment-{team.id}-{drawn:x}",
+                           format_func=labels.__getitem__)
     st.session_state["assessment_id"] = aid
     st.query_params["a"] = str(aid)
     return by_id[aid]

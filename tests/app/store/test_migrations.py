@@ -100,12 +100,13 @@ def test_migrations_form_one_line_with_one_head():
     script = ScriptDirectory.from_config(_alembic_config())
     assert script.get_heads() == [head_revision()]
     chain = [rev.revision for rev in script.walk_revisions()]
-    assert chain == ["0004", "0003", "0002", "0001"]
+    assert chain == ["0005", "0004", "0003", "0002", "0001"]
 
 
-def test_the_plan_migration_goes_down_and_up_again(store_url):
-    """0004 (the plan) sits on 0003 (accounts): undoing it leaves the accounts' schema, and
-    applying it again restores the plan table."""
+def test_the_plan_and_workshop_migrations_go_down_and_up_again(store_url):
+    """0004 (the plan) sits on 0003 (accounts), 0005 (workshops that run themselves) on 0004:
+    undoing both leaves the accounts' schema, and applying them again restores the plan
+    table and the workshop columns."""
     from alembic import command
 
     from opsmaturity.app.store.db import _alembic_config
@@ -118,7 +119,10 @@ def test_the_plan_migration_goes_down_and_up_again(store_url):
         command.downgrade(cfg, "0003")
         tables = set(inspect(conn).get_table_names())
         assert "plan_items" not in tables and "users" in tables
+        assert "join_key" not in {c["name"] for c in inspect(conn).get_columns("participants")}
         command.upgrade(cfg, "head")
-    assert current_revision(engine) == head_revision() == "0004"
+    assert current_revision(engine) == head_revision() == "0005"
     assert {"plan_items", "users"} <= set(inspect(engine).get_table_names())
+    assert {"join_key", "removed_at"} <= {
+        c["name"] for c in inspect(engine).get_columns("participants")}
     engine.dispose()

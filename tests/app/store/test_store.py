@@ -159,5 +159,74 @@ def test_workshop_join_codes_and_consensus(store: Store, catalogue):
     assert [(c.question_id, c.value, c.notes) for c in store.consensus(a.id)] == [
         ("deployment_frequency", "from_4_to_11", None)]
     store.close_workshop(a.id)
-    with pytest.raises(StoreError, match="no open workshop"):
-        store.workshop_by_code(ws.join_code)
+    assert store.workshop_by_code(ws.join_code).closed_at is not None  # closed, not unknown
+    with pytest.raises(StoreError, match="no workshop has this join code"):
+        store.workshop_by_code("ABCDE23456" if ws.join_code != "ABCDE23456" else "ABCDE23457")
+
+
+def test_a_closed_workshop_takes_no_answers_and_reopens_as_it_was(store: Store, catalogue):
+    team = _team(store)
+    a = store.create_assessment(team.id, catalogue.version)
+    ws = store.open_workshop(a.id)
+    ann = store.add_participant(a.id, "dev", "Ann")
+    store.save_answer(ann.id, "deployment_frequency", "from_1_to_3", catalogue=catalogue)
+    store.close_workshop(a.id)
+    with pytest.raises(StoreError, match="workshop is closed and takes no more answers"):
+        store.save_answer(ann.id, "deployment_frequency", "from_4_to_11", catalogue=catalogue)
+    assert [x.value for x in store.answers(a.id)] == ["from_1_to_3"]
+    again = store.open_workshop(a.id)  # the same workshop continues: same code, same people
+    assert again.join_code == ws.join_code and again.closed_at is None
+    store.save_answer(ann.id, "deployment_frequency", "from_4_to_11", catalogue=catalogue)
+    assert [p.id for p in store.participants(a.id)] == [ann.id]
+    fresh = store.open_workshop(a.id, new_session=True)  # a new session is a choice
+    assert fresh.join_code != ws.join_code
+    assert store.workshop_by_code(ws.join_code).closed_at is not None
+    # an assessment never run as a workshop takes answers (the CLI, imports)
+    plain = store.create_assessment(team.id, catalogue.version)
+    bob = store.add_participant(plain.id, "ops")
+    store.save_answer(bob.id, "deployment_frequency", "from_1_to_3", catalogue=catalogue)
+
+
+def test_joining_is_idempotent_per_browser_and_removed_participants_count_nowhere(
+        store: Store, catalogue):
+    a = store.create_assessment(_team(store).id, catalogue.version)
+    store.open_workshop(a.id)
+    first = store.add_participant(a.id, "dev", join_key="browser-1")
+    assert store.add_participant(a.id, "dev", join_key="browser-1") == first  # double-click
+    ghost = store.add_participant(a.id, "ops", join_key="browser-2")
+    store.save_answer(first.id, "deployment_frequency", "from_1_to_3", catalogue=catalogue)
+    store.save_answer(ghost.id, "deployment_frequency", "dont_know", catalogue=catalogue)
+    before = store.fingerprint(a.id)
+    store.remove_participant(ghost.id)
+    assert [p.label for p in store.participants(a.id)] == ["P1"]
+    assert [x.participant for x in store.answers(a.id)] == ["P1"]
+    assert store.assessment(a.id).participants == 1 and store.assessment(a.id).answers == 1
+    assert store.fingerprint(a.id) != before  # cached scores are redone without the ghost
+    assert len(store.responses(a.id, catalogue).respondents) == 1
+    assert store.participant(ghost.id).removed
+    with pytest.raises(StoreError, match="removed"):
+        store.save_answer(ghost.id, "deployment_frequency", "from_1_to_3", catalogue=catalogue)
+    late = store.add_participant(a.id, "management")
+    assert late.label == "P3"  # labels stay as they were given
+    with pytest.raises(StoreError, match="at most 1000 characters, this one has 1001"):
+        store.save_answer(late.id, "deployment_frequency", "from_1_to_3", "x" * 1001)
+
+
+def test_blind_voting_agenda_and_timer_live_with_the_workshop(store: Store, catalogue):
+    a = store.create_assessment(_team(store).id, catalogue.version)
+    with pytest.raises(StoreError, match="no workshop: open one first"):
+        store.set_blind(a.id, True)
+    store.open_workshop(a.id)
+    assert store.set_blind(a.id, True).blind
+    store.reveal(a.id, "deployment_frequency")
+    ws = store.reveal(a.id, "deployment_frequency")
+    assert ws.revealed == ["deployment_frequency"]
+    assert store.set_agenda(a.id, {"delivery": 20, "operations": 0}).agenda == {"delivery": 20}
+    with pytest.raises(StoreError, match="whole numbers"):
+        store.set_agenda(a.id, {"delivery": -1})
+    timed = store.start_timer(a.id, "delivery")
+    assert timed.timer_area == "delivery" and timed.timer_started_at is not None
+    store.close_workshop(a.id)
+    kept = store.open_workshop(a.id)
+    assert kept.blind and kept.revealed == ["deployment_frequency"] and kept.timer_area
+    assert store.start_timer(a.id, None).timer_started_at is None

@@ -80,3 +80,39 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+def test_join_links_name_an_address_the_room_can_reach(tmp_path, monkeypatch):
+    """--public-url wins; --host 0.0.0.0 hands out this machine's network address; on
+    127.0.0.1 the browser's own address is used (no variable set)."""
+    from opsmaturity.app.cli import web as web_cli
+    from opsmaturity.app.web.links import ENV_PUBLIC_URL, join_link, lan_address
+
+    envs: list[dict[str, str]] = []
+    monkeypatch.setattr(web_cli, "serve", lambda command, env: envs.append(env) or 0)
+    monkeypatch.setenv(ENV_PUBLIC_URL, "http://stale.invalid")
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    base = ["--db", url, "web", "--port", "8126"]
+    result = CliRunner().invoke(app, [*base, "--public-url", "https://ws.example.org/"])
+    assert result.exit_code == 0, result.output
+    assert envs[-1][ENV_PUBLIC_URL] == "https://ws.example.org"
+    assert "participants join at https://ws.example.org/join" in result.stderr
+    CliRunner().invoke(app, [*base, "--host", "0.0.0.0"])
+    lan = lan_address()
+    assert lan is not None and not lan.startswith("127.")
+    assert envs[-1][ENV_PUBLIC_URL] == f"http://{lan}:8126"
+    CliRunner().invoke(app, [*base, "--host", "127.0.0.1"])
+    assert ENV_PUBLIC_URL not in envs[-1]
+    monkeypatch.setenv(ENV_PUBLIC_URL, "https://ws.example.org")
+    assert join_link("ABCDE23456", "http://127.0.0.1:8501/workshop") == (
+        "https://ws.example.org/join?join=ABCDE23456")
+    monkeypatch.delenv(ENV_PUBLIC_URL)
+    assert join_link("ABCDE23456", "http://127.0.0.1:8501/workshop") == (
+        "http://127.0.0.1:8501/join?join=ABCDE23456")
+
+
+def test_a_public_url_that_is_no_address_is_one_line_and_exit_2(tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    result = CliRunner().invoke(app, ["--db", url, "web", "--public-url", "ws.example.org"])
+    assert_one_line_error(result, "--public-url 'ws.example.org'")
+    assert result.exit_code == 2

@@ -11,7 +11,7 @@ from datetime import date
 
 from opsmaturity.app.web.state import ordered_questions
 from opsmaturity.app.web.texts import web_texts
-from opsmaturity.app.web.views.team import TAB_KEY
+from opsmaturity.app.web.widgets import TEAM_TAB_KEY as TAB_KEY
 from opsmaturity.reports.texts import texts as report_texts
 from opsmaturity.scoring.catalogue import localise
 from opsmaturity.scoring.engine import score

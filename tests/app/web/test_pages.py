@@ -17,7 +17,7 @@ from opsmaturity.app.web import VIEWS_DIR
 from opsmaturity.app.web.state import ordered_questions
 from opsmaturity.app.web.streamlit_app import PAGES
 from opsmaturity.app.web.texts import web_texts
-from opsmaturity.app.web.views.team import TAB_KEY
+from opsmaturity.app.web.widgets import TEAM_TAB_KEY as TAB_KEY
 from opsmaturity.app.web.widgets import md_escape
 from opsmaturity.reports.fmt import first_sentence
 from opsmaturity.reports.texts import texts as report_texts
@@ -40,7 +40,8 @@ from .conftest import (
 T = web_texts()
 R = report_texts()
 TITLES = {"portfolio": "portfolio.title", "team": "team.title", "trends": "trends.title",
-          "workshop": "workshop.title", "join": "join.title", "evidence": "evidence.title",
+          "workshop": "workshop.title", "projector": "projector.title", "join": "join.title",
+          "evidence": "evidence.title",
           "recommendations": "recommendations.title", "export": "export.title"}
 
 
@@ -252,6 +253,37 @@ def test_facilitator_records_consensus(world: World):
     s.close()
 
 
+def test_save_consensus_with_nothing_picked_is_refused(world: World):
+    aid = world.ids["payments"]
+    at = ok(app("workshop", team=str(world.ids["payments_team"]), a=str(aid)))
+    at.selectbox(key=f"workshop-question-{aid}").set_value("db_failover_tested").run()
+    at.text_area[0].set_value("we did not agree")
+    next(b for b in at.button if b.label == T("workshop.consensus_save")).click().run()
+    assert [e.value for e in at.error] == [T("workshop.consensus_none")]
+    assert T("workshop.consensus_saved") not in [m.value for m in at.success]
+    s = world.store()
+    assert "db_failover_tested" not in {c.question_id for c in s.consensus(aid)}
+    s.close()
+
+
+def test_finalise_in_the_app_names_what_it_will_freeze_first(world: World):
+    s = world.store()
+    team = s.ensure_team("Acme Logistics", "Finance")
+    a = s.create_assessment(team.id, world.catalogue.version, title="Q3")
+    s.open_workshop(a.id)
+    p = s.add_participant(a.id, "dev")
+    s.save_answer(p.id, "infra_defined_as_code", "agree", catalogue=world.catalogue)
+    at = ok(app("workshop", team=str(team.id), a=str(a.id)))
+    at.button(key=f"finalise-{a.id}").click().run()
+    assert s.assessment(a.id).state == "draft"  # asked first, nothing frozen yet
+    text = " ".join(m.value for m in at.markdown)
+    assert T("workshop.finalise_confirm", id=a.id, team="Finance",
+             organisation=md_escape("Acme Logistics"), date=a.date.isoformat(),
+             participants=1, answers=1, evidence=0, consensus=0) in text
+    assert at.button(key="finalise-confirm").label == T("workshop.finalise_button")
+    s.close()  # confirming (a click inside the dialog): test_browser_workshop.py
+
+
 def test_facilitator_opens_a_new_assessment_and_its_workshop(world: World):
     at = ok(app("workshop"))
     at.text_input[0].set_value("Initech")
@@ -372,7 +404,7 @@ def test_user_text_is_never_html(world: World):
     joined = pages[3]
     joined.radio(key="join-role").set_value("dev")
     joined.button[0].click().run()
-    assert r"\<b\>Ops\</b\> \[click\]\(http" in ok(joined).success[0].value
+    assert any(r"\<b\>Ops\</b\> \[click\]\(http" in c.value for c in ok(joined).caption)
 
 
 def test_team_page_shows_the_plan_from_the_workbook(world: World):

@@ -16,7 +16,7 @@ import pytest
 from opsmaturity.app.store import ENV_URL, Store
 from opsmaturity.app.web.texts import web_texts
 from opsmaturity.app.web.views.portfolio import sort_rows
-from opsmaturity.app.web.views.team import TAB_KEY
+from opsmaturity.app.web.widgets import TEAM_TAB_KEY as TAB_KEY
 from opsmaturity.reports.model import team_report
 from opsmaturity.reports.texts import texts as report_texts
 from opsmaturity.reports.view import note_texts

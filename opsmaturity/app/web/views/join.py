@@ -11,17 +11,18 @@ Wrong codes (and wrong participant secrets) are slowed down per client address.
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
 
 from opsmaturity.app.store import StoreError
+from opsmaturity.app.store.inputs import COMMENT_LIMIT
 from opsmaturity.app.store.records import ParticipantRecord, WorkshopRecord
 from opsmaturity.app.store.workshops import normalise_code
 from opsmaturity.app.web import access, state, widgets
 from opsmaturity.app.web.live import option_value
 from opsmaturity.app.web.state import R, T
 from opsmaturity.scoring.catalogue import DONT_KNOW, ROLES, Question, localise
-
-ERROR_KEY = "join-error"
 
 
 def _code_form(code: str = "") -> None:
@@ -51,10 +52,27 @@ def _me(ws: WorkshopRecord) -> ParticipantRecord | None:
     return me
 
 
+# Touch targets of at least 44 px, and no height wasted above the question on a phone.
+# (Comments, not docstrings: Streamlit shows a page script's bare strings on the page.)
+PHONE_CSS = """<style>
+[data-testid="stHeader"] {display: none;}
+.stMainBlockContainer.block-container {padding-top: 0.75rem; padding-bottom: 2rem;}
+.stMainBlockContainer h1 {font-size: 1.5rem; padding: 0.25rem 0;}
+.stMainBlockContainer h3 {font-size: 1.15rem; line-height: 1.35; padding: 0 0 0.25rem 0;}
+.st-key-join-question [data-testid="stCaptionContainer"] {font-size: 0.8rem;}
+[data-testid="stRadio"] label {min-height: 44px; align-items: center; margin: 0;}
+[data-testid="stRadio"] [role="radiogroup"] {gap: 0;}
+.stButton button, .stFormSubmitButton button {min-height: 44px; min-width: 44px;}
+[data-testid="stTextInput"] input {min-height: 44px;}
+</style>"""
+JOIN_KEY = "join-browser-key"
+NOTICE_KEY = "join-notice"
+
+
 def _join_form(ws: WorkshopRecord) -> None:
     t, r = T(), R()
     with st.form("join-form"):
-        role = st.radio(t("join.role"), ROLES, horizontal=True, index=None,
+        role = st.radio(t("join.role"), ROLES, index=None,  # one column: easy on a phone
                         format_func=lambda x: r(f"role.{x}"), key="join-role")
         name = st.text_input(t("join.name"), max_chars=200, help=t("join.name_help"),
                              key="join-name")
@@ -63,7 +81,9 @@ def _join_form(ws: WorkshopRecord) -> None:
                 st.error(t("join.role"))
                 return
             s = state.workshop_store(ws.assessment_id)
-            me = s.participant(s.add_participant(ws.assessment_id, role, name or None).id)
+            # One key per browser session: a double-click (or a resent form) joins once.
+            key = st.session_state.setdefault(JOIN_KEY, secrets.token_urlsafe(24))
+            me = s.add_participant(ws.assessment_id, role, name or None, join_key=key)
             st.query_params.update(join=ws.join_code, p=str(me.id),
                                    k=state.participant_token(me, ws.join_code))
             st.rerun()
@@ -77,18 +97,31 @@ def _comment_key(me: ParticipantRecord, question_id: str) -> str:
     return f"comment-{me.id}-{question_id}"
 
 
-def _save(me: ParticipantRecord, question_id: str) -> None:
-    """Widget callback: save this answer (and its comment) now; errors wait for the page."""
-    value = st.session_state.get(_answer_key(me, question_id))
-    if value is None:
-        return
-    comment = st.session_state.get(_comment_key(me, question_id)) or None
-    try:
-        state.workshop_store(me.assessment_id).save_answer(me.id, question_id, value, comment,
-                                  catalogue=state.catalogue())
-        st.toast(T()("join.saved"), icon=":material/check:")
-    except StoreError as exc:
-        st.session_state[ERROR_KEY] = str(exc)
+def _save(me: ParticipantRecord, question_id: str, stored: object) -> None:
+    """Widget callback: save this answer (and its comment) now, in one small write; a
+    refusal puts the stored answer back and says why."""
+    t = T()
+    key, comment_key = _answer_key(me, question_id), _comment_key(me, question_id)
+    value = st.session_state.get(key)
+    comment = st.session_state.get(comment_key) or None
+    notice = None
+    if comment and len(comment) > COMMENT_LIMIT:
+        st.session_state[comment_key] = comment = comment[:COMMENT_LIMIT]
+        notice = ("warning", t("join.comment_cut", limit=COMMENT_LIMIT))
+    if value is not None:
+        s = state.workshop_store(me.assessment_id)
+        try:
+            s.save_answer(me.id, question_id, value, comment, catalogue=state.catalogue())
+            notice = notice or ("success", t("join.saved"))
+        except StoreError as exc:
+            st.session_state[key] = stored if stored is None else str(stored)
+            ws = s.latest_workshop(me.assessment_id)
+            closed = ws is None or ws.closed_at is not None
+            notice = ("error", t("join.closed_now") if closed else str(exc))
+    if notice is None:
+        st.session_state.pop(NOTICE_KEY, None)
+    else:  # shown once, under this question, on the rerun this change starts
+        st.session_state[NOTICE_KEY] = (question_id, *notice)
 
 
 def _question(me: ParticipantRecord, q: Question, stored: dict[str, object],
@@ -106,14 +139,21 @@ def _question(me: ParticipantRecord, q: Question, stored: dict[str, object],
         st.markdown(f"**{text}**")
     else:
         st.subheader(text)
-    st.caption(localise(q.help, lang))
-    st.radio(text, options, horizontal=compact, format_func=lambda v: names[v],
+    if q.help:
+        st.caption(localise(q.help, lang))
+    # One column, in the scale's order, on every screen: a row of options wraps zig-zag.
+    st.radio(text, options, format_func=lambda v: names[v],
              index=options.index(str(current)) if current is not None else None,
-             key=_answer_key(me, q.id), on_change=_save, args=(me, q.id),
+             key=_answer_key(me, q.id), on_change=_save, args=(me, q.id, current),
              label_visibility="collapsed")
-    st.text_input(t("join.comment"), value=comments.get(q.id) or "", max_chars=1000,
-                  key=_comment_key(me, q.id), on_change=_save, args=(me, q.id),
-                  help=t("join.comment_help"))
+    notice = st.session_state.get(NOTICE_KEY)
+    if notice is not None and notice[0] == q.id:  # what became of this question's answer
+        _, kind, message = st.session_state.pop(NOTICE_KEY)
+        {"success": st.success, "warning": st.warning, "error": st.error}[kind](
+            message, icon=":material/check:" if kind == "success" else None)
+    st.text_input(t("join.comment"), value=comments.get(q.id) or "",
+                  key=_comment_key(me, q.id), on_change=_save, args=(me, q.id, current),
+                  help=t("join.comment_help", limit=COMMENT_LIMIT))
     if st.session_state.get(_answer_key(me, q.id)) is None and st.session_state.get(
             _comment_key(me, q.id)):
         st.caption(t("join.comment_pending"))
@@ -124,16 +164,14 @@ def _step(me: ParticipantRecord, delta: int, total: int) -> None:
     st.session_state[key] = max(0, min(total - 1, st.session_state.get(key, 0) + delta))
 
 
+@st.fragment
+@widgets.guarded
 def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
+    """The participant's whole page after joining, as one fragment: an answer reruns this
+    and nothing else (no router, no language picker)."""
     t, r, lang = T(), R(), state.lang()
     cat = state.catalogue()
     s = state.workshop_store(ws.assessment_id)
-    record = s.assessment(ws.assessment_id)
-    st.success(t("join.you_are", label=me.label, role=r(f"role.{me.role}"),
-                 team=widgets.md_escape(record.team)))
-    st.caption(t("join.bookmark"))
-    if ERROR_KEY in st.session_state:
-        st.error(st.session_state.pop(ERROR_KEY))
     mine = s.participant_answers(me.id)
     stored = {a.question_id: a.value for a in mine}
     comments = {a.question_id: a.comment for a in mine}
@@ -142,8 +180,7 @@ def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
     st.progress(done / len(questions), text=t("join.progress", done=done, total=len(questions)))
     if done == len(questions):
         st.info(t("join.done"))
-    mode = st.segmented_control(t("join.mode"), ["question", "area"], default="question",
-                                format_func=lambda m: t(f"join.mode_{m}"), key="join-mode")
+    mode = st.session_state.get("join-mode") or "question"
     if mode == "area":
         groups = ["context", *(a.id for a in cat.areas)]
         group = st.selectbox(
@@ -155,33 +192,42 @@ def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
                     group == "context" or q.area == group):
                 with st.container(border=True):
                     _question(me, q, stored, comments, compact=True)
-        return
-    key = f"join-index-{me.id}"
-    if key not in st.session_state:  # continue at the first question not yet answered
-        st.session_state[key] = next(
-            (i for i, q in enumerate(questions) if q.id not in stored), 0)
-    i = st.session_state[key]
-    q = questions[i]
-    group = t("workshop.context_group") if q.kind != "practice" else localise(
-        cat.area(q.area).title, lang)
-    st.caption(f"{t('join.question_of', n=i + 1, total=len(questions))} · {group}")
-    with st.container(border=True):
-        _question(me, q, stored, comments, compact=False)
-    left, _, right = st.columns([1, 3, 1])
-    left.button(t("join.previous"), key="join-previous", on_click=_step,
-                args=(me, -1, len(questions)), disabled=i == 0)
-    right.button(t("join.next"), key="join-next", on_click=_step,
-                 args=(me, 1, len(questions)), disabled=i == len(questions) - 1,
-                 type="primary")
+    else:
+        key = f"join-index-{me.id}"
+        if key not in st.session_state:  # continue at the first question not yet answered
+            st.session_state[key] = next(
+                (i for i, q in enumerate(questions) if q.id not in stored), 0)
+        i = st.session_state[key]
+        q = questions[i]
+        group = t("workshop.context_group") if q.kind != "practice" else localise(
+            cat.area(q.area).title, lang)
+        st.caption(f"{t('join.question_of', n=i + 1, total=len(questions))} · {group}")
+        with st.container(border=True, key="join-question"):
+            _question(me, q, stored, comments, compact=False)
+        # Side by side on every screen (columns would stack on a phone).
+        with st.container(horizontal=True, wrap=False, horizontal_alignment="distribute",
+                          key="join-nav"):
+            st.button(t("join.previous"), key="join-previous", on_click=_step,
+                      args=(me, -1, len(questions)), disabled=i == 0)
+            st.button(t("join.next"), key="join-next", on_click=_step,
+                      args=(me, 1, len(questions)), disabled=i == len(questions) - 1,
+                      type="primary")
+    st.segmented_control(t("join.mode"), ["question", "area"], default="question",
+                         format_func=lambda m: t(f"join.mode_{m}"), key="join-mode")
+    record = s.assessment(ws.assessment_id)
+    st.caption(t("join.you_are", label=me.label, role=r(f"role.{me.role}"),
+                 team=widgets.md_escape(record.team)) + " " + t("join.bookmark"))
 
 
 @widgets.guarded
 def main() -> None:
     t = T()
-    st.title(t("join.title"))
-    st.caption(t("join.intro"))
+    st.html(PHONE_CSS)
     code = normalise_code(str(st.query_params.get("join") or ""))
+    if not code or st.query_params.get("p") is None:  # once answering, the question is first
+        st.title(t("join.title"))
     if not code:
+        st.caption(t("join.intro"))
         _code_form()
         return
     if access.refused_for("join"):
@@ -194,12 +240,17 @@ def main() -> None:
         st.error(t("join.unknown_code"))  # never repeats what was typed
         _code_form()
         return
-    if state.workshop_store(ws.assessment_id).assessment(ws.assessment_id).state == "final":
+    record = state.workshop_store(ws.assessment_id).assessment(ws.assessment_id)
+    if record.state == "final" or ws.closed_at is not None:
         st.info(t("join.closed"))
         return
     me = _me(ws)
     if me is None:
+        st.caption(t("join.intro"))
         _join_form(ws)
+        return
+    if me.removed:
+        st.warning(t("join.removed"))
         return
     _answering(ws, me)
 

@@ -17,9 +17,7 @@ from opsmaturity.reports.view import note_texts, quick_check_view, settle_items
 from opsmaturity.scoring.assessment import Assessment, Finding, ProbeResult, QuestionStats
 from opsmaturity.scoring.catalogue import DONT_KNOW, RISK_ORDER, Catalogue, localise
 
-# The open tab (its label), in the session: only that tab's content is computed. (A comment,
-# not a docstring: Streamlit would show a bare string of a page module on the page.)
-TAB_KEY = "team-tab"
+TAB_KEY = widgets.TEAM_TAB_KEY
 
 
 def ranked(a: Assessment) -> list[Finding]:
@@ -232,7 +230,6 @@ def _quick_check(a: Assessment, cat: Catalogue) -> None:
     st.caption(f"{r('quick_check.source')}: {q.source}")
 
 
-@widgets.guarded
 def plan_rows(a: Assessment, cat: Catalogue, plan: list) -> list[dict[str, Any]]:
     """The ranked measures with owner, due date and status (from `plan import`)."""
     t, r = T(), R()
@@ -262,6 +259,7 @@ def _plan(a: Assessment, cat: Catalogue, plan: list) -> None:
     st.dataframe(pd.DataFrame(plan_rows(a, cat, plan)), hide_index=True)
 
 
+@widgets.guarded
 def main() -> None:
     access.require()
     t, r = T(), R()
