@@ -44,7 +44,7 @@ class Window(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end < self.start:
-            raise ValueError("window end lies before its start")
+            raise ValueError(_msg("window.reversed"))
         return self
 
 
@@ -73,15 +73,14 @@ class Measure(BaseModel):
     @classmethod
     def _finite(cls, value: MeasureValue) -> MeasureValue:
         if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"{value} is not a measured number (NaN and infinity are not)")
+            raise ValueError(_msg("measure.not_finite", value=value))
         return value
 
     @field_validator("details")
     @classmethod
     def _finite_details(cls, details: dict[str, Any]) -> dict[str, Any]:
         if (where := non_finite(details)) is not None:
-            raise ValueError(f"details.{where}: NaN and infinity are not numbers evidence "
-                             "may hold")
+            raise ValueError(_msg("measure.details_not_finite", where=where))
         return details
 
 
@@ -115,10 +114,9 @@ class EvidenceSet(BaseModel):
     @classmethod
     def _known_version(cls, version: int) -> int:
         if version != SCHEMA_VERSION:
-            newer = " (written by a newer opsmaturity: upgrade)" if version > SCHEMA_VERSION \
-                else ""
-            raise ValueError(f"evidence schema version {version} is not one this opsmaturity "
-                             f"reads ({SCHEMA_VERSION}){newer}")
+            key = "measure.schema_version_newer" if version > SCHEMA_VERSION \
+                else "measure.schema_version"
+            raise ValueError(_msg(key, version=version, ours=SCHEMA_VERSION))
         return version
 
     @model_validator(mode="after")
@@ -126,7 +124,7 @@ class EvidenceSet(BaseModel):
         seen: set[str] = set()
         for m in self.measures:
             if m.id in seen:
-                raise ValueError(f"measure {m.id!r} appears twice")
+                raise ValueError(_msg("measure.twice", id=repr(m.id)))
             seen.add(m.id)
         return self
 

@@ -209,29 +209,27 @@ def http_problem(
 
     Never include request headers or query strings: they may carry the token.
     """
-    extra = f" ({detail})" if detail else ""
+    from .messages import text
+
+    values = {"platform": platform, "what": what, "token_env": token_env, "scopes": scopes,
+              "status": status}
+    with_detail = {**values, "detail": detail}
     if status == 401:
-        return (
-            f"{platform} rejected the credentials (401 Unauthorized) while reading {what}: "
-            f"set {token_env} to a valid, unexpired token with the {scopes} scope"
-        )
+        return text("http.unauthorized", **values)
     if status == 403:
-        return (
-            f"{platform} refused access (403 Forbidden) to {what}: the token's user needs "
-            f"at least read access there and the token the {scopes} scope{extra}"
-        )
+        return text("http.forbidden_detail", **with_detail) if detail else \
+            text("http.forbidden", **values)
     if status == 404:
-        return (
-            f"{what} was not found on {platform} (404): check the name, and that the token "
-            f"({token_env}) can see it"
-        )
+        return text("http.not_found", **values)
     if status == 429:
-        return f"{platform} kept rate-limiting requests for {what} (429); try again later"
+        return text("http.rate_limited", **values)
     if status is not None and status >= 500:
-        return f"{platform} failed with HTTP {status} for {what} after several retries"
+        return text("http.server_error", **values)
     if status is None:
-        return f"no answer from {platform} for {what}{extra}"
-    return f"{platform} answered HTTP {status} for {what}{extra}"
+        return text("http.no_answer_detail", **with_detail) if detail else \
+            text("http.no_answer", **values)
+    return text("http.answered_detail", **with_detail) if detail else \
+        text("http.answered", **values)
 
 
 __all__ = [

@@ -81,5 +81,5 @@ def localise(message: str, lang: str) -> str:
                 return message
             values = {k: localise(v, lang) for k, v in m.groupdict().items()}
             return target.format(**values)
-    head, sep, tail = message.partition(": ")
-    return head + sep + localise(tail, lang) if sep else message
+    head, sep, tail = message.partition(": ")  # `where: what`; `where` may be ours too
+    return localise(head, lang) + sep + localise(tail, lang) if sep else message

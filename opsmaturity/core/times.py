@@ -37,7 +37,10 @@ def window_bounds(since: datetime | None, until: datetime | None, *,
     if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     if since >= until:
-        raise ValueError(f"--since ({since:%Y-%m-%d}) must be before --until ({until:%Y-%m-%d})")
+        from .messages import text  # only on this error: the git collector starts light
+
+        raise ValueError(text("window.since_until", since=f"{since:%Y-%m-%d}",
+                              until=f"{until:%Y-%m-%d}"))
     return since, until
 
 
@@ -91,5 +94,7 @@ def check_zone(value: str | None, hint: str) -> str | None:
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} ({hint})") from None
+            from .messages import text
+
+            raise ValueError(text("window.unknown_zone", value=repr(value), hint=hint)) from None
     return value

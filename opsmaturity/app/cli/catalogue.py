@@ -13,6 +13,7 @@ from .common import (
     catalogue_or_fail,
     err_console,
     out_console,
+    say,
 )
 
 
@@ -26,17 +27,16 @@ def catalogue_check(
     for gap in gaps:
         err_console.print(str(gap), markup=False, highlight=False, soft_wrap=True)
     if gaps:
-        what = "1 text lacks" if len(gaps) == 1 else f"{len(gaps)} texts lack"
-        err_console.print(f"catalogue {cat.version}: {what} a declared language "
-                          f"({', '.join(cat.languages)})", markup=False)
+        key = "catalogue.gap" if len(gaps) == 1 else "catalogue.gaps"
+        err_console.print(say(key, version=cat.version, n=len(gaps),
+                              languages=", ".join(cat.languages)), markup=False)
         raise typer.Exit(1)
     practice = sum(q.kind == "practice" for q in cat.questions)
-    out_console.print(
-        f"catalogue {cat.version}: {len(cat.areas)} areas, {len(cat.signs)} warning signs, "
-        f"{practice} questions (+{len(cat.questions) - practice} context), "
-        f"{len(cat.probes)} probes, {len(cat.all_recommendations())} recommendations, "
-        f"languages {', '.join(cat.languages)}: ok"
-    )
+    out_console.print(say(
+        "catalogue.ok", version=cat.version, areas=len(cat.areas), signs=len(cat.signs),
+        questions=practice, context=len(cat.questions) - practice, probes=len(cat.probes),
+        recommendations=len(cat.all_recommendations()), languages=", ".join(cat.languages)),
+        highlight=False)
 
 
 def catalogue_schema() -> None:

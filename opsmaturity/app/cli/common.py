@@ -74,7 +74,11 @@ def _root(
 ) -> None:
     """DevOps maturity assessment: evidence from your systems, answers from your people."""
     state.db_url = db
-    state.lang = "en"  # until a command's --lang says otherwise
+    import os
+
+    # Until a command's --lang says otherwise; commands without --lang (store, users) speak
+    # the language of the environment too.
+    state.lang = os.environ.get(LANG_ENV) or "en"
 
 
 def open_store() -> Store:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import CatalogueOpt, catalogue_or_fail, err_console, fail, open_store
+from .common import CatalogueOpt, catalogue_or_fail, err_console, fail, open_store, say
 from .common import out_console as out
 
 
@@ -36,15 +36,14 @@ def demo(
         names = {o.name for o in store.list_organisations()}
         if definition.organisation in names:
             if not reset:
-                err_console.print(f"the demo organisation is already in the store at "
-                                  f"{store.url}; `opsmaturity demo --reset` rebuilds it",
-                                  highlight=False)
+                err_console.print(say("demo.exists", url=store.url), highlight=False)
                 return
             store.delete_organisation(definition.organisation)
         where = workdir or default_data_dir() / "demo"
         with progress_bar("demo", err_console) as progress:
             teams = build_demo(store, cat, where, progress, definition=definition)
-        table = Table("team", "workshop assessment", "join code", "risk index", box=None,
+        table = Table(say("demo.team"), say("demo.workshop"), say("demo.join_code"),
+                      say("store.risk_index"), box=None,
                       header_style="bold")
         for team in teams:
             scored = store.compute(team.current_assessment, cat)
@@ -52,10 +51,8 @@ def demo(
             table.add_row(team.name, str(team.current_assessment), team.join_code,
                           "n/a" if risk is None else f"{risk:.1f} ({scored.overall.risk_level})")
         out.print(table)
-        err_console.print(f"demo organisation {definition.organisation!r} is in {store.url}; "
-                          f"repositories and exports under {where}. Next: `opsmaturity web`, "
-                          f"or `opsmaturity report --assessment "
-                          f"{teams[0].current_assessment} --pdf report.pdf`", highlight=False)
+        err_console.print(say("demo.built", name=repr(definition.organisation), url=store.url,
+                              where=where, id=teams[0].current_assessment), highlight=False)
     except (StoreError, CollectorError) as exc:
         raise fail(str(exc)) from None
     finally:

@@ -20,6 +20,7 @@ from .common import (
     UntilOpt,
     fail,
     run_collector,
+    say,
     utc,
 )
 from .platform import (
@@ -78,8 +79,7 @@ def collect_github(
         first = exc.errors(include_url=False)[0]
         where = "--repo" if first["loc"][:1] == ("repo",) else "--url"
         raise fail(f"{where}: " + str(first["msg"]).removeprefix("Value error, ")) from None
-    options["token"] = platform_token(TOKEN_ENV, "GitHub token (read access; empty for anonymous)",
-                                      "reading anonymously (public "
-                                      "repositories only, 60 requests an hour)", ask_token)
+    options["token"] = platform_token(TOKEN_ENV, say("platform.github_prompt"),
+                                      say("platform.github_anonymous"), ask_token)
     evidence = run_collector("github", options, "github")
     write_platform_evidence(out, evidence)

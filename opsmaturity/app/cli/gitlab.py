@@ -20,6 +20,7 @@ from .common import (
     fail,
     multi_option,
     run_collector,
+    say,
     utc,
 )
 from .platform import (
@@ -60,7 +61,7 @@ def collect_gitlab(
 ) -> None:
     """Read deployments, pipelines, merge requests and incidents from GitLab into evidence."""
     if not project and not group:
-        raise fail("name what to read: --project PATH or --group PATH (each takes several)")
+        raise fail(say("platform.name_what"))
     from pydantic import ValidationError
 
     from opsmaturity.collectors.delivery.gitlab.collector import GitLabOptions
@@ -78,7 +79,7 @@ def collect_gitlab(
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         raise fail(str(first["msg"]).removeprefix("Value error, ")) from None
-    options["token"] = platform_token(TOKEN_ENV, "GitLab token (read_api; empty for anonymous)",
-                                      "reading anonymously (public projects only)", ask_token)
+    options["token"] = platform_token(TOKEN_ENV, say("platform.gitlab_prompt"),
+                                      say("platform.gitlab_anonymous"), ask_token)
     evidence = run_collector("gitlab", options, "gitlab")
     write_platform_evidence(out, evidence)

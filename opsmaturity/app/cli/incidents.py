@@ -21,8 +21,10 @@ from .common import (
     ShowNamesOpt,
     err_console,
     fail,
+    localised,
     multi_option,
     run_collector,
+    say,
     utc,
     write_evidence,
 )
@@ -99,8 +101,11 @@ def collect_incidents(
     skipped = evidence.measure("incidents.skipped_records")
     skipped_count = int(skipped.value or 0) if skipped else 0
     shown = min(skipped_count, MAX_MISSING) + (1 if skipped_count > MAX_MISSING else 0)
+    from rich.markup import escape
+
     for line in evidence.coverage.missing[:shown]:
-        err_console.print(f"[yellow]warning:[/] {line}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]{say('warning')}[/] {escape(localised(line))}",
+                          highlight=False, soft_wrap=True)
     count = evidence.measure("incidents.count")
-    write_evidence(out, [evidence], f"{count.value if count else 0} incidents in the window, "
-                   f"{skipped_count} broken record(s) skipped")
+    write_evidence(out, [evidence], say("incidents.note", n=count.value if count else 0,
+                                        skipped=skipped_count))

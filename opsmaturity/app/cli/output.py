@@ -115,5 +115,7 @@ def one_stdout(**outputs: Path | str | None) -> str | None:
     """An error message when more than one output option is `-` (they would be mixed)."""
     flags = [name for name, path in outputs.items() if is_stdout(path)]
     if len(flags) > 1:
-        return f"only one output can go to standard output (-), not {' and '.join(flags)}"
+        from .common import say  # the command's language; common imports this module
+
+        return say("output.one_stdout", flags=say("output.and").join(flags))
     return None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .common import err_console, fail, measures_note, write_evidence
+from .common import err_console, fail, localised, measures_note, say, write_evidence
 
 if TYPE_CHECKING:
     from opsmaturity.core.evidence import EvidenceSet
@@ -23,8 +23,11 @@ LookbackOpt = Annotated[int, typer.Option(
 
 def write_platform_evidence(out: Path, evidence: EvidenceSet) -> None:
     """Write one platform's evidence and say what was not read and how complete it is."""
+    from rich.markup import escape
+
     for line in evidence.coverage.missing:
-        err_console.print(f"[yellow]not read:[/] {line}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]{say('platform.not_read')}[/] {escape(localised(line))}",
+                          highlight=False, soft_wrap=True)
     write_evidence(out, [evidence], measures_note(evidence))
 
 
@@ -40,7 +43,7 @@ def delivery_mapping(path: Path | None) -> dict[str, Any] | None:
     try:
         source = load_yaml(path)
         if not isinstance(source.data, dict):
-            raise source.error((), "expected a mapping of settings (see docs/delivery-evidence.md)")
+            raise source.error((), say("platform.mapping_shape"))
         try:
             return DeliveryMapping.model_validate(source.data).model_dump()
         except ValidationError as exc:
@@ -60,5 +63,6 @@ def platform_token(env: str, prompt: str, anonymous_note: str, ask: bool) -> str
     if ask or sys.stdin.isatty():
         entered = typer.prompt(prompt, default="", hide_input=True, show_default=False, err=True)
         return entered.strip() or None
-    err_console.print(f"note: {env} is not set; {anonymous_note}")
+    err_console.print(say("platform.note", env=env, what=anonymous_note), highlight=False,
+                      markup=False)
     return None

@@ -32,10 +32,13 @@ def progress_bar(label: str, console: Console | LazyConsole) -> Iterator[Progres
 
     columns = (TextColumn(f"[bold]{label}[/]"), BarColumn(), TaskProgressColumn(),
                TextColumn("{task.description}"), TimeElapsedColumn())
+    from .common import localised  # the command's language (core/messages.yaml)
+
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("", total=None)
 
         def update(message: str, fraction: float | None) -> None:
+            message = localised(message)
             if fraction is None:
                 bar.update(task, description=message, total=None)
             else:

@@ -23,6 +23,8 @@ from .common import (
     multi_option,
     open_store,
     out_option,
+    say,
+    warn,
 )
 from .output import is_stdout, write_out
 
@@ -48,7 +50,7 @@ def _read_json(path: Path) -> object:
 def _invalid(path: Path, what: str, exc: ValidationError) -> typer.Exit:
     from opsmaturity.core.sources import first_problem
 
-    return fail(f"{path}: not {what}: {first_problem(exc)}")
+    return fail(say("report.not_input", path=path, what=say(what), problem=first_problem(exc)))
 
 
 def load_input(path: Path) -> Assessment | AnyReport:
@@ -63,11 +65,11 @@ def load_input(path: Path) -> Assessment | AnyReport:
         try:
             return ReportDocument.model_validate(data).report
         except ValidationError as exc:
-            raise _invalid(path, "a valid report JSON", exc) from None
+            raise _invalid(path, "report.a_report", exc) from None
     try:
         return Assessment.model_validate(data)
     except ValidationError as exc:
-        raise _invalid(path, "an assessment JSON (opsmaturity score --out)", exc) from None
+        raise _invalid(path, "report.an_assessment", exc) from None
 
 
 def _history_point(path: Path) -> HistoryPoint:
@@ -75,11 +77,11 @@ def _history_point(path: Path) -> HistoryPoint:
 
     loaded = load_input(path)
     if isinstance(loaded, OrganisationReport):
-        raise fail(f"{path}: an organisation report cannot be a team's earlier assessment")
+        raise fail(say("report.org_as_history", path=path))
     if isinstance(loaded, TeamReport):
         return loaded.current_point()
     if loaded.date is None:
-        raise fail(f"{path}: the assessment has no date, so it cannot be placed in the trend")
+        raise fail(say("report.no_date", path=path))
     return HistoryPoint.from_assessment(loaded, label=path.stem)
 
 
@@ -113,16 +115,15 @@ def _team(path: Path, loaded: Assessment | TeamReport, cat: Catalogue, *,
         return TeamReport(**{**dict(loaded), **changes})
     if responses is not None and responses.respondents and (
             len(responses.respondents) != loaded.inputs.respondents):
-        err_console.print(f"warning: {answers} has {len(responses.respondents)} participants, "
-                          f"the assessment {loaded.inputs.respondents}: is it the same "
-                          "workshop?")
+        warn(say("report.participants_differ", answers=answers, n=len(responses.respondents),
+                 m=loaded.inputs.respondents))
     when = date or loaded.date or (responses.date if responses else None) or dt.date.today()
     try:
         return team_report(loaded, organisation=organisation, team=team, date=when,
                            state=state or "final", responses=responses, evidence=sets,
                            history=points)
     except ReportError as exc:
-        raise fail(f"{path}: {exc} (--team, --date)") from None
+        raise fail(f"{path}: {exc} (--team, --date)") from None  # the options: no words
 
 
 def _organisation(paths: list[Path], cat: Catalogue, organisation: str | None,
@@ -140,13 +141,12 @@ def _organisation(paths: list[Path], cat: Catalogue, organisation: str | None,
     for path in paths:
         loaded = load_input(path)
         if isinstance(loaded, OrganisationReport):
-            raise fail(f"{path}: is an organisation report; give it as the only --in")
+            raise fail(say("report.org_not_alone", path=path))
         if isinstance(loaded, Assessment):
             try:
                 loaded = team_report(loaded, date=date or loaded.date or dt.date.today())
             except ReportError as exc:
-                raise fail(f"{path}: {exc} (name the team in the file, or report on it "
-                           "alone with --team)") from None
+                raise fail(say("report.name_the_team", path=path, problem=exc)) from None
         try:
             check_against_catalogue(loaded, cat)
         except ReportError as exc:
@@ -155,7 +155,7 @@ def _organisation(paths: list[Path], cat: Catalogue, organisation: str | None,
     names = {t.organisation for t in teams if t.organisation}
     org = organisation or (names.pop() if len(names) == 1 else "")
     if not org:
-        raise fail("the teams do not name one organisation; give --organisation")
+        raise fail(say("report.no_organisation"))
     return OrganisationReport(organisation=org, date=date or max(t.date for t in teams),
                               state="draft" if draft else "final", teams=teams)
 
@@ -204,13 +204,14 @@ def write_reports(report: AnyReport, cat: Catalogue, *, pdf: Path | None = None,
             write_out(json_out, report_json(report))
         if xlsx:
             xlsx_report.write_xlsx(report, cat, xlsx, lang)
-            err_console.print(f"wrote {xlsx}")
+            err_console.print(say("wrote", path=xlsx), highlight=False)
         if pdf:
             if isinstance(report, OrganisationReport):
                 stats = pdf_report.render_organisation_pdf(report, cat, pdf, lang)
             else:
                 stats = pdf_report.render_team_pdf(report, cat, pdf, lang)
-            err_console.print(f"wrote {pdf} ({stats.pages} pages)")
+            err_console.print(say("report.wrote_pages", path=pdf, pages=stats.pages),
+                              highlight=False)
     except (ReportError, svg.ChartExportError) as exc:
         svg.shutdown()  # also a browser still starting: no Chromium outlives us
         raise fail(str(exc)) from None
@@ -256,12 +257,12 @@ def report(
     """Write a PDF, XLSX and/or JSON report of one team or of an organisation."""
     sources = sum(x is not None and x != [] for x in (assessment_id, org, inputs))
     if sources != 1:
-        raise fail("give one of --assessment ID, --org ORG (from the store) or --in FILE")
+        raise fail(say("report.one_source"))
     if not (pdf or xlsx or json_out):
-        raise fail("give at least one of --pdf, --xlsx, --json")
+        raise fail(say("report.one_output"))
     for flag, path in (("--pdf", pdf), ("--xlsx", xlsx)):
         if is_stdout(path):
-            raise fail(f"{flag} writes a binary file: give a file name, not -")
+            raise fail(say("store.binary_to_stdout", flag=flag))
     if pdf:  # Chromium takes seconds to start: from now on, while the data loads
         from opsmaturity.reports import svg
 
@@ -272,7 +273,8 @@ def report(
         stored: AnyReport = stored_report(assessment_id, org, cat)
         if draft:
             stored = stored.model_copy(update={"state": "draft"})
-        where = f"assessment {assessment_id}" if assessment_id is not None else f"org {org}"
+        where = (say("report.stored_assessment", id=assessment_id) if assessment_id is not None
+                 else say("report.stored_org", org=org))
         write_reports(stored, cat, pdf=pdf, xlsx=xlsx, json_out=json_out, lang=lang,
                       source=where)
         return
@@ -282,7 +284,7 @@ def report(
                                   ("--history", history), ("--team", team)) if v]
     loaded = load_input(inputs[0]) if len(inputs) == 1 else None
     if extra and (loaded is None or isinstance(loaded, OrganisationReport)):
-        raise fail(f"{', '.join(extra)} go with a single --in of one team")
+        raise fail(say("report.single_team", flags=", ".join(extra)))
     if loaded is None:
         result: AnyReport = _organisation(inputs, cat, organisation, day, draft)
     elif isinstance(loaded, OrganisationReport):

@@ -25,6 +25,8 @@ from .common import (
     open_store,
     out_console,
     out_option,
+    say,
+    warn,
 )
 from .group import command_group
 from .output import is_stdout, write_out
@@ -57,6 +59,16 @@ def _store() -> Iterator[Store]:
         store.close()
 
 
+def risk_word(level: str | None) -> str:
+    """A risk level (`high`) in the command's language, as the PDF says it."""
+    from opsmaturity.reports.texts import texts
+
+    from .common import state
+
+    words = texts(state.lang)
+    return words(f"level.{level}") if level and words.has(f"level.{level}") else str(level)
+
+
 def _print_records(records: list, as_json: bool, columns: dict[str, Callable]) -> None:
     from rich.table import Table
 
@@ -75,7 +87,7 @@ def org_create(name: Annotated[str, typer.Argument(help="Organisation name.")]) 
     """Add an organisation."""
     with _store() as store:
         org = store.create_organisation(name)
-    err_console.print(f"created organisation {org.id}: {org.name}", highlight=False)
+    err_console.print(say("store.org_created", id=org.id, name=org.name), highlight=False)
 
 
 def org_list(as_json: JsonOpt = False) -> None:
@@ -93,8 +105,8 @@ def team_create(
     """Add a team to an organisation."""
     with _store() as store:
         team = store.create_team(org, name)
-    err_console.print(f"created team {team.id}: {team.name} ({team.organisation})",
-                      highlight=False)
+    err_console.print(say("store.team_created", id=team.id, name=team.name,
+                          organisation=team.organisation), highlight=False)
 
 
 def team_list(org: OrgOpt = None, as_json: JsonOpt = False) -> None:
@@ -120,8 +132,9 @@ def assessment_create(
         rec = store.create_assessment(team_rec.id, cat.version, title=title,
                                       on=on.date() if on else None)
     out_console.print(rec.id)
-    err_console.print(f"created draft assessment {rec.id} of {rec.team} ({rec.organisation}) "
-                      f"on {rec.date}, catalogue {rec.catalogue_version}", highlight=False)
+    err_console.print(say("store.assessment_created", id=rec.id, team=rec.team,
+                          organisation=rec.organisation, date=rec.date,
+                          version=rec.catalogue_version), highlight=False)
 
 
 def assessment_list(
@@ -150,17 +163,17 @@ def assessment_finalise(
     from opsmaturity.scoring import dora
 
     if dora_year not in dora.REPORT_YEARS:
-        raise fail(f"--dora-year must be one of {', '.join(map(str, dora.REPORT_YEARS))}")
+        raise fail(say("assess.dora_year", years=", ".join(map(str, dora.REPORT_YEARS))))
     cat = catalogue_or_fail(catalogue)
     with _store() as store:
         rec = store.assessment(assessment)
         if rec.catalogue_version != cat.version:
-            err_console.print(f"warning: assessment {assessment} was started with catalogue "
-                              f"{rec.catalogue_version}; finalising with {cat.version}")
+            warn(say("store.other_catalogue", id=assessment, theirs=rec.catalogue_version,
+                     ours=cat.version))
         scored = store.finalise(assessment, cat, dora_year)
     risk = "n/a" if scored.overall.risk_index is None else f"{scored.overall.risk_index:.1f}"
-    err_console.print(f"finalised assessment {assessment}: risk index {risk} "
-                      f"({scored.overall.risk_level})", highlight=False)
+    err_console.print(say("store.finalised", id=assessment, risk=risk,
+                          level=risk_word(scored.overall.risk_level)), highlight=False)
 
 
 def answers_import(
@@ -189,13 +202,13 @@ def answers_import(
     with _store() as store:
         rec = store.assessment(assessment)
         if parsed.team and parsed.team != rec.team:
-            err_console.print(f"warning: {file} is for team {parsed.team!r}; assessment "
-                              f"{assessment} is of {rec.team!r}")
+            warn(say("store.other_team", file=file, theirs=repr(parsed.team), id=assessment,
+                     ours=repr(rec.team)))
         before = rec.participants
         participants = store.import_answers(assessment, parsed)
     answered = sum(len(p.answers) for p in parsed.participants)
-    err_console.print(f"imported {len(participants) - before} participant(s), {answered} "
-                      f"answer(s) into assessment {assessment}", highlight=False)
+    err_console.print(say("store.answers_imported", participants=len(participants) - before,
+                          answers=answered, id=assessment), highlight=False)
 
 
 def evidence_import(
@@ -212,9 +225,9 @@ def evidence_import(
     with _store() as store:
         for ev in sets:
             store.add_evidence(assessment, ev)
-    err_console.print(f"attached {len(sets)} evidence set(s) to assessment {assessment}: "
-                      + ", ".join(f"{s.collector} ({s.coverage.ratio:.0%} coverage)"
-                                  for s in sets), highlight=False)
+    err_console.print(say("store.evidence_attached", n=len(sets), id=assessment, sets=", ".join(
+        say("store.evidence_set", collector=s.collector, ratio=f"{s.coverage.ratio:.0%}")
+        for s in sets)), highlight=False)
 
 
 def history(
@@ -231,17 +244,16 @@ def history(
         out_console.print_json(json.dumps([p.model_dump(mode="json") for p in points]))
         return
     if not points:
-        err_console.print(f"no finalised assessments of {team} yet "
-                          "(`opsmaturity assessment finalise ID`)")
+        err_console.print(say("store.no_history", team=team), highlight=False)
         return
     # One column per assessment, one row per measure: reads like a trend, fits a terminal.
     table = Table("", *(f"{p.date}\n#{p.assessment_id}" for p in points), box=None,
                   header_style="bold")
-    table.add_row("risk index", *("n/a" if p.risk_index is None else f"{p.risk_index:.1f}"
-                                  for p in points))
-    table.add_row("risk level", *(p.risk_level for p in points))
+    table.add_row(say("store.risk_index"), *(
+        "n/a" if p.risk_index is None else f"{p.risk_index:.1f}" for p in points))
+    table.add_row(say("store.risk_level"), *(risk_word(p.risk_level) for p in points))
     for area in sorted({a for p in points for a in p.area_levels}):
-        table.add_row(f"{area} level", *("–" if p.area_levels.get(area) is None
+        table.add_row(say("store.area_level", area=area), *("–" if p.area_levels.get(area) is None
                                          else str(p.area_levels[area]) for p in points))
     out_console.print(table)
 
@@ -267,7 +279,7 @@ def export(
 ) -> None:
     """Write an assessment to a file (a bundle moves it to another store)."""
     if fmt is ExportFormat.xlsx and is_stdout(out):
-        raise fail("--format xlsx writes a binary file: give a file name, not -")
+        raise fail(say("store.binary_to_stdout", flag="--format xlsx"))
     if fmt is not ExportFormat.bundle:
         from .report import stored_report, write_reports
 
@@ -282,7 +294,7 @@ def export(
         text = export_bundle(store, assessment, names=with_names)
     write_out(out, text)
     if with_names:
-        err_console.print("the bundle names participants (--with-names)", highlight=False)
+        err_console.print(say("store.bundle_names"), highlight=False)
 
 
 def import_(
@@ -294,7 +306,7 @@ def import_(
     with _store() as store:
         rec = import_bundle(store, file)
     out_console.print(rec.id)
-    err_console.print(f"imported {file} as assessment {rec.id} of {rec.team} "
-                      f"({rec.organisation}), {rec.state}, {rec.participants} participant(s)",
-                      highlight=False)
+    err_console.print(say("store.bundle_imported", file=file, id=rec.id, team=rec.team,
+                          organisation=rec.organisation, state=rec.state,
+                          n=rec.participants), highlight=False)
 

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from .common import err_console, fail, multi_option
+from .common import err_console, fail, multi_option, say
 from .group import command_group
 from .store import JsonOpt, _print_records, _store
 
@@ -42,10 +42,10 @@ def _new_password() -> str:
     if from_env:
         return from_env
     if not on_terminal():
-        raise fail(f"no password: set {ENV_PASSWORD} or run this on a terminal")
-    first = typer.prompt("New password", hide_input=True, err=True)
-    if first != typer.prompt("Repeat it", hide_input=True, err=True):
-        raise fail("the two passwords differ; nothing was changed")
+        raise fail(say("user.no_password", env=ENV_PASSWORD))
+    first = typer.prompt(say("user.new_password"), hide_input=True, err=True)
+    if first != typer.prompt(say("user.repeat_password"), hide_input=True, err=True):
+        raise fail(say("user.passwords_differ"))
     return first
 
 
@@ -62,9 +62,10 @@ def user_add(
     password = None if no_password else _new_password()
     with _store() as store:
         user = store.add_user(name, role.value, password, list(org or []))
-    where = "every organisation" if user.role == "admin" else (
-        ", ".join(user.organisations) or "no organisation yet (grant some with --org)")
-    err_console.print(f"added {user.role} {user.name}: sees {where}", highlight=False)
+    where = say("user.every_organisation") if user.role == "admin" else (
+        ", ".join(user.organisations) or say("user.no_organisation_yet"))
+    err_console.print(say("user.added", role=say(f"user.role_{user.role}"), name=user.name,
+                          where=where), highlight=False)
 
 
 def user_list(as_json: JsonOpt = False) -> None:
@@ -81,7 +82,7 @@ def user_remove(name: NameArg) -> None:
     """Remove an account; its open browser sessions end at their next click."""
     with _store() as store:
         store.remove_user(name)
-    err_console.print(f"removed user {name}", highlight=False)
+    err_console.print(say("user.removed", name=name), highlight=False)
 
 
 def user_password(name: NameArg, no_password: NoPasswordOpt = False) -> None:
@@ -89,7 +90,7 @@ def user_password(name: NameArg, no_password: NoPasswordOpt = False) -> None:
     password = None if no_password else _new_password()
     with _store() as store:
         store.set_password(name, password)
-    err_console.print(f"changed the password of {name}", highlight=False)
+    err_console.print(say("user.password_changed", name=name), highlight=False)
 
 
 def user_grant(
@@ -101,5 +102,5 @@ def user_grant(
     """Set the organisations a facilitator may see (replacing the earlier ones)."""
     with _store() as store:
         user = store.grant(name, list(org or []))
-    err_console.print(f"{user.name} sees {', '.join(user.organisations) or 'no organisation'}",
-                      highlight=False)
+    err_console.print(say("user.sees", name=user.name, where=", ".join(user.organisations)
+                          or say("user.no_organisation")), highlight=False)

@@ -103,6 +103,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.times import now_utc
 
 from ..base import CollectorError, Progress, no_progress
@@ -138,16 +139,12 @@ class CiConfigCollector:
             )
         except ValidationError as exc:
             raise CollectorError(
-                f"ci collector: invalid options: {exc.errors()[0]['msg']}"
-            ) from None
+                _msg("ci.invalid_options", problem=exc.errors()[0]["msg"])) from None
         repo = options.repo
         if not repo.exists():
-            raise CollectorError(f"{repo}: no such directory")
+            raise CollectorError(_msg("ci.no_such_directory", path=repo))
         if not repo.is_dir():
-            raise CollectorError(
-                f"{repo}: not a directory (expected a repository checkout, a "
-                f"bare repository or a directory with CI files)"
-            )
+            raise CollectorError(_msg("ci.not_a_directory", path=repo))
         progress("reading CI configuration", None)
         unreadable: list[str] = []
         files = load_ci_files(repo, unreadable)
@@ -174,7 +171,7 @@ def _without_unread(measures: list[Measure], coverage: Coverage, unreadable: lis
     """CI files exist whose content the repository lacks (a partial clone, a missing object):
     what the read files show to exist stays true; every other value could be changed by the
     unread files, so it is not measured. Unknown is not zero."""
-    note = "not measured: CI files could not be read (see coverage.missing)"
+    note = _msg("ci.not_measured_unread")
     out = []
     for m in measures:
         if m.id == "ci.present":

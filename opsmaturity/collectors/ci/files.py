@@ -10,6 +10,8 @@ import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from opsmaturity.core.messages import text as _msg
+
 from ..base import CollectorError
 from . import deploy as ci_deploy
 from .analysis import deploy_script_paths
@@ -51,7 +53,7 @@ def _run_git(args: list[str], stdin: bytes | None = None) -> subprocess.Complete
 
 def _stderr(proc: subprocess.CompletedProcess[bytes]) -> str:
     lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-    return lines[-1] if lines else f"git exited with {proc.returncode}"
+    return lines[-1] if lines else _msg("ci.git_exited", code=proc.returncode)
 
 
 def _looks_like_git_dir(path: Path) -> bool:
@@ -62,9 +64,7 @@ def _git_dir_without_worktree(repo: Path) -> Path | None:
     """The git directory if `repo` is a bare repository (or a .git directory), else None."""
     if shutil.which("git") is None:
         if _looks_like_git_dir(repo):
-            raise CollectorError(
-                f"{repo}: looks like a bare git repository, but git is not installed"
-            )
+            raise CollectorError(_msg("ci.bare_without_git", path=repo))
         return None
     proc = _run_git(
         [
@@ -78,7 +78,8 @@ def _git_dir_without_worktree(repo: Path) -> Path | None:
     )
     if proc.returncode != 0:
         if _looks_like_git_dir(repo):
-            raise CollectorError(f"{repo}: cannot read the git repository: {_stderr(proc)}")
+            raise CollectorError(_msg("ci.cannot_read_repository", path=repo,
+                                          problem=_stderr(proc)))
         return None  # a plain directory: read it from disk
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if len(lines) >= 3 and "true" in lines[:2]:
@@ -113,15 +114,16 @@ def _batch(git_dir: Path, mode: str, paths: list[str], unreadable: list[str] | N
     if proc.returncode != 0:
         absent = _missing_at_head(git_dir, paths)
         if not absent:
-            raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
+            raise CollectorError(_msg("ci.cannot_read_head", path=git_dir,
+                                      problem=_stderr(proc)))
         if unreadable is not None:
-            unreadable += [f"{p}: its content is not in the repository (a partial clone or a "
-                           "missing object); not read" for p in paths if p in absent]
+            unreadable += [_msg("ci.content_missing", path=p) for p in paths if p in absent]
         paths = [p for p in paths if p not in absent]
         request = b"".join(b"HEAD:" + p.encode() + b"\n" for p in paths)
         proc = _run_git(["--git-dir", str(git_dir), "cat-file", mode], request)
         if proc.returncode != 0:
-            raise CollectorError(f"{git_dir}: cannot read files from HEAD: {_stderr(proc)}")
+            raise CollectorError(_msg("ci.cannot_read_head", path=git_dir,
+                                      problem=_stderr(proc)))
     return paths, proc.stdout
 
 
@@ -189,7 +191,7 @@ def _load_from_git(git_dir: Path, unreadable: list[str] | None = None) -> dict[s
         return {}  # an empty repository
     proc = _run_git(["--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", "-z", "HEAD"])
     if proc.returncode != 0:
-        raise CollectorError(f"{git_dir}: cannot list files at HEAD: {_stderr(proc)}")
+        raise CollectorError(_msg("ci.cannot_list_head", path=git_dir, problem=_stderr(proc)))
     names: list[str] = []
     for raw in proc.stdout.split(b"\0"):
         try:
@@ -210,7 +212,8 @@ def _load_from_disk(root: Path) -> dict[str, str]:
                 if path.is_file():
                     out[rel] = path.read_bytes().decode("utf-8", "replace")
             except OSError as exc:
-                raise CollectorError(f"{path}: cannot read ({exc.strerror or exc})") from None
+                raise CollectorError(f"{path}: " + _msg("source.cannot_read",
+                                                         reason=exc.strerror or exc)) from None
         return out
 
     def names(pattern: str) -> list[str]:

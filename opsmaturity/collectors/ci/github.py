@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import where
 
 from . import deploy as ci_deploy
@@ -29,10 +30,10 @@ def read_github(state: State, paths: list[str]) -> None:
         automatic[path] = ci_deploy.github_triggers(doc.get(key))
         on_line = doc.key_lines.get(key)
         if not triggers:
-            state.problems.append(f"{where(path, doc.line)}: workflow has no 'on:' triggers")
+            state.problems.append(f"{where(path, doc.line)}: " + _msg("ci.no_triggers"))
         jobs_raw = doc.get("jobs")
         if not isinstance(jobs_raw, dict):
-            state.problems.append(f"{where(path, doc.line)}: workflow has no 'jobs:' mapping")
+            state.problems.append(f"{where(path, doc.line)}: " + _msg("ci.no_jobs"))
             continue
         jobs: list[Job] = []
         calls: set[str] = set()

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import LineDict, where
 
 from . import deploy as ci_deploy
@@ -120,17 +121,16 @@ def read_gitlab(state: State) -> None:
                 if cycle not in reported:
                     reported.add(cycle)
                     loop = " -> ".join([*chain[chain.index(parent) :], parent])
-                    state.problems.append(f"{where(path, line)}: extends cycle: {loop}")
+                    state.problems.append(f"{where(path, line)}: "
+                                          + _msg("ci.extends_cycle", loop=loop))
                 continue
             if not isinstance(config.get(parent), dict):
                 if state.unresolved:  # e.g. a hidden job from a template include not fetched
-                    state.unresolved.append(f"{where(path, line)}: job '{name}' extends "
-                                            f"'{parent}', not found (an include not resolved "
-                                            "may define it)")
+                    state.unresolved.append(f"{where(path, line)}: " + _msg(
+                        "ci.extends_unresolved", job=f"'{name}'", parent=f"'{parent}'"))
                 else:
-                    state.problems.append(
-                        f"{where(path, line)}: job '{name}' extends unknown '{parent}'"
-                    )
+                    state.problems.append(f"{where(path, line)}: " + _msg(
+                        "ci.extends_unknown", job=f"'{name}'", parent=f"'{parent}'"))
                 continue
             if len(chain) > 50:
                 continue
@@ -158,10 +158,8 @@ def read_gitlab(state: State) -> None:
     names = {j.name for j in jobs}
     for job in jobs:
         if job.on_stop and job.on_stop not in names:
-            state.notes.append(
-                f"{where(job.file, job.line)}: on_stop job "
-                f"'{job.on_stop}' of '{job.name}' is not defined"
-            )
+            state.notes.append(f"{where(job.file, job.line)}: " + _msg(
+                "ci.on_stop_undefined", stop=f"'{job.on_stop}'", job=f"'{job.name}'"))
             job.on_stop = None
     gate_jobs(jobs, stage_blocking=True)
     state.jobs += jobs
@@ -175,11 +173,10 @@ def _gitlab_layers(state: State, path: str, chain: list[str],
     for inc in gitlab_includes(doc):
         at = where(path, inc.line)
         if inc.kind != "local" or "$" in inc.target:
-            why = "uses a variable" if inc.kind == "local" else "not fetched"
+            why = _msg("ci.uses_variable" if inc.kind == "local" else "ci.not_fetched")
             state.found[f"{inc.kind}:{inc.target}"] = None
-            state.unresolved.append(
-                f"{at}: include not resolved: {inc.kind} '{inc.target}' ({why})"
-            )
+            state.unresolved.append(f"{at}: " + _msg(
+                "ci.include_unresolved", kind=inc.kind, target=f"'{inc.target}'", why=why))
             if security_tools().search(inc.target):
                 state.security_hits.append(
                     {"file": path, "line": inc.line, "include": f"{inc.kind}: {inc.target}"}
@@ -187,7 +184,7 @@ def _gitlab_layers(state: State, path: str, chain: list[str],
             continue
         target = normalise_local(inc.target)
         if target is None:
-            state.problems.append(f"{at}: include '{inc.target}' is outside the repository")
+            state.problems.append(f"{at}: " + _msg("ci.include_outside", target=f"'{inc.target}'"))
             continue
         matches = (
             match_pattern(target, list(state.files))
@@ -198,15 +195,16 @@ def _gitlab_layers(state: State, path: str, chain: list[str],
         )
         if not matches:
             state.found[target] = None
-            state.problems.append(f"{at}: included local file '{inc.target}' not found")
+            state.problems.append(f"{at}: " + _msg("ci.include_not_found",
+                                                      target=f"'{inc.target}'"))
             continue
         for match in matches:
             if match == path or match in chain:
-                state.problems.append(
-                    f"{at}: include loop: {' -> '.join([*chain, path, match])}"
-                )
+                state.problems.append(f"{at}: " + _msg(
+                    "ci.include_loop", loop=" -> ".join([*chain, path, match])))
             elif len(chain) >= MAX_INCLUDE_DEPTH or len(state.found) > MAX_INCLUDES:
-                state.problems.append(f"{at}: too many nested includes, '{match}' skipped")
+                state.problems.append(f"{at}: " + _msg("ci.too_many_includes",
+                                                      target=f"'{match}'"))
             else:
                 _gitlab_layers(state, match, [*chain, path], out)
     out.append((path, doc))

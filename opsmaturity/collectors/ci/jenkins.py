@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from opsmaturity.core.messages import text as _msg
+
 from . import deploy as ci_deploy
 from .classify import ROLLBACK_COMMANDS, Job, classify_job, scan, security_tools
 from .state import State
@@ -27,9 +29,8 @@ def read_jenkins(state: State, path: str) -> None:
         close = _closing_brace(code, m.end() - 1)
         name = plain[m.start(2) : m.end(2)].strip() or "(unnamed)"
         if close is None:
-            state.problems.append(
-                f"{path}:{line_of(m.start())}: stage '{name}' has no closing brace"
-            )
+            state.problems.append(f"{path}:{line_of(m.start())}: "
+                                  + _msg("ci.stage_unclosed", name=f"'{name}'"))
             close = len(code)
         stages.append((name, m.start(), m.end() - 1, close))
 

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import yaml
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import LineDict, LineLoader, SourceError, load_documents, where
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -57,7 +58,7 @@ def parse_yaml(path: str, text: str) -> tuple[LineDict | None, str | None]:
     if len(docs) > 1 and isinstance(doc, dict) and set(doc) == {"spec"}:
         doc = docs[1]  # a GitLab `spec:` header document comes before the configuration
     if not isinstance(doc, LineDict):
-        return None, f"{where(path, getattr(doc, 'line', 1))}: top level is not a mapping"
+        return None, f"{where(path, getattr(doc, 'line', 1))}: " + _msg("ci.top_not_mapping")
     return doc, None
 
 

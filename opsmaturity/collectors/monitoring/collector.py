@@ -18,6 +18,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from opsmaturity.core.evidence import EvidenceSet, Measure, Window
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import endpoint_only
 from opsmaturity.core.sources import SourceError
 from opsmaturity.core.times import now_utc
@@ -77,7 +78,7 @@ class MonitoringOptions(BaseModel):
     @classmethod
     def _http(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http:// or https:// URL")
+            raise ValueError(_msg("monitoring.not_http_url", value=repr(value)))
         return value
 
 
@@ -95,15 +96,12 @@ class MonitoringCollector:
                        else MonitoringOptions.model_validate(config.model_dump()))
         except ValidationError as exc:
             err = exc.errors(include_url=False)[0]
-            raise CollectorError(f"monitoring collector: {err['msg']}") from None
+            raise CollectorError(_msg("monitoring.options", problem=err["msg"])) from None
         o = options
         if not (o.rules or o.prometheus_url or o.alertmanager_url or o.alertmanager_config
                 or o.grafana or o.kapacitor or o.alert_history or o.loki_rules or o.loki_url
                 or o.kibana or o.kibana_url or o.watcher or o.elasticsearch_url):
-            raise CollectorError("no monitoring source given: name rule files (--rules), a "
-                                 "Prometheus (--url), an Alertmanager, Grafana, Kapacitor, "
-                                 "Loki, Kibana or Watcher files or servers, or an alert "
-                                 "history")
+            raise CollectorError(_msg("monitoring.no_source"))
         rule_files = expand_paths(o.rules, RULE_SUFFIXES, "rule")
         grafana_files = expand_paths(o.grafana, GRAFANA_SUFFIXES, "Grafana")
         kapacitor_files = expand_paths(o.kapacitor, KAPACITOR_SUFFIXES, "Kapacitor")
@@ -113,7 +111,7 @@ class MonitoringCollector:
         history_files = expand_paths(o.alert_history, (".json", ".jsonl", ".ndjson", ".csv"),
                                      "alert history")
         if o.alertmanager_config is not None and not o.alertmanager_config.is_file():
-            raise CollectorError(f"{o.alertmanager_config}: no such file")
+            raise CollectorError(_msg("postgres.no_such_file", path=o.alertmanager_config))
 
         now = now_utc()
         harvest = Harvest()
@@ -122,8 +120,7 @@ class MonitoringCollector:
         if rule_files:
             sources.append(f"prometheus rules: {_names(o.rules)}")
             if o.promtool and promtool is None:
-                harvest.notes.append("rule files not validated: promtool is not installed "
-                                     "(Debian/Ubuntu: apt-get install prometheus)")
+                harvest.notes.append(_msg("monitoring.no_promtool"))
             read_rule_files(rule_files, harvest, promtool, progress)
         from_files = len(harvest.rules)
         if o.prometheus_url:
@@ -210,8 +207,8 @@ def _read_history(paths: list[Path], harvest: Harvest) -> None:
         harvest.episodes += got.episodes
         harvest.warnings += got.skipped[:20]
         if len(got.skipped) > 20:
-            harvest.warnings.append(f"{path}: {len(got.skipped) - 20} more alert records "
-                                    "skipped")
+            harvest.warnings.append(f"{path}: " + _msg("monitoring.more_skipped",
+                                                       n=len(got.skipped) - 20))
         if got.episodes:
             harvest.extend_window(min(e.start for e in got.episodes),
                                   max(e.end or e.start for e in got.episodes))

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import SourceError
 from opsmaturity.core.times import parse_loose as parse_time
 
@@ -134,14 +135,14 @@ def episode_from_record(record: dict[str, Any]) -> Episode | str | None:
     labels = record.get("labels") or {}
     name = labels.get("alertname")
     if not name:
-        return "no alertname label"
+        return _msg("monitoring.no_alertname")
     status = record.get("status")
     state = status.get("state") if isinstance(status, dict) else status or record.get("state")
     if state == "pending":
         return None
     start = parse_time(record.get("startsAt") or record.get("activeAt"))
     if start is None:
-        return "no startsAt/activeAt time"
+        return _msg("monitoring.no_start")
     end = parse_time(record.get("endsAt")) if state in ("resolved", None) else None
     key = str(record.get("fingerprint") or series_key(labels))
     return Episode(alertname=str(name), series=key, start=start,
@@ -196,12 +197,13 @@ def read_history_file(path: Path) -> HistoryFile:
                 return _read_json_object_or_lines(path, fh)
             if first == "":
                 return HistoryFile()
-            raise SourceError(path, 1, "not an alert history: expected JSON (a Prometheus "
-                              "range query, alerts or webhook payloads) or CSV")
+            raise SourceError(path, 1, _msg("monitoring.not_history"))
     except OSError as exc:
-        raise SourceError(path, None, f"cannot read ({exc.strerror or exc})") from None
+        raise SourceError(path, None, _msg("source.cannot_read",
+                                           reason=exc.strerror or exc)) from None
     except UnicodeDecodeError as exc:
-        raise SourceError(path, None, f"not UTF-8 text (byte {exc.start})") from None
+        raise SourceError(path, None, _msg("source.not_text", encoding="UTF-8",
+                                           byte=exc.start)) from None
 
 
 def _first_char(fh: IO[str]) -> str:
@@ -232,7 +234,7 @@ def _add_value(path: Path, value: Any, line: int, out: HistoryFile) -> None:
         out.records += 1
         got = episode_from_record(record)
         if isinstance(got, str):
-            out.skipped.append(f"{path}:{line}: alert record skipped: {got}")
+            out.skipped.append(f"{path}:{line}: " + _msg("monitoring.record_skipped", why=got))
         elif got is not None:
             out.episodes.append(got)
 
@@ -252,7 +254,7 @@ def _read_json_object_or_lines(path: Path, fh: IO[str]) -> HistoryFile:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SourceError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+        raise SourceError(path, exc.lineno, _msg("source.invalid_json", problem=exc.msg)) from None
     return _from_values(path, [(value, 1)])
 
 
@@ -264,7 +266,8 @@ def _read_json_lines(path: Path, fh: IO[str]) -> HistoryFile:
             try:
                 yield json.loads(line), number
             except json.JSONDecodeError as exc:
-                raise SourceError(path, number, f"invalid JSON: {exc.msg}") from None
+                raise SourceError(path, number, _msg("source.invalid_json",
+                                                          problem=exc.msg)) from None
 
     return _from_values(path, values())
 
@@ -300,7 +303,8 @@ def _iter_json_array(path: Path, fh: IO[str]) -> Iterator[tuple[Any, int]]:
         return line + buf.count("\n", 0, pos)
 
     if skip_space() != "[":
-        raise SourceError(path, here(), "invalid JSON: expected a list")
+        raise SourceError(path, here(), _msg("source.invalid_json",
+                                             problem=_msg("monitoring.expected_list")))
     pos += 1
     first = True
     while True:
@@ -308,13 +312,16 @@ def _iter_json_array(path: Path, fh: IO[str]) -> Iterator[tuple[Any, int]]:
         if ch == "]":
             pos += 1
             if skip_space() != "":
-                raise SourceError(path, here(), "invalid JSON: extra data after the list")
+                raise SourceError(path, here(), _msg("source.invalid_json",
+                                                     problem=_msg("monitoring.after_list")))
             return
         if ch == "":
-            raise SourceError(path, here(), "invalid JSON: the list is not closed")
+            raise SourceError(path, here(), _msg("source.invalid_json",
+                                                 problem=_msg("monitoring.list_not_closed")))
         if not first:
             if ch != ",":
-                raise SourceError(path, here(), "invalid JSON: expected ',' or ']'")
+                raise SourceError(path, here(), _msg("source.invalid_json",
+                                                     problem=_msg("monitoring.expected_comma")))
             pos += 1
             skip_space()
         first = False
@@ -325,7 +332,8 @@ def _iter_json_array(path: Path, fh: IO[str]) -> Iterator[tuple[Any, int]]:
                 if more():
                     continue
                 line_no = line + buf.count("\n", 0, exc.pos)
-                raise SourceError(path, line_no, f"invalid JSON: {exc.msg}") from None
+                raise SourceError(path, line_no, _msg("source.invalid_json",
+                                                         problem=exc.msg)) from None
             if end == len(buf) and more():  # a number may go on in the next chunk
                 continue
             break
@@ -341,14 +349,15 @@ def _read_csv(path: Path, fh: IO[str]) -> HistoryFile:
     except StopIteration:
         return HistoryFile()
     except csv.Error as exc:
-        raise SourceError(path, 1, f"invalid CSV: {exc}") from None
+        raise SourceError(path, 1, _msg("monitoring.invalid_csv", problem=exc)) from None
     names = [h.strip() for h in header]
     lowered = [n.lower() for n in names]
     if "alertname" not in lowered:
-        raise SourceError(path, 1, "CSV header has no alertname column")
+        raise SourceError(path, 1, _msg("monitoring.csv_no_alertname"))
     start_col = next((lowered.index(c) for c in START_COLUMNS if c in lowered), None)
     if start_col is None:
-        raise SourceError(path, 1, f"CSV header has no start column ({', '.join(START_COLUMNS)})")
+        raise SourceError(path, 1, _msg("monitoring.csv_no_start",
+                                         columns=", ".join(START_COLUMNS)))
     end_col = next((lowered.index(c) for c in END_COLUMNS if c in lowered), None)
     name_col = lowered.index("alertname")
     out = HistoryFile()
@@ -362,7 +371,8 @@ def _read_csv(path: Path, fh: IO[str]) -> HistoryFile:
             start = parse_time(cells[start_col])
             if not cells[name_col].strip() or start is None:
                 why = "no alertname" if not cells[name_col].strip() else "no start time"
-                out.skipped.append(f"{path}:{number}: alert record skipped: {why}")
+                out.skipped.append(f"{path}:{number}: "
+                                   + _msg("monitoring.record_skipped", why=why))
                 continue
             end = parse_time(cells[end_col]) if end_col is not None else None
             labels = {names[i]: cells[i] for i in range(len(names))
@@ -371,5 +381,6 @@ def _read_csv(path: Path, fh: IO[str]) -> HistoryFile:
                                         series=series_key(labels), start=start,
                                         end=end if end and end >= start else None))
     except csv.Error as exc:
-        raise SourceError(path, reader.line_num, f"invalid CSV: {exc}") from None
+        raise SourceError(path, reader.line_num, _msg("monitoring.invalid_csv",
+                                                       problem=exc)) from None
     return out

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opsmaturity.core.messages import text as _msg
+
 System = Literal["prometheus", "grafana", "kapacitor", "loki", "kibana", "watcher"]
 Kind = Literal["oncall", "chat", "email", "other"]
 
@@ -192,7 +194,7 @@ def parse_matchers(text: str) -> list[Matcher]:
             continue
         m = _MATCHER.match(part)
         if not m:
-            raise ValueError(f"not a label matcher: {part.strip()!r}")
+            raise ValueError(_msg("monitoring.not_label_matcher", part=repr(part.strip())))
         value = m.group(4)
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
@@ -209,21 +211,21 @@ def route_matchers(node: Mapping[str, object]) -> list[Matcher]:
         if value is None:
             continue
         if not isinstance(value, dict):
-            raise ValueError(f"{key}: must be a mapping of label: value")
+            raise ValueError(_msg("monitoring.mapping_of_labels", key=key))
         out += [matcher(str(k), op, str(v)) for k, v in value.items()]
     items = node.get("matchers")
     if items is not None:
         if not isinstance(items, list):
-            raise ValueError("matchers: must be a list")
+            raise ValueError(_msg("monitoring.must_be_list", key="matchers"))
         for text in items:
             out += parse_matchers(str(text))
     triples = node.get("object_matchers")
     if triples is not None:
         if not isinstance(triples, list):
-            raise ValueError("object_matchers: must be a list")
+            raise ValueError(_msg("monitoring.must_be_list", key="object_matchers"))
         for item in triples:
             if not isinstance(item, list) or len(item) != 3:
-                raise ValueError(f"object_matchers: {item!r} is not [name, operator, value]")
+                raise ValueError(_msg("monitoring.not_triple", item=repr(item)))
             out.append(matcher(str(item[0]), str(item[1]), str(item[2])))
     return out
 
@@ -234,9 +236,10 @@ def matcher(name: str, op: str, value: str) -> Matcher:
         try:
             re.compile(value)
         except re.error as exc:
-            raise ValueError(f"invalid regular expression {value!r} for {name}: {exc}") from None
+            raise ValueError(_msg("monitoring.bad_regex", value=repr(value), name=name,
+                                  problem=exc)) from None
     if op not in ("=", "!=", "=~", "!~"):
-        raise ValueError(f"unknown matcher operator {op!r}")
+        raise ValueError(_msg("monitoring.bad_operator", op=repr(op)))
     return Matcher(name=name, op=op, value=value)  # type: ignore[arg-type]
 
 

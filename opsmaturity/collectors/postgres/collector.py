@@ -73,7 +73,8 @@ class PostgresOptions(BaseModel):
     def _http(cls, values: list[str]) -> list[str]:
         for value in values:
             if not value.startswith(("http://", "https://")):
-                raise ValueError(f"{endpoint_only(value)!r} is not an http:// or https:// URL")
+                raise ValueError(_msg("monitoring.not_http_url",
+                                      value=repr(endpoint_only(value))))
         return values
 
 

@@ -35,6 +35,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from requests.exceptions import RequestException
 
 from opsmaturity.core.http import RetryPolicy, backoff_delay, next_delay
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.times import now_utc, parse_iso
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -159,43 +160,37 @@ class GitHubClient:
 
 def explain(exc: BaseException, repo: str, api_url: str, what: str = "") -> str:
     """One sentence for the user about a failed request, naming the repository."""
-    on = f"{repo} on {api_url}"
-    part = f" ({what})" if what else ""
+    on = (_msg("github.on_what", repo=repo, api_url=api_url, what=what) if what
+          else _msg("github.on_repo", repo=repo, api_url=api_url))
     if isinstance(exc, RateLimitWait):
-        return (f"GitHub's rate limit for {on} is spent until "
-                f"{exc.until:%Y-%m-%d %H:%M} UTC{part}; try again later or use a token")
+        return _msg("github.rate_limit", on=on, until=f"{exc.until:%Y-%m-%d %H:%M}")
     if isinstance(exc, GithubException):
-        status = exc.status
         message = exc.data.get("message") if isinstance(exc.data, dict) else None
-        said = f": {message}" if message else ""
-        if status == 401:
-            return (f"GitHub rejected the token for {on} (401{said}){part}; "
-                    "check GITHUB_TOKEN")
-        if status == 403:
-            return (f"GitHub refused access to {on} (403{said}){part}; the token needs read "
-                    "access to the repository's contents, actions, deployments, pull requests "
-                    "and issues")
-        if status == 404:
-            hint = ("" if "/api/" in api_url or api_url == DEFAULT_API_URL
-                    else "; for GitHub Enterprise Server the API URL ends in /api/v3")
-            return (f"{on} was not found (404){part}; check the name, and that the token can "
-                    f"see the repository (GitHub answers 404 for private ones it cannot){hint}")
-        return f"GitHub answered {status}{said} for {on}{part}"
+        status = f"{exc.status}: {message}" if message else str(exc.status)
+        if exc.status == 401:
+            return _msg("github.unauthorized", on=on, status=status)
+        if exc.status == 403:
+            return _msg("github.forbidden", on=on, status=status)
+        if exc.status == 404:
+            enterprise = not ("/api/" in api_url or api_url == DEFAULT_API_URL)
+            return _msg("github.not_found_enterprise" if enterprise else "github.not_found",
+                        on=on, status=exc.status)  # GitHub's "Not Found" adds nothing
+        return _msg("github.answered", on=on, status=status)
     if isinstance(exc, RequestException):
-        return f"cannot reach GitHub for {on}{part}: {_reason(exc)}"
-    return f"reading {on} failed{part}: {exc}"
+        return _msg("github.unreachable", on=on, reason=_reason(exc))
+    return _msg("github.failed", on=on, problem=exc)
 
 
 def _reason(exc: RequestException) -> str:
     text = str(exc)
     if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
-        return "timed out (after retries)"
+        return _msg("github.timed_out")
     if "Connection refused" in text or "ECONNREFUSED" in text:
-        return "connection refused (after retries): is the URL right, is the server up?"
+        return _msg("github.refused")
     if "Name or service not known" in text or "nodename nor servname" in text:
-        return "unknown host name"
+        return _msg("github.unknown_host")
     if "Max retries exceeded" in text:
-        return "no answer (after retries)"
+        return _msg("github.no_answer")
     return type(exc).__name__
 
 

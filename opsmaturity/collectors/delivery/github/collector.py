@@ -49,6 +49,7 @@ from requests.exceptions import RequestException
 from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window, window_between
 from opsmaturity.core.files import default_cache_dir, write_atomic
 from opsmaturity.core.http import RetryPolicy
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import redact
 from opsmaturity.core.times import now_utc
 
@@ -100,8 +101,9 @@ RUN_RESULT: dict[str, Literal["success", "failed", "canceled"]] = {
 }
 Resource = Literal["runs", "deployments", "releases", "pulls", "incidents"]
 RESOURCE_NAMES: dict[str, str] = {
-    "runs": "workflow runs", "deployments": "deployments", "releases": "releases",
-    "pulls": "pull requests", "incidents": "incident issues",
+    r: _msg(f"resource.{key}") for r, key in (
+        ("runs", "runs"), ("deployments", "deployments"), ("releases", "releases"),
+        ("pulls", "pulls"), ("incidents", "incident_issues"))
 }
 # Which inputs each delivery measure needs: a measure whose input could not be read is None.
 NEEDS: dict[str, frozenset[str]] = {
@@ -160,7 +162,7 @@ class GitHubOptions(BaseModel):
     def _repo_name(cls, value: str) -> str:
         value = value.strip().removesuffix(".git")
         if not REPO_NAME.match(value):
-            raise ValueError(f"{value!r} is not OWNER/NAME (e.g. octo-org/service)")
+            raise ValueError(_msg("github.not_owner_name", value=repr(value)))
         return value
 
     @field_validator("api_url")
@@ -168,7 +170,7 @@ class GitHubOptions(BaseModel):
     def _api_url(cls, value: str) -> str:
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError(f"{value!r} is not an http(s) URL")
+            raise ValueError(_msg("github.not_url", value=repr(value)))
         return value.rstrip("/")
 
 
@@ -284,8 +286,8 @@ class _Run(Facts):
             self.failed[resource] = api.explain(exc, self.options.repo, self.options.api_url,
                                                 what)
         except (KeyError, TypeError, ValueError) as exc:
-            self.failed[resource] = (f"unexpected answer from GitHub for {self.options.repo} "
-                                     f"({what}): {type(exc).__name__}: {exc}")
+            self.failed[resource] = _msg("github.unexpected", repo=self.options.repo,
+                                         what=what, problem=f"{type(exc).__name__}: {exc}")
         return False
 
 
@@ -421,7 +423,7 @@ def _read_pulls(run: _Run) -> None:
                 raise
             failures += 1
             last = api.explain(exc, run.options.repo, run.options.api_url,
-                               f"commits of pull request #{p.number}")
+                               _msg("github.pull_commits", n=p.number))
             continue
         run.cache.pulls[p.number] = p.model_copy(update={"first_commit_at": first,
                                                           "commits_read": True})
@@ -430,9 +432,9 @@ def _read_pulls(run: _Run) -> None:
         merged = sum(1 for p in run.cache.pulls.values() if p.merged_at is not None
                      and run.window.start <= p.merged_at < run.window.end)
         run.shortfall["pulls"] = unread / merged
-        why = last if failures else f"limit max_pull_details={run.options.max_pull_details}"
-        run.notes.append(f"first commit of {unread} of {merged} merged pull requests not read "
-                         f"(their lead time starts at the pull request's creation): {why}")
+        why = last if failures else _msg(
+            "github.limit", setting=f"max_pull_details={run.options.max_pull_details}")
+        run.notes.append(_msg("github.first_commits", unread=unread, merged=merged, why=why))
 
 
 def _resolve_labels(run: _Run) -> list[str]:
@@ -471,8 +473,8 @@ def _read_run_details(run: _Run) -> None:
     targets = sorted(rid for rid in _production_run_ids(run) if rid not in run.cache.approvals)
     for i, rid in enumerate(targets):
         if run.stopped:
-            run.notes.append(f"approvals of {len(targets) - i} runs not read (manual step "
-                             f"unknown): {run.stopped}")
+            run.notes.append(_msg("github.approvals_left", n=len(targets) - i,
+                                  why=run.stopped))
             return
         try:
             run.cache.approvals[rid] = api.fetch_approvals(run.client, rid)
@@ -482,8 +484,8 @@ def _read_run_details(run: _Run) -> None:
             if api.fatal(exc):
                 raise CollectorError(api.explain(exc, run.options.repo,
                                                  run.options.api_url)) from None
-            run.notes.append(f"approvals of run {rid} not read (manual step unknown): "
-                             + api.explain(exc, run.options.repo, run.options.api_url))
+            run.notes.append(_msg("github.approvals_run", id=rid, why=api.explain(
+                exc, run.options.repo, run.options.api_url)))
 
 
 def _uses_run_fallback(run: _Run) -> bool:
@@ -548,9 +550,9 @@ def _read_jobs(run: _Run) -> None:
     if skipped:
         total = sum(len(v) for v in by_workflow.values())
         run.shortfall["deployments"] = skipped / max(total, 1)
-        why = run.stopped or f"limit max_job_requests={run.options.max_job_requests} or errors"
-        run.notes.append(f"jobs of {skipped} of {total} workflow runs not read "
-                         f"(deploy jobs in them not seen): {why}")
+        why = run.stopped or _msg("github.limit_or_errors",
+                                  setting=f"max_job_requests={run.options.max_job_requests}")
+        run.notes.append(_msg("github.jobs_skipped", skipped=skipped, total=total, why=why))
 
 
 # --------------------------------------------------------------------------- records
@@ -815,7 +817,7 @@ def _releases_measure(run: Facts, failed: dict[str, str]) -> Measure:
         "records_total": len(published),
     }
     if "releases" in failed:
-        details["not_measured"] = [f"releases: {failed['releases']}"]
+        details["not_measured"] = [f"{RESOURCE_NAMES['releases']}: {failed['releases']}"]
     return Measure(id=f"{NAMESPACE}.releases",
                    value=None if "releases" in failed else len(published),
                    unit="releases", details=details)

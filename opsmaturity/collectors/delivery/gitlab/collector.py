@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window, window_between
 from opsmaturity.core.files import default_cache_dir
 from opsmaturity.core.http import RequestStats, RetryingSession, RetryPolicy
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import host_of
 from opsmaturity.core.times import now_utc
 
@@ -126,13 +127,13 @@ class GitLabOptions(BaseModel):
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError(f"--url must start with http:// or https:// (got {value!r})")
+            raise ValueError(_msg("gitlab.url_scheme", value=repr(value)))
         return value.rstrip("/")
 
     @model_validator(mode="after")
     def _something_to_read(self) -> GitLabOptions:
         if not self.projects and not self.groups:
-            raise ValueError("name at least one project or group")
+            raise ValueError(_msg("gitlab.nothing_named"))
         return self
 
 
@@ -264,10 +265,9 @@ class GitLabCollector:
         progress("finding projects", None)
         found = resolve_projects(api, options.projects, options.groups, options.include_archived)
         if not found:
-            raise CollectorError(
-                f"no projects to read in {', '.join(options.groups)} on {host_of(options.url)}"
-                + ("" if options.include_archived else " (archived projects are left out)")
-            )
+            raise CollectorError(_msg(
+                "gitlab.no_projects" if options.include_archived else "gitlab.no_projects_archived",
+                groups=", ".join(options.groups), host=host_of(options.url)))
         cache_dir = options.cache_dir or default_cache_dir()
         refs: dict[int, ProjectRef] = {ref.id: ref for ref in found}
         states: dict[int, ProjectState] = {}
@@ -322,7 +322,7 @@ class GitLabCollector:
         messages = [msg for path in sorted(failed) for msg in failed[path].values()]
         missing = messages[:MAX_MISSING]
         if len(messages) > MAX_MISSING:
-            missing.append(f"... and {len(messages) - MAX_MISSING} more")
+            missing.append(_msg("gitlab.more", n=len(messages) - MAX_MISSING))
         ratio = 1 - len(messages) / total if total else 1.0
         return EvidenceSet(
             collector="gitlab",

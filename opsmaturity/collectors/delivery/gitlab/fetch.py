@@ -21,6 +21,7 @@ import gitlab.exceptions
 import requests
 
 from opsmaturity.core.http import RateLimitError, RetryingSession, http_problem
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import host_of, redact
 from opsmaturity.core.times import iso_or_none
 
@@ -85,8 +86,7 @@ class Api:
     def problem(self, exc: BaseException, what: str) -> str:
         """A user-facing sentence for an exception, with any secret removed."""
         if isinstance(exc, gitlab.exceptions.GitlabParsingError):
-            text = (f"cannot read {what} from GitLab ({host_of(self.url)}): the answer was not "
-                    "JSON (is --url the address of a GitLab instance?)")
+            text = _msg("gitlab.not_json", what=what, platform=f"GitLab ({host_of(self.url)})")
         elif isinstance(exc, gitlab.exceptions.GitlabError):
             detail = _error_text(exc)
             text = http_problem(exc.response_code, what, platform=f"GitLab ({host_of(self.url)})",
@@ -97,13 +97,14 @@ class Api:
         elif isinstance(exc, requests.Timeout):
             text = http_problem(None, what, platform=f"GitLab ({host_of(self.url)})",
                                 token_env=TOKEN_ENV, scopes=SCOPES,
-                                detail="timed out, also on every retry")
+                                detail=_msg("gitlab.timed_out"))
         elif isinstance(exc, requests.ConnectionError):
             text = http_problem(None, what, platform=f"GitLab ({host_of(self.url)})",
                                 token_env=TOKEN_ENV, scopes=SCOPES,
-                                detail="could not connect, also on every retry")
+                                detail=_msg("gitlab.no_connection"))
         else:
-            text = f"cannot read {what} from GitLab ({host_of(self.url)}): {exc}"
+            text = _msg("gitlab.cannot_read", what=what,
+                        platform=f"GitLab ({host_of(self.url)})", problem=exc)
         return redact(text, [self.token])
 
     def guard(self, what: str, fn: Callable[[], T]) -> T:
@@ -187,8 +188,7 @@ def _get_object(api: Api, path: str) -> dict[str, Any]:
     """GET one object; anything but a JSON object with an id is not GitLab talking."""
     data = api.gl.http_get(path)
     if not isinstance(data, dict) or "id" not in data:
-        raise ValueError("the answer was not a GitLab object (is --url the address of a "
-                         "GitLab instance?)")
+        raise ValueError(_msg("gitlab.not_object"))
     return data
 
 
@@ -199,7 +199,7 @@ def resolve_projects(
     found: dict[int, ProjectRef] = {}
     for name in projects:
         try:
-            attrs = api.guard(f"project {name}",
+            attrs = api.guard(_msg("scope.project", name=name),
                               lambda n=name: _get_object(api, f"/projects/{quote(n, safe='')}"))
         except ResourceError as exc:
             raise CollectorError(str(exc)) from None
@@ -215,7 +215,7 @@ def resolve_projects(
             return [dict(p) for p in items]
 
         try:
-            members = api.guard(f"group {name}", listing)
+            members = api.guard(_msg("scope.group", name=name), listing)
         except ResourceError as exc:
             raise CollectorError(str(exc)) from None
         for attrs in members:
@@ -345,13 +345,13 @@ def fetch_project(
         for name in ProjectState.model_fields:
             setattr(state, name, getattr(fresh, name))
     project = api.gl.projects.get(state.project_id, lazy=True)
-    where = f"project {state.path}"
     problems: dict[str, str] = {}
     updated_pipelines: list[dict[str, Any]] = []
 
     def run(resource: str, fn: Callable[[], None]) -> None:
         try:
-            api.guard(f"{resource.replace('_', ' ')} of {where}", fn)
+            api.guard(_msg("gitlab.resource_of", resource=_msg(f"resource.{resource}"),
+                           path=state.path), fn)
         except ResourceError as exc:
             problems[resource] = str(exc)
 
@@ -395,11 +395,8 @@ def fetch_project(
             mr["first_commit_at"] = min(times, key=datetime.fromisoformat) if times else None
             mr["commits_read"] = True
         if len(todo) > commit_lookups:
-            raise ResourceError(
-                f"merge request commits of {where}: read {commit_lookups} of {len(todo)} merge "
-                "requests' first commits (the limit per run); the rest use the merge request's "
-                "creation time and are read on the next run"
-            )
+            raise ResourceError(_msg("gitlab.commit_limit", path=state.path,
+                                     read=commit_lookups, total=len(todo)))
 
     def incidents() -> None:
         after = _after(state, "incidents", floor).isoformat()
@@ -449,7 +446,7 @@ def fetch_project(
         if resource in disabled:
             continue
         if resource == "jobs" and "pipelines" in problems:
-            problems[resource] = f"jobs of {where}: not read because its pipelines were not read"
+            problems[resource] = _msg("gitlab.jobs_not_read", path=state.path)
             continue
         if resource == "merge_request_commits" and "merge_requests" in problems:
             continue  # nothing new to look up; the merge requests' failure says it all
@@ -485,14 +482,14 @@ def _graphql_jobs(api: Api, path: str, stop_at: datetime) -> Iterator[dict[str, 
             extra_headers=headers,
         )
         if not isinstance(body, dict):
-            raise ValueError("GraphQL answered with something other than a JSON object")
+            raise ValueError(_msg("gitlab.graphql_not_object"))
         if body.get("errors"):
             first = body["errors"][0]
             message = first.get("message") if isinstance(first, dict) else str(first)
-            raise ValueError(f"GraphQL error: {message}")
+            raise ValueError(_msg("gitlab.graphql_error", message=message))
         project = (body.get("data") or {}).get("project")
         if project is None:
-            raise ValueError("GraphQL returned no project (no access, or GraphQL disabled)")
+            raise ValueError(_msg("gitlab.graphql_no_project"))
         connection = project.get("jobs") or {}
         nodes = connection.get("nodes") or []
         yield from nodes
@@ -528,7 +525,8 @@ def fetch_platform_dora(
             )
 
         try:
-            rows = api.guard(f"GitLab's DORA metrics of {kind[:-1]} {ident}", get)
+            rows = api.guard(_msg("gitlab.dora_of", scope=_msg(f"scope.{kind[:-1]}", name=ident)),
+                             get)
         except ResourceError as exc:
             return str(exc)
         values = [r.get("value") for r in rows if isinstance(r, dict)] if isinstance(rows, list) \

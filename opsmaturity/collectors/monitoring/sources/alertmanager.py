@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import endpoint_only
 from opsmaturity.core.sources import SourceError, where
 
@@ -33,14 +34,16 @@ def parse_alertmanager_config(label: str, text: str) -> tuple[Router, list[str]]
     docs = parse_yaml(label, text)
     doc = docs[0] if docs else None
     if not isinstance(doc, dict) or not isinstance(doc.get("route"), dict):
-        raise SourceError(label, line_of(doc), "not an Alertmanager configuration: no route:")
+        raise SourceError(label, line_of(doc), _msg("monitoring.not_alertmanager_config"))
     receivers: dict[str, Receiver] = {}
     items = doc.get("receivers") or []
     if not isinstance(items, list):
-        raise SourceError(label, line_of(doc, "receivers"), "receivers: must be a list")
+        raise SourceError(label, line_of(doc, "receivers"),
+                          _msg("monitoring.must_be_list", key="receivers"))
     for i, item in enumerate(items):
         if not isinstance(item, dict) or not item.get("name"):
-            raise SourceError(label, line_of(items, index=i), "a receiver needs a name")
+            raise SourceError(label, line_of(items, index=i),
+                              _msg("monitoring.receiver_needs_name"))
         integrations = []
         for key, configs in item.items():
             if not str(key).endswith("_configs") or not isinstance(configs, list):
@@ -54,21 +57,23 @@ def parse_alertmanager_config(label: str, text: str) -> tuple[Router, list[str]]
                                    where=where(label, line_of(items, index=i)))
     root = _route(label, doc["route"], root=True)
     router = Router(system="prometheus", source=label, root=root, receivers=receivers)
-    warnings = [f"{label}: route to receiver {name!r}, which is not defined"
+    warnings = [f"{label}: " + _msg("monitoring.undefined_receiver", name=repr(name))
                 for name in sorted(router.reachable() - set(receivers))]
     return router, warnings
 
 
 def _route(label: str, node: Any, root: bool = False) -> Route:
     if not isinstance(node, dict):
-        raise SourceError(label, line_of(node), "a route must be a mapping")
+        raise SourceError(label, line_of(node), _msg("monitoring.must_be_mapping",
+                                                      what=_msg("monitoring.a_route")))
     try:
         matchers = route_matchers(node)
     except ValueError as exc:
         raise SourceError(label, line_of(node), f"route: {exc}") from None
     children = node.get("routes") or []
     if not isinstance(children, list):
-        raise SourceError(label, line_of(node, "routes"), "routes: must be a list")
+        raise SourceError(label, line_of(node, "routes"),
+                          _msg("monitoring.must_be_list", key="routes"))
     return Route(receiver=str(node["receiver"]) if node.get("receiver") else None,
                  matchers=[] if root else matchers, continue_=bool(node.get("continue")),
                  routes=[_route(label, child) for child in children],
@@ -93,13 +98,13 @@ def read_alertmanager_api(url: str, harvest: Harvest, timeout: float = 10.0) -> 
         status = get_json(url, "/api/v2/status", token_env=ALERTMANAGER_TOKEN_ENV,
                           timeout=timeout)
     except EndpointError as exc:
-        harvest.failed(f"{exc}; no routing or alerts from Alertmanager", "routing", "current")
+        harvest.failed(_msg("monitoring.no_alertmanager", problem=exc), "routing", "current")
         return
     label = f"{shown}/api/v2/status"
     config = status.get("config") if isinstance(status, dict) else None
     original = config.get("original") if isinstance(config, dict) else None
     if not isinstance(original, str):
-        harvest.failed(f"{label}: not an Alertmanager status answer", "routing")
+        harvest.failed(f"{label}: " + _msg("monitoring.not_status_answer"), "routing")
     else:
         try:
             router, warnings = parse_alertmanager_config(label, original)
@@ -117,7 +122,8 @@ def read_alertmanager_api(url: str, harvest: Harvest, timeout: float = 10.0) -> 
     except EndpointError as exc:
         harvest.failed(str(exc), "current")
     except TypeError:
-        harvest.failed(f"{shown}/api/v2/alerts: not an Alertmanager alerts answer", "current")
+        harvest.failed(f"{shown}/api/v2/alerts: " + _msg("monitoring.not_am_alerts_answer"),
+                       "current")
     else:
         harvest.current = firing_alerts(records)  # Alertmanager knows silences: it wins
         harvest.current_source = f"{shown}/api/v2/alerts"

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 
 from opsmaturity.core.http import RateLimitError, RetryingSession, RetryPolicy, http_problem
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import endpoint_only
 from opsmaturity.core.sources import SourceError
 
@@ -142,8 +143,7 @@ def read_kibana_file(path: Path, harvest: Harvest) -> None:
     except SHAPE_ERRORS as exc:
         if isinstance(exc, SourceError):
             raise
-        raise SourceError(path, None, "not Kibana alerting rules: a record has an unexpected "
-                          "shape") from None
+        raise SourceError(path, None, _msg("monitoring.kibana_shape")) from None
 
 
 def _read_kibana_file(path: Path, harvest: Harvest) -> None:
@@ -171,12 +171,11 @@ def _read_kibana_file(path: Path, harvest: Harvest) -> None:
                                      {k: v for k, v in refs.items() if k and v}))
         if not any(o.get("type") in ("alert", "action") or "exportedCount" in o
                    for _, o in objects):
-            raise SourceError(path, None, "not a Kibana saved-objects export (no alert objects)")
+            raise SourceError(path, None, _msg("monitoring.kibana_no_alerts"))
     else:
         raw = _json(path, text)
         if not isinstance(raw, dict) or not isinstance(raw.get("data"), list):
-            raise SourceError(path, None, "not a Kibana `/api/alerting/rules/_find` answer "
-                              "(no data list) nor a saved-objects NDJSON export")
+            raise SourceError(path, None, _msg("monitoring.kibana_not_find"))
         found = [kibana_rule(r, f"{path} rule {i + 1}") for i, r in enumerate(raw["data"])]
     _add_kibana(harvest, found)
     harvest.read(str(path), "rules", "routing")
@@ -249,8 +248,7 @@ def _watches_from(raw: Any, label: str) -> list[tuple[AlertRule, bool]]:
                            label)]
     if isinstance(raw, dict) and "trigger" in raw and "actions" in raw:
         return [watch_rule(Path(label).stem, raw, {}, label)]
-    raise SourceError(label, None, "not Watcher watches (`_watcher/_query/watches` answer, "
-                      "a `GET _watcher/watch/<id>` answer or a watch definition)")
+    raise SourceError(label, None, _msg("monitoring.not_watches"))
 
 
 def _add_watches(harvest: Harvest, found: list[tuple[AlertRule, bool]]) -> None:
@@ -268,8 +266,7 @@ def read_watcher_file(path: Path, harvest: Harvest) -> None:
     except SHAPE_ERRORS as exc:
         if isinstance(exc, SourceError):
             raise
-        raise SourceError(path, None, "not Watcher watches: a record has an unexpected "
-                          "shape") from None
+        raise SourceError(path, None, _msg("monitoring.watcher_shape")) from None
     _add_watches(harvest, found)
     harvest.read(str(path), "rules", "routing")
 
@@ -300,7 +297,8 @@ SCOPES = "read (Kibana: read on Stack Rules; Elasticsearch: monitor_watcher)"
 
 def _call(session: RetryingSession, method: str, url: str, what: str, platform: str,
           auth: Any, **kwargs: Any) -> Any:
-    thing = "alerting rules" if platform == "Kibana" else "Watcher watches"
+    thing = _msg("monitoring.kibana_rules" if platform == "Kibana"
+                 else "monitoring.watcher_watches")
     try:
         resp = session.request(method, url, auth=auth, **kwargs)
     except RateLimitError as exc:
@@ -316,7 +314,7 @@ def _call(session: RetryingSession, method: str, url: str, what: str, platform: 
     try:
         return resp.json()
     except ValueError:
-        raise SourceError(what, None, "the answer is not JSON") from None
+        raise SourceError(what, None, _msg("postgres.not_json")) from None
 
 
 def read_kibana_api(url: str, harvest: Harvest, timeout: float = 10.0) -> None:
@@ -331,18 +329,17 @@ def read_kibana_api(url: str, harvest: Harvest, timeout: float = 10.0) -> None:
                             auth, params={"page": page, "per_page": PAGE_SIZE})
                 data = raw.get("data") if isinstance(raw, dict) else None
                 if not isinstance(data, list):
-                    raise SourceError(what, None, "not a Kibana rules answer (no data list)")
+                    raise SourceError(what, None, _msg("monitoring.not_kibana_answer"))
                 found += [kibana_rule(r, f"{what} page {page} rule {i + 1}")
                           for i, r in enumerate(data)]
                 total = raw.get("total")
                 if not data or (isinstance(total, int) and page * PAGE_SIZE >= total):
                     break
     except SourceError as exc:
-        harvest.failed(f"{exc}; no Kibana rules", "rules", "routing")
+        harvest.failed(_msg("monitoring.no_kibana", problem=exc), "rules", "routing")
         return
     except SHAPE_ERRORS:
-        harvest.failed(f"{what}: a rule has an unexpected shape; no Kibana rules", "rules",
-                       "routing")
+        harvest.failed(f"{what}: " + _msg("monitoring.kibana_rule_shape"), "rules", "routing")
         return
     _add_kibana(harvest, found)
     harvest.read(what, "rules", "routing")
@@ -360,17 +357,16 @@ def read_watcher_api(url: str, harvest: Harvest, timeout: float = 10.0) -> None:
                 raw = _call(session, "POST", base + "/_watcher/_query/watches", what,
                             "Elasticsearch", auth, json={"from": start, "size": PAGE_SIZE})
                 if not isinstance(raw, dict) or not isinstance(raw.get("watches"), list):
-                    raise SourceError(what, None, "not a Watcher query answer (no watches)")
+                    raise SourceError(what, None, _msg("monitoring.not_watcher_answer"))
                 found += _watches_from(raw, what)
                 start += len(raw["watches"])
                 if not raw["watches"] or start >= int(raw.get("count") or 0):
                     break
     except SourceError as exc:
-        harvest.failed(f"{exc}; no Watcher watches", "rules", "routing")
+        harvest.failed(_msg("monitoring.no_watcher", problem=exc), "rules", "routing")
         return
     except SHAPE_ERRORS:
-        harvest.failed(f"{what}: a watch has an unexpected shape; no Watcher watches", "rules",
-                       "routing")
+        harvest.failed(f"{what}: " + _msg("monitoring.watch_shape"), "rules", "routing")
         return
     _add_watches(harvest, found)
     harvest.read(what, "rules", "routing")
@@ -382,13 +378,13 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SourceError(path, None, "file not found") from None
+        raise SourceError(path, None, _msg("source.file_not_found")) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(path, None, f"cannot read ({exc})") from None
+        raise SourceError(path, None, _msg("source.cannot_read", reason=exc)) from None
 
 
 def _json(path: Path, text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SourceError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+        raise SourceError(path, exc.lineno, _msg("source.invalid_json", problem=exc.msg)) from None

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import SourceError, where
 
 from ..files import line_of, load_documents, parse_duration, parse_json, parse_yaml, text_map
@@ -106,11 +107,10 @@ def read_grafana_files(paths: list[Path], harvest: Harvest) -> None:
                                           receivers=receivers))
         for name in sorted({r.receiver for p in policies for r in _walk_routes(p)
                             if r.receiver} - set(receivers)):
-            harvest.warnings.append(f"{source}: notification policy sends to contact point "
-                                    f"{name!r}, which is not defined")
+            harvest.warnings.append(f"{source}: " + _msg("monitoring.undefined_contact_point",
+                                                         name=repr(name)))
     elif policies:
-        harvest.notes.append("Grafana notification policies without contact points: routing "
-                             "not measured (give the contact points too)")
+        harvest.notes.append(_msg("monitoring.policies_without_contacts"))
 
 
 def _walk_routes(route: Route) -> list[Route]:
@@ -128,8 +128,7 @@ def _read_file(path: Path) -> _Found:
     for doc in load_documents(path):
         recognised |= _read_doc(path, doc, found)
     if not recognised:
-        raise SourceError(path, None, "not a Grafana dashboard, alert rule, contact point or "
-                          "notification policy file")
+        raise SourceError(path, None, _msg("monitoring.not_grafana"))
     return found
 
 
@@ -165,10 +164,11 @@ def _read_doc(path: Path, doc: Any, found: _Found) -> bool:
             at = where(path, line_of(doc["contactPoints"], index=i))
             if not isinstance(cp, dict) or not cp.get("name"):
                 raise SourceError(path, line_of(doc["contactPoints"], index=i),
-                                  "a contact point needs a name")
+                                  _msg("monitoring.contact_needs_name"))
             receivers = cp.get("receivers") or []
             if not isinstance(receivers, list):
-                raise SourceError(path, line_of(cp, "receivers"), "receivers: must be a list")
+                raise SourceError(path, line_of(cp, "receivers"),
+                                  _msg("monitoring.must_be_list", key="receivers"))
             found.contact_points.setdefault(str(cp["name"]), [])
             for item in receivers:
                 _contact(path, str(cp["name"]), item, at, found)
@@ -246,23 +246,24 @@ def _is_ruler_export(doc: dict[str, Any]) -> bool:
 def _rule_groups(path: Path, groups: list[Any], found: _Found, folder: str = "") -> None:
     for gi, group in enumerate(groups):
         if not isinstance(group, dict):
-            raise SourceError(path, line_of(groups, index=gi), "a rule group must be a mapping")
+            raise SourceError(path, line_of(groups, index=gi), _msg(
+                "monitoring.must_be_mapping", what=_msg("monitoring.a_rule_group")))
         name = str(group.get("name", ""))
         rules = group.get("rules") or []
         if not isinstance(rules, list):
-            raise SourceError(path, line_of(group, "rules"), f"group {name!r}: rules: must be "
-                              "a list")
+            raise SourceError(path, line_of(group, "rules"), _msg(
+                "monitoring.must_be_list", key=f"{_msg('scope.group', name=repr(name))}: rules"))
         for ri, rule in enumerate(rules):
             rline = line_of(rules, index=ri)
             if isinstance(rule, dict) and "alert" in rule and "expr" in rule:
-                raise SourceError(path, rline, "this is a Prometheus rule file: give it with "
-                                  "--rules, not --grafana")
+                raise SourceError(path, rline, _msg("monitoring.is_prometheus_file"))
             if isinstance(rule, dict) and isinstance(rule.get("grafana_alert"), dict):
                 merged = {**rule["grafana_alert"], "for": rule.get("for"),
                           "labels": rule.get("labels"), "annotations": rule.get("annotations")}
                 rule = merged
             if not isinstance(rule, dict) or not rule.get("title"):
-                raise SourceError(path, rline, f"group {name!r}: rule {ri + 1} has no title")
+                raise SourceError(path, rline, _msg("monitoring.rule_no_title", group=repr(name),
+                                                    n=ri + 1))
             at = where(path, rline) if rline else f"{path} group {name!r} rule {ri + 1}"
             _rule(path, rule, at, "/".join(p for p in (folder or str(group.get("folder", "")),
                                                         name) if p), found)
@@ -284,8 +285,9 @@ def _rule(path: Path, rule: dict[str, Any], at: str, group: str, found: _Found) 
         return
     for_seconds = parse_duration(rule.get("for") or 0)
     if for_seconds is None:
-        raise SourceError(path, line_of(rule, "for"), f"rule {title!r}: for: "
-                          f"{rule.get('for')!r} is not a duration")
+        raise SourceError(path, line_of(rule, "for"), _msg(
+            "monitoring.not_duration", rule=_msg("monitoring.rule", name=repr(title)),
+            value=repr(rule.get("for"))))
     no_data = rule.get("noDataState") or rule.get("no_data_state")
     settings = rule.get("notification_settings")
     receiver = settings.get("receiver") if isinstance(settings, dict) else None
@@ -303,8 +305,8 @@ def _rule(path: Path, rule: dict[str, Any], at: str, group: str, found: _Found) 
 
 def _contact(path: Path, name: str, item: Any, at: str, found: _Found) -> None:
     if not isinstance(item, dict) or not item.get("type"):
-        raise SourceError(path, line_of(item), f"contact point {name!r}: an integration needs "
-                          "a type")
+        raise SourceError(path, line_of(item), _msg("monitoring.integration_needs_type",
+                                                    name=repr(name)))
     settings = item.get("settings") if isinstance(item.get("settings"), dict) else {}
     url = next((settings[k] for k in ("url", "webhook_url", "webhookUrl", "apiUrl")
                 if isinstance(settings.get(k), str)), None)
@@ -314,14 +316,17 @@ def _contact(path: Path, name: str, item: Any, at: str, found: _Found) -> None:
 
 def _policy(path: Path, node: Any, line: int | None, root: bool = True) -> Route:
     if not isinstance(node, dict):
-        raise SourceError(path, line, "a notification policy must be a mapping")
+        raise SourceError(path, line, _msg("monitoring.must_be_mapping",
+                                           what=_msg("monitoring.a_policy")))
     try:
         matchers = route_matchers(node)
     except ValueError as exc:
-        raise SourceError(path, line_of(node) or line, f"notification policy: {exc}") from None
+        raise SourceError(path, line_of(node) or line,
+                          _msg("monitoring.policy_problem", problem=exc)) from None
     children = node.get("routes") or []
     if not isinstance(children, list):
-        raise SourceError(path, line_of(node, "routes"), "routes: must be a list")
+        raise SourceError(path, line_of(node, "routes"),
+                          _msg("monitoring.must_be_list", key="routes"))
     return Route(receiver=str(node["receiver"]) if node.get("receiver") else None,
                  matchers=[] if root else matchers, continue_=bool(node.get("continue")),
                  routes=[_policy(path, c, line_of(children, index=i), root=False)

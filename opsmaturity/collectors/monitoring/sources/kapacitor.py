@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import SourceError
 
 from ..files import load_documents, read_text
@@ -82,8 +83,9 @@ def scan(path: str, text: str) -> list[Call]:
                     break  # a reference ends on its line; a '...' string may span lines
                 j += 1
             if j >= n or not text.startswith(quote, j):
-                what = "reference" if c == '"' else "string"
-                raise SourceError(path, line, f"TICKscript: unterminated {what}")
+                raise SourceError(path, line, _msg("monitoring.unterminated_reference"
+                                                   if c == '"' else
+                                                   "monitoring.unterminated_string"))
             if c == "'" and strings:
                 strings[-1].append(text[i + len(quote):j])
             line += text.count("\n", i, j)
@@ -114,7 +116,7 @@ def scan(path: str, text: str) -> list[Call]:
         else:
             i += 1
     if stack:
-        raise SourceError(path, stack[-1][0], "TICKscript: '(' is never closed")
+        raise SourceError(path, stack[-1][0], _msg("monitoring.paren_not_closed"))
     return calls
 
 
@@ -270,8 +272,7 @@ def _tasks_in(path: Path, docs: list[Any]) -> tuple[list[_Task], dict[str, list[
             tasks.append(_Task(tid, task["script"], f"{path} task {tid!r}",
                                str(task.get("status", "enabled")).lower() != "disabled"))
     if not recognised:
-        raise SourceError(path, None, "not a Kapacitor task list (tasks with a script), task, "
-                          "templated task (template-id) or topic handler file")
+        raise SourceError(path, None, _msg("monitoring.not_kapacitor"))
     return tasks, topics
 
 
@@ -310,16 +311,16 @@ def read_kapacitor_files(paths: list[Path], harvest: Harvest) -> None:
         if task.template is not None:
             found = templates.get(task.template) or _template_beside(task)
             if found is None:
-                harvest.failed(f"{task.where}: uses template {task.template!r}, which is not "
-                               "among the files read (give the load directory's templates/)",
-                               "rules")
+                harvest.failed(f"{task.where}: " + _msg("monitoring.template_missing",
+                                                        name=repr(task.template)), "rules")
                 continue
             tpath, script = found
             values = {**dict(_VAR_DEFAULT.findall(script)), **task.vars}
         try:
             calls = scan(f"{task.where} script", script)
         except SourceError as exc:
-            at = f"template {tpath}:{exc.line}" if tpath else f"script line {exc.line}"
+            at = (_msg("monitoring.template_line", path=tpath, line=exc.line) if tpath
+                  else _msg("monitoring.script_line", line=exc.line))
             harvest.failed(f"{task.where}: {at}: {exc.message}" if exc.line
                            else f"{task.where}: {exc.message}", "rules")
             continue

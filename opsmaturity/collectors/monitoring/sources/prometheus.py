@@ -24,6 +24,7 @@ from typing import Any
 import requests
 
 from opsmaturity.core.http import RateLimitError, RetryingSession, RetryPolicy
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import endpoint_only
 from opsmaturity.core.sources import SourceError, where
 
@@ -59,8 +60,8 @@ def _reason(exc: Exception) -> str:
     if found:
         return found[-1].strip().lower()
     if "NameResolution" in str(exc) or "resolve" in str(exc):
-        return "host name not found"
-    return "connection failed"
+        return _msg("monitoring.host_not_found")
+    return _msg("monitoring.connection_failed")
 
 
 def get_json(base: str, path: str, params: dict[str, Any] | None = None,
@@ -77,22 +78,25 @@ def get_json(base: str, path: str, params: dict[str, Any] | None = None,
                                          max_wait_seconds=timeout)) as session:
             resp = session.get(base.rstrip("/") + path, params=params, headers=headers)
     except RateLimitError:
-        raise EndpointError(f"{shown}: kept rate-limiting requests; try again later") from None
+        raise EndpointError(f"{shown}: " + _msg("monitoring.rate_limited")) from None
     except requests.exceptions.Timeout:
-        raise EndpointError(f"{shown}: no answer within {timeout:g} s") from None
+        raise EndpointError(f"{shown}: " + _msg("monitoring.no_answer_within",
+                                                  seconds=f"{timeout:g}")) from None
     except requests.exceptions.ConnectionError as exc:
-        raise EndpointError(f"{shown}: cannot connect ({_reason(exc)})") from None
+        raise EndpointError(f"{shown}: " + _msg("monitoring.cannot_connect",
+                                                  reason=_reason(exc))) from None
     except requests.exceptions.RequestException as exc:
-        raise EndpointError(f"{shown}: request failed ({type(exc).__name__})") from None
+        raise EndpointError(f"{shown}: " + _msg("monitoring.request_failed",
+                                                  kind=type(exc).__name__)) from None
     if resp.status_code in (401, 403):
-        raise EndpointError(f"{shown}: HTTP {resp.status_code}: not authorised (set "
-                            f"{token_env} to a bearer token, or put user:password in the URL)")
+        raise EndpointError(f"{shown}: " + _msg("monitoring.not_authorised",
+                                                status=resp.status_code, env=token_env))
     if resp.status_code != 200:
         raise EndpointError(f"{shown}: HTTP {resp.status_code} {resp.reason or ''}".rstrip())
     try:
         return resp.json()
     except ValueError:
-        raise EndpointError(f"{shown}: the answer is not JSON") from None
+        raise EndpointError(f"{shown}: " + _msg("postgres.not_json")) from None
 
 
 # ---------------------------------------------------------------- rule files
@@ -124,13 +128,12 @@ def _rule_groups(path: Path, docs: list[Any], others: list[str] | None = None,
         items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]
         for item in items if isinstance(items, list) else []:
             if not isinstance(item, dict):
-                raise SourceError(path, line_of(item), "not a Prometheus rule file: the top "
-                                  "level is not a mapping")
+                raise SourceError(path, line_of(item), _msg("monitoring.not_rule_file_top"))
             if item.get("kind") == "PrometheusRule":
                 spec = item.get("spec")
                 if not isinstance(spec, dict) or not isinstance(spec.get("groups"), list):
                     raise SourceError(path, line_of(item, "spec"),
-                                      "PrometheusRule without spec.groups")
+                                      _msg("monitoring.rule_without_groups"))
                 found.append(("resource", spec["groups"], spec))
             elif "groups" in item:
                 found.append(("plain", item["groups"], item))
@@ -142,8 +145,7 @@ def _rule_groups(path: Path, docs: list[Any], others: list[str] | None = None,
                 if others is not None:
                     others.append(what)
             else:
-                raise SourceError(path, line_of(item), "not a Prometheus rule file: no groups: "
-                                  "and no PrometheusRule resource")
+                raise SourceError(path, line_of(item), _msg("monitoring.not_rule_file"))
     return found
 
 
@@ -153,10 +155,10 @@ def _not_rules(path: Path, item: dict[str, Any]) -> str | None:
         return f"Kubernetes {item['kind']}"
     if (isinstance(item.get("panels"), list) or isinstance(item.get("rows"), list)
             or isinstance(item.get("dashboard"), dict)):
-        return "Grafana dashboard"
+        return _msg("monitoring.grafana_dashboard")
     if path.name.lower().startswith("jsonnetfile") or (
             isinstance(item.get("dependencies"), list) and "version" in item):
-        return "jsonnet-bundler file"
+        return _msg("monitoring.jsonnet_file")
     return None
 
 
@@ -166,24 +168,26 @@ def _rules_from_groups(path: str | Path, kind: str, groups: Any, owner: Any,
     """Alert rules, the number of recording rules, and the line of every (group, rule
     number) so promtool's messages can be pointed at the right line."""
     if not isinstance(groups, list):
-        raise SourceError(path, line_of(owner, "groups"), "groups: must be a list")
+        raise SourceError(path, line_of(owner, "groups"),
+                          _msg("monitoring.must_be_list", key="groups"))
     rules: list[AlertRule] = []
     recording = 0
     lines: dict[tuple[str, int], int | None] = {}
     for gi, group in enumerate(groups):
         gline = line_of(groups, index=gi)
         if not isinstance(group, dict) or not group.get("name"):
-            raise SourceError(path, gline, "a rule group needs a name")
+            raise SourceError(path, gline, _msg("monitoring.group_needs_name"))
         gname = str(group["name"])
         items = group.get("rules") or []
         if not isinstance(items, list):
-            raise SourceError(path, line_of(group, "rules"), f"group {gname!r}: rules: must be "
-                              "a list")
+            raise SourceError(path, line_of(group, "rules"), _msg(
+                "monitoring.must_be_list", key=f"{_msg('scope.group', name=repr(gname))}: rules"))
         for ri, rule in enumerate(items):
             rline = line_of(items, index=ri)
             lines[(gname, ri + 1)] = rline
             if not isinstance(rule, dict):
-                raise SourceError(path, rline, f"group {gname!r}: rule {ri + 1} is not a mapping")
+                raise SourceError(path, rline, _msg("monitoring.rule_not_mapping",
+                                                    group=repr(gname), n=ri + 1))
             if kind == "api":
                 if rule.get("type") == "alerting":
                     rules.append(_api_rule(rule, gname, where(path, rline), group, system))
@@ -194,16 +198,17 @@ def _rules_from_groups(path: str | Path, kind: str, groups: Any, owner: Any,
                 recording += 1
                 continue
             if not rule.get("alert"):
-                raise SourceError(path, rline, f"group {gname!r}: rule {ri + 1} has neither "
-                                  "alert: nor record:")
+                raise SourceError(path, rline, _msg("monitoring.rule_neither",
+                                                    group=repr(gname), n=ri + 1))
             if not isinstance(rule.get("expr"), (str, int, float)) or str(rule["expr"]) == "":
                 raise SourceError(path, line_of(rule, "expr") if "expr" in rule else rline,
-                                  f"alert {rule['alert']!r}: expr: missing or not a query")
+                                  _msg("monitoring.rule_no_expr", alert=repr(rule["alert"])))
             for_seconds = parse_duration(rule.get("for", 0))
             if for_seconds is None:
                 raise SourceError(path, line_of(rule, "for"),
-                                  f"alert {rule['alert']!r}: for: {rule.get('for')!r} is not a "
-                                  "duration")
+                                  _msg("monitoring.not_duration",
+                                       rule=_msg("monitoring.alert", name=repr(rule["alert"])),
+                                       value=repr(rule.get("for"))))
             rules.append(AlertRule(
                 system=system, name=str(rule["alert"]), where=where(path, rline),
                 group=gname, expr=str(rule["expr"]), for_seconds=for_seconds,
@@ -252,7 +257,7 @@ def _promtool(promtool: str, path: Path, kind: str, groups: Any,
                 if ln.strip() and ln.strip() != "FAILED:" and not ln.startswith("Checking ")
                 and not ln.strip().startswith("SUCCESS")]
     if not messages:
-        raise SourceError(path, None, f"promtool rejected the file (exit {proc.returncode})")
+        raise SourceError(path, None, _msg("monitoring.promtool_rejected", code=proc.returncode))
     text, line = messages[0].strip(), None
     if m := _PROMTOOL_LINE.match(text):
         line, text = int(m.group(1)), m.group(3)
@@ -299,8 +304,8 @@ def read_rule_files(paths: list[Path], harvest: Harvest, promtool: str | None,
             harvest.failed(str(exc), "rules")
             continue
         if not any_rules:  # read fine, holds no rules: zero rules from this file
-            what = ", ".join(dict.fromkeys(others)) or "nothing"
-            harvest.ignored.append(f"{path}: no Prometheus rules ({what})")
+            what = ", ".join(dict.fromkeys(others)) or _msg("monitoring.nothing")
+            harvest.ignored.append(f"{path}: " + _msg("monitoring.no_rules_in_file", what=what))
             harvest.read(str(path), "rules")
             continue
         harvest.rules += rules
@@ -318,14 +323,14 @@ def read_prometheus_api(url: str, harvest: Harvest, now: datetime, history_days:
     try:
         answer = get_json(url, "/api/v1/rules", {"type": "alert"}, timeout=timeout)
     except EndpointError as exc:
-        harvest.failed(f"{exc}; no live rules, alerts or alert history from Prometheus",
+        harvest.failed(_msg("monitoring.no_prometheus_live", problem=exc),
                        "rules", "current", "history")
         return
     label = f"{shown}/api/v1/rules"
     data = answer.get("data") if isinstance(answer, dict) else None
     groups = data.get("groups") if isinstance(data, dict) else None
     if not isinstance(groups, list):
-        harvest.failed(f"{label}: not a Prometheus rules answer", "rules")
+        harvest.failed(f"{label}: " + _msg("monitoring.not_rules_answer"), "rules")
     else:
         try:
             rules, _, _ = _rules_from_groups(label, "api", groups, None)
@@ -343,7 +348,8 @@ def read_prometheus_api(url: str, harvest: Harvest, now: datetime, history_days:
     except EndpointError as exc:
         harvest.failed(str(exc), "current")
     except (KeyError, TypeError):
-        harvest.failed(f"{shown}/api/v1/alerts: not a Prometheus alerts answer", "current")
+        harvest.failed(f"{shown}/api/v1/alerts: " + _msg("monitoring.not_alerts_answer"),
+                       "current")
     else:
         if harvest.current is None:
             harvest.current = firing_alerts(records)
@@ -364,12 +370,12 @@ def read_loki_api(url: str, harvest: Harvest, timeout: float = 10.0) -> None:
         answer = get_json(url, "/prometheus/api/v1/rules", {"type": "alert"},
                           token_env=LOKI_TOKEN_ENV, timeout=timeout)
     except EndpointError as exc:
-        harvest.failed(f"{exc}; no Loki rules", "rules")
+        harvest.failed(_msg("monitoring.no_loki", problem=exc), "rules")
         return
     data = answer.get("data") if isinstance(answer, dict) else None
     groups = data.get("groups") if isinstance(data, dict) else None
     if not isinstance(groups, list):
-        harvest.failed(f"{label}: not a Loki ruler rules answer", "rules")
+        harvest.failed(f"{label}: " + _msg("monitoring.not_loki_answer"), "rules")
         return
     try:
         rules, _, _ = _rules_from_groups(label, "api", groups, None, "loki")
@@ -405,7 +411,7 @@ def _read_alerts_history(url: str, harvest: Harvest, now: datetime, days: float,
         harvest.failed(str(exc), "history")
         return
     except (KeyError, TypeError):
-        harvest.failed(f"{label}: not a Prometheus range query answer", "history")
+        harvest.failed(f"{label}: " + _msg("monitoring.not_range_answer"), "history")
         return
     harvest.episodes += episodes_from_matrix(result, float(step))
     harvest.extend_window(start, now)

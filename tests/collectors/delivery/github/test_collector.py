@@ -236,8 +236,8 @@ def test_a_failed_first_commit_lowers_coverage_and_falls_back_to_creation(fake, 
     assert ev.partial and ev.coverage.ratio == 0.95  # pull requests read 3/4 of the way
     assert ev.coverage.missing == [
         "first commit of 1 of 4 merged pull requests not read (their lead time starts at the "
-        f"pull request's creation): octo-org/shop on {fake.url} was not found (404) (commits "
-        "of pull request #14); check the name, and that the token can see the repository "
+        f"pull request's creation): octo-org/shop on {fake.url} (commits of pull request #14) "
+        "was not found (404); check the name, and that the token can see the repository "
         "(GitHub answers 404 for private ones it cannot); for GitHub Enterprise Server the "
         "API URL ends in /api/v3"]
     # #14 now starts at its creation (Mar 9 16:00): 23 h to deployment 105, not 24 h
