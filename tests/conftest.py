@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,15 @@ from opsmaturity.scoring.answers import Responses, check_answers
 from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue, default_catalogue_dir, load_catalogue
 from opsmaturity.scoring.engine import score
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The tests never touch the user's own store, cache or language: a data and a cache
+    directory of their own (tests that need another set it themselves), English output."""
+    own = Path(tempfile.mkdtemp(prefix="opsmaturity-tests-"))
+    os.environ["OPSMATURITY_DATA_DIR"] = str(own / "data")
+    os.environ["OPSMATURITY_CACHE_DIR"] = str(own / "cache")
+    os.environ.pop("OPSMATURITY_LANG", None)
+
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
