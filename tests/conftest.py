@@ -18,6 +18,7 @@ from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue, default_catalogue_dir, load_catalogue
 from opsmaturity.scoring.engine import score
 
+
 def pytest_configure(config: pytest.Config) -> None:
     """The tests never touch the user's own store, cache or language: a data and a cache
     directory of their own (tests that need another set it themselves), English output."""
