@@ -33,6 +33,16 @@ def check_output(path: str | Path) -> Path:
     return path
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+_NEW_FILE_MODE = 0o666 & ~_umask()
+"""The mode an ordinary new file gets here (read once, at import, before any threads)."""
+
+
 def write_atomic(path: str | Path, text: str | bytes) -> None:
     """Write via a temporary file beside the target, so an interrupted run never leaves half
     a file; a path that cannot be written is an OutputError, and the target is untouched."""
@@ -53,6 +63,9 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
         raise OutputError(_msg("output.cannot_write", path=path,
                                reason=exc.strerror or exc)) from None
     try:
+        # mkstemp makes the file private (0600); the result should look like any file the
+        # user writes: the old file's mode when replacing one, else the umask's default
+        os.fchmod(fd, path.stat().st_mode & 0o7777 if path.exists() else _NEW_FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)

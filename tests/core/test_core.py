@@ -133,3 +133,18 @@ def test_writing_to_a_pipe_or_device_writes_through_and_keeps_it(tmp_path: Path)
     assert got == [b"through the pipe"]
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert list(tmp_path.iterdir()) == [fifo]  # no temporary file left beside it
+
+
+def test_written_files_get_the_usual_mode_not_the_temporary_files(tmp_path: Path):
+    import os
+
+    new = tmp_path / "assessment.json"
+    files.write_atomic(new, "{}")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~umask
+    kept = tmp_path / "shared.json"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    files.write_atomic(kept, "new")
+    assert kept.stat().st_mode & 0o777 == 0o640 and kept.read_text() == "new"
