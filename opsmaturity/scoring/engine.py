@@ -417,9 +417,11 @@ def _overall(findings: list[Finding], params: ScoringParameters) -> Overall:
 
 def _recommendations(catalogue: Catalogue, findings: list[Finding],
                      params: ScoringParameters) -> list[RankedRecommendation]:
-    # Suspected signs are questions for the workshop, not yet risks to act on.
+    # Only established signs call for measures: a suspected sign is a question for the
+    # workshop, and an absent one is not there (a well-run library was told to "do first"
+    # what addressed signs it does not show).
     risk_of = {f.sign_id: f.risk for f in findings
-               if f.risk is not None and f.status != "suspected"}
+               if f.risk is not None and f.status == "present"}
     scored = []
     for rec in catalogue.all_recommendations():
         signs = catalogue.addressed_signs(rec)

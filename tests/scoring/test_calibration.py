@@ -252,6 +252,8 @@ def test_well_run_library_is_not_a_risk(tmp: Path, library: Path):
     assert "not_operated" in a["notes"]
     assert all(finding(a, s)["status"] == "unknown" for s in OPERATIONAL)
     assert "impact_assumed" in a["notes"]
+    # nothing established: nothing to do first (absent signs once drew measures)
+    assert a["recommendations"] == []
 
 
 def test_well_run_service_is_not_a_risk(tmp: Path, service: Path, service_monitoring: Path):
