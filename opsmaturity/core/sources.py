@@ -356,11 +356,7 @@ class _Builder:
                 line = frame.line
                 self.total -= frame.size - 1  # its values were counted as they came
             elif isinstance(event, yaml.AliasEvent):
-                if event.anchor in self.open_anchors:
-                    raise self.error(line, _msg("source.alias_cycle", anchor=event.anchor))
-                if event.anchor not in self.anchors:
-                    raise self.error(line, _msg("source.unknown_alias", anchor=event.anchor))
-                value, size = self.anchors[event.anchor]
+                value, size = _alias_target(self, event, line)
                 done = (value, size, None)
             elif isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
@@ -656,11 +652,7 @@ class _LineBuilder:
                     frame.line
                 self.total -= frame.size - 1  # its values were counted as they came
             elif isinstance(event, yaml.AliasEvent):
-                if event.anchor in self.open_anchors:
-                    raise self.error(line, _msg("source.alias_cycle", anchor=event.anchor))
-                if event.anchor not in self.anchors:
-                    raise self.error(line, _msg("source.unknown_alias", anchor=event.anchor))
-                (value, size), anchor = self.anchors[event.anchor], None
+                (value, size), anchor = _alias_target(self, event, line), None
             elif isinstance(event, yaml.DocumentStartEvent):
                 self.anchors.clear()
                 continue
@@ -769,6 +761,17 @@ class _LineBuilder:
             raise self.error(line, _yaml_said(str(exc.problem))) from None
         except (ValueError, OverflowError, TypeError) as exc:
             raise self.error(line, _yaml_said(str(exc))) from None
+
+
+def _alias_target(builder: _Builder | _LineBuilder, event: yaml.AliasEvent,
+                  line: int | None) -> tuple[Any, int]:
+    """What an alias stands for, with its size; an alias inside its own anchor (a cycle) or
+    to an anchor not yet seen is an error at that line."""
+    if event.anchor in builder.open_anchors:
+        raise builder.error(line, _msg("source.alias_cycle", anchor=event.anchor))
+    if event.anchor not in builder.anchors:
+        raise builder.error(line, _msg("source.unknown_alias", anchor=event.anchor))
+    return builder.anchors[event.anchor]
 
 
 def safe_load(text: str, path: str | Path = "<string>") -> Any:
