@@ -650,10 +650,15 @@ class HeadFacts:
 
 
 def _head_facts(repo: str, head: list[str]) -> HeadFacts:
+    """One `git cat-file` for every file whose content is asked about."""
     named = any(paths.is_runtime_manifest(f) for f in head)
-    kubernetes = [] if named else manifests.kubernetes_manifests(repo, head)
+    yaml_files = [] if named else manifests.candidates(head)
+    dependency_files = telemetry.candidates(head)
+    texts = blobs.read_blobs(repo, "HEAD", sorted({*yaml_files, *dependency_files}))
+    kubernetes = [f for f in yaml_files
+                  if f in texts and manifests.is_kubernetes_object(texts[f])]
     otel, loggers = telemetry.telemetry_facts(
-        blobs.read_blobs(repo, "HEAD", telemetry.candidates(head)))
+        {f: texts[f] for f in dependency_files if f in texts})
     return HeadFacts(kubernetes, otel, loggers)
 
 

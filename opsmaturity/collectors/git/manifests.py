@@ -3,15 +3,15 @@
 Path rules (`paths.IAC_RULES`) find `k8s/`, `manifests/` and kustomizations, but small
 services often keep `deployment.yaml` and `service.yaml` at the top of the repository. Such
 a file is a Kubernetes object when a YAML document in it has top-level `apiVersion:` and
-`kind:` keys. Only YAML files the path rules leave unclassified are read, at HEAD, in one
-`git cat-file` process, and at most `MAX_FILES` of them, so a large repository pays little.
+`kind:` keys. Only YAML files the path rules leave unclassified are read (at HEAD, with the
+other files the collector reads, `blobs.read_blobs`), and at most `MAX_FILES` of them.
 """
 
 from __future__ import annotations
 
 import re
 
-from . import blobs, paths
+from . import paths
 
 MAX_FILES = 400
 _YAML = re.compile(r"\.ya?ml$", re.I)
@@ -34,8 +34,3 @@ def is_kubernetes_object(text: str) -> bool:
     """True when the YAML has a document with top-level `apiVersion:` and `kind:` keys."""
     return bool(_API_VERSION.search(text)) and bool(_KIND.search(text))
 
-
-def kubernetes_manifests(repo: str, head_files: list[str]) -> list[str]:
-    """The candidate files whose content is a Kubernetes object."""
-    texts = blobs.read_blobs(repo, "HEAD", candidates(head_files))
-    return [f for f, text in texts.items() if is_kubernetes_object(text)]
