@@ -8,7 +8,8 @@ Prints, for each command, the median wall time and CPU time (user + system, whic
 machine disturbs less) over interleaved runs, and ratios against baselines measured in the
 same run:
 - `opsmaturity --version` and `--help` against `python -c pass` (the interpreter alone;
-  target: under 0.25 s);
+  target: under 0.25 s), and the German and a command's help (help.yaml is read) against
+  `--version` (which reads nothing);
 - `opsmaturity collect git REPO --no-cache` (the whole history, line counts included)
   against `git log --numstat` of the same repository (target: at most 1.3x);
 - `opsmaturity assess REPO` on an unchanged repository, answered from the cache
@@ -81,6 +82,8 @@ def main() -> None:
             "python -c pass": [sys.executable, "-c", "pass"],
             "opsmaturity --version": [exe, "--version"],
             "opsmaturity --help": [exe, "--help"],
+            "opsmaturity --lang de --help": [exe, "--lang", "de", "--help"],
+            "opsmaturity collect git --help": [exe, "collect", "git", "--help"],
             "git log --numstat": ["git", "-c", "core.quotepath=off", "log", "-z", FORMAT,
                                   "--numstat", "HEAD"],
             "opsmaturity collect git": [exe, "collect", "git", str(repo), "--since", SINCE,
@@ -106,6 +109,8 @@ def main() -> None:
     line("python -c pass")
     line("opsmaturity --version", "python -c pass", "target < 250 ms")
     line("opsmaturity --help", "python -c pass", "target < 250 ms")
+    line("opsmaturity --lang de --help", "opsmaturity --version", "help.yaml read")
+    line("opsmaturity collect git --help", "opsmaturity --version", "help.yaml read")
     print("mining the whole history")
     line("git log --numstat")
     line("opsmaturity collect git", "git log --numstat", "target <= 1.3x")

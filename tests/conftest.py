@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -102,3 +104,15 @@ def strong_team_with_one_sign_at_its_worst(catalogue: Catalogue, sign_id: str) -
         for participant in data["participants"]:
             participant["answers"][q.id] = worst.value
     return data
+
+
+@pytest.fixture
+def quiet_server_log() -> Iterator[None]:
+    """werkzeug (pytest-httpserver) would bind its own stderr handler to the CliRunner's
+    stream, which is closed after each invocation; a null handler keeps its access log going
+    to logging only."""
+    logger = logging.getLogger("werkzeug")
+    handler = logging.NullHandler()
+    logger.addHandler(handler)
+    yield
+    logger.removeHandler(handler)

@@ -7,6 +7,7 @@ result to `reports` (the CLI's `report --assessment` and `export`, and the web a
 
 from __future__ import annotations
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.reports.model import HistoryPoint, OrganisationReport, PlanEntry, TeamReport
 from opsmaturity.scoring.answers import Responses
 from opsmaturity.scoring.assessment import Assessment
@@ -86,8 +87,7 @@ def organisation_report(store: Store, organisation: str | int,
         if usable:
             teams.append(team_report(store, usable[-1].id, catalogue))
     if not teams:
-        raise StoreError(f"organisation {org.name!r} has no assessments with answers or "
-                         "evidence yet")
+        raise StoreError(_msg("store.organisation_without_input", name=repr(org.name)))
     latest = max(t.date for t in teams)
     state = "final" if all(t.state == "final" for t in teams) else "draft"
     return OrganisationReport(organisation=org.name, date=latest, state=state, teams=teams)

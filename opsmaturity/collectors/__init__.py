@@ -68,7 +68,7 @@ def get_collector(name: str) -> Collector:
         cls = eps[0].load()
     collector = cls()
     if not isinstance(collector, Collector):
-        raise CollectorError(f"collector {name!r} does not implement the Collector protocol")
+        raise CollectorError(_msg("collector.not_a_collector", name=repr(name)))
     return collector
 
 

@@ -54,7 +54,8 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
             with path.open("wb") as fh:
                 fh.write(data)
         except OSError as exc:
-            raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+            raise OutputError(_msg("output.cannot_write", path=path,
+                                   reason=exc.strerror or exc)) from None
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,10 +23,12 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import yaml
-from pydantic import ValidationError
+
+if TYPE_CHECKING:  # annotations only: reading YAML (`--help`) does not load pydantic
+    from pydantic import ValidationError
 
 from .messages import text as _msg
 
@@ -366,11 +368,7 @@ class _Builder:
             else:
                 continue
             value, size, anchor = done
-            self.total += size
-            if self.total > self.limit:
-                raise self.error(line, _msg("source.alias_bomb", limit=f"{self.limit:,}"))
-            if anchor:
-                self.anchors[anchor] = (value, size)
+            _count(self, value, size, anchor, line)
             if not stack:
                 result = value
                 continue
@@ -658,11 +656,7 @@ class _LineBuilder:
                 continue
             else:
                 continue
-            self.total += size
-            if self.total > self.limit:
-                raise self.error(line, _msg("source.alias_bomb", limit=f"{self.limit:,}"))
-            if anchor:
-                self.anchors[anchor] = (value, size)
+            _count(self, value, size, anchor, line)
             if not stack:
                 self.total = 0
                 if value is not None:
@@ -772,6 +766,18 @@ def _alias_target(builder: _Builder | _LineBuilder, event: yaml.AliasEvent,
     if event.anchor not in builder.anchors:
         raise builder.error(line, _msg("source.unknown_alias", anchor=event.anchor))
     return builder.anchors[event.anchor]
+
+
+def _count(builder: _Builder | _LineBuilder, value: Any, size: int, anchor: str | None,
+           line: int | None) -> None:
+    """Add a finished value's size to the document's total (an alias counts its whole
+    target: a billion-laughs document is refused at the line that crosses the limit) and
+    remember it under its anchor."""
+    builder.total += size
+    if builder.total > builder.limit:
+        raise builder.error(line, _msg("source.alias_bomb", limit=f"{builder.limit:,}"))
+    if anchor:
+        builder.anchors[anchor] = (value, size)
 
 
 def safe_load(text: str, path: str | Path = "<string>") -> Any:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
-import textwrap
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -24,39 +23,34 @@ from opsmaturity.scoring import dora as dora_tables
 from opsmaturity.scoring.assessment import Assessment, DoraSummary
 from opsmaturity.scoring.catalogue import Catalogue, RiskThresholds, localise
 
-from . import fmt
+from . import chartdata, fmt
 from .model import HistoryPoint, TeamReport, index_points
+from .palette import (
+    BAND_OPACITY,
+    CELL_HEIGHT,
+    CURRENT_COLOUR,
+    CURRENT_FILL,
+    DORA_HERE,
+    DORA_MARK,
+    DORA_OTHER,
+    FONT,
+    HORIZON_STYLE,
+    LEVELS_WITH_UNKNOWN,
+    PREVIOUS_COLOUR,
+    RISK_COLOURS,
+    RISK_LEVELS,
+    TEXT_COLOURS,
+    UNKNOWN_PATTERN,
+)
 from .texts import Texts, texts
-
-RISK_LEVELS = ("low", "medium", "high", "critical")
-LEVELS_WITH_UNKNOWN = (*RISK_LEVELS, "unknown")
-RISK_COLOURS = {
-    "low": "#ffffb2", "medium": "#fecc5c", "high": "#fd8d3c", "critical": "#bd0026",
-    "unknown": "#f4f4f4",
-}
-"""Fill per risk level; lightness strictly falls from low to critical (tests check it)."""
-TEXT_COLOURS = {"low": "#222222", "medium": "#222222", "high": "#222222", "critical": "#ffffff",
-                "unknown": "#444444"}
-UNKNOWN_PATTERN = {"shape": "/", "fgcolor": "#8c8c8c", "size": 7, "solidity": 0.12}
-HORIZON_STYLE = {  # Okabe-Ito colours, told apart by pattern too
-    "now": ("#D55E00", ""), "next": ("#0072B2", "/"), "later": ("#999999", "."),
-}
-CURRENT_COLOUR, PREVIOUS_COLOUR = "#0072B2", "#E69F00"
-FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
-CELL_HEIGHT = 38
 
 
 def label(text: str, width: int | None = None, max_lines: int | None = None) -> str:
     """Text for a plotly label: escaped (plotly reads <b>, <a>, ...), wrapped with <br>;
     with max_lines, cut to that many lines, the last one "… " and the text's end, which is
     where names of the same family differ (the hover text has it whole)."""
-    lines = textwrap.wrap(text, width) if width else [text]
-    if max_lines and len(lines) > max_lines:  # keep the start and the end ("… team 07")
-        room = (width or 40) - 2
-        tail = text[-room:]
-        tail = tail[tail.find(" ") + 1:] if " " in tail[1:] and text[-room - 1] != " " else tail
-        lines = [*lines[:max_lines - 1], f"… {tail.strip()}"]
-    return "<br>".join(html.escape(line, quote=False) for line in lines or [""])
+    lines = chartdata.wrap(text, width, max_lines)
+    return "<br>".join(html.escape(line, quote=False) for line in lines)
 
 
 def styled(fig: go.Figure, height: int, **layout: object) -> go.Figure:
@@ -73,7 +67,7 @@ def styled(fig: go.Figure, height: int, **layout: object) -> go.Figure:
 # ------------------------------------------------------------------------------ heatmaps
 
 def risk_grid(rows: list[str], cols: list[str], cells: list[tuple[int, int, str, str, str]],
-          t: Texts, *, row_width: int = 42, row_lines: int = 2) -> go.Figure:
+              t: Texts, *, row_width: int = 42, row_lines: int = 2) -> go.Figure:
     """A heatmap drawn as bars: vector in SVG, hatched where unknown, a word in every cell.
 
     cells: (row, column, risk level, cell text, hover text).
@@ -120,49 +114,22 @@ def risk_grid(rows: list[str], cols: list[str], cells: list[tuple[int, int, str,
     return fig
 
 
+def _grid_figure(grid: chartdata.Grid, t: Texts) -> go.Figure:
+    cells = [(c.row, c.col, c.level, c.text,
+              "<br>".join(label(line) for line in c.hover)) for c in grid.cells]
+    return risk_grid(grid.rows, grid.cols, cells, t, row_width=grid.row_width,
+                     row_lines=grid.row_lines)
+
+
 def sign_heatmap(assessment: Assessment, catalogue: Catalogue, lang: str = "en") -> go.Figure:
-    """Warning signs x areas for one team: each sign's risk level in the areas it belongs to."""
-    t = texts(lang)
-    areas = [a.id for a in catalogue.areas]
-    rows, cells = [], []
-    # Each sign once, in its main (first) area, rows grouped by that area: a sign's level
-    # repeated across the areas it also touches read as several risks.
-    ordered = sorted(assessment.findings, key=lambda f: (
-        areas.index(f.areas[0]) if f.areas and f.areas[0] in areas else len(areas)))
-    for i, f in enumerate(ordered):
-        title = localise(catalogue.sign(f.sign_id).title, lang)
-        rows.append(title)
-        for area_id in f.areas[:1]:
-            col = areas.index(area_id)
-            hover = (f"{label(title)}<br>{label(localise(catalogue.area(area_id).title, lang))}"
-                     f"<br>{t('chart.risk')}: {t('level.' + f.risk_level)}"
-                     f"<br>{t('label.likelihood')}: {fmt.pct(f.likelihood)}"
-                     f"<br>{t('label.confidence')}: {fmt.pct(f.confidence)}")
-            cells.append((i, col, f.risk_level, t(f"level.{f.risk_level}"), hover))
-    cols = [localise(catalogue.area(a).title, lang) for a in areas]
-    return risk_grid(rows, cols, cells, t, row_width=46, row_lines=3)
+    """Warning signs x areas for one team (chartdata.sign_grid)."""
+    return _grid_figure(chartdata.sign_grid(assessment, catalogue, lang), texts(lang))
 
 
 def team_heatmap(teams: Sequence[TeamReport], catalogue: Catalogue,
                  lang: str = "en") -> go.Figure:
-    """Teams x areas for an organisation: each area's risk level and maturity level."""
-    t = texts(lang)
-    areas = catalogue.areas
-    rows, cells = [], []
-    for i, team in enumerate(teams):
-        rows.append(team.team)
-        by_area = {a.area_id: a for a in team.assessment.areas}
-        for j, area in enumerate(areas):
-            result = by_area.get(area.id)
-            lv = result.risk_level if result else "unknown"
-            lvl = None if result is None else result.level
-            word = t(f"level.{lv}")
-            text = word if lvl is None else f"{word} · {t('chart.level_short', n=fmt.level(lvl))}"
-            hover = (f"{label(team.team)}<br>{label(localise(area.title, lang))}<br>"
-                     f"{t('chart.risk')}: {word}<br>{t('label.maturity')}: {fmt.level(lvl)}/5")
-            cells.append((i, j, lv, text, hover))
-    cols = [localise(a.title, lang) for a in areas]
-    return risk_grid(rows, cols, cells, t, row_width=28)
+    """Teams x areas for an organisation (chartdata.team_grid)."""
+    return _grid_figure(chartdata.team_grid(teams, catalogue, lang), texts(lang))
 
 
 # ------------------------------------------------------------------------------ radar
@@ -186,15 +153,8 @@ def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
                previous: HistoryPoint | None = None) -> go.Figure:
     """Maturity level (1-5) per area; the previous assessment dashed for comparison."""
     t = texts(lang)
-    results = {a.area_id: a for a in assessment.areas}
-    thetas, values = [], []
-    for area in catalogue.areas:
-        result = results.get(area.id)
-        name = localise(area.title, lang)
-        if result is None or result.level is None:
-            name = f"{name} ({t('level.unknown')})"
-        thetas.append(label(name, 18))
-        values.append(None if result is None else result.level)
+    names, values = chartdata.area_levels(assessment, catalogue, lang)
+    thetas = [label(name, 18) for name in names]
     fig = go.Figure()
     if previous is not None:
         prev = [previous.area_levels.get(a.id) for a in catalogue.areas]
@@ -207,7 +167,7 @@ def area_radar(assessment: Assessment, catalogue: Catalogue, lang: str = "en",
         ))
     fig.add_trace(go.Scatterpolar(
         r=[*values, values[0]], theta=[*thetas, thetas[0]], mode="lines+markers+text",
-        name=t("chart.current"), fill="toself", fillcolor="rgba(0,114,178,0.15)",
+        name=t("chart.current"), fill="toself", fillcolor=CURRENT_FILL,
         line={"color": CURRENT_COLOUR, "width": 2.5}, marker={"size": 8},
         text=[*(fmt.level(v) if v is not None else "" for v in values), ""],
         textposition=[*_outward(len(values)), "top center"], connectgaps=False,
@@ -237,7 +197,7 @@ def risk_trend(points: Sequence[HistoryPoint], thresholds: RiskThresholds,
     fig = go.Figure()
     bounds = [0, thresholds.medium * 100, thresholds.high * 100, thresholds.critical * 100, 100]
     for lv, lo, hi in zip(RISK_LEVELS, bounds[:-1], bounds[1:], strict=True):
-        fig.add_hrect(y0=lo, y1=hi, fillcolor=RISK_COLOURS[lv], opacity=0.35, line_width=0,
+        fig.add_hrect(y0=lo, y1=hi, fillcolor=RISK_COLOURS[lv], opacity=BAND_OPACITY, line_width=0,
                       layer="below", annotation_text=t(f"level.{lv}"),
                       annotation_position="outside right", annotation_font_size=10)
     # Labels above a point, or below it near the top; the x range leaves room on both
@@ -268,33 +228,7 @@ def risk_trend(points: Sequence[HistoryPoint], thresholds: RiskThresholds,
 
 # ------------------------------------------------------------------------------ DORA
 
-_AXIS = {  # log-axis span (10^lo .. 10^hi) for the time and frequency metrics
-    "deployment_frequency_per_week": (-2.0, 2.0),
-    "change_lead_time_hours": (-1.0, 4.0),
-    "failed_deployment_recovery_time_hours": (-1.0, 4.0),
-}
-
-
-def metric_cluster(table: dora_tables.ClusterTable, metric: str,
-                   value: float | None) -> str | None:
-    """The cluster this one metric's value falls in (nearest on a log scale when it falls in
-    none): a row is shaded only where the team's value is, not by the overall cluster."""
-    if value is None:
-        return None
-    if metric == "change_fail_rate":
-        return min(table.clusters, key=lambda c: abs(c.change_fail_rate - value)).name
-    for c in table.clusters:
-        lo, hi = getattr(c, metric)
-        if lo <= value <= hi:
-            return c.name
-    if value <= 0:
-        return None
-
-    def distance(c: dora_tables.ClusterProfile) -> float:
-        lo, hi = getattr(c, metric)
-        edges = [x for x in (lo, hi) if 0 < x < math.inf]
-        return min(abs(math.log10(value) - math.log10(x)) for x in edges) if edges else math.inf
-    return min(table.clusters, key=distance).name
+metric_cluster = chartdata.metric_cluster
 
 
 def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
@@ -310,7 +244,7 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
     for row, metric in enumerate(metrics, start=1):
         value = summary.metrics.get(metric)
         here = metric_cluster(table, metric, value)
-        colours = ["#3b528b" if c.name == here else "#c6dbef" for c in table.clusters]
+        colours = [DORA_HERE if c.name == here else DORA_OTHER for c in table.clusters]
         text_colours = ["#ffffff" if c.name == here else "#222222" for c in table.clusters]
         published = [c.published_words(lang)[metrics.index(metric)] for c in table.clusters]
         if metric == "change_fail_rate":
@@ -320,16 +254,13 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
                 textposition="outside", showlegend=False,
                 hovertemplate="%{y}: %{text}<extra></extra>",
             ), row=row, col=1)
-            top = max(0.7, (value or 0) * 1.15)
+            top = chartdata.rate_axis_top(value)
             ticks = [x / 10 for x in range(0, int(top * 10) + 1)]
             fig.update_xaxes(range=[0, top], tickvals=ticks, ticktext=[fmt.pct(x) for x in ticks],
                              row=row, col=1,
                              title={"text": t(f"dora.unit.{metric}"), "font": {"size": 10}})
         else:
-            lo_axis, hi_axis = _AXIS[metric]
-            if value is not None and value > 0:
-                lo_axis = min(lo_axis, math.floor(math.log10(value)))
-                hi_axis = max(hi_axis, math.ceil(math.log10(value)))
+            lo_axis, hi_axis = chartdata.log_axis(metric, value)
             floor, ceil = 10 ** lo_axis, 10 ** hi_axis
             spans = [(max(lo, floor), min(hi, ceil)) for lo, hi in
                      (getattr(c, metric) for c in table.clusters)]
@@ -345,13 +276,13 @@ def dora_placement(summary: DoraSummary, lang: str = "en") -> go.Figure:
         if value is not None:  # a dotted line across the rows, one marker on its own row
             fig.add_trace(go.Scatter(
                 x=[value, value], y=[names[0], names[-1]], mode="lines",
-                line={"color": "#D55E00", "width": 2, "dash": "dot"}, showlegend=False,
+                line={"color": DORA_MARK, "width": 2, "dash": "dot"}, showlegend=False,
                 hoverinfo="skip",
             ), row=row, col=1)
             fig.add_trace(go.Scatter(
                 x=[value], y=[names[[c.name for c in table.clusters].index(here)]
                               if here else names[0]], mode="markers",
-                marker={"symbol": "diamond", "size": 12, "color": "#D55E00",
+                marker={"symbol": "diamond", "size": 12, "color": DORA_MARK,
                         "line": {"color": "#ffffff", "width": 1}},
                 name=t("dora.this_team"), showlegend=row == 1, cliponaxis=False,
                 hovertemplate=f"{t('dora.this_team')}: "

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.scoring.answers import Responses
 from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue
@@ -134,9 +135,9 @@ def team_report(
     name = team or assessment.team or meta.team
     when = date or assessment.date or meta.date
     if not name:
-        raise ReportError("the assessment names no team; give one")
+        raise ReportError(_msg("report.no_team"))
     if when is None:
-        raise ReportError("the assessment has no date; give one")
+        raise ReportError(_msg("report.no_date"))
     return TeamReport(
         organisation=organisation or assessment.organisation or meta.organisation or "",
         team=name, date=when, catalogue_version=assessment.catalogue_version, state=state,
@@ -161,7 +162,6 @@ def check_against_catalogue(report: TeamReport | OrganisationReport, cat: Catalo
         )
         if missing:
             raise ReportError(
-                f"team {t.team!r}: the assessment (catalogue {a.catalogue_version}) uses "
-                f"{missing[0]}, which catalogue {cat.version} does not have; report with the "
-                "catalogue it was scored with (--catalogue)"
+                _msg("report.other_catalogue", team=repr(t.team), theirs=a.catalogue_version,
+                     id=missing[0], ours=cat.version)
             )

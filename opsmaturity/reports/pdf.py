@@ -21,7 +21,6 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -29,7 +28,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from opsmaturity.core.files import write_atomic
 from opsmaturity.scoring.catalogue import Catalogue
 
-from . import charts, fmt, svg, svgtext, watermark
+from . import fmt, palette, svgcharts, svgtext, watermark
 from .model import OrganisationReport, TeamReport, by_severity, check_against_catalogue
 from .texts import texts
 from .view import organisation_view, team_view
@@ -109,12 +108,12 @@ def _env() -> Environment:
 def _stylesheet() -> CSS:
     css = resources.files("opsmaturity.reports").joinpath("static", "report.css").read_text(
         encoding="utf-8")
-    palette = "\n".join(
-        f".lv-{lv}, .lv-box-{lv} {{ background: {colour}; color: {charts.TEXT_COLOURS[lv]}; }}"
-        for lv, colour in charts.RISK_COLOURS.items())
+    levels = "\n".join(
+        f".lv-{lv}, .lv-box-{lv} {{ background: {colour}; color: {palette.TEXT_COLOURS[lv]}; }}"
+        for lv, colour in palette.RISK_COLOURS.items())
     unknown = (".lv-unknown, .lv-box-unknown { background-image: repeating-linear-gradient("
                "45deg, #f4f4f4 0, #f4f4f4 4px, #dcdcdc 4px, #dcdcdc 5px); }")
-    return CSS(string=f"{css}\n{palette}\n{unknown}\n", url_fetcher=LocalOnlyFetcher())
+    return CSS(string=f"{css}\n{levels}\n{unknown}\n", url_fetcher=LocalOnlyFetcher())
 
 
 def render_html(template: str, **context: Any) -> str:
@@ -175,47 +174,14 @@ def html_to_pdf(html: str, chart_svgs: Mapping[str, str] | None = None,
     return data
 
 
-class _Charts(Mapping[str, str]):
-    """Chart SVGs by name, drawn in Chromium while the HTML is built and styled.
+class _Charts(dict[str, str]):
+    """Chart SVGs by name, written directly (svgcharts.py): no browser to wait for."""
 
-    WeasyPrint asks for the images only when it builds boxes, after parsing and styling
-    the HTML; the first request waits for the drawing to finish (time counted as chart
-    time), so Chromium and WeasyPrint work at the same time.
-    """
-
-    def __init__(self, build: Callable[[], dict[str, go.Figure]], stats: RenderStats) -> None:
-        self._stats = stats
+    def __init__(self, build: Callable[[], dict[str, str]], stats: RenderStats) -> None:
         start = time.perf_counter()
-        figures = build()
-        self._names = list(figures)
-        self._pending = svg.submit(list(figures.values()))
+        super().__init__(build())
         stats.chart_s += time.perf_counter() - start
-        stats.charts += len(self._names)
-        self._svgs: dict[str, str] | None = None
-        self.waited_in_layout = 0.0
-
-    def resolve(self) -> dict[str, str]:
-        if self._svgs is None:
-            start = time.perf_counter()
-            self._svgs = {name: svg.slim(text) for name, text
-                          in zip(self._names, self._pending.result(), strict=True)}
-            self._stats.chart_s += time.perf_counter() - start
-        return self._svgs
-
-    def __getitem__(self, name: str) -> str:
-        start = time.perf_counter()
-        svgs = self.resolve()
-        self.waited_in_layout += time.perf_counter() - start
-        return svgs[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
+        stats.charts += len(self)
 
 
 def _meta(title: str, who: str, date: str, lang: str) -> dict[str, str]:
@@ -225,36 +191,32 @@ def _meta(title: str, who: str, date: str, lang: str) -> dict[str, str]:
             "keywords": f"{t('report.keywords')}, {who}"}
 
 
-def team_figures(report: TeamReport, catalogue: Catalogue, lang: str = "en"
-                 ) -> dict[str, go.Figure]:
-    """The charts of a team report, by the name the template uses."""
-    with fmt.language(lang):  # charts may be drawn on another thread: set it here
+def team_figures(report: TeamReport, catalogue: Catalogue, lang: str = "en") -> dict[str, str]:
+    """The charts of a team report as SVG, by the name the template uses."""
+    with fmt.language(lang):
         return _team_figures(report, catalogue, lang)
 
 
-def _team_figures(report: TeamReport, catalogue: Catalogue, lang: str) -> dict[str, go.Figure]:
+def _team_figures(report: TeamReport, catalogue: Catalogue, lang: str) -> dict[str, str]:
     a = report.assessment
     figures = {
-        "heatmap": charts.sign_heatmap(a, catalogue, lang),
-        "radar": charts.area_radar(a, catalogue, lang, previous=report.previous()),
+        "heatmap": svgcharts.sign_heatmap(a, catalogue, lang),
+        "radar": svgcharts.area_radar(a, catalogue, lang, previous=report.previous()),
     }
     if report.previous() is not None:
-        figures["trend"] = charts.risk_trend([*report.history, report.current_point()],
+        figures["trend"] = svgcharts.risk_trend([*report.history, report.current_point()],
                                              catalogue.scoring.risk_levels, lang)
     if a.dora is not None and a.dora.cluster is not None:
-        figures["dora"] = charts.dora_placement(a.dora, lang)
+        figures["dora"] = svgcharts.dora_placement(a.dora, lang)
     if a.recommendations:  # the chart shows now and next; "later" is the table below it
         soon = sum(r.horizon != "later" for r in a.recommendations)
-        figures["roadmap"] = charts.roadmap(a, catalogue, lang, limit=max(soon, 5))
+        figures["roadmap"] = svgcharts.roadmap(a, catalogue, lang, limit=max(soon, 5))
     return figures
 
 
 def _finish(html: str, svgs: _Charts, stats: RenderStats, lang: str) -> bytes:
     extra = {WATERMARK: watermark.watermark_svg(texts(lang)("report.draft"))}
-    data = html_to_pdf(html, ChainMap(extra, svgs), stats)  # type: ignore[arg-type]
-    stats.layout_s -= svgs.waited_in_layout  # counted as chart time
-    svgs.resolve()  # a failed export raises here rather than leaving the charts out
-    return data
+    return html_to_pdf(html, ChainMap(extra, svgs), stats)
 
 
 def _timed_html(stats: RenderStats, build: Callable[[], str]) -> str:
@@ -264,7 +226,7 @@ def _timed_html(stats: RenderStats, build: Callable[[], str]) -> str:
     return html
 
 
-@_gc_paused()  # plotly's figure building allocates as freely as WeasyPrint
+@_gc_paused()
 def team_pdf(report: TeamReport, catalogue: Catalogue, lang: str = "en",
              stats: RenderStats | None = None) -> bytes:
     """One team's report as PDF bytes (for a download button or a file)."""
@@ -292,9 +254,9 @@ def organisation_pdf(report: OrganisationReport, catalogue: Catalogue, lang: str
     ordered = by_severity(report.teams)  # heatmap rows in the order of the team table
     chunks = [ordered[i:i + HEATMAP_ROWS] for i in range(0, len(ordered), HEATMAP_ROWS)]
 
-    def figures() -> dict[str, go.Figure]:
-        with fmt.language(lang):  # charts may be drawn on another thread: set it here
-            return {f"heatmap-{i}": charts.team_heatmap(chunk, catalogue, lang)
+    def figures() -> dict[str, str]:
+        with fmt.language(lang):
+            return {f"heatmap-{i}": svgcharts.team_heatmap(chunk, catalogue, lang)
                     for i, chunk in enumerate(chunks)}
 
     svgs = _Charts(figures, stats)

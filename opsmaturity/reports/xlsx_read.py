@@ -10,7 +10,7 @@ or changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.scoring.answers import AnswerError, check_answer
 from opsmaturity.scoring.catalogue import ROLES, Catalogue
 
@@ -34,10 +35,16 @@ class WorkbookError(ValueError):
 
     def __init__(self, path: str, problems: list[str]) -> None:
         self.problems = problems
-        shown = problems[:20] + ([f"... and {len(problems) - 20} more"]
-                                 if len(problems) > 20 else [])
-        super().__init__(f"{path}: nothing imported, {len(problems)} problem(s):\n  "
-                         + "\n  ".join(shown))
+        self.path = path
+        super().__init__(self.said(lambda message: message))
+
+    def said(self, localise: Callable[[str], str]) -> str:
+        """The message, each line passed through `localise` (the reader's language)."""
+        shown = self.problems[:20] + ([_msg("workbook.more", n=len(self.problems) - 20)]
+                                      if len(self.problems) > 20 else [])
+        head = localise(_msg("workbook.nothing_imported", path=self.path,
+                             n=len(self.problems)))
+        return head + ":\n  " + "\n  ".join(localise(line) for line in shown)
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ class _Sheet:
         self.columns: dict[str, int] = {}
         self.titles: dict[str, str] = {}
         if self.ws is None:
-            problems.append(f"{self.name}: the sheet is missing")
+            problems.append(f"{self.name}: {_msg('workbook.sheet_missing')}")
             return
         header = [c.value for c in next(self.ws.iter_rows(min_row=1, max_row=1))]
         shown = {str(v).strip(): i for i, v in enumerate(header) if v is not None}
@@ -96,7 +103,8 @@ class _Sheet:
                     self.columns[column], self.titles[column] = shown[title], title
                     break
             else:
-                problems.append(f"{self.name}!1: column {column!r} is missing")
+                problems.append(
+                    f"{self.name}!1: {_msg('workbook.column_missing', column=repr(column))}")
 
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         if self.ws is None:
@@ -118,7 +126,7 @@ def _open(source: Path | bytes) -> Any:
         return load_workbook(data, data_only=False, read_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a file that is no workbook
         raise WorkbookError(str(source) if isinstance(source, Path) else "workbook",
-                            [f"not a readable .xlsx workbook ({type(exc).__name__})"]) from None
+                            [_msg("workbook.unreadable", kind=type(exc).__name__)]) from None
 
 
 def _text(value: Any) -> str | None:
@@ -147,23 +155,23 @@ def read_answers(source: Path | bytes, catalogue: Catalogue, team: str) -> list[
             row["question id"])
         role = _word(shown_role, "role", ROLES)
         if not label or not label.startswith("P") or not label[1:].isdigit():
-            problems.append(f"{sheet.cell(n, 'participant')}: {label!r} is not a participant "
-                            "label such as P1")
+            problems.append(f"{sheet.cell(n, 'participant')}: "
+                            f"{_msg('workbook.not_a_participant', label=repr(label))}")
             continue
         if role is None:
-            problems.append(f"{sheet.cell(n, 'role')}: {shown_role!r} is not a role; use one "
-                            f"of {', '.join(ROLES)}")
+            problems.append(f"{sheet.cell(n, 'role')}: " + _msg(
+                "workbook.not_a_role", role=repr(shown_role), roles=", ".join(ROLES)))
             continue
         if roles.setdefault(label, role) != role:
-            problems.append(f"{sheet.cell(n, 'role')}: {label} is {roles[label]} in an earlier "
-                            f"row, not {role}")
+            problems.append(f"{sheet.cell(n, 'role')}: " + _msg(
+                "workbook.other_role", label=label, earlier=roles[label], role=role))
             continue
         if not qid:
-            problems.append(f"{sheet.cell(n, 'question id')}: empty")
+            problems.append(f"{sheet.cell(n, 'question id')}: {_msg('workbook.empty')}")
             continue
         if (label, qid) in seen:
-            problems.append(f"{sheet.cell(n, 'question id')}: {label} answers {qid} again "
-                            f"(first in row {seen[(label, qid)]})")
+            problems.append(f"{sheet.cell(n, 'question id')}: " + _msg(
+                "workbook.answered_again", label=label, question=qid, row=seen[(label, qid)]))
             continue
         seen[(label, qid)] = n
         number = row["number"]
@@ -181,7 +189,7 @@ def read_answers(source: Path | bytes, catalogue: Catalogue, team: str) -> list[
         out.append(AnswerRow(participant=label, role=role, question_id=qid, value=raw,
                              comment=comment))
     if not out and not problems:
-        problems.append(f"{sheet.name}: no rows for team {team!r}")
+        problems.append(f"{sheet.name}: {_msg('workbook.no_rows', team=repr(team))}")
     if problems:
         raise WorkbookError(name, problems)
     return out
@@ -217,24 +225,25 @@ def read_plan(source: Path | bytes, team: str, recommendation_ids: set[str]) -> 
             continue
         rid = _text(row["recommendation id"])
         if rid not in recommendation_ids:
-            problems.append(f"{sheet.cell(n, 'recommendation id')}: {rid!r} is not one of this "
-                            "assessment's recommendations")
+            problems.append(f"{sheet.cell(n, 'recommendation id')}: "
+                            f"{_msg('workbook.unknown_recommendation', id=repr(rid))}")
             continue
         if rid in seen:
-            problems.append(f"{sheet.cell(n, 'recommendation id')}: {rid} again (first in row "
-                            f"{seen[rid]})")
+            problems.append(f"{sheet.cell(n, 'recommendation id')}: "
+                            f"{_msg('workbook.again', id=rid, row=seen[rid])}")
             continue
         seen[rid] = n
         status = _word(_text(row["status"]) or "open", "plan.status", PLAN_STATUSES)
         if status is None:
-            problems.append(f"{sheet.cell(n, 'status')}: {row['status']!r} is not a status; "
-                            f"use one of {', '.join(PLAN_STATUSES)}")
+            problems.append(f"{sheet.cell(n, 'status')}: " + _msg(
+                "workbook.not_a_status", status=repr(row["status"]),
+                statuses=", ".join(PLAN_STATUSES)))
             continue
         try:
             due = _date(row["due"])
         except ValueError:
-            problems.append(f"{sheet.cell(n, 'due')}: {row['due']!r} is not a date "
-                            "(YYYY-MM-DD or DD.MM.YYYY)")
+            problems.append(f"{sheet.cell(n, 'due')}: "
+                            f"{_msg('workbook.not_a_date', value=repr(row['due']))}")
             continue
         out.append(PlanRow(recommendation_id=rid, owner=_text(row["owner"]), due=due,
                            status=status, notes=_text(row["notes"])))

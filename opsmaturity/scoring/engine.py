@@ -360,9 +360,13 @@ def _finding(
 
 
 def _condition(condition: Condition, results: dict[str, ProbeResult]) -> ConditionResult:
+    """Holds when an indicator is true; fails only when the others are false and none was
+    read without a value: CI that could not be analysed may be the deploy job that makes a
+    repository operated, so it leaves the condition open rather than failed."""
     indicators = [results[p] for p in condition.any_of]
     decided = [r.outcome == "true" for r in indicators if r.outcome in ("true", "false")]
-    holds = True if any(decided) else (False if decided else None)
+    unread = any(r.outcome == "not_available" and r.source is not None for r in indicators)
+    holds = True if any(decided) else (False if decided and not unread else None)
     return ConditionResult(condition_id=condition.id, holds=holds, probes=indicators)
 
 

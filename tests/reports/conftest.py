@@ -21,7 +21,6 @@ from opsmaturity.reports.model import (
     TeamReport,
     team_report,
 )
-from opsmaturity.reports.svg import browser_path
 from opsmaturity.scoring.answers import Responses, check_answers, load_answers
 from opsmaturity.scoring.assessment import Assessment
 from opsmaturity.scoring.catalogue import Catalogue, default_catalogue_dir
@@ -42,11 +41,6 @@ def require_program(path: str | None, name: str) -> str:
 @pytest.fixture(scope="session")
 def pdftoppm() -> str:
     return require_program(shutil.which("pdftoppm"), "pdftoppm (poppler-utils)")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def chromium() -> str:
-    return require_program(browser_path(), "Chromium")
 
 
 def delivery_evidence() -> list[EvidenceSet]:

@@ -1,17 +1,11 @@
-"""The shared chart builders, and their SVG export through a real Chromium."""
+"""The shared chart builders (the web's plotly figures)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from itertools import pairwise
-from types import SimpleNamespace
-from xml.etree import ElementTree
 
-import kaleido
-import pytest
-
-from opsmaturity.reports import charts, svg
+from opsmaturity.reports import charts
 from opsmaturity.reports.model import HistoryPoint, TeamReport
 from opsmaturity.scoring.catalogue import localise
 
@@ -98,59 +92,3 @@ def test_trend_roadmap_and_dora(workshop: TeamReport, catalogue):
     assert [tr.x[0] for tr in team_lines] == [2.5, 60.0, 0.18, 5.0]
 
 
-def normalised(svg_text: str) -> list[tuple[str, tuple[tuple[str, str], ...], str]]:
-    """Elements with their attributes and text, leaving out plotly's random ids."""
-    def value(v: str) -> str:
-        return re.sub(r"[0-9a-f]{6,}", "#", v)
-    return [(el.tag, tuple(sorted((k, value(v)) for k, v in el.attrib.items())),
-             (el.text or "").strip())
-            for el in ElementTree.fromstring(svg_text).iter()]
-
-
-def test_svg_export_is_vector_with_text_and_patterns(workshop: TeamReport, catalogue):
-    heatmap = charts.sign_heatmap(workshop.assessment, catalogue)
-    radar = charts.area_radar(workshop.assessment, catalogue)
-    first = svg.to_svg([heatmap, radar])
-    again = svg.to_svg([heatmap])  # a reused tab draws the same picture
-    assert all(s.startswith("<svg") for s in first)
-    assert normalised(first[0]) == normalised(again[0])
-    assert "<image" not in first[0], "the heatmap must not be a bitmap"
-    assert "<pattern" in first[0] or "patternUnits" in first[0]
-    assert ">critical<" in first[0] and ">high<" in first[0]
-    assert 'height="' + str(heatmap.layout.height) + '"' in first[0]
-
-
-def test_reusing_kaleido_reloads_a_tab_only_now_and_then():
-    """kaleido reloads a tab after every figure; we reload only every RELOAD_EVERY-th.
-
-    Fails if kaleido's hook goes away (we would silently fall back to reloading every
-    figure) and if the hook is kept but every figure reloads again."""
-    assert callable(getattr(kaleido.Kaleido, "_return_kaleido_tab", None))
-    assert svg._kaleido_class(kaleido) is not kaleido.Kaleido
-
-    reloads: list[str] = []
-
-    class Recording:  # kaleido.Kaleido's part we rely on, counting reloads
-        tabs_ready: asyncio.Queue[str]
-
-        async def _return_kaleido_tab(self, tab: str) -> None:
-            reloads.append(tab)
-
-    reusing = svg._kaleido_class(SimpleNamespace(Kaleido=Recording))()
-    figures = 4 * svg.RELOAD_EVERY
-
-    async def draw_all() -> int:
-        reusing.tabs_ready = asyncio.Queue()
-        for _ in range(figures):
-            await reusing._return_kaleido_tab("tab")
-        return reusing.tabs_ready.qsize()
-
-    reused = asyncio.run(draw_all())
-    assert len(reloads) == figures // svg.RELOAD_EVERY < figures
-    assert reused + len(reloads) == figures
-
-
-def test_missing_chromium_is_a_clear_error(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
-    with pytest.raises(svg.ChartExportError, match="make test"):
-        svg._Browser()

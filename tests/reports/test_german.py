@@ -162,3 +162,18 @@ def test_dora_page_shows_the_quick_check_with_its_edition(german_pdf, workshop, 
     assert DE("quick_check.group.throughput") in page and "editions/2025" in page
     # the clusters are still there, named with their own (older) report year
     assert DE("quick_check.clusters", year=2024) in page
+
+
+def test_every_measure_a_collector_declares_has_a_german_name():
+    """The PDF's appendix lists every measure of an evidence set: none by its English id."""
+    from opsmaturity.collectors import BUILTINS, get_collector
+
+    en = texts("en")
+    unnamed = []
+    for name in BUILTINS:
+        for measure in get_collector(name).measures:
+            german, english = fmt.measure_name(measure, DE), fmt.measure_name(measure, en)
+            words = measure.partition(".")[2].replace("_", " ")
+            if german == english and english.endswith(words) and words not in SAME_IN_GERMAN:
+                unnamed.append(measure)
+    assert not unnamed

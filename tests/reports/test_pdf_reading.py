@@ -66,14 +66,19 @@ def _local(sets: list[EvidenceSet]) -> list[EvidenceSet]:
             if not s.source.startswith("http") else s for s in sets]
 
 
-@pytest.fixture(scope="module")
-def local_pdf(catalogue: Catalogue, tmp_path_factory) -> Path:
+def _thin_history_draft(catalogue: Catalogue) -> TeamReport:
+    """The workshop's draft with local evidence paths and one thin earlier assessment."""
     sets = _local(delivery_evidence())
     responses, _ = scored(catalogue, "workshop.yaml")
-    report = team_report(score(catalogue, sets, responses), responses=responses, evidence=sets,
-                         history=[HistoryPoint(date=dt.date(2026, 5, 12), risk_index=93.6,
-                                               respondents=1, evidence_sets=0)],
-                         state="draft")
+    return team_report(score(catalogue, sets, responses), responses=responses, evidence=sets,
+                       history=[HistoryPoint(date=dt.date(2026, 5, 12), risk_index=93.6,
+                                             respondents=1, evidence_sets=0)],
+                       state="draft")
+
+
+@pytest.fixture(scope="module")
+def local_pdf(catalogue: Catalogue, tmp_path_factory) -> Path:
+    report = _thin_history_draft(catalogue)
     out = tmp_path_factory.mktemp("pdf") / "local.pdf"
     pdf.render_team_pdf(report, catalogue, out)
     return out
@@ -280,12 +285,7 @@ def german(catalogue: Catalogue, workshop: TeamReport, fifty: OrganisationReport
     """A team PDF with a thin earlier assessment and local paths, and a 50-team
     organisation PDF of draft teams with long names, both in German."""
     out = tmp_path_factory.mktemp("pdf-de")
-    sets = _local(delivery_evidence())
-    responses, _ = scored(catalogue, "workshop.yaml")
-    report = team_report(score(catalogue, sets, responses), responses=responses, evidence=sets,
-                         history=[HistoryPoint(date=dt.date(2026, 5, 12), risk_index=93.6,
-                                               respondents=1, evidence_sets=0)],
-                         state="draft")
+    report = _thin_history_draft(catalogue)
     drafts = fifty.model_copy(update={"teams": [r.model_copy(update={"state": "draft"})
                                                 for r in fifty.teams]})
     paths = {"team": out / "team.pdf", "fifty": out / "fifty.pdf"}

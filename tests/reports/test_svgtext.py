@@ -1,4 +1,4 @@
-"""The two PDF chart speed-ups draw the same picture: one-piece SVG text and slimmed SVG."""
+"""The PDF chart speed-up draws the same picture: one-piece SVG text."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader
 
-from opsmaturity.reports import charts, pdf, svg, svgtext
+from opsmaturity.reports import pdf, svgcharts, svgtext
 from opsmaturity.reports.model import TeamReport
 from opsmaturity.scoring.catalogue import Catalogue, localise
 
 
 @pytest.fixture(scope="module")
 def heatmap_svg(workshop: TeamReport, catalogue: Catalogue) -> str:
-    return svg.to_svg([charts.sign_heatmap(workshop.assessment, catalogue)])[0]
+    return svgcharts.sign_heatmap(workshop.assessment, catalogue)
 
 
 def _pdf(chart: str) -> bytes:
@@ -100,18 +100,3 @@ def test_text_with_positions_per_letter_keeps_weasyprint_drawing():
     assert not svgtext.is_simple(Node(stretched))
 
 
-def test_slim_svg_draws_the_same_with_fewer_nodes(heatmap_svg, pdftoppm, tmp_path):
-    slim = svg.slim(heatmap_svg)
-    assert slim.count("<g") < heatmap_svg.count("<g") * 0.8
-    assert 'class="' not in slim
-    assert slim.count("<text") == heatmap_svg.count("<text")
-    difference = _ink_difference(_render(_pdf(heatmap_svg), tmp_path, "full", pdftoppm),
-                                 _render(_pdf(slim), tmp_path, "slim", pdftoppm))
-    assert difference == 0, "slimming changed the drawing"
-
-
-def test_slim_keeps_classes_a_stylesheet_may_select():
-    styled = ('<svg xmlns="http://www.w3.org/2000/svg"><style>.a { fill: red }</style>'
-              '<g class="a"><rect class="a" width="1" height="1"/></g><g class="empty"/></svg>')
-    out = svg.slim(styled)
-    assert out.count('class="a"') == 2 and "empty" not in out

@@ -235,6 +235,16 @@ def legacy(tmp: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
+def no_pipeline(tmp: Path) -> Path:
+    """No CI at all: the developer runs deploy.sh, which rsyncs to the production host."""
+    b = RepoBuilder(tmp / "no-pipeline")
+    history(b, ["Hans"], with_tests=False, per_week=3, first={
+        "deploy.sh": "#!/bin/sh\nset -e\nrsync -az --delete src/ www@prod-web-01:/srv/app/\n"
+                     "ssh www@prod-web-01 'sudo systemctl restart app'\n"})
+    return b.build()
+
+
+@pytest.fixture(scope="module")
 def code_only(tmp: Path) -> Path:
     b = RepoBuilder(tmp / "code")
     history(b, ["Ana", "Ben", "Cleo"], per_week=4)
@@ -286,6 +296,18 @@ def test_hand_deployed_legacy_service_is_not_safe(tmp: Path, legacy: Path):
     assert RANK[a["overall"]["risk_level"]] >= RANK["high"]
     # deployed by hand to a host: operated, so operational signs are asked about, not dropped
     assert "not_operated" not in a["notes"]
+
+
+def test_service_deployed_by_a_script_run_by_hand_is_not_safe(tmp: Path, no_pipeline: Path):
+    """It read "not operated", low, with manual deployments only suspected: no pipeline
+    showed a deploy job, and the rsync in deploy.sh was read only when a pipeline called it."""
+    a = assess(tmp, no_pipeline)
+    manual = finding(a, "manual_deployments")
+    assert (manual["status"], manual["support"]) == ("present", "evidence")
+    by_hand = next(p for p in manual["probes"] if p["probe_id"] == "no_hand_run_deploy_scripts")
+    assert (by_hand["outcome"], by_hand["healthy"], by_hand["value"]) == ("false", False, 1)
+    assert "not_operated" not in a["notes"]  # it runs somewhere: operations are asked about
+    assert RANK[a["overall"]["risk_level"]] >= RANK["high"]
 
 
 def test_repository_of_code_only_leaves_operations_unknown(tmp: Path, code_only: Path):

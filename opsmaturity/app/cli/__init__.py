@@ -6,6 +6,9 @@ command, so a new one is held to them too):
 - **Registration.** Every command is registered below, explicitly, in the order `--help`
   lists them: a user's path (assess, questionnaire, score, report, web, collect, the store
   commands, demo). Each has one example (`example=`), shown at the end of its help.
+- **Help.** The help of every command and option lives in `help.yaml` (en, de), keyed by
+  the command's path and the parameter's name, never in a `help=` (tests/app/cli/
+  test_help.py): a new command or option needs its entry there, in both languages.
   Command groups are made with `group.command_group()`, which gives their commands the
   two behaviours below.
 - **Multi-value options.** Declare an option that takes several values as a list,
@@ -49,7 +52,7 @@ from . import (
     web,
 )
 from .common import app, catalogue_app, collect_app, guarded
-from .group import COMMAND_ORDER, EXAMPLE
+from .group import COMMAND_ORDER, EXAMPLE, OpsCommand
 
 EXAMPLES: dict[str, str] = {}
 """Command path ("collect git") -> its example, as shown in `--help` (tests run some)."""
@@ -60,7 +63,8 @@ def _command(group: typer.Typer, path: str, function: Callable[..., Any], exampl
     EXAMPLES[path] = example
     if " " not in path:
         COMMAND_ORDER.append(path)
-    group.command(path.rsplit(" ", 1)[-1], epilog=EXAMPLE + example)(guarded(function))
+    group.command(path.rsplit(" ", 1)[-1], epilog=EXAMPLE + example,
+                  cls=OpsCommand)(guarded(function))
 
 
 def _group(sub: typer.Typer, name: str) -> None:
@@ -150,4 +154,12 @@ _register()
 
 
 def main() -> None:
+    import sys
+
+    from .early import start_git_log
+
+    start_git_log(sys.argv[1:])  # git works while typer parses (see early.py)
+    from .usage_errors import install
+
+    install(sys.argv[1:])  # typer's own errors in the line's language (nothing for English)
     app()

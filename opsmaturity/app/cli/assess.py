@@ -52,16 +52,9 @@ class ResultFormat(StrEnum):
     junit = "junit"
 
 
-FormatOpt = Annotated[ResultFormat, typer.Option(
-    "--format", "-f", help="text: the summary (and the Assessment JSON to --out); json: the "
-    "Assessment JSON; sarif: SARIF 2.1.0 for code scanning; junit: JUnit XML, one test case "
-    "per warning sign.")]
-OutOpt = Annotated[Path | None, out_option(
-    "Write the result here; with --format text it is the Assessment JSON, the other "
-    "formats go to standard output without --out")]
-QuietOpt = Annotated[bool, typer.Option(
-    "--quiet", "-q", help="No summary (it goes to standard error when standard output "
-    "carries data).")]
+FormatOpt = Annotated[ResultFormat, typer.Option("--format", "-f")]
+OutOpt = Annotated[Path | None, out_option()]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q")]
 
 
 class QuestionnaireFormat(StrEnum):
@@ -72,9 +65,9 @@ class QuestionnaireFormat(StrEnum):
 
 def questionnaire(
     fmt: Annotated[QuestionnaireFormat, typer.Option(
-        "--format", "-f", help="markdown: printable; yaml: answers template; json: catalogue."
+        "--format", "-f"
     )] = QuestionnaireFormat.markdown,
-    out: Annotated[Path | None, out_option("Write here instead of standard output")] = None,
+    out: Annotated[Path | None, out_option()] = None,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
 ) -> None:
@@ -92,17 +85,12 @@ def questionnaire(
 
 
 def score(
-    answers: Annotated[Path | None, typer.Option(
-        "--answers", "-a", help="Answers YAML (one participant or a whole workshop).")] = None,
-    evidence: Annotated[list[Path] | None, multi_option(
-        "--evidence", "-e", help="Evidence JSON from collectors (one or more files).")] = None,
+    answers: Annotated[Path | None, typer.Option("--answers", "-a")] = None,
+    evidence: Annotated[list[Path] | None, multi_option("--evidence", "-e")] = None,
     fmt: FormatOpt = ResultFormat.text,
     out: OutOpt = None,
     fail_on: FailOnOpt = None,
-    dora_year: Annotated[int, typer.Option(
-        "--dora-year", help="DORA report year: 2025 (the default) sets the metrics beside the "
-        "2025 Quick Check benchmarks; 2024 and 2023 select those years' clusters."
-    )] = DEFAULT_DORA_YEAR,
+    dora_year: Annotated[int, typer.Option("--dora-year")] = DEFAULT_DORA_YEAR,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
     quiet: QuietOpt = False,
@@ -219,13 +207,11 @@ def _repository_location(repo: str) -> Callable[[Finding], str]:
 
 
 def assess(
-    source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
-    answers: Annotated[Path | None, typer.Option(
-        "--answers", "-a", help="Answers YAML to combine with the evidence.")] = None,
+    source: Annotated[str, typer.Argument()] = ".",
+    answers: Annotated[Path | None, typer.Option("--answers", "-a")] = None,
     fmt: FormatOpt = ResultFormat.text,
     out: OutOpt = None,
-    evidence_out: Annotated[Path | None, out_option(
-        "Also keep the collected evidence JSON here", "--evidence-out")] = None,
+    evidence_out: Annotated[Path | None, out_option("--evidence-out")] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     show_names: ShowNamesOpt = False,

@@ -17,10 +17,7 @@ from .common import (
 )
 
 
-def catalogue_check(
-    directory: Annotated[Path | None, typer.Argument(
-        help="Catalogue directory (default: the built-in one).")] = None,
-) -> None:
+def catalogue_check(directory: Annotated[Path | None, typer.Argument()] = None,) -> None:
     """Validate a catalogue: schema, ids and cross-references, with file:line errors."""
     cat = catalogue_or_fail(directory)
     gaps = cat.text_gaps()

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def collect_git(
-    source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
+    source: Annotated[str, typer.Argument()] = ".",
     out: EvidenceOutOpt = Path("evidence-git.json"),
     since: SinceOpt = None,
     until: UntilOpt = None,
@@ -48,7 +48,7 @@ def collect_git(
 
 
 def collect_ci(
-    source: Annotated[str, typer.Argument(help="Repository path or clone URL.")] = ".",
+    source: Annotated[str, typer.Argument()] = ".",
     out: EvidenceOutOpt = Path("evidence-ci.json"),
     lang: LangOpt = "en",
 ) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 import typer
 
 from .group import command_group
+from .help_texts import LANG_ENV
 from .output import err_console, out_console
 
 if TYPE_CHECKING:  # imported where used: `opsmaturity --version` must start fast
@@ -28,10 +30,9 @@ if TYPE_CHECKING:  # imported where used: `opsmaturity --version` must start fas
 
 __all__ = ["err_console", "out_console"]
 
-app = command_group("DevOps maturity assessment: evidence from your systems, answers from "
-                    "your people.", name="opsmaturity")
-catalogue_app = command_group("Check and inspect a maturity catalogue.")
-collect_app = command_group("Collect evidence from a source into an evidence JSON file.")
+app = command_group(name="opsmaturity")
+catalogue_app = command_group()
+collect_app = command_group()
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -66,11 +67,8 @@ state = _State()
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
-    db: Annotated[str | None, typer.Option(
-        "--db", help="Store database URL (default: $OPSMATURITY_DATABASE_URL, else the SQLite "
-        "file in the data directory).", show_default=False)] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+    db: Annotated[str | None, typer.Option("--db", show_default=False)] = None,
 ) -> None:
     """DevOps maturity assessment: evidence from your systems, answers from your people."""
     state.db_url = db
@@ -91,57 +89,56 @@ def open_store() -> Store:
         raise fail(str(exc)) from None
 
 
-def multi_option(*names: str, help: str, metavar: str = "FILE") -> typer.models.OptionInfo:
+@contextmanager
+def store_session() -> Iterator[Store]:
+    """The store, closed afterwards; a store error is one `error:` line (exit 2)."""
+    from ..store import StoreError
+
+    store = open_store()
+    try:
+        yield store
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.close()
+
+
+def multi_option(*names: str, metavar: str = "FILE") -> typer.models.OptionInfo:
     """An option taking one or more values after one flag, or the flag repeated.
 
     Declare the parameter as a list: `evidence: Annotated[list[Path] | None,
-    multi_option("--evidence", "-e", help=...)] = None`. Any list option takes several
+    multi_option("--evidence", "-e")] = None`. Any list option takes several
     values (see group.py); this gives them one look in the help (`--evidence FILE...`).
     """
-    return typer.Option(*names, help=help, metavar=f"{metavar}...")
+    return typer.Option(*names, metavar=f"{metavar}...")
 
 
-OUT_HELP = "- for standard output"
-
-
-def out_option(what: str, *names: str) -> typer.models.OptionInfo:
-    """The `--out` option of a command: where `what` goes, `-` meaning standard output.
+def out_option(*names: str) -> typer.models.OptionInfo:
+    """The `--out` option of a command: a file, `-` meaning standard output (its help,
+    help.yaml, says so).
 
     Write with `output.write_out(path, text)`, which knows about `-`.
     """
-    return typer.Option(*(names or ("--out", "-o")), metavar="FILE",
-                        help=f"{what} ({OUT_HELP}).")
+    return typer.Option(*(names or ("--out", "-o")), metavar="FILE")
 
 
-EvidenceOutOpt = Annotated[Path, out_option("Evidence JSON to write")]
+EvidenceOutOpt = Annotated[Path, out_option()]
 CatalogueOpt = Annotated[
     Path | None,
-    typer.Option("--catalogue", help="Catalogue directory (default: the built-in one).",
-                 exists=True, file_okay=False, dir_okay=True),
+    typer.Option("--catalogue", exists=True, file_okay=False, dir_okay=True),
 ]
 def _set_lang(value: str) -> str:
     state.lang = value
     return value
 
 
-LANG_ENV = "OPSMATURITY_LANG"
-LangOpt = Annotated[str, typer.Option(
-    "--lang", callback=_set_lang, envvar=LANG_ENV,
-    help="Language of the output and the messages: one of the catalogue's languages (en, "
-    "de).")]
+LangOpt = Annotated[str, typer.Option("--lang", callback=_set_lang, envvar=LANG_ENV)]
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
-SinceOpt = Annotated[datetime | None, typer.Option(
-    "--since", formats=DATE_FORMATS, help="Window start, YYYY-MM-DD (default: 180 days back).")]
-UntilOpt = Annotated[datetime | None, typer.Option(
-    "--until", formats=DATE_FORMATS,
-    help="Window end, YYYY-MM-DD, not included: --until 2026-04-01 ends with March "
-    "(default: end of today, UTC).")]
-ShowNamesOpt = Annotated[bool, typer.Option(
-    "--show-names", help="Show people's names instead of stable pseudonyms.")]
-NoCacheOpt = Annotated[bool, typer.Option(
-    "--no-cache", help="Ignore and do not write the evidence cache.")]
-FailOnOpt = Annotated[Gate | None, typer.Option(
-    "--fail-on", help="Exit 1 if any warning sign reaches this risk level.")]
+SinceOpt = Annotated[datetime | None, typer.Option("--since", formats=DATE_FORMATS)]
+UntilOpt = Annotated[datetime | None, typer.Option("--until", formats=DATE_FORMATS)]
+ShowNamesOpt = Annotated[bool, typer.Option("--show-names")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache")]
+FailOnOpt = Annotated[Gate | None, typer.Option("--fail-on")]
 
 
 def say(key: str, **values: object) -> str:

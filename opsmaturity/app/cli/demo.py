@@ -12,11 +12,8 @@ from .common import out_console as out
 
 
 def demo(
-    reset: Annotated[bool, typer.Option(
-        "--reset", help="Delete the demo organisation first and build it again.")] = False,
-    workdir: Annotated[Path | None, typer.Option(
-        "--workdir", help="Where the generated repositories and exports go "
-        "(default: the data directory's demo/).")] = None,
+    reset: Annotated[bool, typer.Option("--reset")] = False,
+    workdir: Annotated[Path | None, typer.Option("--workdir")] = None,
     catalogue: CatalogueOpt = None,
 ) -> None:
     """Create a demo organisation: 6 teams with git history, CI, deployments, incidents,
@@ -28,6 +25,7 @@ def demo(
     from ..demo import build_demo, load_demo
     from ..store import StoreError, default_data_dir
     from .progress import progress_bar
+    from .store import risk_index, risk_word
 
     cat = catalogue_or_fail(catalogue)
     definition = load_demo()
@@ -47,9 +45,9 @@ def demo(
                       header_style="bold")
         for team in teams:
             scored = store.compute(team.current_assessment, cat)
-            risk = scored.overall.risk_index
             table.add_row(team.name, str(team.current_assessment), team.join_code,
-                          "n/a" if risk is None else f"{risk:.1f} ({scored.overall.risk_level})")
+                          f"{risk_index(scored.overall.risk_index)} "
+                          f"({risk_word(scored.overall.risk_level)})")
         out.print(table)
         err_console.print(say("demo.built", name=repr(definition.organisation), url=store.url,
                               where=where, id=teams[0].current_assessment), highlight=False)

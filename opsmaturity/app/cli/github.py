@@ -43,21 +43,17 @@ class DeploymentsFrom(StrEnum):
 
 
 def collect_github(
-    repo: Annotated[str, typer.Option("--repo", "-r", help="The repository, OWNER/NAME.")],
-    url: Annotated[str, typer.Option(
-        "--url", help="API URL; GitHub Enterprise Server: https://HOST/api/v3.")]
+    repo: Annotated[str, typer.Option("--repo", "-r")],
+    url: Annotated[str, typer.Option("--url")]
     = DEFAULT_API_URL,
     out: EvidenceOutOpt = Path("evidence-github.json"),
     since: SinceOpt = None,
     until: UntilOpt = None,
     mapping: MappingOpt = None,
     deployments_from: Annotated[DeploymentsFrom, typer.Option(
-        "--deployments-from", help="auto: deployment records, else deploy workflow runs; or "
-        "only one of deployments, workflow-runs, releases.")] = DeploymentsFrom.auto,
+        "--deployments-from")] = DeploymentsFrom.auto,
     lookback_days: LookbackOpt = 30,
-    ask_token: Annotated[bool, typer.Option(
-        "--ask-token", help=f"Prompt for the token even when {TOKEN_ENV} is unset and "
-        "stdin is not a terminal.")] = False,
+    ask_token: Annotated[bool, typer.Option("--ask-token")] = False,
     no_cache: NoCacheOpt = False,
     lang: LangOpt = "en",
 ) -> None:

@@ -35,27 +35,20 @@ TOKEN_ENV = "GITLAB_TOKEN"
 
 
 def collect_gitlab(
-    url: Annotated[str, typer.Option("--url", help="GitLab instance URL.")]
+    url: Annotated[str, typer.Option("--url")]
     = "https://gitlab.com",
-    project: Annotated[list[str] | None, multi_option(
-        "--project", "-p", metavar="PATH", help="Project paths or ids.")] = None,
-    group: Annotated[list[str] | None, multi_option(
-        "--group", "-g", metavar="PATH", help="Group paths, read with their subgroups.")]
+    project: Annotated[list[str] | None, multi_option("--project", "-p", metavar="PATH")] = None,
+    group: Annotated[list[str] | None, multi_option("--group", "-g", metavar="PATH")]
     = None,
     out: EvidenceOutOpt = Path("evidence-gitlab.json"),
     since: SinceOpt = None,
     until: UntilOpt = None,
     mapping: MappingOpt = None,
     lookback_days: LookbackOpt = 30,
-    workers: Annotated[int, typer.Option(
-        "--workers", min=1, max=32, help="Projects read at the same time.")] = 4,
-    include_archived: Annotated[bool, typer.Option(
-        "--include-archived", help="Also read a group's archived projects.")] = False,
-    no_platform_dora: Annotated[bool, typer.Option(
-        "--no-platform-dora", help="Do not ask GitLab's own DORA API (Ultimate).")] = False,
-    ask_token: Annotated[bool, typer.Option(
-        "--ask-token", help=f"Prompt for the token even when {TOKEN_ENV} is unset and "
-        "stdin is not a terminal.")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=32)] = 4,
+    include_archived: Annotated[bool, typer.Option("--include-archived")] = False,
+    no_platform_dora: Annotated[bool, typer.Option("--no-platform-dora")] = False,
+    ask_token: Annotated[bool, typer.Option("--ask-token")] = False,
     no_cache: NoCacheOpt = False,
     lang: LangOpt = "en",
 ) -> None:

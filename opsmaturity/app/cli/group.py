@@ -11,7 +11,8 @@ each command below it, without anything to do in the command module:
   or end its values with `--`.
 - **Help.** Flags show no value (`--quiet`, not `--quiet <bool>`), list options show
   their metavar with `...`, and with `NO_COLOR` or when standard output is not a terminal
-  the help and usage errors are plain text without boxes.
+  the help and usage errors are plain text without boxes. The help prose comes from
+  help.yaml in the language asked for (help_texts.py), filled in only when help is printed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from .output import no_color
 
@@ -125,13 +126,53 @@ def _metavar(param: Any) -> str:
     return str(param.type.name).upper() if getattr(param.type, "name", None) else "VALUE"
 
 
+class _Help:
+    lang = "en"
+    """The language of the help of this command line (help_texts.help_language)."""
+
+
+def command_path(ctx: Any) -> str:
+    """The command's path below the root ("collect gitlab"; "" for the root)."""
+    names: list[str] = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(reversed(names))
+
+
+def _localise(command: Any, path: str, ctx: Any = None) -> None:
+    from .help_texts import localise_command
+
+    localise_command(command, path, _Help.lang, ctx)
+
+
+def _frame_words(command: Any) -> Any:
+    from .help_texts import frame_words
+
+    return frame_words(_Help.lang, getattr(command, "rich_markup_mode", None) is not None)
+
+
+class OpsCommand(TyperCommand):
+    """A command whose help is said in the language asked for (help.yaml)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _localise(self, command_path(ctx), ctx)
+        with _frame_words(self):
+            super().format_help(ctx, formatter)
+
+
 class OpsGroup(TyperGroup):
     """A typer group whose commands take multi-value options and show tidy help."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        import sys
+
+        from .help_texts import help_language
+
         if plain_help():  # usage errors too: no box, no colour in a pipe or with NO_COLOR
             self.rich_markup_mode = None
-        return super().main(*args, **kwargs)
+        _Help.lang, args = help_language(list(sys.argv[1:] if args is None else args))
+        return super().main(args, *rest, **kwargs)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -150,10 +191,18 @@ class OpsGroup(TyperGroup):
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         tidy(self, ctx)
-        super().format_help(ctx, formatter)
+        path = command_path(ctx)
+        _localise(self, path, ctx)
+        for name in self.list_commands(ctx):  # their lines in the list of commands
+            if (command := self.commands.get(name)) is not None:
+                _localise(command, f"{path} {name}".strip())
+        with _frame_words(self):
+            super().format_help(ctx, formatter)
 
 
-def command_group(help: str, **kwargs: Any) -> typer.Typer:
-    """A typer app for a command group (or the root): OpsGroup, no completion, no tracebacks."""
-    return typer.Typer(cls=OpsGroup, help=help, no_args_is_help=True,
+def command_group(**kwargs: Any) -> typer.Typer:
+    """A typer app for a command group (or the root): OpsGroup, no completion, no tracebacks.
+
+    Its help is in help.yaml, under the group's name."""
+    return typer.Typer(cls=OpsGroup, no_args_is_help=True,
                        pretty_exceptions_enable=False, add_completion=False, **kwargs)

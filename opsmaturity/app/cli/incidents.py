@@ -41,36 +41,21 @@ class IncidentFormat(StrEnum):
 
 
 def collect_incidents(
-    files: Annotated[list[Path], typer.Argument(
-        help="Incident exports: JSON, JSON Lines or CSV; several tools may be mixed.")],
-    fmt: Annotated[IncidentFormat | None, typer.Option(
-        "--format", "-f", help="The tool that exported the files (default: detected per file)."
-    )] = None,
-    mapping: Annotated[Path | None, typer.Option(
-        "--mapping", help="Column mapping YAML for a generic CSV.")] = None,
+    files: Annotated[list[Path], typer.Argument()],
+    fmt: Annotated[IncidentFormat | None, typer.Option("--format", "-f")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping")] = None,
     out: EvidenceOutOpt = Path("evidence-incidents.json"),
-    since: Annotated[datetime | None, typer.Option(
-        "--since", formats=DATE_FORMATS,
-        help="Window start, YYYY-MM-DD (default: the first incident).")] = None,
-    until: Annotated[datetime | None, typer.Option(
-        "--until", formats=DATE_FORMATS,
-        help="Window end, exclusive, YYYY-MM-DD (default: after the last incident).")] = None,
+    since: Annotated[datetime | None, typer.Option("--since", formats=DATE_FORMATS)] = None,
+    until: Annotated[datetime | None, typer.Option("--until", formats=DATE_FORMATS)] = None,
     show_names: ShowNamesOpt = False,
-    timezone: Annotated[str, typer.Option(
-        "--timezone", help="The team's time zone for business hours (IANA name).")] = "UTC",
-    naive_timezone: Annotated[str | None, typer.Option(
-        "--naive-timezone",
-        help="Zone of timestamps without an offset (default: --timezone).")] = None,
-    business_hours: Annotated[str, typer.Option(
-        "--business-hours", help="Working hours; pages outside are after hours.")]
+    timezone: Annotated[str, typer.Option("--timezone")] = "UTC",
+    naive_timezone: Annotated[str | None, typer.Option("--naive-timezone")] = None,
+    business_hours: Annotated[str, typer.Option("--business-hours")]
     = "08:00-18:00",
-    business_days: Annotated[str, typer.Option(
-        "--business-days", help="Working days, e.g. mon-fri or sun-thu.")] = "mon-fri",
+    business_days: Annotated[str, typer.Option("--business-days")] = "mon-fri",
     time_format: Annotated[list[str] | None, multi_option(
-        "--time-format", metavar="FORMAT",
-        help="strptime formats for times that are not ISO 8601.")] = None,
-    strict: Annotated[bool, typer.Option(
-        "--strict", help="Fail (exit 2) on any broken record instead of skipping it.")]
+        "--time-format", metavar="FORMAT")] = None,
+    strict: Annotated[bool, typer.Option("--strict")]
     = False,
     lang: LangOpt = "en",
 ) -> None:

@@ -32,51 +32,27 @@ OPTION_OF = {"prometheus_url": "--url", "alertmanager_url": "--alertmanager",
 
 
 def collect_prometheus(
-    rules: Annotated[list[str] | None, multi_option(
-        "--rules", "-r", metavar="PATH", help="Prometheus rule files, directories or globs "
-        "(plain rule files and PrometheusRule resources).")] = None,
-    url: Annotated[str | None, typer.Option(
-        "--url", help="A running Prometheus: its rules, firing alerts and ALERTS history.")]
+    rules: Annotated[list[str] | None, multi_option("--rules", "-r", metavar="PATH")] = None,
+    url: Annotated[str | None, typer.Option("--url")]
     = None,
-    alertmanager: Annotated[str | None, typer.Option(
-        "--alertmanager", help="A running Alertmanager: its routing and current alerts.")]
+    alertmanager: Annotated[str | None, typer.Option("--alertmanager")]
     = None,
-    alertmanager_config: Annotated[Path | None, typer.Option(
-        "--alertmanager-config", help="alertmanager.yml, for the routing measures.")] = None,
-    grafana: Annotated[list[str] | None, multi_option(
-        "--grafana", metavar="PATH", help="Grafana dashboard JSON, alerting provisioning or "
-        "API exports (files, directories or globs).")] = None,
-    kapacitor: Annotated[list[str] | None, multi_option(
-        "--kapacitor", metavar="PATH", help="Kapacitor TICKscripts, task list JSON or topic "
-        "handler files (files, directories or globs).")] = None,
-    loki_rules: Annotated[list[str] | None, multi_option(
-        "--loki-rules", metavar="PATH", help="Loki ruler rule files (Prometheus format with "
-        "LogQL), directories or globs.")] = None,
-    loki: Annotated[str | None, typer.Option(
-        "--loki", help="A running Loki ruler: its alert rules.")] = None,
-    kibana: Annotated[list[str] | None, multi_option(
-        "--kibana", metavar="PATH", help="Kibana alerting rules: an /api/alerting/rules/_find "
-        "answer or a saved-objects NDJSON export (files, directories or globs).")] = None,
-    kibana_url: Annotated[str | None, typer.Option(
-        "--kibana-url", help="A running Kibana: all its alerting rules.")] = None,
-    watcher: Annotated[list[str] | None, multi_option(
-        "--watcher", metavar="PATH", help="Elasticsearch Watcher watches as JSON (a "
-        "_watcher/_query/watches answer or one watch; files, directories or globs).")] = None,
-    elasticsearch: Annotated[str | None, typer.Option(
-        "--elasticsearch", help="A running Elasticsearch: all its Watcher watches.")] = None,
-    alert_history: Annotated[list[str] | None, multi_option(
-        "--alert-history", help="Alert history for the noise measures: ALERTS range "
-        "queries, Alertmanager alerts or webhook payloads (JSON/JSON lines), or CSV.")]
+    alertmanager_config: Annotated[Path | None, typer.Option("--alertmanager-config")] = None,
+    grafana: Annotated[list[str] | None, multi_option("--grafana", metavar="PATH")] = None,
+    kapacitor: Annotated[list[str] | None, multi_option("--kapacitor", metavar="PATH")] = None,
+    loki_rules: Annotated[list[str] | None, multi_option("--loki-rules", metavar="PATH")] = None,
+    loki: Annotated[str | None, typer.Option("--loki")] = None,
+    kibana: Annotated[list[str] | None, multi_option("--kibana", metavar="PATH")] = None,
+    kibana_url: Annotated[str | None, typer.Option("--kibana-url")] = None,
+    watcher: Annotated[list[str] | None, multi_option("--watcher", metavar="PATH")] = None,
+    elasticsearch: Annotated[str | None, typer.Option("--elasticsearch")] = None,
+    alert_history: Annotated[list[str] | None, multi_option("--alert-history")]
     = None,
-    history_days: Annotated[float, typer.Option(
-        "--history-days", help="Days of ALERTS history read from --url (0: none).")] = 7,
-    noisy_per_week: Annotated[float, typer.Option(
-        "--noisy-per-week", help="An alert firing more often than this per week is noisy.")]
+    history_days: Annotated[float, typer.Option("--history-days")] = 7,
+    noisy_per_week: Annotated[float, typer.Option("--noisy-per-week")]
     = 7,
-    no_promtool: Annotated[bool, typer.Option(
-        "--no-promtool", help="Do not validate rule files with promtool.")] = False,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", help="Seconds to wait for each HTTP answer.")] = 10,
+    no_promtool: Annotated[bool, typer.Option("--no-promtool")] = False,
+    timeout: Annotated[float, typer.Option("--timeout")] = 10,
     out: EvidenceOutOpt = Path("evidence-monitoring.json"),
     lang: LangOpt = "en",
 ) -> None:

@@ -11,57 +11,54 @@ from typing import Annotated
 
 import typer
 
-from .common import CatalogueOpt, catalogue_or_fail, err_console, fail, open_store
+from .common import (
+    CatalogueOpt,
+    catalogue_or_fail,
+    err_console,
+    fail,
+    localised,
+    say,
+    store_session,
+)
 from .group import command_group
 
-plan_app = command_group("Owners, due dates and status of an assessment's recommendations.")
-AssessmentOpt = Annotated[int, typer.Option("--assessment", help="Assessment id.")]
+plan_app = command_group()
+AssessmentOpt = Annotated[int, typer.Option("--assessment")]
 
 
 def plan_import(
-    file: Annotated[Path, typer.Argument(help="The workbook written by `report --xlsx`, "
-                                              "edited (sheet Recommendations).")],
+    file: Annotated[Path, typer.Argument()],
     assessment: AssessmentOpt,
     catalogue: CatalogueOpt = None,
 ) -> None:
     """Read owner, due date, status and notes of each recommendation back into the store."""
     from opsmaturity.reports.xlsx_read import WorkbookError, read_plan
 
-    from ..store import StoreError
-
     cat = catalogue_or_fail(catalogue)
-    store = open_store()
-    try:
-        rec = store.assessment(assessment)
-        scored = store.compute(assessment, cat)
-        ids = {r.recommendation_id for r in scored.recommendations}
-        rows = read_plan(file, rec.team, ids)
-        store.set_plan(assessment, rows)
-    except (WorkbookError, StoreError) as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
-    err_console.print(f"imported the plan of {len(rows)} recommendation(s) into assessment "
-                      f"{assessment}", highlight=False)
+    with store_session() as store:
+        try:
+            rec = store.assessment(assessment)
+            scored = store.compute(assessment, cat)
+            ids = {r.recommendation_id for r in scored.recommendations}
+            rows = read_plan(file, rec.team, ids)
+            store.set_plan(assessment, rows)
+        except WorkbookError as exc:
+            raise fail(exc.said(localised)) from None
+    err_console.print(say("plan.imported", n=len(rows), id=assessment), highlight=False)
 
 
 def import_answers_workbook(file: Path, assessment: int, catalogue: Path | None) -> None:
     """`answers import answers.xlsx`: the Answers sheet replaces the assessment's answers."""
     from opsmaturity.reports.xlsx_read import WorkbookError, read_answers
 
-    from ..store import StoreError
-
     cat = catalogue_or_fail(catalogue)
-    store = open_store()
-    try:
-        rec = store.assessment(assessment)
-        rows = read_answers(file, cat, rec.team)
-        n = store.replace_answers(assessment, rows)
-    except (WorkbookError, StoreError) as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    with store_session() as store:
+        try:
+            rec = store.assessment(assessment)
+            rows = read_answers(file, cat, rec.team)
+            n = store.replace_answers(assessment, rows)
+        except WorkbookError as exc:
+            raise fail(exc.said(localised)) from None
     people = len({r.participant for r in rows})
-    err_console.print(f"imported {n} answer(s) of {people} participant(s) from {file.name} "
-                      f"into assessment {assessment}; they replace its earlier answers",
-                      highlight=False)
+    err_console.print(say("plan.answers_replaced", n=n, people=people, file=file.name,
+                          id=assessment), highlight=False)

@@ -14,11 +14,8 @@ from .common import err_console, fail, localised, measures_note, say, write_evid
 if TYPE_CHECKING:
     from opsmaturity.core.evidence import EvidenceSet
 
-MappingOpt = Annotated[Path | None, typer.Option(
-    "--mapping", help="YAML file: what counts as production, failure, incident "
-    "(see docs/delivery-evidence.md).")]
-LookbackOpt = Annotated[int, typer.Option(
-    "--lookback-days", min=0, help="Days read before --since, for predecessors.")]
+MappingOpt = Annotated[Path | None, typer.Option("--mapping")]
+LookbackOpt = Annotated[int, typer.Option("--lookback-days", min=0)]
 
 
 def write_platform_evidence(out: Path, evidence: EvidenceSet) -> None:

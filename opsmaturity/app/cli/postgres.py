@@ -31,31 +31,15 @@ from .common import (
 
 
 def collect_postgres(
-    dsn: Annotated[list[str] | None, multi_option(
-        "--dsn", metavar="URL", help="Servers to read (libpq URL or key=value DSN; a role with "
-        "pg_monitor is enough): the primary and the standbys.")] = None,
-    patroni: Annotated[list[str] | None, multi_option(
-        "--patroni", metavar="URL", help="Patroni REST API URLs (reads /cluster and "
-        "/history).")] = None,
-    patroni_file: Annotated[list[Path] | None, multi_option(
-        "--patroni-file", help='Recorded Patroni answers: JSON {"cluster": <GET /cluster>, '
-        '"history": <GET /history>}.')] = None,
-    pgbackrest_info: Annotated[Path | None, typer.Option(
-        "--pgbackrest-info", help="Output of `pgbackrest info --output=json`.")] = None,
-    pgbackrest_stanza: Annotated[str | None, typer.Option(
-        "--pgbackrest-stanza", help="Run `pgbackrest info --output=json` for this "
-        "stanza.")] = None,
-    barman: Annotated[list[Path] | None, multi_option(
-        "--barman", help="Output of `barman list-backups` (text or -f json) or `barman "
-        "check`.")] = None,
-    walg: Annotated[list[Path] | None, multi_option(
-        "--walg", help="Output of WAL-G `backup-list --detail --json` or `wal-verify "
-        "integrity timeline --json`.")] = None,
-    as_of: Annotated[datetime | None, typer.Option(
-        "--as-of", formats=DATE_FORMATS, help="Measure ages at this time (UTC unless an "
-        "offset is given) instead of now: for outputs recorded earlier.")] = None,
-    timeout: Annotated[float, typer.Option(
-        "--timeout", help="Seconds to wait for each HTTP answer (Patroni).")] = 10,
+    dsn: Annotated[list[str] | None, multi_option("--dsn", metavar="URL")] = None,
+    patroni: Annotated[list[str] | None, multi_option("--patroni", metavar="URL")] = None,
+    patroni_file: Annotated[list[Path] | None, multi_option("--patroni-file")] = None,
+    pgbackrest_info: Annotated[Path | None, typer.Option("--pgbackrest-info")] = None,
+    pgbackrest_stanza: Annotated[str | None, typer.Option("--pgbackrest-stanza")] = None,
+    barman: Annotated[list[Path] | None, multi_option("--barman")] = None,
+    walg: Annotated[list[Path] | None, multi_option("--walg")] = None,
+    as_of: Annotated[datetime | None, typer.Option("--as-of", formats=DATE_FORMATS)] = None,
+    timeout: Annotated[float, typer.Option("--timeout")] = 10,
     out: EvidenceOutOpt = Path("evidence-postgres.json"),
     lang: LangOpt = "en",
 ) -> None:

@@ -20,10 +20,11 @@ from .common import (
     catalogue_or_fail,
     err_console,
     fail,
+    localised,
     multi_option,
-    open_store,
     out_option,
     say,
+    store_session,
     warn,
 )
 from .output import is_stdout, write_out
@@ -123,7 +124,8 @@ def _team(path: Path, loaded: Assessment | TeamReport, cat: Catalogue, *,
                            state=state or "final", responses=responses, evidence=sets,
                            history=points)
     except ReportError as exc:
-        raise fail(f"{path}: {exc} (--team, --date)") from None  # the options: no words
+        # the options are no words; the message is said in the command's language first
+        raise fail(f"{path}: {localised(str(exc))} (--team, --date)") from None
 
 
 def _organisation(paths: list[Path], cat: Catalogue, organisation: str | None,
@@ -146,7 +148,8 @@ def _organisation(paths: list[Path], cat: Catalogue, organisation: str | None,
             try:
                 loaded = team_report(loaded, date=date or loaded.date or dt.date.today())
             except ReportError as exc:
-                raise fail(say("report.name_the_team", path=path, problem=exc)) from None
+                raise fail(say("report.name_the_team", path=path,
+                                problem=localised(str(exc)))) from None
         try:
             check_against_catalogue(loaded, cat)
         except ReportError as exc:
@@ -162,19 +165,13 @@ def _organisation(paths: list[Path], cat: Catalogue, organisation: str | None,
 
 def stored_report(assessment_id: int | None, org: str | None, cat: Catalogue) -> AnyReport:
     """A team report of a stored assessment, or an organisation report of a stored org."""
-    from ..store import StoreError
     from ..store_reports import organisation_report, team_report
 
-    store = open_store()
-    try:
+    with store_session() as store:
         if assessment_id is not None:
             return team_report(store, assessment_id, cat)
         assert org is not None
         return organisation_report(store, org, cat)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
 
 
 def write_reports(report: AnyReport, cat: Catalogue, *, pdf: Path | None = None,
@@ -184,7 +181,6 @@ def write_reports(report: AnyReport, cat: Catalogue, *, pdf: Path | None = None,
     checked against the catalogue first, so a mismatch (named after `source`, the input
     file or stored assessment) writes nothing at all."""
     from opsmaturity.reports import pdf as pdf_report
-    from opsmaturity.reports import svg
     from opsmaturity.reports import xlsx as xlsx_report
     from opsmaturity.reports.jsonreport import report_json
     from opsmaturity.reports.model import (
@@ -197,8 +193,6 @@ def write_reports(report: AnyReport, cat: Catalogue, *, pdf: Path | None = None,
         check_against_catalogue(report, cat)
     except ReportError as exc:
         raise fail(f"{source}: {exc}" if source else str(exc)) from None
-    if pdf:  # Chromium takes seconds to start: let it while the other outputs are written
-        svg.start_in_background()
     try:
         if json_out:
             write_out(json_out, report_json(report))
@@ -212,45 +206,24 @@ def write_reports(report: AnyReport, cat: Catalogue, *, pdf: Path | None = None,
                 stats = pdf_report.render_team_pdf(report, cat, pdf, lang)
             err_console.print(say("report.wrote_pages", path=pdf, pages=stats.pages),
                               highlight=False)
-    except (ReportError, svg.ChartExportError) as exc:
-        svg.shutdown()  # also a browser still starting: no Chromium outlives us
+    except ReportError as exc:
         raise fail(str(exc)) from None
 
 
 def report(
-    assessment_id: Annotated[int | None, typer.Option(
-        "--assessment", help="A stored assessment (see `opsmaturity assessment list`): "
-                             "its answers, evidence and the team's trend come from the store."
-    )] = None,
-    org: Annotated[str | None, typer.Option(
-        "--org", help="A stored organisation: one report of every team's latest "
-                      "assessment.")] = None,
-    inputs: Annotated[list[Path] | None, multi_option(
-        "--in", help="Assessment JSON (score/assess --out) or report JSON (report --json); "
-                     "several make an organisation report, one team per file.")] = None,
-    answers: Annotated[Path | None, typer.Option(
-        "--answers", "-a", help="The answers file the assessment was scored from "
-                                "(answers per participant, for the XLSX).")] = None,
-    evidence: Annotated[list[Path] | None, multi_option(
-        "--evidence", "-e", help="Evidence JSON behind the assessment.")] = None,
-    history: Annotated[list[Path] | None, multi_option(
-        "--history", help="Earlier assessment or report JSON of the same team, for the "
-                          "trend.")] = None,
-    organisation: Annotated[str | None, typer.Option(
-        "--organisation", help="Organisation name (default: from the input).")] = None,
-    team: Annotated[str | None, typer.Option(
-        "--team", help="Team name (default: from the input).")] = None,
-    date: Annotated[dt.datetime | None, typer.Option(
-        "--date", formats=["%Y-%m-%d"], help="Report date, YYYY-MM-DD (default: the "
-                                             "assessment's date, else today).")] = None,
-    draft: Annotated[bool, typer.Option(
-        "--draft", help="Mark the report as a draft (watermark on every page).")] = False,
-    pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the PDF report here.")] = None,
-    xlsx: Annotated[Path | None, typer.Option(
-        "--xlsx", help="Write the workbook (findings, answers, evidence, "
-                       "recommendations) here.")] = None,
-    json_out: Annotated[Path | None, out_option(
-        "Write the report as versioned JSON here", "--json")] = None,
+    assessment_id: Annotated[int | None, typer.Option("--assessment")] = None,
+    org: Annotated[str | None, typer.Option("--org")] = None,
+    inputs: Annotated[list[Path] | None, multi_option("--in")] = None,
+    answers: Annotated[Path | None, typer.Option("--answers", "-a")] = None,
+    evidence: Annotated[list[Path] | None, multi_option("--evidence", "-e")] = None,
+    history: Annotated[list[Path] | None, multi_option("--history")] = None,
+    organisation: Annotated[str | None, typer.Option("--organisation")] = None,
+    team: Annotated[str | None, typer.Option("--team")] = None,
+    date: Annotated[dt.datetime | None, typer.Option("--date", formats=["%Y-%m-%d"])] = None,
+    draft: Annotated[bool, typer.Option("--draft")] = False,
+    pdf: Annotated[Path | None, typer.Option("--pdf")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx")] = None,
+    json_out: Annotated[Path | None, out_option("--json")] = None,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
 ) -> None:
@@ -263,10 +236,6 @@ def report(
     for flag, path in (("--pdf", pdf), ("--xlsx", xlsx)):
         if is_stdout(path):
             raise fail(say("store.binary_to_stdout", flag=flag))
-    if pdf:  # Chromium takes seconds to start: from now on, while the data loads
-        from opsmaturity.reports import svg
-
-        svg.start_in_background()
     from opsmaturity.reports.model import OrganisationReport
     cat = catalogue_or_fail(catalogue)
     if not inputs:

@@ -7,8 +7,7 @@ thing, and reports what it did on stderr; tables go to stdout.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -22,41 +21,35 @@ from .common import (
     catalogue_or_fail,
     err_console,
     fail,
-    open_store,
     out_console,
     out_option,
     say,
+    store_session,
     warn,
 )
 from .group import command_group
 from .output import is_stdout, write_out
 
 if TYPE_CHECKING:
-    from ..store import Store
+    pass
 
 DEFAULT_DORA_YEAR = 2025  # scoring.dora.NEWEST_YEAR (a test checks), not imported: start-up
 
-org_app = command_group("Organisations (clients) in the store.")
-team_app = command_group("Teams or services of an organisation.")
-assessment_app = command_group("Assessments of a team: create, list, finalise.")
-answers_app = command_group("Questionnaire answers of an assessment.")
-evidence_app = command_group("Collector evidence attached to an assessment.")
+org_app = command_group()
+team_app = command_group()
+assessment_app = command_group()
+answers_app = command_group()
+evidence_app = command_group()
 
-AssessmentOpt = Annotated[int, typer.Option("--assessment", help="Assessment id.")]
-OrgOpt = Annotated[str | None, typer.Option("--org", help="Organisation name or id.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+AssessmentOpt = Annotated[int, typer.Option("--assessment")]
+OrgOpt = Annotated[str | None, typer.Option("--org")]
+JsonOpt = Annotated[bool, typer.Option("--json")]
 
-@contextmanager
-def _store() -> Iterator[Store]:
-    from ..store import StoreError
+def risk_index(value: float | None) -> str:
+    """The risk index as every output prints it (reports/fmt.py): a whole number."""
+    from opsmaturity.reports import fmt
 
-    store = open_store()
-    try:
-        yield store
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    finally:
-        store.close()
+    return fmt.index(value)
 
 
 def risk_word(level: str | None) -> str:
@@ -83,27 +76,27 @@ def _print_records(records: list, as_json: bool, columns: dict[str, Callable]) -
     out_console.print(table)
 
 
-def org_create(name: Annotated[str, typer.Argument(help="Organisation name.")]) -> None:
+def org_create(name: Annotated[str, typer.Argument()]) -> None:
     """Add an organisation."""
-    with _store() as store:
+    with store_session() as store:
         org = store.create_organisation(name)
     err_console.print(say("store.org_created", id=org.id, name=org.name), highlight=False)
 
 
 def org_list(as_json: JsonOpt = False) -> None:
     """List organisations with their number of teams."""
-    with _store() as store:
+    with store_session() as store:
         rows = store.list_organisations()
     _print_records(rows, as_json, {"id": lambda r: r.id, "organisation": lambda r: r.name,
                                    "teams": lambda r: r.teams})
 
 
 def team_create(
-    name: Annotated[str, typer.Argument(help="Team or service name.")],
-    org: Annotated[str, typer.Option("--org", help="Organisation name or id.")],
+    name: Annotated[str, typer.Argument()],
+    org: Annotated[str, typer.Option("--org")],
 ) -> None:
     """Add a team to an organisation."""
-    with _store() as store:
+    with store_session() as store:
         team = store.create_team(org, name)
     err_console.print(say("store.team_created", id=team.id, name=team.name,
                           organisation=team.organisation), highlight=False)
@@ -111,23 +104,22 @@ def team_create(
 
 def team_list(org: OrgOpt = None, as_json: JsonOpt = False) -> None:
     """List teams, of one organisation or all."""
-    with _store() as store:
+    with store_session() as store:
         rows = store.list_teams(org)
     _print_records(rows, as_json, {"id": lambda r: r.id, "organisation": lambda r: r.organisation,
                                    "team": lambda r: r.name})
 
 
 def assessment_create(
-    team: Annotated[str, typer.Option("--team", help="Team name or id.")],
+    team: Annotated[str, typer.Option("--team")],
     org: OrgOpt = None,
-    on: Annotated[datetime | None, typer.Option(
-        "--date", formats=["%Y-%m-%d"], help="Assessment date (default: today).")] = None,
-    title: Annotated[str, typer.Option("--title", help="A label, e.g. 'Q4 workshop'.")] = "",
+    on: Annotated[datetime | None, typer.Option("--date", formats=["%Y-%m-%d"])] = None,
+    title: Annotated[str, typer.Option("--title")] = "",
     catalogue: CatalogueOpt = None,
 ) -> None:
     """Start a draft assessment of a team with the current catalogue version."""
     cat = catalogue_or_fail(catalogue)
-    with _store() as store:
+    with store_session() as store:
         team_rec = store.team(team, org)
         rec = store.create_assessment(team_rec.id, cat.version, title=title,
                                       on=on.date() if on else None)
@@ -138,12 +130,12 @@ def assessment_create(
 
 
 def assessment_list(
-    team: Annotated[str | None, typer.Option("--team", help="Team name or id.")] = None,
+    team: Annotated[str | None, typer.Option("--team")] = None,
     org: OrgOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List assessments with their state and how much input they have."""
-    with _store() as store:
+    with store_session() as store:
         rows = store.list_assessments(team, org)
     _print_records(rows, as_json, {
         "id": lambda r: r.id, "date": lambda r: r.date, "organisation": lambda r: r.organisation,
@@ -153,10 +145,8 @@ def assessment_list(
 
 
 def assessment_finalise(
-    assessment: Annotated[int, typer.Argument(help="Assessment id.")],
-    dora_year: Annotated[int, typer.Option(
-        "--dora-year", help="DORA report year (clusters up to 2024, Quick Check benchmarks "
-        "2024 and 2025).")] = DEFAULT_DORA_YEAR,
+    assessment: Annotated[int, typer.Argument()],
+    dora_year: Annotated[int, typer.Option("--dora-year")] = DEFAULT_DORA_YEAR,
     catalogue: CatalogueOpt = None,
 ) -> None:
     """Score the assessment and freeze the result; it takes no more answers or evidence."""
@@ -165,21 +155,19 @@ def assessment_finalise(
     if dora_year not in dora.REPORT_YEARS:
         raise fail(say("assess.dora_year", years=", ".join(map(str, dora.REPORT_YEARS))))
     cat = catalogue_or_fail(catalogue)
-    with _store() as store:
+    with store_session() as store:
         rec = store.assessment(assessment)
         if rec.catalogue_version != cat.version:
             warn(say("store.other_catalogue", id=assessment, theirs=rec.catalogue_version,
                      ours=cat.version))
         scored = store.finalise(assessment, cat, dora_year)
-    risk = "n/a" if scored.overall.risk_index is None else f"{scored.overall.risk_index:.1f}"
-    err_console.print(say("store.finalised", id=assessment, risk=risk,
+    err_console.print(say("store.finalised", id=assessment, risk=risk_index(
+                          scored.overall.risk_index),
                           level=risk_word(scored.overall.risk_level)), highlight=False)
 
 
 def answers_import(
-    file: Annotated[Path, typer.Argument(
-        help="Answers YAML (one participant or a workshop), or the workbook written by "
-             "`report --xlsx` with its Answers sheet edited.")],
+    file: Annotated[Path, typer.Argument()],
     assessment: AssessmentOpt,
     catalogue: CatalogueOpt = None,
 ) -> None:
@@ -199,7 +187,7 @@ def answers_import(
         parsed = AnswersFile.model_validate(load_yaml(file).data)
     except SourceError as exc:
         raise fail(str(exc)) from None
-    with _store() as store:
+    with store_session() as store:
         rec = store.assessment(assessment)
         if parsed.team and parsed.team != rec.team:
             warn(say("store.other_team", file=file, theirs=repr(parsed.team), id=assessment,
@@ -212,7 +200,7 @@ def answers_import(
 
 
 def evidence_import(
-    files: Annotated[list[Path], typer.Argument(help="Evidence JSON written by `collect`.")],
+    files: Annotated[list[Path], typer.Argument()],
     assessment: AssessmentOpt,
 ) -> None:
     """Attach collector evidence to an assessment."""
@@ -222,7 +210,7 @@ def evidence_import(
         sets = [s for path in files for s in load_evidence(path)]
     except EvidenceFileError as exc:
         raise fail(str(exc)) from None
-    with _store() as store:
+    with store_session() as store:
         for ev in sets:
             store.add_evidence(assessment, ev)
     err_console.print(say("store.evidence_attached", n=len(sets), id=assessment, sets=", ".join(
@@ -231,14 +219,14 @@ def evidence_import(
 
 
 def history(
-    team: Annotated[str, typer.Option("--team", help="Team name or id.")],
+    team: Annotated[str, typer.Option("--team")],
     org: OrgOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Risk index and area maturity levels over the team's finalised assessments."""
     from rich.table import Table
 
-    with _store() as store:
+    with store_session() as store:
         points = store.history(team, org)
     if as_json:
         out_console.print_json(json.dumps([p.model_dump(mode="json") for p in points]))
@@ -247,14 +235,18 @@ def history(
         err_console.print(say("store.no_history", team=team), highlight=False)
         return
     # One column per assessment, one row per measure: reads like a trend, fits a terminal.
-    table = Table("", *(f"{p.date}\n#{p.assessment_id}" for p in points), box=None,
-                  header_style="bold")
-    table.add_row(say("store.risk_index"), *(
-        "n/a" if p.risk_index is None else f"{p.risk_index:.1f}" for p in points))
-    table.add_row(say("store.risk_level"), *(risk_word(p.risk_level) for p in points))
-    for area in sorted({a for p in points for a in p.area_levels}):
-        table.add_row(say("store.area_level", area=area), *("–" if p.area_levels.get(area) is None
-                                         else str(p.area_levels[area]) for p in points))
+    from opsmaturity.reports import fmt
+
+    from .common import state
+
+    with fmt.language(state.lang):  # 2,6 and 4. Dezember 2026 in German, as in the PDF
+        table = Table("", *(f"{fmt.date(p.date)}\n#{p.assessment_id}" for p in points),
+                      box=None, header_style="bold")
+        table.add_row(say("store.risk_index"), *(risk_index(p.risk_index) for p in points))
+        table.add_row(say("store.risk_level"), *(risk_word(p.risk_level) for p in points))
+        for area in sorted({a for p in points for a in p.area_levels}):
+            table.add_row(say("store.area_level", area=area),
+                          *(fmt.level(p.area_levels.get(area)) for p in points))
     out_console.print(table)
 
 
@@ -266,16 +258,11 @@ class ExportFormat(StrEnum):
 
 def export(
     assessment: AssessmentOpt,
-    out: Annotated[Path, out_option("File to write")],
-    fmt: Annotated[ExportFormat, typer.Option(
-        "--format", "-f", help="bundle: answers, evidence and snapshot, hash-protected, for "
-        "`opsmaturity import`; xlsx: workbook for a consultant to edit; json: the report as "
-        "versioned JSON.")] = ExportFormat.bundle,
+    out: Annotated[Path, out_option()],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f")] = ExportFormat.bundle,
     catalogue: CatalogueOpt = None,
     lang: LangOpt = "en",
-    with_names: Annotated[bool, typer.Option(
-        "--with-names", help="Put participants' names into the bundle (it says so); without "
-        "it participants are P1, P2, ... with their role.")] = False,
+    with_names: Annotated[bool, typer.Option("--with-names")] = False,
 ) -> None:
     """Write an assessment to a file (a bundle moves it to another store)."""
     if fmt is ExportFormat.xlsx and is_stdout(out):
@@ -290,20 +277,18 @@ def export(
         return
     from ..store import export_bundle
 
-    with _store() as store:
+    with store_session() as store:
         text = export_bundle(store, assessment, names=with_names)
     write_out(out, text)
     if with_names:
         err_console.print(say("store.bundle_names"), highlight=False)
 
 
-def import_(
-    file: Annotated[Path, typer.Argument(help="A bundle written by `opsmaturity export`.")],
-) -> None:
+def import_(file: Annotated[Path, typer.Argument()],) -> None:
     """Add an exported assessment bundle to this store, after checking its content hash."""
     from ..store import import_bundle
 
-    with _store() as store:
+    with store_session() as store:
         rec = import_bundle(store, file)
     out_console.print(rec.id)
     err_console.print(say("store.bundle_imported", file=file, id=rec.id, team=rec.team,

@@ -56,7 +56,7 @@ def _columns(table: Table, s: Texts, *names: str) -> Table:
 def _headline(a: Assessment, s: Texts, r: Texts) -> list[str]:
     o = a.overall
     who = " / ".join(x for x in (a.organisation, a.team) if x) or s("summary.who_default")
-    index = "-" if o.risk_index is None else f"{o.risk_index:.0f}/100"
+    index = "-" if o.risk_index is None else f"{fmt.index(o.risk_index)}/100"
     return [
         f"[bold]{escape(s('summary.heading', who=who, version=a.catalogue_version))}[/]",
         s("summary.overall", level=_level(o.risk_level, r), index=index,
@@ -120,6 +120,22 @@ def _recommendations(a: Assessment, cat: Catalogue, s: Texts, r: Texts, top: int
     return table
 
 
+def _coverage(a: Assessment, s: Texts, most: int = 5) -> list[str]:
+    """What each partial evidence set could not see, so "listed below" is true here too."""
+    from opsmaturity.core.messages import localise as in_language
+
+    lines: list[str] = []
+    for c in a.coverage:
+        if not c.partial:
+            continue
+        lines.append(s("summary.partial", collector=c.collector, source=c.source,
+                       coverage=fmt.pct(c.ratio)))
+        lines += [f"  - {in_language(m, s.lang)}" for m in c.missing[:most]]
+        if len(c.missing) > most:
+            lines.append("  " + s("summary.more", n=len(c.missing) - most))
+    return lines
+
+
 def _quick_check_line(q: QuickCheck, s: Texts) -> str:
     def part(x: Scored | None) -> str:
         if x is None:
@@ -157,7 +173,14 @@ def _print_summary(a: Assessment, cat: Catalogue, console: Console, lang: str,
     if a.suspected():
         show(_settle(a, cat, s, r))
         console.print(f"[dim]{escape(s('summary.settle_intro'))}[/]")
-    show(_recommendations(a, cat, s, r, top))
+    if a.recommendations:
+        show(_recommendations(a, cat, s, r, top))
+    else:
+        console.print(escape(s("summary.nothing_first")))
+    if coverage := _coverage(a, s):
+        console.print(f"[bold]{escape(s('summary.coverage'))}[/]")
+        for line in coverage:
+            console.print(escape(line), highlight=False)
     if a.quick_check:
         console.print(escape(_quick_check_line(a.quick_check, s)))
     if a.dora:

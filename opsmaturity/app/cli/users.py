@@ -14,13 +14,13 @@ from typing import Annotated
 
 import typer
 
-from .common import err_console, fail, multi_option, say
+from .common import err_console, fail, multi_option, say, store_session
 from .group import command_group
-from .store import JsonOpt, _print_records, _store
+from .store import JsonOpt, _print_records
 
 ENV_PASSWORD = "OPSMATURITY_NEW_PASSWORD"
 
-user_app = command_group("Accounts of the web app: admins and facilitators.")
+user_app = command_group()
 
 
 class Role(StrEnum):
@@ -28,9 +28,8 @@ class Role(StrEnum):
     facilitator = "facilitator"
 
 
-NameArg = Annotated[str, typer.Argument(help="Account name (for OpenID Connect: the e-mail).")]
-NoPasswordOpt = Annotated[bool, typer.Option(
-    "--no-password", help="No password: the account logs in through OpenID Connect only.")]
+NameArg = Annotated[str, typer.Argument()]
+NoPasswordOpt = Annotated[bool, typer.Option("--no-password")]
 
 
 def on_terminal() -> bool:
@@ -51,16 +50,15 @@ def _new_password() -> str:
 
 def user_add(
     name: NameArg,
-    role: Annotated[Role, typer.Option("--role", help="admin: everything; facilitator: the "
-                                       "organisations given with --org.")],
+    role: Annotated[Role, typer.Option("--role")],
     org: Annotated[list[str] | None, multi_option(
-        "--org", help="Organisations (names or ids) the facilitator may see.",
+        "--org",
         metavar="ORG")] = None,
     no_password: NoPasswordOpt = False,
 ) -> None:
     """Add an account (the password is asked for, or read from $OPSMATURITY_NEW_PASSWORD)."""
     password = None if no_password else _new_password()
-    with _store() as store:
+    with store_session() as store:
         user = store.add_user(name, role.value, password, list(org or []))
     where = say("user.every_organisation") if user.role == "admin" else (
         ", ".join(user.organisations) or say("user.no_organisation_yet"))
@@ -70,7 +68,7 @@ def user_add(
 
 def user_list(as_json: JsonOpt = False) -> None:
     """List accounts with their role and organisations (never their passwords)."""
-    with _store() as store:
+    with store_session() as store:
         rows = store.users()
     _print_records(rows, as_json, {
         "name": lambda r: r.name, "role": lambda r: r.role,
@@ -80,7 +78,7 @@ def user_list(as_json: JsonOpt = False) -> None:
 
 def user_remove(name: NameArg) -> None:
     """Remove an account; its open browser sessions end at their next click."""
-    with _store() as store:
+    with store_session() as store:
         store.remove_user(name)
     err_console.print(say("user.removed", name=name), highlight=False)
 
@@ -88,7 +86,7 @@ def user_remove(name: NameArg) -> None:
 def user_password(name: NameArg, no_password: NoPasswordOpt = False) -> None:
     """Set a new password (asked for, or read from $OPSMATURITY_NEW_PASSWORD)."""
     password = None if no_password else _new_password()
-    with _store() as store:
+    with store_session() as store:
         store.set_password(name, password)
     err_console.print(say("user.password_changed", name=name), highlight=False)
 
@@ -96,11 +94,11 @@ def user_password(name: NameArg, no_password: NoPasswordOpt = False) -> None:
 def user_grant(
     name: NameArg,
     org: Annotated[list[str] | None, multi_option(
-        "--org", help="Organisations (names or ids); none: no organisation.",
+        "--org",
         metavar="ORG")] = None,
 ) -> None:
     """Set the organisations a facilitator may see (replacing the earlier ones)."""
-    with _store() as store:
+    with store_session() as store:
         user = store.grant(name, list(org or []))
     err_console.print(say("user.sees", name=user.name, where=", ".join(user.organisations)
                           or say("user.no_organisation")), highlight=False)

@@ -10,14 +10,17 @@ from typing import Annotated
 
 import typer
 
-from .common import err_console, open_store, state
-
-FIRST_ACCOUNT = ("no accounts yet: every page except a participant's join page needs a login; "
-                 "create the first one with `opsmaturity user add NAME --role admin`")
+from .common import err_console, fail, open_store, say, state
 
 
 def streamlit_command(port: int, host: str) -> list[str]:
-    """`streamlit run` for the app: headless, no usage statistics, no tracebacks shown."""
+    """`streamlit run` for the app: headless, no usage statistics, no tracebacks shown.
+
+    No full garbage collection after every script run (Streamlit's default): with the
+    catalogue, scores and libraries in memory one takes about 100 ms, holds the one
+    interpreter lock while the run's messages wait to be sent, and ran after every tap of
+    every participant and every refresh of the live view; it was most of a participant's
+    wait for "Saved." (bench/bench_answer.py). Python's own collector still runs."""
     from ..web import ENTRYPOINT
 
     return [
@@ -26,21 +29,15 @@ def streamlit_command(port: int, host: str) -> list[str]:
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none", "--server.runOnSave", "false",
         "--client.showErrorDetails", "none", "--client.toolbarMode", "minimal",
-        "--theme.base", "light",
+        "--theme.base", "light", "--runner.postScriptGC", "false",
     ]
 
 
 def web(
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)]
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)]
     = 8501,
-    host: Annotated[str, typer.Option(
-        "--host", help="Address to listen on; 0.0.0.0 lets workshop participants join from "
-        "their own laptops and phones (the join link then shows this machine's network "
-        "address).")] = "127.0.0.1",
-    public_url: Annotated[str | None, typer.Option(
-        "--public-url", help="The app's address as participants reach it, when it sits "
-        "behind a proxy (e.g. https://workshop.example.org): join links and QR codes use "
-        "it.")] = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    public_url: Annotated[str | None, typer.Option("--public-url")] = None,
 ) -> None:
     """Start the web app: portfolio heatmaps, live workshops, drill-down, trends, exports."""
     from ..store import ENV_URL, database_url
@@ -49,8 +46,7 @@ def web(
     try:
         public = public_base(host, port, public_url)
     except LinkError as exc:
-        err_console.print(f"error: {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+        raise fail(str(exc)) from None
 
     url = database_url(state.db_url)
     store = open_store()  # migrate now, and fail here with a clear message, not in a page
@@ -62,13 +58,13 @@ def web(
     if public:
         env[ENV_PUBLIC_URL] = public
     shown = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"
-    err_console.print(f"opsmaturity web on {shown} (store {where}); Ctrl+C stops it",
-                      highlight=False, soft_wrap=True)
+    err_console.print(say("web.serving", url=shown, store=where), highlight=False,
+                      soft_wrap=True)
     if public:
-        err_console.print(f"participants join at {public}/join", highlight=False,
+        err_console.print(say("web.join_at", url=f"{public}/join"), highlight=False,
                           soft_wrap=True)
     if not has_users:
-        err_console.print(FIRST_ACCOUNT, highlight=False, soft_wrap=True)
+        err_console.print(say("web.first_account"), highlight=False, soft_wrap=True)
     raise typer.Exit(code=serve(streamlit_command(port, host), env))
 
 

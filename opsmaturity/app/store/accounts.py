@@ -9,11 +9,15 @@ tell which names exist. Accounts are managed by whoever runs the CLI on the stor
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from opsmaturity.core.messages import text as _msg
 
 from . import tables as t
 from .base import StoreBase, _name, _now
@@ -24,14 +28,21 @@ from .scope import Scope
 ROLES = ("admin", "facilitator")
 MIN_PASSWORD = 10
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("an account that does not exist")
+
+
+@cache
+def _dummy_hash() -> str:
+    """What an unknown account's password is checked against, so that a wrong name takes as
+    long as a wrong password. Made on the first sign-in, not on import: every command that
+    opens the store (a report) paid for an argon2 hash it never used."""
+    return _hasher.hash("an account that does not exist")
 
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
-        raise StoreError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise StoreError(_msg("store.password_short", n=MIN_PASSWORD))
     if len(password) > 1000:
-        raise StoreError("a password is at most 1000 characters")
+        raise StoreError(_msg("store.password_long"))
     return password
 
 
@@ -47,7 +58,7 @@ class AccountStore(StoreBase):
 
     def _managing(self) -> None:
         if not self.scope.unlimited:
-            raise StoreError("accounts are managed with `opsmaturity user` on the server")
+            raise StoreError(_msg("store.accounts_on_server"))
 
     def add_user(self, name: str, role: str, password: str | None,
                  organisations: list[str | int] = ()) -> UserRecord:
@@ -55,9 +66,9 @@ class AccountStore(StoreBase):
         self._managing()
         name = _name(name, "user")
         if role not in ROLES:
-            raise StoreError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+            raise StoreError(_msg("store.role", roles=", ".join(ROLES), role=repr(role)))
         if role == "admin" and organisations:
-            raise StoreError("an admin sees every organisation: give --org to facilitators only")
+            raise StoreError(_msg("store.admin_without_org"))
         digest = None if password is None else _hasher.hash(check_password(password))
         try:
             with self._tx() as s:
@@ -70,7 +81,7 @@ class AccountStore(StoreBase):
                                              organisation_id=self._org(s, org).id))
                 return self._user_record(s, row)
         except IntegrityError:
-            raise StoreError(f"user {name!r} already exists") from None
+            raise StoreError(_msg("store.user_exists", name=repr(name))) from None
 
     def users(self) -> list[UserRecord]:
         self._managing()
@@ -105,7 +116,7 @@ class AccountStore(StoreBase):
         with self._tx() as s:
             row = self._user(s, name)
             if row.role == "admin" and organisations:
-                raise StoreError("an admin sees every organisation")
+                raise StoreError(_msg("store.admin_sees_all"))
             s.execute(delete(t.UserOrganisation).where(t.UserOrganisation.user_id == row.id))
             for org in organisations:
                 s.add(t.UserOrganisation(user_id=row.id, organisation_id=self._org(s, org).id))
@@ -122,7 +133,7 @@ class AccountStore(StoreBase):
             row = s.scalar(select(t.User).where(t.User.name == (name or "").strip()))
             digest = row.password_hash if row is not None else None
         try:
-            _hasher.verify(digest or _DUMMY_HASH, password or "")
+            _hasher.verify(digest or _dummy_hash(), password or "")
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return None
         if digest is None or row is None:
@@ -140,7 +151,7 @@ class AccountStore(StoreBase):
         else:
             row = s.scalar(select(t.User).where(t.User.name == str(ref).strip()))
         if row is None:
-            raise StoreError(f"no user {ref!r} (see `opsmaturity user list`)")
+            raise StoreError(_msg("store.no_user", ref=repr(ref)))
         return row
 
     def _user_record(self, s: Session, row: t.User) -> UserRecord:

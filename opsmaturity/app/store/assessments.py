@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.scoring.assessment import Assessment as ScoredAssessment
 from opsmaturity.scoring.catalogue import Catalogue
 from opsmaturity.scoring.dora import NEWEST_YEAR
@@ -59,7 +60,7 @@ class AssessmentStore(StoreBase):
         with self._tx() as s:
             row = self._assessment(s, assessment_id, for_update=True)
             if row.state == "final":
-                raise StoreError(f"assessment {assessment_id} is already final")
+                raise StoreError(_msg("store.already_final", id=assessment_id))
             row.state = "final"
             row.finalised_at = _now()
             s.add(t.Snapshot(assessment_id=row.id, catalogue_version=catalogue.version,

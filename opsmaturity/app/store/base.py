@@ -15,6 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from opsmaturity.core.messages import text as _msg
+
 from . import tables as t
 from .db import (
     READ_OPTION,
@@ -94,30 +96,27 @@ class StoreBase:
         except OperationalError as exc:
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             if is_read_only(self.engine) and "readonly" in first:
-                raise StoreError(f"{store_file(self.engine)}: the store is read-only (no "
-                                 "write access to the file or its directory): it can be "
-                                 "read, not changed") from None
-            raise StoreError(f"store at {self.url}: {first}") from None
+                raise StoreError(_msg("store.read_only", file=store_file(self.engine))) from None
+            raise StoreError(_msg("store.store_at", url=self.url, problem=first)) from None
         except DatabaseError as exc:
             if isinstance(exc, IntegrityError):
                 raise
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise StoreError(f"{store_file(self.engine)}: no longer an opsmaturity store: the "
-                             f"database is damaged ({first})") from None
+            raise StoreError(_msg("store.damaged", file=store_file(self.engine),
+                                  problem=first)) from None
 
     # lookups -------------------------------------------------------------------------
 
     def _org(self, s: Session, ref: str | int) -> t.Organisation:
         row = _by_ref(s, t.Organisation, ref, t.Organisation.name)
         if row is None or not self.scope.sees_organisation(row.id):
-            raise StoreError(f"no organisation {ref!r} (see `opsmaturity org list`)")
+            raise StoreError(_msg("store.no_organisation", ref=repr(ref)))
         return row
 
     def _get_or_create_org(self, s: Session, name: str) -> t.Organisation:
         row = s.scalar(select(t.Organisation).where(t.Organisation.name == name))
         if not self.scope.unlimited and (row is None or not self.scope.sees_organisation(row.id)):
-            raise StoreError(f"organisation {name!r} is not one of yours: an admin adds "
-                             "organisations and grants them (`opsmaturity user add`)")
+            raise StoreError(_msg("store.not_yours", name=repr(name)))
         if row is None:
             row = t.Organisation(name=name, created_at=_now())
             s.add(row)
@@ -129,7 +128,7 @@ class StoreBase:
         if isinstance(ref, int) or str(ref).isdigit():
             row = s.get(t.Team, int(ref))
             if row is None or not self.scope.sees_organisation(row.organisation_id):
-                raise StoreError(f"no team with id {ref}")
+                raise StoreError(_msg("store.no_team_id", ref=ref))
             return row
         query = self._limit_orgs(select(t.Team).where(t.Team.name == str(ref)),
                                  t.Team.organisation_id)
@@ -137,9 +136,9 @@ class StoreBase:
             query = query.where(t.Team.organisation_id == self._org(s, organisation).id)
         rows = s.scalars(query).all()
         if not rows:
-            raise StoreError(f"no team {ref!r} (see `opsmaturity team list`)")
+            raise StoreError(_msg("store.no_team", ref=repr(ref)))
         if len(rows) > 1:
-            raise StoreError(f"several teams are called {ref!r}: give --org or the team id")
+            raise StoreError(_msg("store.several_teams", ref=repr(ref)))
         return rows[0]
 
     def _assessment(self, s: Session, assessment_id: int,
@@ -147,14 +146,13 @@ class StoreBase:
         row = s.get(t.Assessment, assessment_id, with_for_update=for_update or None)
         if row is None or not self.scope.sees_assessment(
                 row.id, s.scalar(select(t.Team.organisation_id).where(t.Team.id == row.team_id))):
-            raise StoreError(f"no assessment {assessment_id} (see `opsmaturity assessment list`)")
+            raise StoreError(_msg("store.no_assessment", id=assessment_id))
         return row
 
     def _open_assessment(self, s: Session, assessment_id: int) -> t.Assessment:
         row = self._assessment(s, assessment_id)
         if row.state == "final":
-            raise StoreError(f"assessment {assessment_id} is final and takes no more input; "
-                             "create a new assessment to assess again")
+            raise StoreError(_msg("store.final_takes_no_input", id=assessment_id))
         return row
 
     def _workshop_closed(self, s: Session, assessment_id: int) -> bool:
@@ -226,9 +224,9 @@ def _by_ref(s: Session, table: type, ref: str | int, name_column) -> object | No
 def _name(value: str, what: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise StoreError(f"a {what} needs a name")
+        raise StoreError(_msg(f"store.needs_name.{what}"))
     if len(value) > 200:
-        raise StoreError(f"{what} name is longer than 200 characters")
+        raise StoreError(_msg(f"store.name_too_long.{what}"))
     return value
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.scoring.answers import RawValue
 from opsmaturity.scoring.assessment import Assessment as ScoredAssessment
 
@@ -113,33 +114,34 @@ def read_bundle(path: Path) -> tuple[BundleContent, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise StoreError(f"{path}: cannot read: {exc.strerror}") from None
+        raise StoreError(_msg("bundle.cannot_read", path=path, reason=exc.strerror)) from None
     except UnicodeDecodeError:
-        raise StoreError(f"{path}: not a bundle (not UTF-8 text)") from None
+        raise StoreError(_msg("bundle.not_text", path=path)) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         hint = "" if text.rstrip().endswith("}") else " (the file ends early: truncated?)"
-        raise StoreError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}{hint}") from None
+        raise StoreError(_msg("bundle.invalid_json", path=path, line=exc.lineno, problem=exc.msg,
+                              hint=hint)) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise StoreError(f"{path}: not an opsmaturity bundle (no \"format\": \"{FORMAT}\")")
+        raise StoreError(_msg("bundle.not_a_bundle", path=path, format=FORMAT))
     if data.get("version") != VERSION:
-        raise StoreError(f"{path}: bundle version {data.get('version')!r} is not supported "
-                         f"(this opsmaturity reads version {VERSION})")
+        raise StoreError(_msg("bundle.version", path=path, version=repr(data.get('version')),
+                              supported=VERSION))
     content = data.get("content")
     if not isinstance(content, dict) or not isinstance(data.get("sha256"), str):
-        raise StoreError(f"{path}: bundle has no content or no sha256")
+        raise StoreError(_msg("bundle.no_content", path=path))
     actual = content_hash(content)
     if actual != data["sha256"]:
-        raise StoreError(f"{path}: content hash does not match (expected {data['sha256'][:12]}…, "
-                         f"got {actual[:12]}…): the bundle was changed or damaged after export; "
-                         "refusing to import it")
+        raise StoreError(_msg("bundle.hash", path=path, expected=data['sha256'][:12],
+                              actual=actual[:12]))
     try:
         return BundleContent.model_validate(content), actual
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise StoreError(f"{path}: content.{where}: {first['msg']}") from None
+        raise StoreError(_msg("bundle.content", path=path, where=where,
+                              problem=first['msg'])) from None
 
 
 def import_bundle(store: Store, path: Path) -> AssessmentRecord:
@@ -148,15 +150,14 @@ def import_bundle(store: Store, path: Path) -> AssessmentRecord:
     with store._tx(read=True) as s:
         existing = s.query(t.Assessment).filter_by(bundle_sha256=digest).one_or_none()
         if existing is not None:
-            raise StoreError(f"{path}: already imported as assessment {existing.id}")
+            raise StoreError(_msg("bundle.already_imported", path=path, id=existing.id))
     same = _same_content(store, content, digest)
     if same is not None:
-        raise StoreError(f"{path}: this store already holds this assessment, as assessment "
-                         f"{same} (exported from here, or imported before); nothing imported")
+        raise StoreError(_msg("bundle.same_assessment", path=path, id=same))
     with store._tx() as s:
         existing = s.query(t.Assessment).filter_by(bundle_sha256=digest).one_or_none()
         if existing is not None:
-            raise StoreError(f"{path}: already imported as assessment {existing.id}")
+            raise StoreError(_msg("bundle.already_imported", path=path, id=existing.id))
         org = store._get_or_create_org(s, content.organisation)
         team = s.query(t.Team).filter_by(organisation_id=org.id, name=content.team).one_or_none()
         if team is None:

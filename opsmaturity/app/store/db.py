@@ -21,6 +21,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
+from opsmaturity.core.messages import text as _msg
+
 ENV_URL = "OPSMATURITY_DATABASE_URL"
 ENV_DATA_DIR = "OPSMATURITY_DATA_DIR"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -61,8 +63,7 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"not a database URL: {shown_url(url)!r} (expected e.g. "
-                         "sqlite:///path/to/file.db or postgresql://user@host/db)") from None
+        raise StoreError(_msg("store.not_a_url", url=repr(shown_url(url)))) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # the driver we ship
     if parsed.get_backend_name() == "sqlite":
@@ -82,8 +83,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=30)
-    raise StoreError(f"unsupported database {parsed.get_backend_name()!r}: "
-                     "use SQLite or PostgreSQL")
+    raise StoreError(_msg("store.unsupported_database", name=repr(parsed.get_backend_name())))
 
 
 def _sqlite_directory(path: Path) -> None:
@@ -91,14 +91,13 @@ def _sqlite_directory(path: Path) -> None:
     for parent in [path.parent, *path.parent.parents]:
         if parent.exists():
             if not parent.is_dir():
-                raise StoreError(f"cannot create the store {path}: {parent} is a file, "
-                                 "not a directory")
+                raise StoreError(_msg("store.parent_is_file", path=path, parent=parent))
             break
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create the store's directory {path.parent}: "
-                         f"{exc.strerror or exc}") from None
+        raise StoreError(_msg("store.cannot_create_directory", path=path.parent,
+                              reason=exc.strerror or exc)) from None
 
 
 def _read_only(path: Path) -> bool:
@@ -161,8 +160,7 @@ def migrate(engine: Engine, target: str = "head") -> None:
     if is_read_only(engine):
         current = current_revision_or_fail(engine)
         if current != head_revision() and target == "head":
-            raise StoreError(f"the store at {shown_url(str(engine.url))} is read-only and "
-                             "needs a schema upgrade first: open it once with write access")
+            raise StoreError(_msg("store.read_only_upgrade", url=shown_url(str(engine.url))))
         return
     try:
         with engine.connect() as conn:
@@ -181,18 +179,17 @@ def migrate(engine: Engine, target: str = "head") -> None:
                     if sqlite:
                         broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                         if broken:
-                            raise StoreError(f"migration left {len(broken)} dangling "
-                                             "reference(s); nothing was changed")
+                            raise StoreError(_msg("store.dangling", n=len(broken)))
             finally:
                 if sqlite:
                     conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     except CommandError as exc:
-        raise StoreError(f"the store at {shown_url(str(engine.url))} has schema revisions this "
-                         f"version of opsmaturity does not know ({exc}); upgrade opsmaturity"
+        raise StoreError(_msg("store.unknown_revisions", url=shown_url(str(engine.url)),
+                              problem=exc)
                          ) from None
     except OperationalError as exc:
-        raise StoreError(f"cannot open the store at {shown_url(str(engine.url))}: "
-                         f"{str(exc.orig).strip().splitlines()[0]}") from None
+        raise StoreError(_msg("store.cannot_open_at", url=shown_url(str(engine.url)),
+                              problem=str(exc.orig).strip().splitlines()[0])) from None
     except DatabaseError as exc:
         raise _not_a_store(engine, exc) from None
 
@@ -207,17 +204,15 @@ def store_file(engine: Engine) -> str:
 
 def _not_a_store(engine: Engine, exc: DatabaseError) -> StoreError:
     why = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-    return StoreError(f"{store_file(engine)}: not (or no longer) an opsmaturity store: the "
-                      f"file is not an SQLite database, or is damaged or truncated ({why}); "
-                      "nothing was changed")
+    return StoreError(_msg("store.not_sqlite", path=store_file(engine), problem=why))
 
 
 def current_revision_or_fail(engine: Engine) -> str | None:
     try:
         return current_revision(engine)
     except OperationalError as exc:
-        raise StoreError(f"cannot open the store at {shown_url(str(engine.url))}: "
-                         f"{str(exc.orig).strip().splitlines()[0]}") from None
+        raise StoreError(_msg("store.cannot_open_at", url=shown_url(str(engine.url)),
+                              problem=str(exc.orig).strip().splitlines()[0])) from None
     except DatabaseError as exc:
         raise _not_a_store(engine, exc) from None
 
@@ -238,21 +233,18 @@ def _check_is_store(engine: Engine) -> None:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro"
                                f"{'' if live else '&immutable=1'}", uri=True)
     except sqlite3.Error as exc:
-        raise StoreError(f"cannot open the store {path}: {exc}") from None
+        raise StoreError(_msg("store.cannot_open", path=path, problem=exc)) from None
     try:
         tables = {r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
         check = [tuple(r) for r in conn.execute("PRAGMA quick_check").fetchall()]
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: not (or no longer) an opsmaturity store: the file is not "
-                         "an SQLite database, or is damaged or truncated "
-                         f"({str(exc).strip()}); nothing was changed") from None
+        raise StoreError(_msg("store.not_sqlite", path=path, problem=str(exc).strip())) from None
     finally:
         conn.close()
     if check != [("ok",)]:
-        raise StoreError(f"{path}: no longer an opsmaturity store: the database is damaged "
-                         f"({check[0][0] if check else 'no check result'}); nothing was "
-                         "changed")
+        raise StoreError(_msg("store.damaged_unchanged", path=path,
+                              problem=check[0][0] if check else _msg("store.no_check_result")))
     if tables and "alembic_version" not in tables:
-        raise StoreError(f"{path}: not an opsmaturity store (an SQLite database with other "
-                         f"tables: {', '.join(sorted(tables)[:3])}); nothing was changed")
+        raise StoreError(_msg("store.other_tables", path=path,
+                              tables=", ".join(sorted(tables)[:3])))

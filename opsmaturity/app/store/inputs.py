@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.scoring.answers import (
     AnswerError,
     AnswersFile,
@@ -30,6 +32,13 @@ COMMENT_LIMIT = 1000
 """Longest comment an answer keeps (the join page cuts a longer paste and says so)."""
 
 
+def join_key_digest(assessment_id: int, join_key: str) -> str:
+    """What the store keeps of a browser's join key: a hash per assessment, so the store
+    holds nothing a browser could present, and one browser is not linkable across
+    workshops by its column."""
+    return hashlib.sha256(f"{assessment_id}:{join_key}".encode()).hexdigest()
+
+
 class InputStore(StoreBase):
     """What an assessment is scored from: participants, their answers, and evidence."""
 
@@ -38,28 +47,45 @@ class InputStore(StoreBase):
     def add_participant(self, assessment_id: int, role: str, name: str | None = None,
                         join_key: str | None = None) -> ParticipantRecord:
         """A new participant; with a `join_key` (one per browser), joining again with the
-        same key (a double-click, a resent form) gives back the participant it made."""
+        same key (a double-click, a resent form, a second tab) gives back the participant it
+        made. A removed participant is never given back: their key is let go and the
+        browser joins as someone new."""
         if role not in ROLES:
-            raise StoreError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+            raise StoreError(_msg("store.role", roles=", ".join(ROLES), role=repr(role)))
+        digest = join_key_digest(assessment_id, join_key) if join_key else None
         for _ in range(2):
             try:
                 with self._tx() as s:
                     a = self._open_assessment(s, assessment_id)
-                    if join_key:
+                    if digest:
                         known = s.scalar(select(t.Participant).where(
                             t.Participant.assessment_id == a.id,
-                            t.Participant.join_key == join_key))
-                        if known is not None:
+                            t.Participant.join_key == digest))
+                        if known is not None and known.removed_at is None:
                             return self._participant_record(s, known)
+                        if known is not None:
+                            known.join_key = None
+                            s.flush()
                     row = t.Participant(assessment_id=a.id, role=role,
                                         name=(name or "").strip() or None, created_at=_now(),
-                                        join_key=join_key or None)
+                                        join_key=digest)
                     s.add(row)
                     s.flush()
                     return self._participant_record(s, row)
             except IntegrityError:  # the same key joined at the same moment: take that one
                 continue
-        raise StoreError("could not add the participant")  # pragma: no cover
+        raise StoreError(_msg("store.participant_not_added"))  # pragma: no cover
+
+    def participant_by_join_key(self, assessment_id: int,
+                                join_key: str) -> ParticipantRecord | None:
+        """The participant this browser joined as (removed ones too: the page says so),
+        None if it has not joined this assessment."""
+        with self._tx(read=True) as s:
+            self._assessment(s, assessment_id)
+            row = s.scalar(select(t.Participant).where(
+                t.Participant.assessment_id == assessment_id,
+                t.Participant.join_key == join_key_digest(assessment_id, join_key)))
+            return None if row is None else self._participant_record(s, row)
 
     def remove_participant(self, participant_id: int) -> None:
         """Take a participant (a ghost, a test join) out of the workshop: their row and
@@ -67,13 +93,13 @@ class InputStore(StoreBase):
         with self._tx() as s:
             p = s.get(t.Participant, participant_id)
             if p is None:
-                raise StoreError(f"no participant {participant_id}")
+                raise StoreError(_msg("store.no_participant", id=participant_id))
             try:
                 self._open_assessment(s, p.assessment_id)
             except StoreError as exc:
                 if "final" in str(exc):
                     raise
-                raise StoreError(f"no participant {participant_id}") from None
+                raise StoreError(_msg("store.no_participant", id=participant_id)) from None
             if p.removed_at is None:
                 p.removed_at = _now()
 
@@ -101,18 +127,16 @@ class InputStore(StoreBase):
                 raise StoreError(str(exc)) from None
         comment = (comment or "").strip() or None
         if comment is not None and len(comment) > COMMENT_LIMIT:
-            raise StoreError(f"a comment is at most {COMMENT_LIMIT} characters, this one has "
-                             f"{len(comment)}")
+            raise StoreError(_msg("store.comment_too_long", limit=COMMENT_LIMIT, n=len(comment)))
         with self._tx() as s:
             p = s.get(t.Participant, participant_id)
             if p is None:
-                raise StoreError(f"no participant {participant_id}")
+                raise StoreError(_msg("store.no_participant", id=participant_id))
             self._open_assessment(s, p.assessment_id)
             if p.removed_at is not None:
-                raise StoreError("this participant was removed from the workshop and takes "
-                                 "no more answers")
+                raise StoreError(_msg("store.participant_removed"))
             if self._workshop_closed(s, p.assessment_id):
-                raise StoreError("the workshop is closed and takes no more answers")
+                raise StoreError(_msg("store.workshop_closed"))
             values = {"participant_id": participant_id, "question_id": question_id,
                       "value_json": json.dumps(value), "comment": comment,
                       "answered_at": _now()}
@@ -121,13 +145,28 @@ class InputStore(StoreBase):
     def answers(self, assessment_id: int) -> list[AnswerRecord]:
         labels = {p.id: p for p in self.participants(assessment_id)}
         with self._tx(read=True) as s:
-            rows = s.scalars(select(t.Answer).where(t.Answer.participant_id.in_(labels))
+            # Plain rows, not ORM objects: the live views read every answer every few seconds.
+            rows = s.execute(select(t.Answer.participant_id, t.Answer.question_id,
+                                    t.Answer.value_json, t.Answer.comment, t.Answer.answered_at)
+                             .where(t.Answer.participant_id.in_(labels))
                              .order_by(t.Answer.participant_id, t.Answer.question_id)).all()
             return [AnswerRecord(participant_id=r.participant_id,
                                  participant=labels[r.participant_id].label,
                                  role=labels[r.participant_id].role, question_id=r.question_id,
                                  value=json.loads(r.value_json), comment=r.comment,
                                  answered_at=r.answered_at) for r in rows]
+
+    def answer_counts(self, assessment_id: int) -> dict[int, int]:
+        """How many questions each participant who counts has answered (one grouped query:
+        the projector asks every few seconds)."""
+        with self._tx(read=True) as s:
+            self._assessment(s, assessment_id)
+            return dict(s.execute(
+                select(t.Participant.id, func.count(t.Answer.id))
+                .join(t.Answer, t.Answer.participant_id == t.Participant.id)
+                .where(t.Participant.assessment_id == assessment_id,
+                       t.Participant.removed_at.is_(None))
+                .group_by(t.Participant.id)).all())
 
     def import_answers(self, assessment_id: int, answers: AnswersFile) -> list[ParticipantRecord]:
         """Add every participant of an answers file, all or nothing."""

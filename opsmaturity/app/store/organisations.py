@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from opsmaturity.core.messages import text as _msg
+
 from . import tables as t
 from .base import StoreBase, _name, _now, _team_record
 from .db import StoreError
@@ -22,7 +24,7 @@ class OrganisationStore(StoreBase):
     def create_organisation(self, name: str) -> OrganisationRecord:
         name = _name(name, "organisation")
         if not self.scope.unlimited:
-            raise StoreError("only an admin adds organisations")
+            raise StoreError(_msg("store.admin_adds_organisations"))
         try:
             with self._tx() as s:
                 row = t.Organisation(name=name, created_at=_now())
@@ -30,7 +32,7 @@ class OrganisationStore(StoreBase):
                 s.flush()
                 return OrganisationRecord(id=row.id, name=row.name, created_at=row.created_at)
         except IntegrityError:
-            raise StoreError(f"organisation {name!r} already exists") from None
+            raise StoreError(_msg("store.organisation_exists", name=repr(name))) from None
 
     def organisation(self, ref: str | int) -> OrganisationRecord:
         with self._tx(read=True) as s:
@@ -79,7 +81,8 @@ class OrganisationStore(StoreBase):
                 s.flush()
                 return _team_record(row, org)
         except IntegrityError:
-            raise StoreError(f"team {name!r} already exists in {organisation}") from None
+            raise StoreError(_msg("store.team_exists", name=repr(name),
+                                  organisation=organisation)) from None
 
     def ensure_team(self, organisation: str, name: str) -> TeamRecord:
         with self._tx() as s:

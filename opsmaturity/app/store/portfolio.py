@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import SourceError, YamlSource
 from opsmaturity.scoring.answers import (
     AnswersFile,
@@ -90,7 +91,7 @@ class PortfolioStore(StoreBase):
         """The fingerprint of one assessment (see `fingerprints`)."""
         found = self.fingerprints([assessment_id])
         if assessment_id not in found:
-            raise StoreError(f"no assessment {assessment_id} (see `opsmaturity assessment list`)")
+            raise StoreError(_msg("store.no_assessment", id=assessment_id))
         return found[assessment_id]
 
     def snapshots(self, assessment_ids: Iterable[int]) -> dict[int, ScoredAssessment]:
@@ -123,11 +124,11 @@ class PortfolioStore(StoreBase):
         with self._tx(read=True) as s:
             row = s.get(t.Participant, participant_id)
             if row is None:
-                raise StoreError(f"no participant {participant_id}")
+                raise StoreError(_msg("store.no_participant", id=participant_id))
             try:
                 self._assessment(s, row.assessment_id)
             except StoreError:
-                raise StoreError(f"no participant {participant_id}") from None
+                raise StoreError(_msg("store.no_participant", id=participant_id)) from None
             return self._participant_record(s, row)
 
     def participant_answers(self, participant_id: int) -> list[AnswerRecord]:

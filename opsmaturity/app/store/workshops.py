@@ -8,6 +8,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.scoring.answers import (
     AnswerError,
     RawValue,
@@ -68,7 +69,7 @@ class WorkshopStore(StoreBase):
                     return _workshop_record(current)
             except IntegrityError:  # join code taken: draw again
                 continue
-        raise StoreError("could not draw a free join code")  # pragma: no cover
+        raise StoreError(_msg("store.no_free_join_code"))  # pragma: no cover
 
     def latest_workshop(self, assessment_id: int) -> WorkshopRecord | None:
         """The assessment's newest workshop session, open or closed (None: never run)."""
@@ -85,7 +86,7 @@ class WorkshopStore(StoreBase):
             row = s.scalar(select(t.WorkshopSession).where(
                 t.WorkshopSession.join_code == normalise_code(code)))
             if row is None:
-                raise StoreError("no workshop has this join code")
+                raise StoreError(_msg("store.unknown_join_code"))
             return _workshop_record(row)
 
     def close_workshop(self, assessment_id: int) -> None:
@@ -114,7 +115,7 @@ class WorkshopStore(StoreBase):
     def set_agenda(self, assessment_id: int, minutes: dict[str, int]) -> WorkshopRecord:
         """Minutes planned per area (areas with no time are left out)."""
         if any(not isinstance(m, int) or m < 0 or m > 24 * 60 for m in minutes.values()):
-            raise StoreError("agenda minutes must be whole numbers from 0 to 1440")
+            raise StoreError(_msg("store.agenda_minutes"))
         planned = {area: m for area, m in minutes.items() if m}
         return self._change_session(assessment_id, agenda_json=json.dumps(planned))
 
@@ -134,7 +135,7 @@ class WorkshopStore(StoreBase):
         self._open_assessment(s, assessment_id)
         row = self._latest_session(s, assessment_id)
         if row is None:
-            raise StoreError(f"assessment {assessment_id} has no workshop: open one first")
+            raise StoreError(_msg("store.no_workshop", id=assessment_id))
         return row
 
     @staticmethod

@@ -32,6 +32,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from opsmaturity.collectors import get_collector
 from opsmaturity.collectors.base import Collector, CollectorError
 from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import safe_load
 
 ENV_ROOTS = "OPSMATURITY_EVIDENCE_ROOTS"
@@ -159,9 +160,9 @@ def reads_server_paths(f: Field) -> bool:
 
 def check_path(f: Field, value: str, roots: list[Path]) -> None:
     if reads_server_paths(f) and not is_remote(value) and not path_allowed(value, roots):
-        where = os.pathsep.join(str(r) for r in roots) or "none"
-        raise CollectorError(f"{f.name}: collectors read only below the directories the "
-                             f"server allows (${ENV_ROOTS}: {where})")
+        where = os.pathsep.join(str(r) for r in roots) or _msg("collector.no_roots")
+        raise CollectorError(
+            f"{f.name}: {_msg('collector.outside_roots', env=ENV_ROOTS, where=where)}")
 
 
 def widget_key(collector: str, field: Field) -> str:
@@ -218,7 +219,8 @@ def parse_date(text: str, field: str) -> datetime:
     try:
         return datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
-        raise CollectorError(f"{field}: write the date as YYYY-MM-DD, not {text!r}") from None
+        raise CollectorError(
+            f"{field}: {_msg('collector.date_format', value=repr(text))}") from None
 
 
 @contextmanager

@@ -26,8 +26,9 @@ def checked_public_url(url: str) -> str:
     """An http(s) address with a host, without a trailing slash (what --public-url takes)."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
-        raise LinkError(f"--public-url {url!r}: give the app's address as participants reach "
-                        "it, e.g. https://workshop.example.org or http://192.0.2.10:8501")
+        from opsmaturity.core.messages import text
+
+        raise LinkError(f"--public-url {url!r}: {text('web.public_url')}")
     return url.strip().rstrip("/")
 
 

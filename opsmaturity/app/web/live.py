@@ -63,8 +63,12 @@ def question_rows(catalogue: Catalogue, assessment: Assessment,
             stats.setdefault(s.question_id, s)
     by_role: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     comments: dict[str, list[str]] = defaultdict(list)
+    options: dict[tuple[str, str], str] = {}  # a room gives few distinct values per question
     for a in answers:
-        by_role[a.question_id][a.role][option_value(catalogue, a.question_id, a.value)] += 1
+        seen = (a.question_id, repr(a.value))
+        if seen not in options:
+            options[seen] = option_value(catalogue, a.question_id, a.value)
+        by_role[a.question_id][a.role][options[seen]] += 1
         if a.comment:
             comments[a.question_id].append(f"{a.participant} ({a.role}): {a.comment}")
     gap = catalogue.scoring.perception_gap

@@ -229,7 +229,8 @@ class FigureCache:
     """Charts built once per what they show, shared by all sessions. Building a plotly
     figure (its validation) is most of a page's own time on a rerun; keyed by the
     fingerprints of the assessments drawn and the language, a cached chart is never stale.
-    Figures are never changed once cached (they are prepared before they go in)."""
+    Figures are never changed once cached (they are prepared before they go in). The
+    workshop's live statistics per question are kept here the same way."""
 
     def __init__(self, size: int = FIGURES) -> None:
         self._figures: OrderedDict[Hashable, Any] = OrderedDict()

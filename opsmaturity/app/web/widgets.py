@@ -19,6 +19,7 @@ import streamlit as st
 from opsmaturity.app.store import StoreError
 from opsmaturity.app.store.records import AssessmentRecord, TeamRecord
 from opsmaturity.collectors.base import CollectorError
+from opsmaturity.core.messages import localise as localise_message
 from opsmaturity.reports.model import ReportError
 
 from . import state
@@ -43,10 +44,15 @@ def md_escape(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
 
 
+def said(exc: BaseException) -> str:
+    """A known error's message (English, core/messages.yaml) in the session's language."""
+    return localise_message(str(exc), state.lang())
+
+
 def show_error(exc: BaseException) -> None:
     """An error as a message on the page, never as a traceback."""
     if isinstance(exc, KNOWN_ERRORS):  # they may quote what someone typed: never Markdown
-        st.error(md_escape(str(exc)))
+        st.error(md_escape(said(exc)))
         return
     log.error("page failed", exc_info=exc)  # the traceback goes to the server log only
     st.error(T()("errors.unexpected", what=md_escape(f"{type(exc).__name__}: {exc}")))

@@ -75,7 +75,9 @@ DEPLOY_COMMANDS = _commands(
     (
         "paas",
         r"vercel[ \t][^\n;&|]*--prod|git\s+push[ \t][^\n;&|]*heroku|"
-        r"heroku\s+container:release",
+        r"heroku\s+container:release|cf\s+push|cf-blue-green|"
+        r"gcloud\s+(?:app|run|functions)\s+deploy|firebase\s+deploy|"
+        r"(?:fly|flyctl|kamal)\s+deploy",
     ),
     ("gitops", r"argocd\s+app\s+sync|skaffold\s+(?:run|deploy)|ansible-playbook"),
     (

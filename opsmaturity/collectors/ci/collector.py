@@ -9,7 +9,9 @@ its local includes, `.github/workflows/*.yml|*.yaml`, and `Jenkinsfile` at the t
 the repository scripts that deploy jobs call (bounded, see `deploy.py`), because `scp` in
 `./deploy.sh` decides how the project deploys. docs/ci-evidence.md defines every measure.
 Remote, project, template and component includes are not fetched: they are listed as "not
-resolved" in coverage.missing, which also makes the evidence partial.
+resolved" in coverage.missing, which also makes the evidence partial. Files of CI systems that
+are recognised but not analysed (Azure Pipelines, Bitbucket, CircleCI, ..., `UNANALYSED_CI`)
+are listed there too, and leave every measure they could change not measured.
 
 Heuristics (every match is listed in the measure's `details`, with file and line):
 
@@ -21,6 +23,7 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   (`kubectl|oc apply|replace|set image|rollout restart`, `helm upgrade|install`, `helmfile
   apply|sync`, `terraform|tofu|terragrunt apply`, `pulumi up`, `argocd app sync`,
   `skaffold run|deploy`, `ansible-playbook`, `aws ecs update-service`, `az webapp deploy`,
+  `cf push`, `gcloud run|app deploy`, `fly|kamal deploy`,
   `npm|yarn|cargo|poetry|uv ... publish`, `twine upload`, `gem push`, `nuget push`,
   `gh release create`, `semantic-release`, `goreleaser`, or the command word `deploy` as in
   `make deploy`, `mvn deploy`, `./deploy.sh`, `firebase deploy`); GitHub: an action whose name
@@ -108,8 +111,15 @@ from opsmaturity.core.times import now_utc
 
 from ..base import CollectorError, Progress, no_progress
 from .analysis import analyse
-from .config import MEASURES
-from .files import load_ci_files, load_deploy_scripts
+from .config import MAX_DETAILS, MEASURES, SCRIPT_MEASURES
+from .files import (
+    load_ci_files,
+    load_deploy_scripts,
+    load_hand_run_candidates,
+    repository_names,
+    unanalysed_ci_files,
+)
+from .handrun import HandRunDeploy, hand_run_deploys
 
 # ---------------------------------------------------------------- collector
 
@@ -126,7 +136,7 @@ class CiConfigCollector:
     """The `ci` collector: static facts about the pipeline definitions in one repository."""
 
     name: ClassVar[str] = "ci"
-    measures: ClassVar[tuple[str, ...]] = MEASURES
+    measures: ClassVar[tuple[str, ...]] = MEASURES + SCRIPT_MEASURES
     config_model: ClassVar[type[BaseModel]] = CiConfigOptions
 
     def collect(self, config: BaseModel, progress: Progress = no_progress) -> EvidenceSet:
@@ -151,31 +161,53 @@ class CiConfigCollector:
         scripts = load_deploy_scripts(repo, files)
         progress(f"analysing {len(files)} CI file(s)", 0.5)
         result = analyse(files, scripts)
+        git_dir, names = repository_names(repo)
+        hand_run = hand_run_deploys(load_hand_run_candidates(repo, git_dir, names), files,
+                                    scripts)
         progress("CI configuration analysed", 1.0)
-        coverage, measures = result.coverage, result.measures
+        coverage, measures = result.coverage, [*result.measures, _hand_run(hand_run)]
         if unreadable:
-            measures, coverage = _without_unread(measures, coverage, unreadable)
+            measures, coverage = _without_unread(measures, coverage, unreadable,
+                                                 _msg("ci.not_measured_unread"))
+        others = unanalysed_ci_files(names)
+        if others:
+            found = [_msg("ci.not_analysed", system=system, files=", ".join(paths[:5]))
+                     for system, paths in sorted(others.items())]
+            measures, coverage = _without_unread(measures, coverage, found,
+                                                 _msg("ci.not_measured_other_ci"), others)
         return EvidenceSet(
             collector=self.name,
             source=str(repo),
             window=None,
             collected_at=now_utc(),
             coverage=coverage,
-            partial=result.partial or bool(unreadable),
+            partial=result.partial or bool(unreadable) or bool(others),
             measures=measures,
         )
 
 
-def _without_unread(measures: list[Measure], coverage: Coverage, unreadable: list[str]
+def _hand_run(found: list[HandRunDeploy]) -> Measure:
+    return Measure(id="ci.hand_run_deploy_scripts", value=len(found), unit="scripts",
+                   details={"scripts": [f.model_dump() for f in found[:MAX_DETAILS]],
+                            "definition": _msg("ci.hand_run_definition")})
+
+
+def _without_unread(measures: list[Measure], coverage: Coverage, unreadable: list[str],
+                    note: str, systems: dict[str, list[str]] | None = None,
                     ) -> tuple[list[Measure], Coverage]:
-    """CI files exist whose content the repository lacks (a partial clone, a missing object):
-    what the read files show to exist stays true; every other value could be changed by the
-    unread files, so it is not measured. Unknown is not zero."""
-    note = _msg("ci.not_measured_unread")
+    """CI files exist whose content is not read: the repository lacks it (a partial clone, a
+    missing object), or they belong to a CI system this collector does not analyse (Azure
+    Pipelines, Bitbucket Pipelines, ...). What the read files show to exist stays true; every
+    other value could be changed by the unread files, so it is not measured. Unknown is not
+    zero: a repository deploying from Azure Pipelines must not read as deployed by hand."""
     out = []
     for m in measures:
         if m.id == "ci.present":
             m = m.model_copy(update={"value": True})
+        elif m.id == "ci.systems" and systems:
+            names = [n for n in str(m.value or "").split(",") if n]
+            m = m.model_copy(update={"value": ",".join([*names, *sorted(systems)]),
+                                     "details": {**m.details, "not_analysed": systems}})
         elif m.value is not True:
             m = m.model_copy(update={"value": None, "details": {**m.details, "note": note}})
         out.append(m)

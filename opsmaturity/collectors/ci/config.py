@@ -8,6 +8,22 @@ import re
 GITLAB_FILE = ".gitlab-ci.yml"
 JENKINS_FILE = "Jenkinsfile"
 WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
+UNANALYSED_CI: dict[str, re.Pattern[str]] = {
+    "azure-pipelines": re.compile(r"^(azure-pipelines[\w.-]*|\.azure-pipelines/.+)\.ya?ml$"),
+    "bitbucket-pipelines": re.compile(r"^bitbucket-pipelines\.ya?ml$"),
+    "circleci": re.compile(r"^(\.circleci/config\.ya?ml|circle\.ya?ml)$"),  # 2.x; 1.0
+    "travis-ci": re.compile(r"^\.travis\.ya?ml$"),
+    "drone": re.compile(r"^\.drone\.ya?ml$"),
+    "woodpecker": re.compile(r"^(\.woodpecker\.ya?ml|\.woodpecker/[^/]+\.ya?ml)$"),
+    "buildkite": re.compile(r"^\.buildkite/pipeline[\w.-]*\.ya?ml$"),
+    "tekton": re.compile(r"^\.tekton/[^/]+\.ya?ml$"),
+    "forgejo-actions": re.compile(r"^\.(forgejo|gitea)/workflows/[^/]+\.ya?ml$"),
+    "aws-codebuild": re.compile(r"^buildspec[\w.-]*\.ya?ml$"),
+    "google-cloud-build": re.compile(r"^cloudbuild[\w.-]*\.ya?ml$"),
+    "teamcity": re.compile(r"^\.teamcity/settings\.kts$"),
+}
+"""Pipelines of CI systems whose files are recognised but not analysed: where one exists, the
+repository has CI this collector cannot see into, so what it did not find stays unknown."""
 
 MEASURES: tuple[str, ...] = (
     "ci.present",
@@ -26,7 +42,10 @@ MEASURES: tuple[str, ...] = (
     "ci.deploy_mechanism",
     "ci.deploys_to_environment",
 )
+SCRIPT_MEASURES: tuple[str, ...] = ("ci.hand_run_deploy_scripts",)
+"""Measured from the repository's scripts beside the CI files (`handrun.py`)."""
 UNITS = {
+    "ci.hand_run_deploy_scripts": "scripts",
     "ci.present": "boolean",
     "ci.systems": "systems",
     "ci.environments_count": "environments",

@@ -72,7 +72,7 @@ def _command_line(text: str, pos: int) -> tuple[int, str]:
     return start, text[start:end]
 
 
-def _quiet(text: str) -> str:
+def quiet(text: str) -> str:
     """`text` with echo/printf arguments blanked (offsets kept): a message saying "ftp" or
     "ssh" copies nothing."""
     return _ECHO.sub(lambda m: " " * len(m.group(0)), text)
@@ -84,14 +84,14 @@ def copies(text: str) -> list[tuple[int, str]]:
 
 
 def _copies(text: str) -> Iterator[tuple[int, str]]:
-    quiet = _quiet(text)
+    blanked = quiet(text)
     seen: set[int] = set()
     for name, rx in COPY_COMMANDS:
-        for m in rx.finditer(quiet):
-            start, line = _command_line(quiet, m.start())
-            if start in seen or _INSTALLING.search(quiet, start, m.start()):
+        for m in rx.finditer(blanked):
+            start, line = _command_line(blanked, m.start())
+            if start in seen or _INSTALLING.search(blanked, start, m.start()):
                 continue
-            rest = quiet[m.end() : start + len(line)]
+            rest = blanked[m.end() : start + len(line)]
             if name == "rsync" and not (_REMOTE_ARG.search(rest) or "rsync://" in rest):
                 continue  # a local copy
             if name == "ssh" and not re.search(r"\s[^\s-]", rest):
@@ -130,7 +130,7 @@ def script_refs(text: str) -> list[str]:
     (`./gradlew`) are not deploy scripts."""
     text = re.sub(r"\$\{\{\s*github\.workspace\s*\}\}", "$GITHUB_WORKSPACE", text)
     out: list[str] = []
-    for m in _WORD.finditer(_quiet(text)):
+    for m in _WORD.finditer(quiet(text)):
         raw = _WORKSPACE.sub("./", m.group(1))
         if raw.startswith(("/", "-")) or "://" in raw or any(c in raw for c in "${}*?"):
             continue
@@ -411,7 +411,7 @@ _THROWAWAY_ACTIONS = (
 def throwaway_cluster(text: str, refs: str) -> str | None:
     """How a job makes a throwaway Kubernetes cluster (kind, k3d, minikube) to test in, or
     None: manifests applied there are tests, not deployments."""
-    m = _THROWAWAY.search(_quiet(text))
+    m = _THROWAWAY.search(quiet(text))
     if m:
         return " ".join(m.group(0).split())
     for ref in refs.lower().split("\n"):

@@ -14,8 +14,9 @@ from opsmaturity.core.messages import text as _msg
 
 from ..base import CollectorError
 from . import deploy as ci_deploy
+from . import handrun
 from .analysis import deploy_script_paths
-from .config import GITLAB_FILE, JENKINS_FILE, MAX_INCLUDES, WORKFLOW_PATH
+from .config import GITLAB_FILE, JENKINS_FILE, MAX_INCLUDES, UNANALYSED_CI, WORKFLOW_PATH
 from .gitlab import gitlab_includes, match_pattern, normalise_local
 from .parsing import parse_yaml
 
@@ -245,6 +246,57 @@ def load_ci_files(repo: Path, unreadable: list[str] | None = None) -> dict[str, 
     repo = Path(repo)
     git_dir = _git_dir_without_worktree(repo)
     return _load_from_disk(repo) if git_dir is None else _load_from_git(git_dir, unreadable)
+
+
+def repository_names(repo: Path, max_depth: int = 3) -> tuple[Path | None, list[str]]:
+    """The git directory of a bare repository (None for a working tree or a plain directory)
+    and the file names the hand-run and not-analysed rules look at: every file at HEAD of a
+    bare repository, else the working tree's files at most `max_depth` folders deep, build,
+    vendored and dependency folders left out. Listed once per collection."""
+    repo = Path(repo)
+    git_dir = _git_dir_without_worktree(repo)
+    if git_dir is not None:
+        proc = _run_git(["--git-dir", str(git_dir), "ls-tree", "-r", "--name-only", "-z", "HEAD"])
+        return git_dir, [n.decode("utf-8", "replace") for n in proc.stdout.split(b"\0") if n]
+    names: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(repo):
+        rel = Path(dirpath).relative_to(repo).as_posix()
+        depth = 0 if rel == "." else rel.count("/") + 1
+        dirnames[:] = sorted(d for d in dirnames
+                             if depth < max_depth and not handrun.skip_dir(d))
+        names += [f if rel == "." else f"{rel}/{f}" for f in filenames]
+    return None, names
+
+
+def unanalysed_ci_files(names: list[str]) -> dict[str, list[str]]:
+    """System -> files of the CI systems recognised but not analysed (`UNANALYSED_CI`)."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        for system, pattern in UNANALYSED_CI.items():
+            if pattern.match(name):
+                found.setdefault(system, []).append(name)
+    return found
+
+
+def load_hand_run_candidates(repo: Path, git_dir: Path | None,
+                             names: list[str]) -> dict[str, str]:
+    """Files that may deploy by hand (`handrun.candidates` among `names`: deploy-ish
+    scripts, Makefiles, deploy tools' files) as path -> text, from HEAD of a bare repository
+    (`git_dir`) or the working tree; bounded in number and size like deploy scripts."""
+    wanted = handrun.candidates(names)
+    if git_dir is not None:
+        sizes = _blob_sizes(git_dir, wanted)
+        return _cat_files(git_dir, [p for p in wanted
+                                    if sizes.get(p, 1 << 62) <= ci_deploy.MAX_SCRIPT_BYTES])
+    out: dict[str, str] = {}
+    for rel in wanted:
+        path = Path(repo) / rel
+        try:
+            if path.is_file() and path.stat().st_size <= ci_deploy.MAX_SCRIPT_BYTES:
+                out[rel] = path.read_bytes().decode("utf-8", "replace")
+        except OSError:
+            continue  # unreadable: nothing said about it
+    return out
 
 
 def _blob_sizes(git_dir: Path, paths: list[str]) -> dict[str, int]:

@@ -32,14 +32,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window, window_between
 from opsmaturity.core.files import default_cache_dir, write_atomic
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import pseudonym, without_credentials
 from opsmaturity.core.stats import median, p90
 from opsmaturity.core.times import now_utc
 
 from ..base import CollectorError, Progress, no_progress
 from . import blobs, early, manifests, paths, telemetry
-from .log import Commit, GitLogError, log
-from .ownership import Authorship, truck_factor
+from .log import Commit, GitLogError, log, stop_started
+from .ownership import Authorship, is_bot, truck_factor
 from .repository import head_commit, is_url, open_repository
 
 HOTFIX = re.compile(
@@ -135,9 +136,8 @@ def _git(repo: str, *args: str, check: bool = True) -> str:
     )
     if check and proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise CollectorError(
-            f"git {args[0]} failed in {repo}: {msg[-1] if msg else proc.returncode}"
-        )
+        raise CollectorError(_msg("git.command_failed", command=args[0], repo=repo,
+                                  reason=msg[-1] if msg else proc.returncode))
     return proc.stdout.decode("utf-8", "surrogateescape")
 
 
@@ -183,6 +183,7 @@ class Mining:
     ended: set[str] = field(default_factory=set)  # HEAD paths once deleted (older: other files)
     commits_seen: int = 0
     _name_counts: Counter[str] | None = None
+    bots: set[str] = field(default_factory=set)  # automated authors: no one's knowledge
 
     def person(self, commit: Commit) -> str:
         """The key a person is counted by: the mailmapped e-mail (the name when there is
@@ -190,6 +191,8 @@ class Mining:
         key = commit.author_email or commit.author_name
         if key not in self.names:
             self.names[key] = commit.author_name
+            if is_bot(commit.author_name, commit.author_email or ""):
+                self.bots.add(key)
         return key
 
     def display(self, key: str) -> str:
@@ -213,6 +216,7 @@ class Mining:
         """Fold one commit in. This runs once per commit of the whole history: keep it lean."""
         self.commits_seen += 1
         who = self.person(commit)
+        human = who not in self.bots
         dirs: set[str] = set()
         alias, head_files, changes = self.alias, self.head_files, self.authorship.changes
         lines = tests = source = 0
@@ -226,7 +230,7 @@ class Mining:
                 # newest first: the HEAD file was created after this deletion, so what came
                 # before belongs to an earlier file of the same name
                 self.ended.add(current)
-            elif current in head_files and current not in self.ended:
+            elif human and current in head_files and current not in self.ended:
                 counts = changes.get(current)
                 if counts is None:
                     counts = changes[current] = Counter()
@@ -243,12 +247,13 @@ class Mining:
                 for name, hit in (("docs", True), ("runbooks", kind.runbook), ("adr", kind.adr)):
                     if hit and name not in self.last_change:
                         self.last_change[name] = commit.commit_time
-        for d in dirs:
-            per_dir = self.dir_authors.get(d)
-            if per_dir is None:
-                per_dir = self.dir_authors[d] = Counter()
-            per_dir[who] += 1
         if segment == "window":
+            # who changes a part of the system now: older history is the truck factor's
+            for d in dirs:
+                per_dir = self.dir_authors.get(d)
+                if per_dir is None:
+                    per_dir = self.dir_authors[d] = Counter()
+                per_dir[who] += 1
             subject = commit.subject
             reverted = REVERTS.search(commit.body) if "reverts commit" in commit.body else None
             self.window.append(
@@ -333,7 +338,7 @@ class GitCollector:
                                   options.main_author_min_changes)
         if options.use_cache and cached.exists():
             try:
-                progress("using cached evidence", 1.0)
+                progress(_msg("progress.cached"), 1.0)
                 return EvidenceSet.from_json(cached.read_text(encoding="utf-8"))
             except ValueError:
                 cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed
@@ -391,15 +396,18 @@ def mine(
         line_counts = True
     except GitLogError as exc:
         # e.g. a partial clone whose blobs are missing: measure all but line counts
-        reason = str(exc).splitlines()[-1] if str(exc) else "git log failed"
-        missing.append(f"line counts unavailable: {reason}")
+        reason = str(exc).splitlines()[-1] if str(exc) else _msg("git.log_failed")
+        missing.append(_msg("git.line_counts", reason=reason))
         line_counts = False
         try:
             m = _history(repo, head_files, boundary, s, u, head_time, False, options, progress,
                          total)
         except GitLogError as again:
-            raise CollectorError(f"git log failed in {source}: {again}") from None
-    progress("computing measures", 1.0)
+            raise CollectorError(_msg("git.command_failed", command="log", repo=source,
+                                      reason=again)) from None
+    finally:
+        stop_started(repo)  # walks started ahead that this run did not need
+    progress(_msg("progress.computing"), 1.0)
     measures = _measures(m, refs.result(), tip.result(), facts.result(), since, until, options,
                          line_counts)
     if shallow:
@@ -422,7 +430,7 @@ WHOLE_HISTORY = frozenset({
     "git.tags", "git.release_tags", "git.release_interval_days_median",
     "git.release_interval_days_p90", "git.commits_per_release_median",
     "git.lead_time_to_tag_hours_median", "git.lead_time_to_tag_hours_p90",
-    "git.truck_factor", "git.main_author_share_max", "git.single_author_file_share",
+    "git.truck_factor", "git.single_author_file_share",
 })
 """Measures that need the whole history (authorship since a file's creation, every tag and
 what each contains): a shallow clone has only its depth."""
@@ -441,17 +449,15 @@ def _shallow(repo: str, measures: list[Measure], boundary: frozenset[str],
     """A shallow clone: whole-history measures become "not measured", with the reason;
     window measures stay, and a note says so when the window reaches past the depth.
     (Boundary commits count as commits, but not their diff, which is their whole tree.)"""
-    reason = "shallow clone: history before the clone's depth is missing"
-    notes = [f"{reason}; not measured: " + ", ".join(sorted(WHOLE_HISTORY))]
+    reason = _msg("git.shallow_missing")
+    notes = [_msg("git.shallow_not_measured", measures=", ".join(sorted(WHOLE_HISTORY)))]
     # the shallow file may name commits the clone never received (seen in a bare
     # --shallow-since clone of a real repository): those are skipped
     times = [int(t) for t in _git(repo, "log", "--no-walk", "--ignore-missing", "--format=%ct",
                                   *sorted(boundary)).split()] if boundary else []
     if times and max(times) >= since.timestamp():
         depth = datetime.fromtimestamp(max(times), UTC)
-        notes.append(f"shallow clone: the window starts before the clone's depth "
-                     f"(a boundary commit of {depth:%Y-%m-%d %H:%M} UTC): window commits older "
-                     "than it may be missing, and the boundary commits' changes are not counted")
+        notes.append(_msg("git.shallow_window", depth=f"{depth:%Y-%m-%d %H:%M}"))
     out = [
         x.model_copy(update={"value": None, "details": {**x.details, "not_measured": reason}})
         if x.id in WHOLE_HISTORY else x
@@ -483,7 +489,8 @@ def _history(
             if total is not None and m.commits_seen % 500 == 0:
                 n = total.result() if total.done() else None
                 progress(
-                    f"{m.commits_seen:,} of {n:,} commits" if n else f"{m.commits_seen:,} commits",
+                    _msg("progress.commits_of", seen=f"{m.commits_seen:,}", total=f"{n:,}") if n
+                    else _msg("progress.commits", seen=f"{m.commits_seen:,}"),
                     min(1.0, m.commits_seen / n) if n else None,
                 )
     return m
@@ -644,7 +651,8 @@ def _refs(repo: str, since: int, until: int) -> Refs:
 class HeadFacts:
     """What files at HEAD say inside, where their paths cannot tell."""
 
-    kubernetes: list[str]  # YAML files holding a Kubernetes object (none if named ones exist)
+    kubernetes: list[str]  # YAML files holding a Kubernetes object or a Cloud Foundry app
+    # manifest (none if named runtime manifests exist)
     otel: list[str]
     loggers: dict[str, list[str]]
 
@@ -656,7 +664,8 @@ def _head_facts(repo: str, head: list[str]) -> HeadFacts:
     dependency_files = telemetry.candidates(head)
     texts = blobs.read_blobs(repo, "HEAD", sorted({*yaml_files, *dependency_files}))
     kubernetes = [f for f in yaml_files
-                  if f in texts and manifests.is_kubernetes_object(texts[f])]
+                  if f in texts and (manifests.is_kubernetes_object(texts[f])
+                                     or manifests.is_cloud_foundry_manifest(f, texts[f]))]
     otel, loggers = telemetry.telemetry_facts(
         {f: texts[f] for f in dependency_files if f in texts})
     return HeadFacts(kubernetes, otel, loggers)
@@ -683,7 +692,8 @@ def _measures(
     commits = [c for c in m.window if len(c.parents) < 2]
     merges = [c for c in m.window if len(c.parents) >= 2]
     weeks = (until - since).total_seconds() / (7 * 86400)
-    authors = Counter(c.author for c in commits)
+    authors = Counter(c.author for c in commits if c.author not in m.bots)
+    bots = Counter(c.author for c in commits if c.author in m.bots)
     add("git.commits", len(commits), "commits", definition="non-merge commits in the window")
     add("git.merge_commits", len(merges), "commits")
     add(
@@ -691,6 +701,9 @@ def _measures(
         len(authors),
         "people",
         commits_per_author={m.display(k): n for k, n in authors.most_common(MAX_DETAILS)},
+        bot_commits={m.display(k): n for k, n in bots.most_common(MAX_DETAILS)},
+        definition="people who made non-merge commits in the window; automated authors "
+        "(dependabot, renovate, github-actions, GitLab project bots, ...) are not people",
     )
     add(
         "git.commits_per_week",
@@ -898,7 +911,8 @@ def _measures(
     add("git.runtime_manifests_present", bool(runtime), "", files=runtime[:10],
         definition="Kubernetes, Helm, Terraform, Ansible, Pulumi or CloudFormation files outside "
         "tests, examples and docs; YAML files elsewhere count when they hold a Kubernetes "
-        "object (top-level apiVersion and kind)")
+        "object (top-level apiVersion and kind) or are a Cloud Foundry app manifest "
+        "(manifest*.yml with a top-level applications list)")
     add(
         "git.db_migrations_present",
         bool(migrations),

@@ -17,6 +17,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from opsmaturity.core.messages import text as _msg
+
 RS, US = "\x1e", "\x1f"
 # hash, parents, author name, author e-mail, author time, committer time, subject, body
 FORMAT = f"--format={RS}%H{US}%P{US}%aN{US}%aE{US}%at{US}%ct{US}%s{US}%b{US}"
@@ -55,8 +57,10 @@ def _decode(raw: bytes) -> str:
 
 
 def _chunks(stream, depth: int = 32) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
-    """Read the pipe in a thread so git never waits for the parser (bounded: at most
-    `depth` chunks in flight, so memory does not grow with the history)."""
+    """Read the pipe in a thread, started now, so git never waits for the parser, nor for
+    the imports before it when started ahead (a pipe holds 64 KiB: git stopped there until
+    the parser came). Bounded: at most `depth` chunks in flight, so memory does not grow
+    with the history."""
     q: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
 
     def pump() -> None:
@@ -69,8 +73,12 @@ def _chunks(stream, depth: int = 32) -> Iterator[bytes]:  # type: ignore[no-unty
             q.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
-    while (chunk := q.get()) is not None:
-        yield chunk
+
+    def read() -> Iterator[bytes]:
+        while (chunk := q.get()) is not None:
+            yield chunk
+
+    return read()
 
 
 def _tokens(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -86,7 +94,7 @@ def _tokens(chunks: Iterator[bytes]) -> Iterator[bytes]:
 def _header(token: str) -> Commit:
     fields = token[1:].split(US)
     if len(fields) < 8:
-        raise GitLogError(f"unexpected git log record: {token[:80]!r}")
+        raise GitLogError(_msg("git.unexpected_record", token=repr(token[:80])))
     sha, parents, name, email, at, ct, subject = fields[:7]
     body = US.join(fields[7:-1]) if len(fields) > 8 else fields[7]
     return Commit(
@@ -181,8 +189,9 @@ def _spawn(repo: str, cmd: list[str]) -> subprocess.Popen[bytes]:
                             env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})
 
 
-_started: dict[tuple[str, tuple[str, ...]], subprocess.Popen[bytes]] = {}
-"""git log processes started ahead (`start`), by repository and command line."""
+_started: dict[tuple[str, tuple[str, ...]], tuple[subprocess.Popen[bytes], Iterator[bytes]]] = {}
+"""git log processes started ahead (`start`) and their output as read so far, by repository
+and command line."""
 
 
 def start(repo: str, *args: str, numstat: bool, renames: bool = True) -> None:
@@ -192,15 +201,20 @@ def start(repo: str, *args: str, numstat: bool, renames: bool = True) -> None:
     cmd = command(*args, numstat=numstat, renames=renames)
     key = (repo, tuple(cmd))
     if key not in _started:
-        _started[key] = _spawn(repo, cmd)
+        popen = _spawn(repo, cmd)
+        _started[key] = (popen, _chunks(popen.stdout))
 
 
-@atexit.register
-def _stop_started() -> None:
-    while _started:
-        _, popen = _started.popitem()
+def stop_started(repo: str | None = None) -> None:
+    """Stop the walks started ahead that nobody took over (of `repo`, or all): a "before"
+    walk the window made unneeded, or walks a fallback replaced."""
+    for key in [k for k in _started if repo is None or k[0] == repo]:
+        popen, _ = _started.pop(key)
         popen.kill()
         popen.wait()
+
+
+atexit.register(stop_started)
 
 
 def log(repo: str, *args: str, numstat: bool, renames: bool = True) -> Iterator[Commit]:
@@ -212,14 +226,18 @@ def log(repo: str, *args: str, numstat: bool, renames: bool = True) -> Iterator[
     that fails in a partial clone or a repository with a missing blob.
     """
     cmd = command(*args, numstat=numstat, renames=renames)
-    popen = _started.pop((repo, tuple(cmd)), None) or _spawn(repo, cmd)
+    started = _started.pop((repo, tuple(cmd)), None)
+    if started is None:
+        popen = _spawn(repo, cmd)
+        started = (popen, _chunks(popen.stdout))
+    popen, chunks = started
     stderr = popen.stderr
     assert stderr is not None and popen.stdout is not None
     errors: list[bytes] = []
     drain = threading.Thread(target=lambda: errors.append(stderr.read()), daemon=True)
     drain.start()
     try:
-        yield from parse(_chunks(popen.stdout), numstat)
+        yield from parse(chunks, numstat)
     except GeneratorExit:  # the caller stopped early: end git quietly
         popen.kill()
         popen.wait()
@@ -227,4 +245,4 @@ def log(repo: str, *args: str, numstat: bool, renames: bool = True) -> Iterator[
     code = popen.wait()
     drain.join()
     if code != 0:
-        raise GitLogError(_decode(b"".join(errors)).strip() or f"git log exited with {code}")
+        raise GitLogError(_decode(b"".join(errors)).strip() or _msg("git.log_exit", code=code))

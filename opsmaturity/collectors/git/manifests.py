@@ -1,10 +1,12 @@
-"""Kubernetes manifests found by what they say, not only by where they sit.
+"""Kubernetes and Cloud Foundry manifests found by what they say, not only by where they sit.
 
 Path rules (`paths.IAC_RULES`) find `k8s/`, `manifests/` and kustomizations, but small
 services often keep `deployment.yaml` and `service.yaml` at the top of the repository. Such
 a file is a Kubernetes object when a YAML document in it has top-level `apiVersion:` and
-`kind:` keys. Only YAML files the path rules leave unclassified are read (at HEAD, with the
-other files the collector reads, `blobs.read_blobs`), and at most `MAX_FILES` of them.
+`kind:` keys. A Cloud Foundry app manifest (`manifest.yml`, `manifest-prod.yml`, pushed
+with `cf push`) has a top-level `applications:` list of named apps. Only YAML files the
+path rules leave unclassified are read (at HEAD, with the other files the collector reads,
+`blobs.read_blobs`), and at most `MAX_FILES` of them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,16 @@ def candidates(head_files: list[str]) -> list[str]:
             and not paths.is_test(f) and not paths.is_doc(f)
             and paths.observability_kind(f) is None
             and not paths.is_example(f) and not paths.is_vendored(f)][:MAX_FILES]
+
+
+_CF_NAME = re.compile(r"(^|/)manifest[\w.-]*\.ya?ml$", re.I)
+_APPLICATIONS = re.compile(r"^applications:\s*(#.*)?\n(\s*#.*\n|\s*\n)*\s*-\s+name:\s*\S", re.M)
+
+
+def is_cloud_foundry_manifest(path: str, text: str) -> bool:
+    """True for a Cloud Foundry app manifest: named manifest*.yml, with a top-level
+    `applications:` list whose first item has a name."""
+    return bool(_CF_NAME.search(path)) and bool(_APPLICATIONS.search(text))
 
 
 def is_kubernetes_object(text: str) -> bool:

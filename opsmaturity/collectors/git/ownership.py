@@ -16,12 +16,30 @@ with commits.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 DOA_ABSOLUTE = 3.293
 DOA_NORMALISED = 0.75
 ORPHAN_SHARE = 0.5
+_BOT_NAMES = re.compile(
+    r"^(?:dependabot|renovate|greenkeeper|mergify|imgbot|allcontributors|pyup-bot|snyk-bot"
+    r"|semantic-release-bot|github-actions|gitlab-bot|weblate-bot)\b", re.I)
+
+
+@lru_cache(maxsize=4096)
+def is_bot(name: str, email: str) -> bool:
+    """An automated author: a GitHub app (`dependabot[bot]`, `renovate[bot]`,
+    `github-actions[bot]`), a GitLab project or group bot (`project_42_bot_...@`), or a
+    name or mailbox that says bot (`Renovate Bot`, `semantic-release-bot@`). Its changes
+    are changes, but not anyone's knowledge: people measures leave them out."""
+    if "[bot]" in name.lower() or "[bot]" in email.lower() or _BOT_NAMES.match(name):
+        return True
+    local = email.split("@", 1)[0].lower()
+    words = {*re.split(r"[^a-z0-9]+", name.lower()), *re.split(r"[^a-z0-9]+", local)}
+    return "bot" in words
 
 
 @dataclass

@@ -93,10 +93,29 @@ IAC_RULES: dict[str, re.Pattern[str]] = {
 }
 MIGRATION_RULES: dict[str, re.Pattern[str]] = {
     "flyway": re.compile(r"(^|/)V\d+(_\d+)*__[^/]+\.sql$|(^|/)flyway\.conf$"),
-    "liquibase": re.compile(r"(^|/)[\w.-]*changelog[\w.-]*\.(xml|ya?ml|json|sql)$", re.I),
+    # a changelog by name or place, not any file named changelog (a CI workflow, release notes)
+    "liquibase": re.compile(
+        r"(^|/)db\.changelog[\w.-]*\.(xml|ya?ml|json|sql)$"
+        r"|(^|/)(db|changelogs?)/(.+/)?[\w.-]*changelog[\w.-]*\.(xml|ya?ml|json|sql)$"
+        r"|(^|/)liquibase/(.+/)?[^/]+\.(xml|ya?ml|json|sql)$",
+        re.I,
+    ),
     "alembic": re.compile(r"(^|/)alembic\.ini$|(^|/)alembic/versions/[^/]+\.py$"),
     "django": re.compile(r"(^|/)migrations/\d{4}_[^/]+\.py$"),
     "rails": re.compile(r"(^|/)db/migrate/\d+_[^/]+\.rb$"),
+    "prisma": re.compile(r"(^|/)migrations/[^/]+/migration\.sql$"),
+    "golang-migrate": re.compile(r"(^|/)\d+_[^/]+\.(up|down)\.sql$"),
+    "laravel": re.compile(r"(^|/)database/migrations/\d{4}_\d{2}_\d{2}_\d{6}_[^/]+\.php$"),
+    "doctrine": re.compile(r"(^|/)migrations/Version\d+\.php$", re.I),
+    "ef-core": re.compile(r"(^|/)Migrations/\d{14}_[^/]+\.cs$"),
+    "sqitch": re.compile(r"(^|/)sqitch\.plan$"),
+    # knex, sequelize, TypeORM, migrate-mongo, goose, dbmate, node-pg-migrate and home-made
+    # runners: files in a *migrat* folder named by a number or date that orders them
+    "numbered": re.compile(
+        r"(^|/)[\w.-]*migrat(e|ions?)[\w.-]*/(\d+|\d{4}-\d{2}-\d{2})[\w.-]*"
+        r"\.(sql|js|cjs|mjs|ts|py|rb|php|go|cs|java|kt|ex|exs|cql|json)$",
+        re.I,
+    ),
 }
 
 
@@ -200,7 +219,8 @@ def iac_kind(path: str) -> str | None:
 
 
 def migration_kind(path: str) -> str | None:
-    if is_vendored(path):
+    """The tool whose versioned schema changes `path` is; not a test's or an example's."""
+    if is_vendored(path) or is_test(path) or _EXAMPLES.search(path):
         return None
     return next((kind for kind, rule in MIGRATION_RULES.items() if rule.search(path)), None)
 

@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.privacy import without_credentials
 
 from ..base import CollectorError, Progress, no_progress
@@ -36,7 +37,7 @@ def is_url(source: str) -> bool:
 
 def require_git() -> None:
     if shutil.which("git") is None:
-        raise CollectorError("git was not found on PATH: install git to collect git evidence")
+        raise CollectorError(_msg("git.no_git"))
 
 
 def _last_stderr_line(exc: git.GitCommandError) -> str | None:
@@ -67,11 +68,13 @@ def git_timeout() -> float:
     try:
         seconds = float(value) if value else DEFAULT_GIT_TIMEOUT
     except ValueError:
-        raise CollectorError(f"{GIT_TIMEOUT_ENV}={value!r}: expected seconds") from None
+        raise CollectorError(_msg("git.timeout_value", name=GIT_TIMEOUT_ENV,
+                                  value=repr(value))) from None
     return seconds if seconds > 0 else DEFAULT_GIT_TIMEOUT
 
 
 def run_network_git(args: list[str], shown: str, what: str) -> None:
+    """`what`: "clone" or "fetch", for the message (git.clone.*, git.fetch.*)."""
     """Run a git command that talks to a server, bounded: git's low-speed limit and SSH
     timeouts (unless the user set their own), and a wall-clock limit (git_timeout) after
     which git and its helpers are stopped. A failure is a CollectorError in git's words."""
@@ -89,15 +92,15 @@ def run_network_git(args: list[str], shown: str, what: str) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        raise CollectorError(
-            f"{what} {shown}: no result after {limit:g} s, stopped (the server did not answer "
-            f"in time; set {GIT_TIMEOUT_ENV} to allow longer)") from None
+        raise CollectorError(_msg(f"git.{what}.timeout", shown=shown, limit=f"{limit:g}",
+                                  name=GIT_TIMEOUT_ENV)) from None
     except BaseException:
         os.killpg(proc.pid, signal.SIGKILL)
         raise
     if proc.returncode != 0:
-        detail = git_reason(stderr or "") or f"{what} failed"
-        raise CollectorError(f"{what} {shown}: {without_credentials(detail)}")
+        detail = git_reason(stderr or "") or _msg("git.no_reason")
+        raise CollectorError(_msg(f"git.{what}.failed", shown=shown,
+                                  reason=without_credentials(detail)))
 
 
 def git_reason(stderr: str) -> str | None:
@@ -121,39 +124,37 @@ def open_repository(source: str, cache_dir: Path, progress: Progress = no_progre
         shown = without_credentials(source)
         target = cache_dir / "repos" / (hashlib.sha256(shown.encode()).hexdigest()[:16] + ".git")
         if target.exists():
-            progress(f"fetching {shown}", None)
+            progress(_msg("progress.fetching", what=shown), None)
             try:
                 git.Repo(target)
             except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-                raise CollectorError(f"{target}: the cached clone of {shown} is damaged; "
-                                     "delete it and run again") from None
+                raise CollectorError(f"{target}: {_msg('git.damaged', shown=shown)}") from None
             run_network_git(["-C", str(target), "fetch", "--quiet", "--prune", "origin",
-                             *_REFSPECS], shown, "cannot fetch")
+                             *_REFSPECS], shown, "fetch")
         else:
-            progress(f"cloning {shown}", None)
+            progress(_msg("progress.cloning", what=shown), None)
             try:
                 git.Git.check_unsafe_protocols(source)  # ext:: and friends run commands
             except git.UnsafeProtocolError:
-                raise CollectorError(f"cannot clone {shown}: not a protocol opsmaturity "
-                                     "clones from") from None
+                raise CollectorError(_msg("git.protocol", shown=shown)) from None
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
                 run_network_git(["clone", "--bare", "--quiet", "--", source, str(target)],
-                                shown, "cannot clone")
+                                shown, "clone")
             except BaseException:
                 shutil.rmtree(target, ignore_errors=True)
                 raise
         return str(target)
     path = Path(source).expanduser()
     if not path.exists():
-        raise CollectorError(f"{source}: no such file or directory")
+        raise CollectorError(f"{source}: {_msg('files.no_such_file')}")
     if not path.is_dir():
-        raise CollectorError(f"{source}: not a directory")
+        raise CollectorError(f"{source}: {_msg('git.not_a_directory')}")
     found = run_git(path, "rev-parse", "--is-inside-work-tree", "--absolute-git-dir")
     if found.returncode != 0:
         said = found.stderr.strip().splitlines()
         why = said[0].removeprefix("fatal: ") if said and "not a git repository" not in said[0] \
-            else "not a git repository"
+            else _msg("git.not_a_repository")
         raise CollectorError(f"{source}: {why}")
     return repository_root(str(path.resolve()), found.stdout.split("\n"))
 
@@ -183,8 +184,7 @@ def subdirectory_warning(source: str, root: str) -> str | None:
     """The warning for a path inside a repository rather than the repository itself."""
     if is_url(source) or Path(source).expanduser().resolve() == Path(root):
         return None
-    return (f"{source} is inside the repository {root}: assessing the whole repository "
-            "(git measures are not scoped to a subdirectory)")
+    return _msg("git.inside", source=source, root=root)
 
 
 def run_git(repo: str | Path, *args: str) -> subprocess.CompletedProcess[str]:

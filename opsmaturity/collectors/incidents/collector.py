@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from opsmaturity.core.evidence import EvidenceSet
+from opsmaturity.core.messages import text as _msg
 
 from ..base import CollectorError, Progress, no_progress
 from .measures import evidence_from
@@ -55,23 +56,21 @@ def load(options: IncidentsOptions, progress: Progress = no_progress) -> Loaded:
     loaded = Loaded()
     for i, path in enumerate(options.files):
         if not path.exists():
-            raise CollectorError(f"{path}: no such file")
+            raise CollectorError(f"{path}: {_msg('incidents.no_such_file')}")
         if not path.is_file():
-            raise CollectorError(f"{path}: not a file")
+            raise CollectorError(f"{path}: {_msg('incidents.not_a_file')}")
         if _is_blank(path):
-            raise CollectorError(f"{path}: the file is empty: no export to read (was it "
-                                 "written completely?)")
+            raise CollectorError(f"{path}: {_msg('incidents.empty')}")
         try:
             fmt = options.format or detect(path, options.mapping is not None)
         except OSError as exc:
-            raise CollectorError(f"{path}: cannot read ({exc.strerror or exc})") from None
+            raise CollectorError(
+                f"{path}: {_msg('source.cannot_read', reason=exc.strerror or exc)}") from None
         if fmt is None:
             raise CollectorError(
-                f"{path}: cannot tell which tool exported this file; give --format "
-                f"{'|'.join(FORMATS)}"
-            )
+                f"{path}: {_msg('incidents.unknown_tool', formats='|'.join(FORMATS))}")
         loaded.formats[str(path)] = fmt
-        progress(f"reading {path.name} ({fmt})", i / len(options.files))
+        progress(_msg("progress.reading", what=f"{path.name} ({fmt})"), i / len(options.files))
         try:
             for n, item in enumerate(READERS[fmt](path, ctx), 1):
                 if isinstance(item, Problem):
@@ -79,9 +78,11 @@ def load(options: IncidentsOptions, progress: Progress = no_progress) -> Loaded:
                 else:
                     loaded.records.append(item)
                 if n % 20000 == 0:
-                    progress(f"reading {path.name} ({fmt}): {n} records", i / len(options.files))
+                    progress(_msg("progress.records", name=path.name, fmt=fmt, n=n),
+                             i / len(options.files))
         except OSError as exc:
-            raise CollectorError(f"{path}: cannot read ({exc.strerror or exc})") from None
+            raise CollectorError(
+                f"{path}: {_msg('source.cannot_read', reason=exc.strerror or exc)}") from None
     for fmt in sorted(set(loaded.formats.values())):
         if fmt in FINISHERS:
             loaded.records, problems = FINISHERS[fmt](loaded.records, ctx)
@@ -117,19 +118,18 @@ class IncidentsCollector:
                 else IncidentsOptions.model_validate(config.model_dump())
             )
         except ValidationError as exc:
-            raise CollectorError(f"incidents: {option_error(exc)}") from None
+            raise CollectorError(f"{self.name}: {option_error(exc)}") from None
         loaded = load(options, progress)
         if loaded.problems and (options.strict or not loaded.records):
             first = loaded.problems[0]
             more = len(loaded.problems) - 1
-            reason = "--strict" if options.strict else "no incident could be read"
-            raise CollectorError(
-                f"{first}{f' (and {more} more broken records)' if more else ''} [{reason}]"
-            )
-        progress("merging duplicates", 0.9)
+            reason = "--strict" if options.strict else _msg("incidents.none_readable")
+            raise CollectorError(_msg("incidents.broken", first=first, n=more, reason=reason)
+                                 if more else f"{first} [{reason}]")
+        progress(_msg("progress.merging"), 0.9)
         merged = merge_duplicates(loaded.records, options)
         evidence = evidence_from(merged, loaded, options)
-        progress("incidents measured", 1.0)
+        progress(_msg("progress.incidents_measured"), 1.0)
         return evidence
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from opsmaturity.core import privacy
 from opsmaturity.core.evidence import Coverage, EvidenceSet, Measure, Window
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.stats import median, p90
 from opsmaturity.core.times import as_utc, now_utc
 
@@ -53,7 +54,7 @@ def evidence_from(merged: Merged, loaded: Loaded, options: IncidentsOptions) -> 
     rows = len(loaded.records) + len(loaded.problems)
     missing = [str(p) for p in loaded.problems[:MAX_MISSING]]
     if len(loaded.problems) > MAX_MISSING:
-        missing.append(f"... and {len(loaded.problems) - MAX_MISSING} more skipped records")
+        missing.append(_msg("incidents.more_skipped", n=len(loaded.problems) - MAX_MISSING))
     missing.extend(_gaps(inside))
     return EvidenceSet(
         collector="incidents",
@@ -75,18 +76,18 @@ def in_window(record: IncidentRecord, since: datetime | None, until: datetime | 
 def _gaps(records: list[IncidentRecord]) -> list[str]:
     """What the data cannot tell, so a reader knows why a measure has no value."""
     if not records:
-        return ["no incidents in the window"]
+        return [_msg("incidents.none_in_window")]
     gaps = []
     if not any(r.acknowledged for r in records):
-        gaps.append("no acknowledgement times (Jira and ServiceNow record none)")
+        gaps.append(_msg("incidents.no_acknowledgements"))
     if not any(r.pages for r in records):
-        gaps.append("no pages (only paging tools and mapped CSV record who was paged)")
+        gaps.append(_msg("incidents.no_pages"))
     if all(r.detected_by == "unknown" for r in records):
-        gaps.append("how incidents were detected is not recorded")
+        gaps.append(_msg("incidents.no_detection"))
     if all(r.postmortem == "unknown" for r in records):
-        gaps.append("post-incident reviews are not recorded")
+        gaps.append(_msg("incidents.no_reviews"))
     if all(r.caused_by_change == "unknown" for r in records):
-        gaps.append("whether a change caused an incident is not recorded")
+        gaps.append(_msg("incidents.no_cause"))
     return gaps
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from .options import COMPARE_LIMIT, IncidentsOptions
 from .record import SEVERITIES, SOURCES, IncidentRecord
+from .sources.common import NO_RULE
 
 # --------------------------------------------------------------------------- titles, services
 
@@ -225,7 +226,7 @@ def combine(members: list[IncidentRecord]) -> IncidentRecord:
             "acknowledged": min(acks) if acks else None,
             "resolved": pick("resolved"),
             "detected_by": detected[0].detected_by if detected else "unknown",
-            "detection_rule": detected[0].detection_rule if detected else "no rule matched",
+            "detection_rule": detected[0].detection_rule if detected else NO_RULE,
             "responders": tuple(dict.fromkeys(p for m in ordered for p in m.responders)),
             "resolved_by": pick("resolved_by"),
             "pages": tuple(sorted(pages.items(), key=lambda x: (x[1], x[0]))),

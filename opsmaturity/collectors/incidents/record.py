@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, ConfigDict, Field, field_validator, model_validator
 from pydantic.dataclasses import dataclass
 
+from opsmaturity.core.messages import text as _msg
+
 Severity = Literal["critical", "high", "moderate", "low", "unknown"]
 SEVERITIES: tuple[str, ...] = ("critical", "high", "moderate", "low", "unknown")
 HIGH_SEVERITIES = frozenset({"critical", "high"})
@@ -50,7 +52,7 @@ class IncidentRecord:
     acknowledged: AwareDatetime | None = None
     resolved: AwareDatetime | None = None
     detected_by: Detection = "unknown"
-    detection_rule: str = "no rule matched"
+    detection_rule: str = _msg("incidents.rule.none")
     responders: tuple[str, ...] = ()
     resolved_by: str | None = None
     paged: tuple[tuple[str, AwareDatetime], ...] = Field(
@@ -84,14 +86,11 @@ class IncidentRecord:
     @model_validator(mode="after")
     def _ordered(self) -> IncidentRecord:
         if self.resolved is not None and self.resolved < self.opened:
-            raise ValueError(
-                f"resolved ({_iso(self.resolved)}) lies before opened ({_iso(self.opened)})"
-            )
+            raise ValueError(_msg("incidents.resolved_before", resolved=_iso(self.resolved),
+                                  opened=_iso(self.opened)))
         if self.acknowledged is not None and self.acknowledged < self.opened:
-            raise ValueError(
-                f"acknowledged ({_iso(self.acknowledged)}) lies before opened "
-                f"({_iso(self.opened)})"
-            )
+            raise ValueError(_msg("incidents.acknowledged_before",
+                                  acknowledged=_iso(self.acknowledged), opened=_iso(self.opened)))
         return self
 
     def replace(self, **changes: Any) -> IncidentRecord:

@@ -238,3 +238,29 @@ def test_unknown_language_is_an_error_naming_the_catalogues_languages():
     assert "--lang fr" in result.output and "en, de" in result.output
     german_error = run("score", "--lang", "de")
     assert german_error.exit_code == 2 and "Fehler:" in german_error.output
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", ("Partial evidence", "coverage 40%", "configuration found but not analysed",
+            "and 2 more", "Do first: nothing yet", "history before the clone's depth")),
+    ("de", ("Unvollständige Belege", "Abdeckung 40 %", "gefunden, aber nicht ausgewertet",
+            "und 2 weitere", "Zuerst tun: vorerst nichts", "flacher Klon")),
+])
+def test_summary_lists_what_partial_evidence_missed(tmp_path: Path, lang: str,
+                                                   words: tuple[str, ...]):
+    """"Its coverage is listed below" was said and nothing was listed; and a run with no
+    present sign printed an empty "Do first" table."""
+    from opsmaturity.core.messages import text as message
+    missing = [message("git.shallow_missing"),
+               *(f"system{i} configuration found but not analysed: f{i}.yml" for i in range(6))]
+    ev = tmp_path / "ci.json"
+    ev.write_text(json.dumps({
+        "collector": "ci", "source": "repo", "collected_at": "2026-05-01T08:00:00Z",
+        "coverage": {"ratio": 0.4, "missing": missing}, "partial": True,
+        "measures": [{"id": "ci.present", "value": True}]}))
+    result = run("score", "--evidence", str(ev), "--lang", lang)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    for word in words:
+        assert word in text, word
+    assert "system5" not in text  # five shown, the rest counted

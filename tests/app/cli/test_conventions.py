@@ -143,11 +143,15 @@ def test_out_dash_for_binary_reports_is_refused(tmp_path: Path):
 
 
 def test_out_options_all_say_dash_is_standard_output():
+    from opsmaturity.app.cli.help_texts import option_help
+
     for path, cmd in LEAVES.items():
         for param in cmd.params:
             if set(getattr(param, "opts", [])) & {"--out", "--json", "--evidence-out"} and \
                     not getattr(param, "is_flag", False):
-                assert "- for standard output" in (param.help or ""), f"{path} {param.opts}"
+                assert "- for standard output" in (option_help(path, param.name, "en") or ""), \
+                    f"{path} {param.opts}"
+                assert "- für die Standardausgabe" in (option_help(path, param.name, "de") or "")
 
 
 # --- help ----------------------------------------------------------------------------------

@@ -5,10 +5,8 @@ cli/texts.yaml)."""
 from __future__ import annotations
 
 import json
-import logging
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -310,17 +308,7 @@ def test_ci_collector_errors_in_german(tmp_path: Path):
 
 
 @pytest.fixture
-def _quiet_server_log() -> Iterator[None]:
-    """werkzeug would bind its own stderr handler to the CliRunner's closed stream."""
-    logger = logging.getLogger("werkzeug")
-    handler = logging.NullHandler()
-    logger.addHandler(handler)
-    yield
-    logger.removeHandler(handler)
-
-
-@pytest.fixture
-def acme(httpserver, tmp_path, monkeypatch, _quiet_server_log):
+def acme(httpserver, tmp_path, monkeypatch, quiet_server_log):
     from tests.collectors.delivery.gitlab.test_collector import TOKEN
     from tests.fixtures.gitlab.fake_gitlab import FakeGitLab
 
@@ -369,7 +357,7 @@ def test_gitlab_partial_run_in_german(acme, tmp_path: Path):
                for m in missing)
 
 
-def test_github_errors_in_german(httpserver, tmp_path: Path, monkeypatch, _quiet_server_log):
+def test_github_errors_in_german(httpserver, tmp_path: Path, monkeypatch, quiet_server_log):
     from tests.collectors.delivery.github.fake import REPO, FakeGitHub
 
     monkeypatch.setenv("OPSMATURITY_CACHE_DIR", str(tmp_path / "cache"))
@@ -476,3 +464,66 @@ def test_incident_warnings_in_german(tmp_path: Path):
     assert not english_left(result.output, str(team), str(tmp_path)), result.output
     missing = json.loads(out.read_text())["coverage"]["missing"]
     assert any("cannot read the time 'soon'" in m for m in missing)
+
+
+# ----------------------------------------------------------------------- store, report, git
+
+
+def test_store_errors_in_german(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("OPSMATURITY_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    env = {"OPSMATURITY_LANG": "de"}
+    assert run("org", "create", "Acme", env=env).exit_code == 0
+    bundle = tmp_path / "other.bundle.json"
+    bundle.write_text('{"format": "something else"}')
+    cases = {
+        ("org", "create", "Acme"): "Fehler: die Organisation 'Acme' gibt es bereits",
+        ("assessment", "create", "--team", "Kasse"):
+            "Fehler: kein Team 'Kasse' (siehe `opsmaturity team list`)",
+        ("assessment", "finalise", "7"):
+            "Fehler: keine Bewertung 7 (siehe `opsmaturity assessment list`)",
+        ("import", str(bundle)): f"Fehler: {bundle}: kein opsmaturity-Bundle",
+        ("--db", "mongodb://db/x", "org", "list"):
+            "Fehler: nicht unterstützte Datenbank 'mongodb': Verwenden Sie SQLite",
+    }
+    for args, german in cases.items():
+        result = run(*args, env=env)
+        assert result.exit_code == 2, result.output
+        assert said(result.output).startswith(german), result.output
+        assert not english_left(result.output, str(tmp_path)), result.output
+    english = run("assessment", "finalise", "7")
+    assert "no assessment 7 (see `opsmaturity assessment list`)" in english.output
+
+
+def test_report_error_in_german(tmp_path: Path):
+    scored = tmp_path / "a.json"
+    assert run("score", "--answers", str(EXAMPLES / "weak-team.yaml"), "--out", str(scored),
+               "-q").exit_code == 0
+    data = json.loads(scored.read_text())
+    data["team"] = None
+    scored.write_text(json.dumps(data))
+    result = run("report", "--in", str(scored), "--json", "-", "--lang", "de")
+    assert result.exit_code == 2, result.output
+    assert "die Bewertung nennt kein Team; geben Sie eines an" in said(result.output)
+    assert not english_left(result.output, str(tmp_path)), result.output
+
+
+@pytest.mark.parametrize(("make", "german"), [
+    (lambda p: p / "nothing", "Datei oder Verzeichnis nicht gefunden"),
+    (lambda p: (p / "file.txt").write_text("x") and p / "file.txt", "kein Verzeichnis"),
+    (lambda p: (p / "plain").mkdir() or p / "plain", "kein Git-Repository"),
+], ids=["missing", "file", "not a repository"])
+def test_git_errors_in_german(tmp_path: Path, make, german: str):
+    source = make(tmp_path)
+    result = run("collect", "git", str(source), "--out", str(tmp_path / "e.json"),
+                 "--lang", "de")
+    assert result.exit_code == 2, result.output
+    assert said(result.output) == f"Fehler: {source}: {german}"
+    assert not english_left(result.output, str(tmp_path)), result.output
+
+
+def test_web_start_error_in_german():
+    result = run("web", "--public-url", "ftp://ws.example.org", env={"OPSMATURITY_LANG": "de"})
+    assert result.exit_code == 2, result.output
+    assert said(result.output).startswith(
+        "Fehler: --public-url 'ftp://ws.example.org': Geben Sie die Adresse der App an")
+    assert not english_left(result.output), result.output

@@ -84,3 +84,19 @@ def test_version_is_the_installed_distributions():
 
     _, out = imported("--version")
     assert out.strip() == f"opsmaturity {version('opsmaturity')}"
+
+
+def test_a_cached_assess_imports_no_heavy_package(tmp_path, monkeypatch):
+    """An unchanged repository is answered from the cache: no GitPython, no store, no
+    charts, no dataframes (and `git log` is not started)."""
+    from tests.gitbuilder import RepoBuilder
+
+    monkeypatch.setenv("OPSMATURITY_CACHE_DIR", str(tmp_path / "cache"))
+    b = RepoBuilder(tmp_path / "service")
+    b.commit("start", at=-86400, files={"app.py": "print(1)\n"})
+    repo = str(b.build())
+    args = ("assess", repo, "--since", "2000-01-01", "-q")
+    imported(*args)  # fills the cache
+    modules, _ = imported(*args)
+    assert "pydantic" in modules  # the probe saw the run
+    assert not modules & set(HEAVY), sorted(modules & set(HEAVY))

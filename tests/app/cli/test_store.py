@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
@@ -13,14 +12,6 @@ from tests.conftest import assert_one_line_error
 
 EXAMPLES = default_catalogue_dir() / "examples"
 runner = CliRunner()
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> str:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    monkeypatch.delenv("OPSMATURITY_DATABASE_URL", raising=False)
-    monkeypatch.setenv("OPSMATURITY_DATA_DIR", str(tmp_path / "default-data"))
-    return url
 
 
 def run(db: str, *args: str):
@@ -59,6 +50,12 @@ def test_two_assessments_make_a_history(db, tmp_path):
     assert history[0]["risk_index"] > history[1]["risk_index"]
     table = ok(db, "history", "--team", "Order fulfilment")
     assert "risk index" in table and "2026-05-01" in table and "#" + second in table
+    # the index as every output shows it (PDF, summary): a whole number, rounded half up
+    from opsmaturity.reports import fmt
+    shown = [fmt.index(h["risk_index"]) for h in history]
+    assert any(h["risk_index"] != int(h["risk_index"]) for h in history)  # not trivially whole
+    row = next(line for line in table.splitlines() if line.strip().startswith("risk index"))
+    assert row.split()[2:] == shown
     assert json.loads(ok(db, "org", "list", "--json"))[0]["teams"] == 1
     assert "Order fulfilment" in ok(db, "team", "list", "--org", "Example Logistics AG")
 

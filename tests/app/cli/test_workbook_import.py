@@ -14,26 +14,10 @@ from opsmaturity.app.cli import app
 from opsmaturity.app.store import Store
 from opsmaturity.reports.view import team_view
 from opsmaturity.scoring.catalogue import default_catalogue_dir, load_catalogue
+from tests.app.cli.test_store import ok, run
 
 EXAMPLES = default_catalogue_dir() / "examples"
 runner = CliRunner()
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> str:
-    monkeypatch.delenv("OPSMATURITY_DATABASE_URL", raising=False)
-    monkeypatch.setenv("OPSMATURITY_DATA_DIR", str(tmp_path / "default-data"))
-    return f"sqlite:///{tmp_path / 'store.db'}"
-
-
-def run(db: str, *args: str):
-    return runner.invoke(app, ["--db", db, *args])
-
-
-def ok(db: str, *args: str) -> str:
-    result = run(db, *args)
-    assert result.exit_code == 0, result.output
-    return result.stdout
 
 
 @pytest.fixture
@@ -228,3 +212,35 @@ def test_german_workbook_imports_back_the_same_answers_and_plan(db, workbook, tm
     assert result.exit_code == 2
     letter = sheet.cell(1, rc["Status"]).column_letter
     assert f"Empfehlungen!{letter}2 (Status):" in " ".join(result.output.split())
+
+
+def test_bad_cells_are_named_in_german(db, workbook, tmp_path):
+    aid, path = workbook
+    wb = load_workbook(path)
+    ws = wb["Answers"]
+    col = header(ws)
+    ws.cell(7, col["role"]).value = "boss"
+    recs = wb["Recommendations"]
+    rc = header(recs)
+    recs.cell(3, rc["status"]).value = "finished"
+    recs.cell(4, rc["due"]).value = "next week"
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    german = {"OPSMATURITY_LANG": "de"}
+
+    result = runner.invoke(app, ["--db", db, "answers", "import", str(bad), "--assessment", aid],
+                           env=german)
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert f"Fehler: {bad}: nichts übernommen, 1 Problem(e):" in text
+    assert (f"Answers!{ws.cell(1, col['role']).column_letter}7 (role): 'boss' ist keine "
+            "Rolle; verwenden Sie eine von") in text
+
+    result = runner.invoke(app, ["--db", db, "plan", "import", str(bad), "--assessment", aid],
+                           env=german)
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "nichts übernommen, 2 Problem(e)" in text
+    assert "'finished' ist kein Status; verwenden Sie einen von" in text
+    assert "'next week' ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)" in text
+    assert "is not" not in text

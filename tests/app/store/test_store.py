@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from opsmaturity.app.store import Store, StoreError
 from opsmaturity.app.store.workshops import shown_code
@@ -208,6 +209,16 @@ def test_joining_is_idempotent_per_browser_and_removed_participants_count_nowher
         store.save_answer(ghost.id, "deployment_frequency", "from_1_to_3", catalogue=catalogue)
     late = store.add_participant(a.id, "management")
     assert late.label == "P3"  # labels stay as they were given
+    assert store.answer_counts(a.id) == {first.id: 1}  # the removed one counts nowhere
+    assert store.participant_by_join_key(a.id, "browser-1") == first  # a second tab
+    assert store.participant_by_join_key(a.id, "browser-2").removed  # the page says so
+    assert store.participant_by_join_key(a.id, "browser-3") is None
+    again = store.add_participant(a.id, "ops", join_key="browser-2")  # never resurrected
+    assert again.id != ghost.id and not again.removed
+    assert store.participant_by_join_key(a.id, "browser-2") == again
+    with store.engine.connect() as conn:  # a hash, not what the browser holds
+        keys = set(conn.execute(text("SELECT join_key FROM participants")).scalars())
+    assert not {"browser-1", "browser-2"} & keys
     with pytest.raises(StoreError, match="at most 1000 characters, this one has 1001"):
         store.save_answer(late.id, "deployment_frequency", "from_1_to_3", "x" * 1001)
 

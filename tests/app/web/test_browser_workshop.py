@@ -8,6 +8,7 @@ One server for the module on its own store (the world fixture is per module).
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from opsmaturity.app.store.inputs import COMMENT_LIMIT
+from opsmaturity.app.web.browser import COOKIE
 from opsmaturity.app.web.links import join_link
 from opsmaturity.app.web.state import ordered_questions
 from opsmaturity.scoring.catalogue import localise
@@ -30,8 +32,14 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
-def server(world: World, tmp_path_factory) -> Iterator[str]:
-    with running_app(world.url, tmp_path_factory.mktemp("server")) as (base, _):
+def server_dir(tmp_path_factory) -> Path:
+    """Where the server writes its log (read to check that no secret reached it)."""
+    return tmp_path_factory.mktemp("server")
+
+
+@pytest.fixture(scope="module")
+def server(world: World, server_dir: Path) -> Iterator[str]:
+    with running_app(world.url, server_dir) as (base, _):
         yield base
 
 
@@ -112,6 +120,57 @@ def test_a_double_click_on_join_makes_one_participant(world: World, server: str)
         finally:
             browser.close()
             s.close()
+
+
+def place(page) -> dict[str, str]:
+    """The participant's place in a tab's address (join code, id, secret)."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def test_a_second_tab_continues_as_the_same_participant_another_browser_joins_anew(
+        world: World, server: str, server_dir: Path):
+    s = world.store()
+    aid = world.ids["payments"]
+    bare = f"{server}/join?join={world.join_code}"
+    before = len(s.participants(aid))
+    with sync_playwright() as pw:
+        browser, page = browser_page(pw, **PHONE)
+        try:
+            pid = join(page, server, world.join_code, "dev")
+            token = place(page)["k"]
+            cookies = page.context.cookies  # what this browser keeps
+            key = wait_for(lambda: next((c["value"] for c in cookies()
+                                         if c["name"] == COOKIE), None),
+                           what="the browser's join cookie")
+
+            second = page.context.new_page()  # a second tab, from the bare join link
+            second.goto(bare)
+            second.wait_for_url("**&p=*")
+            second.locator(".st-key-join-question [data-testid='stRadio']").first.wait_for()
+            assert place(second)["p"] == str(pid) and place(second)["k"] == token
+            assert len(s.participants(aid)) == before + 1  # the same person, not a new one
+
+            other = browser.new_context(viewport=PHONE).new_page()  # another browser
+            other_pid = join(other, server, world.join_code, "ops")
+            assert other_pid != pid
+            assert len(s.participants(aid)) == before + 2
+
+            s.remove_participant(pid)  # the facilitator takes the first one out
+            third = page.context.new_page()
+            third.goto(bare)
+            third.get_by_text(T("join.removed_browser")[:40]).wait_for()
+            assert "p" not in place(third)  # the cookie does not bring them back
+            third.get_by_role("button", name=T("join.start")).wait_for()
+            assert len(s.participants(aid)) == before + 1
+            again = join(third, server, world.join_code, "dev")  # a new person, if wanted
+            assert again not in (pid, other_pid)
+            assert len(s.participants(aid)) == before + 2
+        finally:
+            browser.close()
+            s.close()
+    log = (server_dir / "server.log").read_text(errors="replace")
+    assert token not in log and key not in log
+    assert key.encode() not in world.path.read_bytes()  # the store keeps a hash
 
 
 def test_a_long_pasted_comment_is_cut_with_a_message(world: World, server: str):
@@ -305,5 +364,64 @@ def test_finalise_in_the_browser_after_the_confirmation(world: World, server: st
             assert s.assessment(a.id).state == "final"
             assert s.latest_workshop(a.id).closed_at is not None
         finally:
+            browser.close()
+            s.close()
+
+
+def seconds_left(page) -> int:
+    """The countdown a page shows, in seconds (negative once over the planned time)."""
+    text = page.locator(".om-timer .om-timer-text").first.inner_text()
+    found = re.search(r"(\d+):(\d\d)", text)
+    assert found, text
+    seconds = int(found[1]) * 60 + int(found[2])
+    return -seconds if "over" in text else seconds
+
+
+def test_agenda_and_timer_reach_participants_and_the_projector_and_count_down(
+        world: World, server: str, tmp_path: Path):
+    s = world.store()
+    aid, team = world.ids["payments"], world.ids["payments_team"]
+    area = world.catalogue.areas[1]
+    title = localise(area.title)
+    now = T("timer.now", area=title)
+    with sync_playwright() as pw:
+        browser, page = browser_page(pw, width=1400, height=1400)
+        phone = browser.new_context(viewport=PHONE).new_page()
+        try:
+            join(phone, server, world.join_code, "ops")
+            assert phone.locator(".om-timer").count() == 0  # no timer runs yet
+
+            page.goto(f"{server}/workshop?team={team}&a={aid}")
+            log_in(page, ADMIN, PASSWORD)
+            page.get_by_text(T("workshop.agenda"), exact=True).click()
+            page.get_by_label(title, exact=True).fill("10")
+            page.get_by_role("button", name=T("workshop.agenda_save")).click()
+            wait_for(lambda: s.latest_workshop(aid).agenda == {area.id: 10}, what="the agenda")
+            page.get_by_role("button", name=T("workshop.timer_start")).click()
+            wait_for(lambda: s.latest_workshop(aid).timer_area == area.id, what="the timer")
+
+            # the participant's phone picks the area up by itself, and its clock ticks
+            phone.locator(".om-timer").filter(has_text=now).wait_for()
+            first = seconds_left(phone)
+            assert 9 * 60 <= first <= 10 * 60
+            wait_for(lambda: seconds_left(phone) < first, timeout=5, what="the phone's clock")
+            options = option_labels(phone)
+            assert all(options.nth(i).bounding_box()["y"] + options.nth(i).bounding_box()[
+                "height"] <= PHONE["height"] for i in range(options.count()))
+            phone.screenshot(path=str(tmp_path / "phone-timer.png"))
+
+            page.locator(".om-timer").filter(has_text=now).wait_for()  # the facilitator's
+            first = seconds_left(page)
+            wait_for(lambda: seconds_left(page) < first, timeout=5, what="the facilitator")
+            page.get_by_role("link", name=T("workshop.projector_link")).click()
+            page.locator(".om-timer-large").filter(has_text=now).wait_for()
+            first = seconds_left(page)
+            assert 9 * 60 <= first <= 10 * 60
+            wait_for(lambda: seconds_left(page) < first, timeout=5, what="the projector")
+
+            s.start_timer(aid, None)  # stopped: the pages drop it on their next redraw
+            phone.locator(".om-timer").wait_for(state="detached", timeout=60_000)
+        finally:
+            s.start_timer(aid, None)
             browser.close()
             s.close()

@@ -24,6 +24,7 @@ def test_streamlit_runs_headless_without_usage_statistics_or_tracebacks():
     assert options["--server.headless"] == "true"
     assert options["--browser.gatherUsageStats"] == "false"
     assert options["--client.showErrorDetails"] == "none"
+    assert options["--runner.postScriptGC"] == "false"  # a full GC per run: bench_answer
     assert ENTRYPOINT.is_file()
 
 

@@ -145,6 +145,18 @@ def join(world: World, **query: str) -> AppTest:
     return app("join", join=world.join_code, **query)
 
 
+def test_joining_without_a_role_says_what_is_missing(world: World):
+    """The error box repeated the radio's label ("Your role") and said nothing else."""
+    at = ok(join(world))
+    before = len(world.store().participants(world.ids["payments"]))
+    at.text_input(key="join-name").set_value("Eva")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == [
+        "Please pick your role first: the results are also shown by role."]
+    assert "p" not in at.query_params
+    assert len(world.store().participants(world.ids["payments"])) == before
+
+
 def test_participant_joins_answers_and_continues_after_a_reload(world: World):
     at = ok(join(world))
     at.radio(key="join-role").set_value("ops")
@@ -434,3 +446,20 @@ def test_team_page_shows_the_plan_from_the_workbook(world: World):
     row = plan.iloc[0]
     assert (row[de("label.due")], row[de("label.plan_status")]) == ("1. Februar 2027",
                                                                     "in Arbeit")
+
+
+def test_known_errors_in_the_sessions_language(world: World, monkeypatch):
+    from opsmaturity.app.store import Store, StoreError
+    from opsmaturity.core.messages import text
+
+    def gone(*args, **kwargs):
+        raise StoreError(text("store.no_assessment", id=99))
+
+    monkeypatch.setattr(Store, "latest_assessments", gone)
+    german = app(lang="de")
+    assert not german.exception
+    assert german.error[0].value == md_escape(
+        "keine Bewertung 99 (siehe `opsmaturity assessment list`)")
+    english = app()
+    assert english.error[0].value == md_escape(
+        "no assessment 99 (see `opsmaturity assessment list`)")

@@ -316,6 +316,7 @@ def test_github_push_triggered_production_deploy_is_automatic_and_codeql_scans()
         "ci.production_deploy_copies_to_hosts": False,
         "ci.release_published_automatically": None,
         "ci.deploy_mechanism": "unrecognised", "ci.deploys_to_environment": True,
+        "ci.hand_run_deploy_scripts": 0,
     }
     assert result.coverage.ratio == 1.0
     assert not result.partial
@@ -412,6 +413,7 @@ def test_jenkinsfile_stages_input_approval_and_when_branch():
         "ci.production_deploy_copies_to_hosts": False,
         "ci.release_published_automatically": None,
         "ci.deploy_mechanism": "manual_gate", "ci.deploys_to_environment": True,
+        "ci.hand_run_deploy_scripts": 0,
     }
     assert jobs_of(result, "ci.jobs_count") == ["Build", "Test", "Deploy Staging",
                                                 "Deploy Production"]
@@ -471,7 +473,7 @@ def test_no_ci_configuration_at_all(tmp_path: Path):
         "ci.manual_jobs_count": 0, "ci.jobs_count": 0,
         "ci.production_deploy_copies_to_hosts": None,
         "ci.release_published_automatically": None, "ci.deploy_mechanism": "none",
-        "ci.deploys_to_environment": False,
+        "ci.deploys_to_environment": False, "ci.hand_run_deploy_scripts": 0,
     }
     assert not_applicable(result) == {
         "ci.production_deploy_automatic", "ci.rollback_job_defined",
@@ -1116,3 +1118,63 @@ def test_deploys_to_environment_tells_running_systems_from_publishing():
         """})
     assert values(hosts)["ci.deploy_job_present"] is True  # "upload": by its copy, not its name
     assert values(hosts)["ci.deploys_to_environment"] is True
+
+
+# ---------------------------------------------------------------- CI systems not analysed
+
+AZURE = """\
+trigger: [main]
+stages:
+  - stage: Deploy
+    jobs:
+      - deployment: prod
+        environment: production
+        strategy: {runOnce: {deploy: {steps: [{script: ./deploy.sh}]}}}
+"""
+
+
+def test_ci_of_a_system_not_analysed_leaves_the_measures_unknown(tmp_path: Path):
+    """A repository deploying from Azure Pipelines read as having no pipeline: no deploy job,
+    no tests, so "not operated" and manual deployments suspected."""
+    (tmp_path / "azure-pipelines.yml").write_text(AZURE)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("x = 1\n")
+    ev = collect(tmp_path)
+    got = values(ev)
+    assert got["ci.present"] is True and got["ci.systems"] == "azure-pipelines"
+    assert all(got[m] is None for m in MEASURES[2:]), got
+    assert ev.partial
+    assert ev.coverage.missing == [
+        "azure-pipelines configuration found but not analysed: azure-pipelines.yml"]
+
+
+def test_a_system_not_analysed_beside_github_actions_keeps_what_was_seen(tmp_path: Path):
+    """microservices-demo deploys with cloudbuild.yaml; its workflows test and publish."""
+    work = tmp_path / "w"
+    (work / ".github" / "workflows").mkdir(parents=True)
+    (work / ".github" / "workflows" / "ci.yml").write_text(dedent("""\
+        on: [push]
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps: [{run: pytest}]
+        """))
+    (work / "cloudbuild.yaml").write_text("steps:\n- name: skaffold\n  args: [run]\n")
+    (work / ".circleci").mkdir()
+    (work / ".circleci" / "config.yml").write_text("version: 2.1\n")
+    got = values(collect(work))
+    assert got["ci.test_stage_present"] is True  # seen in the workflow: stays
+    assert got["ci.deploy_job_present"] is None  # the Cloud Build file may deploy
+    assert got["ci.systems"] == "github,circleci,google-cloud-build"
+    assert details(collect(work), "ci.systems")["not_analysed"] == {
+        "circleci": [".circleci/config.yml"], "google-cloud-build": ["cloudbuild.yaml"]}
+
+
+def test_a_system_not_analysed_is_found_in_a_bare_repository(tmp_path: Path):
+    bare, _ = _bare_repo(tmp_path, {"bitbucket-pipelines.yml": "pipelines: {default: []}\n",
+                                    "docs/azure-pipelines.md": "not a pipeline\n"})
+    ev = collect(bare)
+    assert values(ev)["ci.systems"] == "bitbucket-pipelines"
+    assert values(ev)["ci.deploy_job_present"] is None
+    assert ev.coverage.missing == [
+        "bitbucket-pipelines configuration found but not analysed: bitbucket-pipelines.yml"]

@@ -97,7 +97,7 @@ EXPECTED = {
     "git.docs_present": True, "git.docs_last_changed_days": 37.0,
     "git.adr_present": False, "git.codeowners_present": False,
     "git.files": 6, "git.top_level_dirs": 3, "git.truck_factor": 1,
-    "git.single_author_file_share": 1.0, "git.main_author_share_max": 0.6667,
+    "git.single_author_file_share": 1.0, "git.main_author_share_max": 0.6,
 }
 
 
@@ -109,7 +109,8 @@ def test_exact_measures(history: Path, tmp_path: Path):
     assert set(got) == set(GitCollector.measures)
     by_id = {m.id: m for m in ev.measures}
     assert not by_id["git.iac_kinds"].applicable
-    assert by_id["git.main_author_share_max"].details["per_directory"]["src"]["changes"] == 6
+    # recent changes only: c1, f1, f2, c3, c5 (b1 lies before the window), Alice 3 of 5
+    assert by_id["git.main_author_share_max"].details["per_directory"]["src"]["changes"] == 5
 
 
 def test_observability_config_by_file_name(tmp_path: Path):

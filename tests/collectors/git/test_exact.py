@@ -137,6 +137,50 @@ def test_test_paths_do_not_include_two_letter_language_directories(path: str, te
     assert paths.is_test(path) is test
 
 
+MIGRATION_PATHS = [  # seen in real repositories, and what each is not
+    ("graphql/migrations/20211118080000-working-version.js", "numbered"),  # migrate-mongo
+    ("db/knex_migrations/2023-08-16-0000-create-uptime.js", "numbered"),  # knex, dated
+    ("db/clickhouse/migrations/01_edit_keys.sql", "numbered"),
+    ("src/migrations/1612345678901-AddUser.ts", "numbered"),  # TypeORM
+    ("prisma/migrations/01_init/migration.sql", "prisma"),
+    ("migrations/000001_create_users.up.sql", "golang-migrate"),
+    ("database/migrations/2014_10_12_000000_create_users_table.php", "laravel"),
+    ("migrations/Version20230101123456.php", "doctrine"),
+    ("src/Api/Migrations/20230101120000_Initial.cs", "ef-core"),
+    ("sqitch.plan", "sqitch"),
+    ("db/migrate/20200101000000_create_x.rb", "rails"),
+    ("app/migrations/0002_auto.py", "django"),
+    ("db/postgresql/data-migrations/convert-utm-clid-columns.sql", None),  # not ordered
+    ("tests/migrations/0001_initial.py", None),  # a test's database
+    ("examples/db/migrations/001_a.sql", None),
+    ("server/utils/migrate-helper.js", None),
+    ("docs/migration-guide.md", None),
+    ("src/main/resources/db/changelog/db.changelog-master.yaml", "liquibase"),
+    ("src/main/resources/config/liquibase/changelog/20230101_added_entity.xml", "liquibase"),
+    ("db/changelog-1.0.xml", "liquibase"),
+    (".github/workflows/changelog.yml", None),  # jenkins: a workflow, not a Liquibase file
+    ("release/changelog.json", None),
+]
+
+
+@pytest.mark.parametrize(("path", "kind"), MIGRATION_PATHS)
+def test_versioned_migrations_by_path(path: str, kind: str | None):
+    assert paths.migration_kind(path) == kind
+
+
+def test_numbered_migrations_count_as_versioned(tmp_path: Path):
+    """stylo (migrate-mongo) and uptime-kuma (knex) read as having no versioned migrations."""
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("schema", at=D, files={
+        "graphql/migrations/20211118080000-working-version.js": "module.exports = {}\n",
+        "graphql/migrations/20220112080000-article-contributors.js": "module.exports = {}\n",
+        "graphql/src/app.js": "x\n"})
+    ev = by_id(collect(b.build(), tmp_path))
+    assert ev["git.db_migrations_present"].value is True
+    assert ev["git.db_migration_kinds"].value == "numbered"
+    assert len(ev["git.db_migrations_present"].details["files"]["numbered"]) == 2
+
+
 def test_language_directories_do_not_raise_the_test_file_share(tmp_path: Path):
     b = RepoBuilder(tmp_path / "r")
     b.commit("i18n", at=D, files={"app.py": "1\n", "locale/it/messages.po": "x\n",
@@ -172,14 +216,22 @@ def test_shallow_clone_does_not_report_whole_history_measures(tmp_path: Path):
     ev = collect(shallow, tmp_path)
     got, m = values(ev), by_id(ev)
     for mid in ("git.truck_factor", "git.single_author_file_share", "git.tags",
-                "git.release_tags", "git.main_author_share_max"):
+                "git.release_tags"):
         assert got[mid] is None and "shallow clone" in m[mid].details["not_measured"], mid
     for mid in ("git.commits", "git.active_authors", "git.direct_commit_share",
-                "git.lines_changed_per_commit_median", "git.test_file_share", "git.files"):
+                "git.lines_changed_per_commit_median", "git.test_file_share", "git.files",
+                "git.main_author_share_max"):
         assert got[mid] == full[mid], mid  # window measures stay exact
     assert ev.partial and "not measured: " in ev.coverage.missing[0]
     assert "git.truck_factor" in ev.coverage.missing[0]
     assert not any("window starts before" in x for x in ev.coverage.missing)
+    # who changes each part now is a window measure: the shallow clone, which reaches back
+    # past the window's start, gives the same per directory as the whole history
+    recent = {"main_author_min_changes": 1}
+    assert values(collect(shallow, tmp_path, **recent))["git.main_author_share_max"] == 1.0
+    assert by_id(collect(shallow, tmp_path, **recent))["git.main_author_share_max"].details[
+        "per_directory"] == by_id(collect(origin, tmp_path, **recent))[
+        "git.main_author_share_max"].details["per_directory"]
 
 
 def test_shallow_clone_shallower_than_the_window_says_so(tmp_path: Path):
@@ -293,6 +345,19 @@ def test_kubernetes_objects_at_the_top_are_runtime_manifests(tmp_path: Path):
     assert m.details["files"] == ["deployment.yaml", "service.yaml"]
 
 
+def test_a_cloud_foundry_manifest_is_a_runtime_manifest(tmp_path: Path):
+    """18F/C2 is pushed to Cloud Foundry with manifest.yml and read as "not operated"."""
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("app", at=2 * D, files={
+        "Gemfile": "source 'x'\n",
+        "manifest.yml": "---\n# cf push\ndomain: example.gov\n\napplications:\n"
+                        "- name: app-prod\n  memory: 1024MB\n",
+        "i18n/manifest.yml": "languages:\n- name: de\n",  # a manifest, not of apps
+        "config/apps.yml": "applications:\n- name: not-a-manifest-name\n"})
+    m = by_id(collect(b.build(), tmp_path))["git.runtime_manifests_present"]
+    assert m.value is True and m.details["files"] == ["manifest.yml"]
+
+
 def test_settings_yaml_is_not_a_runtime_manifest(tmp_path: Path):
     b = RepoBuilder(tmp_path / "r")
     b.commit("lib", at=2 * D, files={
@@ -300,3 +365,31 @@ def test_settings_yaml_is_not_a_runtime_manifest(tmp_path: Path):
         "docs/k8s.yaml": K8S_DEPLOYMENT, "tests/fixtures/pod.yaml": K8S_DEPLOYMENT})
     m = by_id(collect(b.build(), tmp_path))["git.runtime_manifests_present"]
     assert m.value is False and m.details["files"] == []
+
+
+# ------------------------------------------------------------------ automated authors
+
+BOT = {"author": "dependabot[bot]", "email": "49699333+dependabot[bot]@users.noreply.github.com"}
+
+
+def test_bots_are_not_people(tmp_path: Path):
+    """jenkins' bom/ read as 95% one person's recent changes: renovate[bot]'s; publishing-api's
+    root as 88%: dependabot[bot]'s. A bot's changes are changes, not anyone's knowledge."""
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("app", at=D, author="Ana", files={"src/app.py": "1\n", "Gemfile.lock": "a 1\n"})
+    b.commit("more", at=2 * D, author="Ben", files={"src/app.py": "2\n"})
+    for i in range(6):  # lock-file bumps: the bot is the main "author" of the root
+        b.commit(f"Bump a to {i}", at=(3 + i) * D, files={"Gemfile.lock": f"a {i}\n"}, **BOT)
+    b.commit("renovate", at=10 * D, author="Renovate Bot", email="bot@renovateapp.com",
+             files={"renovate.json": "{}\n"})
+    ev = by_id(collect(b.build(), tmp_path, main_author_min_changes=1))
+    assert ev["git.commits"].value == 9  # every change still counts as a change
+    assert ev["git.active_authors"].value == 2  # Ana and Ben
+    assert sorted(ev["git.active_authors"].details["bot_commits"].values()) == [1, 6]
+    shares = ev["git.main_author_share_max"].details["per_directory"]
+    assert shares["(root)"] == {"main_author": pseudonym("ana@example.com", "author"),
+                                "share": 1.0, "changes": 1}  # Ana created Gemfile.lock
+    assert shares["src"]["changes"] == 2
+    # renovate.json was only ever touched by a bot: nobody's file, outside the file shares
+    assert ev["git.single_author_file_share"].value == 0.5  # Gemfile.lock: Ana alone
+    assert ev["git.truck_factor"].value == 1

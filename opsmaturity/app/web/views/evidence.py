@@ -13,6 +13,7 @@ from opsmaturity.app.web.state import R, T
 from opsmaturity.collectors import available, get_collector
 from opsmaturity.collectors.base import CollectorError
 from opsmaturity.core.evidence import EvidenceFileError, EvidenceSet, evidence_from_json
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.reports import fmt
 
 RESULT_KEY = "evidence-result"
@@ -71,7 +72,7 @@ def _run_form(a: AssessmentRecord) -> None:
         st.session_state[RESULT_KEY] = t("evidence.done", name=name, n=len(evidence.measures),
                                          coverage=fmt.pct(evidence.coverage.ratio))
     except CollectorError as exc:
-        st.session_state[RESULT_KEY + "-error"] = f"{name}: {exc}"
+        st.session_state[RESULT_KEY + "-error"] = f"{name}: {widgets.said(exc)}"
     finally:
         collect.forget_secrets(name, all_fields)
     st.rerun()
@@ -82,9 +83,10 @@ def parse_upload(name: str, data: bytes) -> list[EvidenceSet]:
     try:
         raw = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise CollectorError(f"{name}: not UTF-8 text") from None
+        raise CollectorError(f"{name}: {_msg('evidence.not_utf8')}") from None
     except json.JSONDecodeError as exc:
-        raise CollectorError(f"{name}:{exc.lineno}: invalid JSON: {exc.msg}") from None
+        raise CollectorError(
+            f"{name}:{exc.lineno}: {_msg('source.invalid_json', problem=exc.msg)}") from None
     try:
         return evidence_from_json(raw, name)
     except EvidenceFileError as exc:

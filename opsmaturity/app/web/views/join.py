@@ -2,7 +2,9 @@
 
 The participant's place lives in the URL (`?join=CODE&p=ID&k=SECRET`), so a reload, a
 closed laptop lid or a second tab continue where they were; the secret keeps others from
-answering in their name.
+answering in their name. The browser also keeps a random key in a cookie (set when joining):
+a tab opened from the bare join link continues as the participant that browser joined as,
+rather than joining again; another browser is another person.
 
 A join code grants exactly this page for that workshop: the page reads and writes through a
 store limited to that one assessment, and a participant has no login for any other page.
@@ -11,7 +13,7 @@ Wrong codes (and wrong participant secrets) are slowed down per client address.
 
 from __future__ import annotations
 
-import secrets
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -19,7 +21,7 @@ from opsmaturity.app.store import StoreError
 from opsmaturity.app.store.inputs import COMMENT_LIMIT
 from opsmaturity.app.store.records import ParticipantRecord, WorkshopRecord
 from opsmaturity.app.store.workshops import normalise_code
-from opsmaturity.app.web import access, state, widgets
+from opsmaturity.app.web import access, browser, state, timer, widgets
 from opsmaturity.app.web.live import option_value
 from opsmaturity.app.web.state import R, T
 from opsmaturity.scoring.catalogue import DONT_KNOW, ROLES, Question, localise
@@ -64,9 +66,24 @@ PHONE_CSS = """<style>
 [data-testid="stRadio"] [role="radiogroup"] {gap: 0;}
 .stButton button, .stFormSubmitButton button {min-height: 44px; min-width: 44px;}
 [data-testid="stTextInput"] input {min-height: 44px;}
+.st-key-browser-cookie {display: none;}
 </style>"""
-JOIN_KEY = "join-browser-key"
 NOTICE_KEY = "join-notice"
+
+
+def _known_browser(ws: WorkshopRecord) -> ParticipantRecord | None:
+    """The participant this browser joined as (a second tab from the bare join link)."""
+    key = browser.known_key()
+    if not key:
+        return None
+    return state.workshop_store(ws.assessment_id).participant_by_join_key(ws.assessment_id,
+                                                                          key)
+
+
+def _continue_as(ws: WorkshopRecord, me: ParticipantRecord) -> None:
+    """Put the participant's place into this tab's address (reloads keep it)."""
+    st.query_params.update(join=ws.join_code, p=str(me.id),
+                           k=state.participant_token(me, ws.join_code))
 
 
 def _join_form(ws: WorkshopRecord) -> None:
@@ -78,14 +95,13 @@ def _join_form(ws: WorkshopRecord) -> None:
                              key="join-name")
         if st.form_submit_button(t("join.start"), type="primary"):
             if role is None:
-                st.error(t("join.role"))
+                st.error(t("join.role_missing"))
                 return
             s = state.workshop_store(ws.assessment_id)
-            # One key per browser session: a double-click (or a resent form) joins once.
-            key = st.session_state.setdefault(JOIN_KEY, secrets.token_urlsafe(24))
-            me = s.add_participant(ws.assessment_id, role, name or None, join_key=key)
-            st.query_params.update(join=ws.join_code, p=str(me.id),
-                                   k=state.participant_token(me, ws.join_code))
+            # One key per browser: a double-click, a resent form or a second tab join once.
+            me = s.add_participant(ws.assessment_id, role, name or None,
+                                   join_key=browser.key())
+            _continue_as(ws, me)
             st.rerun()
 
 
@@ -117,7 +133,7 @@ def _save(me: ParticipantRecord, question_id: str, stored: object) -> None:
             st.session_state[key] = stored if stored is None else str(stored)
             ws = s.latest_workshop(me.assessment_id)
             closed = ws is None or ws.closed_at is not None
-            notice = ("error", t("join.closed_now") if closed else str(exc))
+            notice = ("error", t("join.closed_now") if closed else widgets.said(exc))
     if notice is None:
         st.session_state.pop(NOTICE_KEY, None)
     else:  # shown once, under this question, on the rerun this change starts
@@ -214,9 +230,19 @@ def _answering(ws: WorkshopRecord, me: ParticipantRecord) -> None:
                       type="primary")
     st.segmented_control(t("join.mode"), ["question", "area"], default="question",
                          format_func=lambda m: t(f"join.mode_{m}"), key="join-mode")
-    record = s.assessment(ws.assessment_id)
+    team_key = f"join-team-{ws.assessment_id}"  # read once: a save reruns this fragment
+    if team_key not in st.session_state:
+        st.session_state[team_key] = s.assessment(ws.assessment_id).team
     st.caption(t("join.you_are", label=me.label, role=r(f"role.{me.role}"),
-                 team=widgets.md_escape(record.team)) + " " + t("join.bookmark"))
+                 team=widgets.md_escape(st.session_state[team_key])) + " "
+               + t("join.bookmark"))
+
+
+@widgets.guarded
+def _timer(assessment_id: int) -> None:
+    """The area the room discusses now and its time left, redrawn every few seconds."""
+    timer.show(state.workshop_store(assessment_id).latest_workshop(assessment_id),
+               datetime.now(UTC))
 
 
 @widgets.guarded
@@ -245,6 +271,14 @@ def main() -> None:
         st.info(t("join.closed"))
         return
     me = _me(ws)
+    if me is None and st.query_params.get("p") is None:
+        me = _known_browser(ws)
+        if me is not None and me.removed:  # the cookie never brings a removed one back
+            st.warning(t("join.removed_browser"))
+            me = None
+        elif me is not None:  # again, as the participant's page (the question first)
+            _continue_as(ws, me)
+            st.rerun()
     if me is None:
         st.caption(t("join.intro"))
         _join_form(ws)
@@ -252,7 +286,9 @@ def main() -> None:
     if me.removed:
         st.warning(t("join.removed"))
         return
+    st.fragment(run_every=timer.REFRESH_S)(_timer)(ws.assessment_id)
     _answering(ws, me)
+    browser.remember()
 
 
 main()

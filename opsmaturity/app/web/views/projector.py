@@ -1,12 +1,15 @@
 """Projector: what the room sees while joining — the code, large, a QR code of the join
-link, and how many have joined and finished. Nothing else: no names, no answers."""
+link, how many have joined and finished, and, while an area's timer runs, that area and its
+time left. Nothing else: no names, no answers."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import streamlit as st
 
 from opsmaturity.app.store.workshops import shown_code
-from opsmaturity.app.web import access, state, widgets
+from opsmaturity.app.web import access, state, timer, widgets
 from opsmaturity.app.web.links import join_link, qr_png
 from opsmaturity.app.web.state import T
 
@@ -28,13 +31,12 @@ def _counts(assessment_id: int) -> None:
     t, s = T(), state.store()
     questions = len(state.ordered_questions(state.catalogue()))
     people = s.participants(assessment_id)
-    given: dict[int, int] = {}
-    for a in s.answers(assessment_id):
-        given[a.participant_id] = given.get(a.participant_id, 0) + 1
+    given = s.answer_counts(assessment_id)
     with st.container(horizontal=True, key="projector-counts"):
         st.metric(t("projector.joined"), len(people))
         st.metric(t("projector.finished"), sum(1 for p in people if given.get(p.id, 0)
                                                 >= questions))
+    timer.show(s.latest_workshop(assessment_id), datetime.now(UTC), large=True)
 
 
 @widgets.guarded
@@ -61,7 +63,8 @@ def main() -> None:
             st.markdown(shown_code(ws.join_code))  # letters, digits and one hyphen
         st.code(link, language=None)
         _counts(aid)
-    right.image(qr_png(link), caption=t("projector.scan"), width=420)
+    # Its own size (about 500 px), but never wider than the column (a phone, a narrow tab).
+    right.image(qr_png(link), caption=t("projector.scan"), width="content")
 
 
 main()

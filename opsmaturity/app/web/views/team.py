@@ -142,10 +142,19 @@ def _measures(f: Finding, sets: list[EvidenceSet]) -> None:
             _details(m.details)
 
 
+# Details whose keys are our words, kept in English in the evidence (an incident's detection
+# rule, core/messages.yaml): said in the page's language.
+WORDED_DETAILS = ("rules",)
+
+
 def _details(details: dict[str, Any]) -> None:
     """Raw numbers: tables where they are lists of records, JSON otherwise (never HTML)."""
+    from opsmaturity.core.messages import localise as localise_message
+
     plain = {}
     for key, value in details.items():
+        if key in WORDED_DETAILS and isinstance(value, dict):
+            value = {localise_message(str(k), state.lang()): v for k, v in value.items()}
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             st.caption(key)
             st.dataframe(pd.DataFrame(value), hide_index=True)

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import streamlit as st
 
-from opsmaturity.app.store.records import AssessmentRecord, WorkshopRecord
+from opsmaturity.app.store.records import AnswerRecord, AssessmentRecord, WorkshopRecord
 from opsmaturity.app.store.workshops import shown_code
-from opsmaturity.app.web import access, state, widgets
+from opsmaturity.app.web import access, state, timer, widgets
 from opsmaturity.app.web.links import join_link
 from opsmaturity.app.web.live import QuestionRow, participant_progress, question_rows
 from opsmaturity.app.web.state import R, T
@@ -107,19 +107,10 @@ def _agenda(a: AssessmentRecord, ws: WorkshopRecord) -> None:
 
 
 def _timer(ws: WorkshopRecord | None) -> None:
-    """The running area's time: elapsed of planned, and a warning once it is over."""
-    if ws is None or not ws.timer_area or ws.timer_started_at is None:
-        return
-    t, cat = T(), state.catalogue()
-    planned = ws.agenda.get(ws.timer_area, 0)
-    elapsed = (datetime.now(UTC) - ws.timer_started_at).total_seconds() / 60
-    title = localise(cat.area(ws.timer_area).title, state.lang())
-    text = t("workshop.timer_running", area=title, elapsed=int(elapsed), planned=planned)
-    if planned and elapsed > planned:
-        st.warning(t("workshop.timer_over", area=title, over=int(elapsed - planned)),
-                   icon=":material/timer_off:")
-    else:
-        st.progress(min(1.0, elapsed / planned) if planned else 0.0, text=text)
+    """The running area's countdown (as the room sees it), and a bar of the planned time."""
+    running = timer.show(ws, datetime.now(UTC))
+    if running is not None and running.planned_s:
+        st.progress(min(1.0, running.elapsed_s / running.planned_s))
 
 
 def _remove(a: AssessmentRecord) -> None:
@@ -176,10 +167,17 @@ def _confirm_finalise(a: AssessmentRecord) -> None:
         st.rerun()
 
 
-def rows_for(assessment_id: int) -> list[QuestionRow]:
-    """The live statistics of every question (scores come from the fingerprint cache)."""
+def rows_for(assessment_id: int, answers: list[AnswerRecord] | None = None
+             ) -> list[QuestionRow]:
+    """The live statistics of every question, worked out once per fingerprint and shared
+    by both live fragments and every facilitator's session: they rerun every few seconds
+    in the server process that also saves participants' answers, and what they compute
+    there delays a participant's "Saved." (bench/bench_answer.py)."""
     s, cat = state.store(), state.catalogue()
-    return question_rows(cat, state.scores().get(assessment_id), s.answers(assessment_id))
+    fingerprint = s.fingerprint(assessment_id)
+    return state.figures().get(("live-rows", assessment_id, fingerprint), lambda: question_rows(
+        cat, state.scores().get(assessment_id),
+        s.answers(assessment_id) if answers is None else answers))
 
 
 def hidden(ws: WorkshopRecord | None, question_id: str) -> bool:
@@ -261,7 +259,7 @@ def _live(a: AssessmentRecord) -> None:
         st.dataframe(_progress_table(people, answers), hide_index=True,
                      key="workshop-progress")
     st.caption(t("workshop.live_intro"))
-    rows = question_rows(cat, state.scores().get(a.id), answers)
+    rows = rows_for(a.id, answers)
     consensus = {c.question_id: c.value for c in s.consensus(a.id)}
     left, right = st.columns([3, 2])
     areas = ["", *(x.id for x in cat.areas)]
@@ -288,7 +286,7 @@ def _progress_table(people, answers) -> pd.DataFrame:
         t("workshop.progress_who"): p.label + (f" {p.name}" if p.name else ""),
         t("workshop.progress_role"): r(f"role.{p.role}"),
         t("workshop.progress_answered"): f"{p.answered}/{len(questions)}",
-        t("workshop.progress_at"): p.next_question or "✓",
+        t("workshop.progress_at"): str(p.next_question or "✓"),  # one type: Arrow
         t("workshop.progress_idle"): p.idle_minutes,
         t("workshop.progress_state"): t(f"workshop.progress_{p.status}"),
     } for p in rows])
@@ -314,8 +312,9 @@ def _question_live(assessment_id: int, question_id: str) -> None:
                f"{r('label.spread')}: {fmt.number(row.spread)}")
     if row.disagreement:
         st.warning(T()("team.disagreement"), icon=":material/forum:")
-    widgets.chart(charts_web.answer_distribution(q, cat, row.by_role, lang),
-                  key=f"workshop-dist-{q.id}")
+    widgets.cached_chart((assessment_id, state.store().fingerprint(assessment_id), lang),
+                         lambda: charts_web.answer_distribution(q, cat, row.by_role, lang),
+                         key=f"workshop-dist-{q.id}")
     if row.role_medians:
         st.dataframe(pd.DataFrame([{r(f"role.{k}"): fmt.pct(v)
                                     for k, v in row.role_medians.items()}]), hide_index=True)

@@ -20,6 +20,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from opsmaturity.core.messages import text as _msg
+
 from ..record import Detection, IncidentRecord, Severity, TriState, record_fields
 from .streams import CsvProblem, CsvRow
 
@@ -108,13 +110,14 @@ def number(value: Any, what: str) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise RecordError(f"{what}: expected a number, got {value!r}")
+        raise RecordError(f"{what}: {_msg('incidents.expected_number', value=repr(value))}")
     try:
         result = float(value)
     except (TypeError, ValueError):
-        raise RecordError(f"{what}: expected a number, got {value!r}") from None
+        raise RecordError(
+            f"{what}: {_msg('incidents.expected_number', value=repr(value))}") from None
     if not math.isfinite(result):
-        raise RecordError(f"{what}: expected a number, got {value!r}")
+        raise RecordError(f"{what}: {_msg('incidents.expected_number', value=repr(value))}")
     return result
 
 
@@ -151,13 +154,13 @@ def parse_time(value: Any, ctx: SourceContext, what: str) -> datetime | None:
             except ValueError:
                 continue
     if parsed is None:
-        raise RecordError(f"{what}: cannot read the time {s!r}")
+        raise RecordError(f"{what}: {_msg('incidents.bad_time', value=repr(s))}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ctx.naive_tz)
     try:
         return parsed.astimezone(UTC)
     except (OverflowError, ValueError):
-        raise RecordError(f"{what}: the time {s!r} is out of range") from None
+        raise RecordError(f"{what}: {_msg('incidents.time_range', value=repr(s))}") from None
 
 
 def after(start: datetime, amount: float | None, unit_seconds: float, what: str) -> datetime | None:
@@ -165,11 +168,12 @@ def after(start: datetime, amount: float | None, unit_seconds: float, what: str)
     if amount is None:
         return None
     if amount < 0:
-        raise RecordError(f"{what}: negative duration {amount:g}")
+        raise RecordError(f"{what}: {_msg('incidents.negative_duration', amount=f'{amount:g}')}")
     try:
         return start + timedelta(seconds=amount * unit_seconds)
     except OverflowError:
-        raise RecordError(f"{what}: duration {amount:g} is out of range") from None
+        raise RecordError(
+            f"{what}: {_msg('incidents.duration_range', amount=f'{amount:g}')}") from None
 
 
 # --------------------------------------------------------------------------- severity
@@ -265,18 +269,18 @@ def detection_from_tags(tags: Iterable[str]) -> tuple[Detection, str] | None:
     for tag in tags:
         t = norm_token(tag)
         if t in CUSTOMER_TAGS:
-            return "customer", f"label {tag!r}"
+            return "customer", _msg("incidents.rule.label", tag=repr(tag))
         if t in MONITORING_TAGS:
-            return "monitoring", f"label {tag!r}"
+            return "monitoring", _msg("incidents.rule.label", tag=repr(tag))
         if t in STAFF_TAGS:
-            return "staff", f"label {tag!r}"
+            return "staff", _msg("incidents.rule.label", tag=repr(tag))
     return None
 
 
 def detection_from_title(title: str | None) -> tuple[Detection, str] | None:
     """Rule 2: the title says a customer or user reported it."""
     if title and (m := _TITLE_CUSTOMER.search(title)):
-        return "customer", f"title says {m.group(0)!r}"
+        return "customer", _msg("incidents.rule.title", text=repr(m.group(0)))
     return None
 
 
@@ -285,7 +289,10 @@ def detection_from_word(value: str | None, what: str) -> tuple[Detection, str] |
     if not value:
         return None
     word = CHANNEL_WORDS.get(norm_token(value))
-    return (word, f"{what} {value!r}") if word else None
+    return (word, f"{what} {value!r}") if word else None  # a field and its value: no words
+
+
+NO_RULE = _msg("incidents.rule.none")
 
 
 def first_detection(
@@ -295,7 +302,7 @@ def first_detection(
     for candidate in candidates:
         if candidate is not None:
             return candidate
-    return "unknown", "no rule matched"
+    return "unknown", NO_RULE
 
 
 def postmortem_from_tags(tags: Iterable[str]) -> str | None:
@@ -359,13 +366,13 @@ def build(fields: dict[str, Any], where: str) -> IncidentRecord | Problem:
         loc = ".".join(str(p) for p in err["loc"])
         msg = str(err.get("ctx", {}).get("error") or err["msg"])
         ident = fields.get("id")
-        label = f"incident {ident}: " if ident else ""
+        label = f"{_msg('incidents.incident', id=ident)}: " if ident else ""
         return Problem(where, f"{label}{loc + ': ' if loc else ''}{msg}")
 
 
 def problem(where: str, ident: Any, why: str) -> Problem:
     """A Problem that names the incident when its id is known."""
-    label = f"incident {ident}: " if text(ident) else ""
+    label = f"{_msg('incidents.incident', id=ident)}: " if text(ident) else ""
     return Problem(where, f"{label}{why}")
 
 

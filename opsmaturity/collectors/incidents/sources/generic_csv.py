@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import SourceError, load_yaml
 from opsmaturity.core.times import check_zone
 
@@ -180,8 +181,8 @@ def _fields(
     opened = parse_time(get("opened"), ctx, header)
     if opened is None:
         if not row.has(columns["opened"]):
-            raise RecordError(f"no column {header!r} (map `opened` in the mapping file)")
-        raise RecordError(f"{header} is empty")
+            raise RecordError(_msg("incidents.no_opened_column", header=repr(header)))
+        raise RecordError(_msg("incidents.column_empty", header=header))
     title = get("title") or ""
     tags = items("tags")
     raw_severity = get("severity")

@@ -32,6 +32,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
+
 from ..record import IncidentRecord, Severity
 from .common import (
     Problem,
@@ -104,10 +106,10 @@ def _issue(rec: Mapping[str, Any], ctx: SourceContext) -> dict[str, Any]:
     f = rec["fields"]
     ident = text(rec.get("key")) or text(rec.get("id"))
     if ident is None:
-        raise RecordError("no key")
+        raise RecordError(_msg("incidents.no_key"))
     opened = parse_time(f.get("created"), ctx, "fields.created")
     if opened is None:
-        raise RecordError("fields.created missing")
+        raise RecordError(_msg("incidents.field_missing", field="fields.created"))
     title = text(f.get("summary")) or ""
     labels = split_list(f.get("labels"))
     priority = text(f.get("priority"))
@@ -185,10 +187,10 @@ def _read_csv(path: Path, ctx: SourceContext) -> Iterator[IncidentRecord | Probl
 def _row(row: CsvRow, ctx: SourceContext) -> dict[str, Any]:
     ident = row.get("issue_key", "key", "issue_id")
     if ident is None:
-        raise RecordError("Issue key missing")
+        raise RecordError(_msg("incidents.field_missing", field="Issue key"))
     opened = parse_time(row.get("created"), ctx, "Created")
     if opened is None:
-        raise RecordError("Created missing")
+        raise RecordError(_msg("incidents.field_missing", field="Created"))
     resolved = parse_time(row.get("resolved", "resolution_date"), ctx, "Resolved")
     title = row.get("summary") or ""
     labels = [v for label in row.all("labels") for v in label.split()]

@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
+
 from ..record import IncidentRecord
 from .common import (
     HELPDESK_TOOLS,
@@ -86,7 +88,8 @@ def _time(value: Any, ctx: SourceContext, what: str) -> datetime | None:
         try:
             return datetime.fromtimestamp(value / 1000, UTC)
         except (OverflowError, OSError, ValueError):
-            raise RecordError(f"{what}: the time {value!r} is out of range") from None
+            raise RecordError(
+                f"{what}: {_msg('incidents.time_range', value=repr(value))}") from None
     return parse_time(value, ctx, what)
 
 
@@ -127,10 +130,10 @@ def _review_and_change(rec: Mapping[str, Any], props: Any) -> dict[str, Any]:
 def _alert(rec: Mapping[str, Any], ctx: SourceContext) -> dict[str, Any]:
     ident = text(rec.get("id")) or text(rec.get("tinyId"))
     if ident is None:
-        raise RecordError("no id")
+        raise RecordError(_msg("incidents.no_id"))
     opened = _time(rec.get("createdAt"), ctx, "createdAt")
     if opened is None:
-        raise RecordError("createdAt missing")
+        raise RecordError(_msg("incidents.field_missing", field="createdAt"))
     report = rec.get("report") if isinstance(rec.get("report"), dict) else {}
     acknowledged = after(opened, number(report.get("ackTime"), "report.ackTime"), 0.001,
                          "report.ackTime")
@@ -189,12 +192,12 @@ def _alert_channel(rec: Mapping[str, Any]) -> tuple[str, str] | None:
 def _incident(rec: Mapping[str, Any], ctx: SourceContext) -> dict[str, Any]:
     ident = text(rec.get("id")) or text(rec.get("tinyId"))
     if ident is None:
-        raise RecordError("no id")
+        raise RecordError(_msg("incidents.no_id"))
     opened = _time(rec.get("createdAt"), ctx, "createdAt") or _time(
         rec.get("impactStartDate"), ctx, "impactStartDate"
     )
     if opened is None:
-        raise RecordError("createdAt missing")
+        raise RecordError(_msg("incidents.field_missing", field="createdAt"))
     resolved = _time(rec.get("impactEndDate"), ctx, "impactEndDate")
     if resolved is None and text(rec.get("status")) in ("resolved", "closed"):
         resolved = _time(rec.get("updatedAt"), ctx, "updatedAt")

@@ -27,6 +27,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
+
 from ..record import IncidentRecord
 from .common import (
     HELPDESK_TOOLS,
@@ -138,10 +140,10 @@ def _is_flat(rec: Mapping[str, Any]) -> bool:
 def _rest(rec: Mapping[str, Any], ctx: SourceContext, logs: dict[str, _Log]) -> dict[str, Any]:
     ident = text(rec.get("id")) or text(rec.get("incident_number"))
     if ident is None:
-        raise RecordError("no id")
+        raise RecordError(_msg("incidents.no_id"))
     opened = parse_time(rec.get("created_at"), ctx, "created_at")
     if opened is None:
-        raise RecordError("created_at missing")
+        raise RecordError(_msg("incidents.field_missing", field="created_at"))
     title = text(rec.get("title")) or text(rec.get("summary")) or ""
     acks = [
         (parse_time(a.get("at"), ctx, "acknowledgements.at"), text(a.get("acknowledger")))
@@ -202,10 +204,10 @@ def _add_log_entry(
     kind = str(entry.get("type", "")).removesuffix("_reference")
     incident = incident or text((entry.get("incident") or {}).get("id"))
     if incident is None:
-        raise RecordError("no incident.id to join it to")
+        raise RecordError(_msg("incidents.no_join_id"))
     at = parse_time(entry.get("created_at"), ctx, "created_at")
     if at is None:
-        raise RecordError("created_at missing")
+        raise RecordError(_msg("incidents.field_missing", field="created_at"))
     log = logs.setdefault(incident, _Log())
     agent = entry.get("agent") if isinstance(entry.get("agent"), dict) else {}
     person = text(agent) if str(agent.get("type", "")).startswith("user") else None
@@ -328,10 +330,10 @@ def _get(rec: Mapping[str, Any], *names: str) -> Any:
 def _analytics(rec: Mapping[str, Any], ctx: SourceContext) -> dict[str, Any]:
     ident = text(_get(rec, "id", "incident_id")) or text(_get(rec, "incident_number"))
     if ident is None:
-        raise RecordError("no id")
+        raise RecordError(_msg("incidents.no_id"))
     opened = parse_time(_get(rec, "created_at", "created_on", "created"), ctx, "created_at")
     if opened is None:
-        raise RecordError("created_at missing")
+        raise RecordError(_msg("incidents.field_missing", field="created_at"))
     to_ack = number(_get(rec, "seconds_to_first_ack"), "seconds_to_first_ack")
     to_resolve = number(_get(rec, "seconds_to_resolve"), "seconds_to_resolve")
     resolved = parse_time(_get(rec, "resolved_at", "resolved_on", "resolved"), ctx, "resolved_at")

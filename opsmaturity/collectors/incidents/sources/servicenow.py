@@ -31,6 +31,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from opsmaturity.core.messages import text as _msg
+
 from ..record import IncidentRecord
 from .common import (
     Problem,
@@ -121,10 +123,10 @@ def _time(value: Any, ctx: SourceContext, what: str) -> Any:
 def _fields(get: Getter, names: list[str], ctx: SourceContext) -> dict[str, Any]:
     ident = text(get("number")[1])
     if ident is None:
-        raise RecordError("number missing")
+        raise RecordError(_msg("incidents.field_missing", field="number"))
     opened = _time(get("opened_at")[1], ctx, "opened_at")
     if opened is None:
-        raise RecordError("opened_at missing")
+        raise RecordError(_msg("incidents.field_missing", field="opened_at"))
     resolved = _time(get("resolved_at")[1], ctx, "resolved_at") or _time(
         get("closed_at")[1], ctx, "closed_at"
     )

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import file_encoding
 
 CHUNK = 1 << 20
@@ -91,14 +92,15 @@ class _Cursor:
     def expect(self, chars: str, what: str) -> str:
         c = self.peek()
         if not c or c not in chars:
-            found = repr(c) if c else "the end of the file"
-            raise _StreamError(f"expected {what}, found {found}", self.line_at(self.pos))
+            found = repr(c) if c else _msg("incidents.end_of_file")
+            raise _StreamError(_msg("incidents.expected_found", what=what, found=found),
+                               self.line_at(self.pos))
         self.pos += 1
         return c
 
     def value(self) -> Any:
         if not self.peek():
-            raise _StreamError("the file ends where a value was expected", self.line_at(self.pos))
+            raise _StreamError(_msg("incidents.file_ends"), self.line_at(self.pos))
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.buf, self.pos)

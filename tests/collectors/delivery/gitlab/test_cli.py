@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,7 @@ runner = CliRunner()
 WINDOW = ["--since", "2024-03-04", "--until", "2024-03-18"]
 
 
-@pytest.fixture(autouse=True)
-def _quiet_server_log() -> Iterator[None]:
-    """werkzeug would bind its own stderr handler to the CliRunner's stream, which is closed
-    after each invocation; a null handler keeps its access log going to logging only."""
-    logger = logging.getLogger("werkzeug")
-    handler = logging.NullHandler()
-    logger.addHandler(handler)
-    yield
-    logger.removeHandler(handler)
+pytestmark = pytest.mark.usefixtures("quiet_server_log")
 
 
 @pytest.fixture
