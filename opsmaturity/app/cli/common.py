@@ -69,14 +69,15 @@ state = _State()
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
     db: Annotated[str | None, typer.Option("--db", show_default=False)] = None,
+    lang: Annotated[str | None, typer.Option("--lang", show_default=False)] = None,
 ) -> None:
     """DevOps maturity assessment: evidence from your systems, answers from your people."""
     state.db_url = db
     import os
 
-    # Until a command's --lang says otherwise; commands without --lang (store, users) speak
-    # the language of the environment too.
-    state.lang = os.environ.get(LANG_ENV) or "en"
+    # `opsmaturity --lang de org list`: the language of every command on the line, until
+    # the command's own --lang says otherwise; else the environment's, else English.
+    state.lang = lang or os.environ.get(LANG_ENV) or "en"
 
 
 def open_store() -> Store:
@@ -127,12 +128,16 @@ CatalogueOpt = Annotated[
     Path | None,
     typer.Option("--catalogue", exists=True, file_okay=False, dir_okay=True),
 ]
-def _set_lang(value: str) -> str:
-    state.lang = value
-    return value
+def _set_lang(ctx: typer.Context, param: typer.CallbackParam, value: str) -> str:
+    """A command's own --lang wins; without it the command speaks the language set before
+    it (`opsmaturity --lang de assess .`, $OPSMATURITY_LANG: see `_root`)."""
+    source = ctx.get_parameter_source(param.name or "lang")
+    if source is not None and source.name == "COMMANDLINE":
+        state.lang = value
+    return state.lang
 
 
-LangOpt = Annotated[str, typer.Option("--lang", callback=_set_lang, envvar=LANG_ENV)]
+LangOpt = Annotated[str, typer.Option("--lang", callback=_set_lang, show_default=False)]
 DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
 SinceOpt = Annotated[datetime | None, typer.Option("--since", formats=DATE_FORMATS)]
 UntilOpt = Annotated[datetime | None, typer.Option("--until", formats=DATE_FORMATS)]

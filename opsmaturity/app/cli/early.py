@@ -33,9 +33,24 @@ def _date(text: str) -> datetime | None:
     return None
 
 
+ROOT_VALUE_OPTIONS = {"--lang", "--db"}  # options before the command (common._root)
+
+
+def _after_root_options(argv: list[str]) -> list[str]:
+    """`argv` from the command on: `opsmaturity --lang de assess .` is `assess .`."""
+    i = 0
+    while i < len(argv):
+        name, eq, _ = argv[i].partition("=")
+        if name not in ROOT_VALUE_OPTIONS:
+            break
+        i += 1 if eq else 2
+    return argv[i:]
+
+
 def git_options(argv: list[str]) -> dict[str, Any] | None:
     """The git collector's options `argv` (without the program name) asks for, or None when
     it is not `collect git`/`assess` on a local path or holds anything unexpected."""
+    argv = _after_root_options(argv)
     command = next((c for c in COMMANDS if tuple(argv[:len(c)]) == c), None)
     if command is None:
         return None

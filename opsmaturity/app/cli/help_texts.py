@@ -102,6 +102,20 @@ def localise_command(command: Any, path: str, lang: str, ctx: Any = None) -> Non
                                 epilog)
 
 
+def usage_writer(lang: str) -> Any:
+    """click's `HelpFormatter.write_usage` with the line's `Usage:` in `lang` (typer writes
+    the word as a literal, out of gettext's reach)."""
+    from typer._click.formatting import HelpFormatter
+
+    english = HelpFormatter.write_usage
+    said = word("usage", lang) + " "
+
+    def write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
+        english(self, prog, args, said if prefix is None else prefix)
+
+    return write_usage
+
+
 FRAME_WORDS = ("arguments", "options", "commands", "default", "required", "env_var")
 
 
@@ -117,7 +131,11 @@ def frame_words(lang: str, rich: bool) -> Iterator[None]:
 
     table = help_table()["words"]
     said = {table[k]["en"]: _say(table[k], lang) for k in FRAME_WORDS}
-    patches: list[tuple[Any, str, Any]] = [(typer.core, "_", lambda s: said.get(s, s))]
+    from typer._click import formatting
+
+    patches: list[tuple[Any, str, Any]] = [
+        (typer.core, "_", lambda s: said.get(s, s)),
+        (formatting.HelpFormatter, "write_usage", usage_writer(lang))]
     if rich:
         from typer import rich_utils
 

@@ -21,9 +21,13 @@ def install(args: list[str]) -> None:
         return
     from typer import rich_utils
     from typer._click import exceptions
+    from typer._click.formatting import HelpFormatter
 
     from opsmaturity.core.messages import localise, table
 
+    from .help_texts import usage_writer
+
+    HelpFormatter.write_usage = usage_writer(lang)  # type: ignore[method-assign]
     words = table()
     error = words["usage.error"].get(lang) or "Error"
     hint = words["usage.try_help"].get(lang) or "Try {command} for help."

@@ -33,6 +33,9 @@ def test_reads_the_options_the_git_walk_depends_on():
                    "until": datetime(2026, 2, 1, tzinfo=UTC)}
     assert git_options(["assess", "--no-cache", "-q", "--format", "json"]) == {
         "source": ".", "show_names": False, "use_cache": False}
+    # the options before the command (`opsmaturity --lang de assess .`) are not the command's
+    assert git_options(["--lang", "de", "--db=sqlite://", "assess", "repo"]) == {
+        "source": "repo", "show_names": False, "use_cache": True}
 
 
 @pytest.mark.parametrize("argv", [

@@ -527,3 +527,20 @@ def test_web_start_error_in_german():
     assert said(result.output).startswith(
         "Fehler: --public-url 'ftp://ws.example.org': Geben Sie die Adresse der App an")
     assert not english_left(result.output), result.output
+
+
+def test_lang_before_the_command_holds_for_the_line_and_the_commands_own_wins(tmp_path):
+    missing = str(tmp_path / "missing.json")
+    german = run("--lang", "de", "report", "--in", missing, "--pdf", str(tmp_path / "r.pdf"))
+    assert german.exit_code == 2 and "Datei nicht gefunden" in said(german.output)
+    # a store command has no --lang of its own: the one before it speaks for it
+    store = run("--db", f"sqlite:///{tmp_path / 's.db'}", "--lang", "de", "team", "list",
+                "--org", "Nobody")
+    assert store.exit_code == 2 and "not found" not in store.output, store.output
+    # the command's own --lang beats the one before it, which beats the environment
+    english = run("--lang", "de", "report", "--in", missing, "--pdf", str(tmp_path / "r.pdf"),
+                  "--lang", "en")
+    assert "file not found" in said(english.output).lower()
+    also = run("--lang", "en", "report", "--in", missing, "--pdf", str(tmp_path / "r.pdf"),
+               env={"OPSMATURITY_LANG": "de"})
+    assert "file not found" in said(also.output).lower()

@@ -111,6 +111,11 @@ def test_the_language_from_anywhere_on_the_line_or_the_environment():
     assert _flat(command_help("org list", "en") or "") in _help("org list")
 
 
+def test_the_usage_line_in_german():
+    assert _help("org list", "--lang", "de").startswith("Aufruf: opsmaturity org list")
+    assert _help("org list").startswith("Usage: opsmaturity org list")
+
+
 def test_no_help_prose_in_the_command_modules():
     """Help prose lives in help.yaml: no `help=` on an option, argument or group."""
     found = []
