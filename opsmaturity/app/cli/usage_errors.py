@@ -19,7 +19,6 @@ def install(args: list[str]) -> None:
     lang = line_language(args)
     if lang == "en":
         return
-    from typer import rich_utils
     from typer._click import exceptions
     from typer._click.formatting import HelpFormatter
 
@@ -54,4 +53,9 @@ def install(args: list[str]) -> None:
 
     exceptions.ClickException.show = show  # type: ignore[method-assign]
     exceptions.UsageError.show = show  # type: ignore[method-assign]
-    rich_utils.rich_format_error = rich_error
+    from .group import plain_help
+
+    if not plain_help():  # on a terminal typer reports through rich (costs 0.1 s to import)
+        from typer import rich_utils
+
+        rich_utils.rich_format_error = rich_error

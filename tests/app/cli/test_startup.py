@@ -100,3 +100,11 @@ def test_a_cached_assess_imports_no_heavy_package(tmp_path, monkeypatch):
     modules, _ = imported(*args)
     assert "pydantic" in modules  # the probe saw the run
     assert not modules & set(HEAVY), sorted(modules & set(HEAVY))
+
+
+def test_german_help_in_a_pipe_loads_no_rich_error_reporting():
+    """typer's rich error reporting (rich, markdown-it: 0.1 s) is set up in German only when
+    the line runs on a terminal, where typer would use it."""
+    modules, out = imported("--lang", "de", "--help")
+    assert "Aufruf: opsmaturity" in out
+    assert not modules & {*HEAVY, "rich", "markdown_it"}, sorted(modules & {*HEAVY, "rich"})

@@ -47,3 +47,13 @@ def test_lang_on_the_line_and_english_unchanged():
     english = _run(["score", "--foo"], None)
     assert english.returncode == 2 and "Error: No such option: --foo" in english.stderr
     assert "Usage: opsmaturity score" in english.stderr
+
+
+def test_on_a_terminal_typers_rich_error_is_said_in_german_too():
+    env = {k: v for k, v in os.environ.items() if k not in ("OPSMATURITY_LANG", "NO_COLOR")}
+    env["FORCE_COLOR"] = "1"  # what a terminal gets: typer reports through rich
+    result = subprocess.run([CLI, "--lang", "de", "score", "--foo"], capture_output=True,
+                            text=True, env=env, timeout=60)
+    assert result.returncode == 2
+    assert "Fehler: Unbekannte Option: --foo" in result.stderr, result.stderr
+    assert "No such option" not in result.stderr and "Usage:" not in result.stderr
