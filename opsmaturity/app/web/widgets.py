@@ -39,6 +39,17 @@ TEAM_TAB_KEY = "team-tab"
 computed. Here rather than in the page, so tests can set it without running a page script."""
 
 
+LINK_CSS = "<style>.st-key-join-link code {word-break: break-all;}</style>"
+
+
+def join_link_box(link: str) -> None:
+    """A join link to copy, shown whole at any width (a phone's too): a long address has
+    no space to wrap at, so it may break anywhere."""
+    st.html(LINK_CSS)
+    with st.container(key="join-link"):
+        st.code(link, language=None, wrap_lines=True)
+
+
 def md_escape(text: str) -> str:
     """User text made inert in Markdown: no links, images, emphasis or colour directives."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\n", " "))

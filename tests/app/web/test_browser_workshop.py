@@ -297,6 +297,13 @@ def test_projector_qr_code_decodes_to_the_join_link_and_counts_agree(world: Worl
             assert f"{world.join_code[:5]}-{world.join_code[5:]}" in text
             assert T("projector.joined") in text and T("projector.finished") in text
             assert "Payments" not in text and T("workshop.live") not in text  # nothing else
+            page.set_viewport_size(PHONE)  # a facilitator's phone: the link shows whole
+            box = page.locator("[data-testid='stCode'] code").first
+            wait_for(lambda: box.evaluate(  # the text's own boxes, inside the box around it
+                "e => { const r = document.createRange(); r.selectNodeContents(e);"
+                " const outer = e.closest('pre').getBoundingClientRect();"
+                " return r.getBoundingClientRect().right <= outer.right; }"),
+                what="the join link to wrap on a phone")
         finally:
             browser.close()
             s.close()

@@ -61,7 +61,7 @@ def main() -> None:
         st.caption(t("projector.how"))
         with st.container(key="projector-code"):
             st.markdown(shown_code(ws.join_code))  # letters, digits and one hyphen
-        st.code(link, language=None)
+        widgets.join_link_box(link)
         _counts(aid)
     # Its own size (about 500 px), but never wider than the column (a phone, a narrow tab).
     right.image(qr_png(link), caption=t("projector.scan"), width="content")

@@ -58,7 +58,7 @@ def _session(a: AssessmentRecord) -> WorkshopRecord | None:
     left.metric(t("workshop.code"), shown_code(ws.join_code))
     with right:
         st.caption(t("workshop.link"))
-        st.code(join_link(ws.join_code, st.context.url), language=None)
+        widgets.join_link_box(join_link(ws.join_code, st.context.url))
         st.page_link("views/projector.py", label=t("workshop.projector_link"),
                      query_params={"a": str(a.id)})
     st.caption(t("workshop.how_to_join"))
