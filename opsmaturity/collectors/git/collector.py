@@ -651,24 +651,29 @@ def _refs(repo: str, since: int, until: int) -> Refs:
 class HeadFacts:
     """What files at HEAD say inside, where their paths cannot tell."""
 
-    kubernetes: list[str]  # YAML files holding a Kubernetes object or a Cloud Foundry app
-    # manifest (none if named runtime manifests exist)
+    runtime: list[str]  # runtime manifests (manifests.py): named ones, except reusable
+    # Terraform modules, else YAML files holding a Kubernetes object or a Cloud Foundry app
     otel: list[str]
     loggers: dict[str, list[str]]
 
 
 def _head_facts(repo: str, head: list[str]) -> HeadFacts:
     """One `git cat-file` for every file whose content is asked about."""
-    named = any(paths.is_runtime_manifest(f) for f in head)
-    yaml_files = [] if named else manifests.candidates(head)
+    named = [f for f in head if paths.is_runtime_manifest(f)]
+    terraform = manifests.terraform_code(named)
+    others = [f for f in named if f not in set(terraform)]
+    yaml_files = [] if others else manifests.candidates(head)
     dependency_files = telemetry.candidates(head)
-    texts = blobs.read_blobs(repo, "HEAD", sorted({*yaml_files, *dependency_files}))
-    kubernetes = [f for f in yaml_files
-                  if f in texts and (manifests.is_kubernetes_object(texts[f])
-                                     or manifests.is_cloud_foundry_manifest(f, texts[f]))]
+    texts = blobs.read_blobs(repo, "HEAD", sorted({*yaml_files, *dependency_files,
+                                                   *terraform}))
+    if any(manifests.is_terraform_root(texts.get(f, "")) for f in terraform):
+        others = named
+    runtime = others or [f for f in yaml_files
+                         if f in texts and (manifests.is_kubernetes_object(texts[f])
+                                            or manifests.is_cloud_foundry_manifest(f, texts[f]))]
     otel, loggers = telemetry.telemetry_facts(
         {f: texts[f] for f in dependency_files if f in texts})
-    return HeadFacts(kubernetes, otel, loggers)
+    return HeadFacts(runtime, otel, loggers)
 
 
 def _measures(
@@ -905,14 +910,14 @@ def _measures(
     backups = [f for f in head if paths.is_backup_script(f)]
     add("git.iac_present", bool(iac), "", files={k: v[:10] for k, v in sorted(iac.items())})
     add("git.iac_kinds", ",".join(sorted(iac)) or None, "", applicable=bool(iac))
-    runtime = [f for f in head if paths.is_runtime_manifest(f)]
-    if not runtime:  # e.g. deployment.yaml at the top: recognised by its apiVersion and kind
-        runtime = facts.kubernetes
+    runtime = facts.runtime
     add("git.runtime_manifests_present", bool(runtime), "", files=runtime[:10],
         definition="Kubernetes, Helm, Terraform, Ansible, Pulumi or CloudFormation files outside "
-        "tests, examples and docs; YAML files elsewhere count when they hold a Kubernetes "
-        "object (top-level apiVersion and kind) or are a Cloud Foundry app manifest "
-        "(manifest*.yml with a top-level applications list)")
+        "tests, examples and docs (Terraform's .tf files only in a root configuration: a "
+        "provider or state backend configured; a reusable module's do not count); YAML files "
+        "elsewhere count when they hold a Kubernetes object (top-level apiVersion and kind) "
+        "or are a Cloud Foundry app manifest (manifest*.yml with a top-level applications "
+        "list)")
     add(
         "git.db_migrations_present",
         bool(migrations),

@@ -1,4 +1,4 @@
-"""Kubernetes and Cloud Foundry manifests found by what they say, not only by where they sit.
+"""Runtime manifests found by what they say, not only by where they sit.
 
 Path rules (`paths.IAC_RULES`) find `k8s/`, `manifests/` and kustomizations, but small
 services often keep `deployment.yaml` and `service.yaml` at the top of the repository. Such
@@ -7,6 +7,12 @@ a file is a Kubernetes object when a YAML document in it has top-level `apiVersi
 with `cf push`) has a top-level `applications:` list of named apps. Only YAML files the
 path rules leave unclassified are read (at HEAD, with the other files the collector reads,
 `blobs.read_blobs`), and at most `MAX_FILES` of them.
+
+Terraform says where a system runs only in a root configuration, the one someone applies:
+it configures a provider or a state backend, or comes with variable values (`.tfvars`), a
+provider lock file or Terragrunt. A reusable module (terraform-aws-vpc and the like) declares
+only the providers it needs (HashiCorp's guidance: provider configurations belong in root
+modules), so its `.tf` files are infrastructure as code, not a deployment of this team's.
 """
 
 from __future__ import annotations
@@ -46,3 +52,21 @@ def is_kubernetes_object(text: str) -> bool:
     """True when the YAML has a document with top-level `apiVersion:` and `kind:` keys."""
     return bool(_API_VERSION.search(text)) and bool(_KIND.search(text))
 
+
+
+_TF_CODE = re.compile(r"\.tf(\.json)?$")
+_TF_CONFIG = re.compile(  # HCL blocks, and the same keys in Terraform's JSON syntax
+    r'^\s*(provider|backend)\s+"[^"]+"\s*\{|^\s*cloud\s*\{'
+    r'|"(provider|backend)"\s*:\s*\{', re.M)
+
+
+def terraform_code(runtime_files: list[str]) -> list[str]:
+    """The `.tf` files among runtime manifests: whether they are a root configuration or a
+    reusable module is read from what they say (`is_terraform_root`)."""
+    return [f for f in runtime_files if _TF_CODE.search(f)][:MAX_FILES]
+
+
+def is_terraform_root(text: str) -> bool:
+    """True when a Terraform file configures a provider or a state backend (`provider "aws"
+    {`, `backend "s3" {`, `cloud {`): a root configuration that someone applies."""
+    return bool(_TF_CONFIG.search(text))

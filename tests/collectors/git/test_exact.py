@@ -358,6 +358,36 @@ def test_a_cloud_foundry_manifest_is_a_runtime_manifest(tmp_path: Path):
     assert m.value is True and m.details["files"] == ["manifest.yml"]
 
 
+TF_MODULE = {  # a reusable module: it declares the providers it needs, configures none
+    "main.tf": 'resource "aws_vpc" "this" {\n  cidr_block = var.cidr\n}\n',
+    "versions.tf": 'terraform {\n  required_providers {\n    aws = {\n'
+                   '      source = "hashicorp/aws"\n    }\n  }\n}\n',
+    "modules/flow-log/main.tf": 'resource "aws_flow_log" "this" {}\n',
+    "examples/complete/main.tf": 'provider "aws" {\n  region = "eu-west-1"\n}\n'
+                                 'module "vpc" {\n  source = "../../"\n}\n',
+}
+
+
+@pytest.mark.parametrize(("extra", "runtime"), [
+    ({}, []),  # terraform-aws-vpc: a module others apply; its example configures a provider
+    ({"live/providers.tf": 'provider "aws" {\n  region = "eu-central-1"\n}\n'},
+     ["live/providers.tf", "main.tf", "modules/flow-log/main.tf", "versions.tf"]),
+    ({"backend.tf": 'terraform {\n  backend "s3" {\n    bucket = "state"\n  }\n}\n'},
+     ["backend.tf", "main.tf", "modules/flow-log/main.tf", "versions.tf"]),
+    ({"prod.tfvars": 'cidr = "10.0.0.0/16"\n'}, ["prod.tfvars"]),
+    ({"deploy/service.yaml": K8S_DEPLOYMENT}, ["deploy/service.yaml"]),
+])
+def test_terraform_runs_something_only_as_a_root_configuration(tmp_path: Path, extra, runtime):
+    """terraform-aws-vpc read as "deployed and operated" on the strength of its .tf files,
+    and was asked about its runbooks and its incidents."""
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("module", at=2 * D, files={**TF_MODULE, **extra})
+    ev = by_id(collect(b.build(), tmp_path))
+    m = ev["git.runtime_manifests_present"]
+    assert m.value is bool(runtime) and sorted(m.details["files"]) == runtime
+    assert ev["git.iac_present"].value is True  # infrastructure as code all the same
+
+
 def test_settings_yaml_is_not_a_runtime_manifest(tmp_path: Path):
     b = RepoBuilder(tmp_path / "r")
     b.commit("lib", at=2 * D, files={
