@@ -286,6 +286,9 @@ class Job:
     text: str = ""  # commands (scripts, run steps)
     refs: str = ""  # actions used, images, templates extended
     env_names: list[str] = field(default_factory=list)
+    passed_env_names: list[str] = field(default_factory=list)
+    """Environments handed to a called reusable workflow (`with: environment: prod`); they
+    are the job's own once it is a deploy job for other reasons (github.py)."""
     env_action: str | None = None
     env_tier: str | None = None
     on_stop: str | None = None
@@ -310,6 +313,10 @@ class Job:
     copy_actions: list[str] = field(default_factory=list)  # GitHub: scp/ssh/ftp actions
     archives_reports: bool = False  # keeps test reports as artifacts
     triggers: list[str] = field(default_factory=list)  # what starts it without a person
+    version_input: str | None = None
+    """GitHub: the workflow_dispatch input that names the version to deploy (`version`,
+    `image_tag`): a person can deploy any earlier build with it, which is how such teams
+    roll back."""
     condition: str | None = None  # GitHub: the job's `if:`
 
     def ref(self, **extra: Any) -> dict[str, Any]:
@@ -376,6 +383,8 @@ def classify_job(job: Job) -> None:
         elif words_only and reasons and (_unit_test_job(job, label) or _reports_job(job, label)):
             reasons = []
         job.deploy += [reason for reason, _ in reasons]
+    if job.deploy and not job.env_names and job.passed_env_names:
+        job.env_names = job.passed_env_names
     if job.system == "jenkins" and job.deploy and not job.env_names:
         job.env_names = sorted({JENKINS_ENVS[t] for t in label if t in JENKINS_ENVS})
 

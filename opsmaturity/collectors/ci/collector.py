@@ -39,7 +39,10 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   or "non-prod"), or `deployment_tier: production`; an explicit staging/testing/development
   tier wins over the name. A deploy job without an environment is judged by its name (and
   GitLab stage). GitHub `environment: ${{ inputs.x }}` / `${{ matrix.x }}` take the choice
-  options / matrix values. Jenkins has no environments: a deploy stage's environment is the
+  options / matrix values. A GitHub job that calls another repository's reusable workflow
+  (which is not read) and is a deploy job for other reasons takes the environment it hands
+  over (`with: environment: prod`, also `environment_name`, `target_environment`,
+  `deploy_environment`). Jenkins has no environments: a deploy stage's environment is the
   environment word in its name ("Deploy to Staging" -> staging).
 - *Manual*: GitLab `when: manual` at the top level or in any rule, `only: [web]`, or job or
   `workflow:` rules that only run for `$CI_PIPELINE_SOURCE == "web"`; GitHub: a workflow whose
@@ -56,7 +59,10 @@ Heuristics (every match is listed in the measure's `details`, with file and line
 - *Production basis* (production_deploy_automatic, production_deploy_copies_to_hosts):
   production deploy jobs; else jobs that publish on a tag or release (automatic if one is);
   else deploy jobs that name no non-production environment; else not applicable: review
-  and staging deploys do not stand for production.
+  and staging deploys do not stand for production. Beside an automatic production deploy, a
+  GitHub deploy a person starts with the version to deploy as an input (`version`,
+  `app_version`, `image_tag`, `sha`) brings back an earlier build: it is a rollback, not the
+  way changes go, and leaves production_deploy_automatic and the mechanism to the others.
 - *Mechanism*: copy_to_hosts (the basis copies files or runs commands on hosts by scp, rsync,
   ssh, ftp, ...), manual_gate, pipeline_to_platform (kubectl, helm, terraform, cloud CLIs,
   deploy actions), publish_to_registry, unrecognised, non_production_only or none.
@@ -70,7 +76,8 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   existing job; a job named rollback / roll-back, or revert/undo with a deploy word; or a
   command `helm rollback`, `kubectl rollout undo`, or the command word `rollback` (not
   `--auto-rollback` style flags). Jenkins: also anywhere in the file, e.g. `post { failure
-  { ... } }`.
+  { ... } }`. GitHub: a production deploy a person starts with the version to deploy as an
+  input (any earlier build can be deployed again).
 - *Review environments*: GitLab environments (not production) whose name uses
   `$CI_COMMIT_REF_*`, `$CI_MERGE_REQUEST_*`, `$CI_COMMIT_BRANCH` or a commit SHA, starts
   with review/ or preview/, or that have `on_stop` / `auto_stop_in`; GitHub environments named

@@ -141,6 +141,9 @@ def _github_job(
     name = env.get("name") if isinstance(env, dict) else env
     if name is not None and not isinstance(name, (dict, list)):
         job.env_names = _github_env_names(as_text(name), inputs, raw.get("strategy"))
+    elif isinstance(call, str) and (passed := _passed_environment(raw.get("with"))) is not None:
+        job.passed_env_names = _github_env_names(as_text(passed), inputs, raw.get("strategy"))
+    job.version_input = next((str(k) for k in inputs if VERSION_INPUT.fullmatch(str(k))), None)
     condition = raw.get("if")
     if isinstance(condition, str) and DISPATCH_ONLY.search(condition) and "||" not in condition:
         job.manual = "if: runs only on workflow_dispatch"
@@ -149,6 +152,31 @@ def _github_job(
     if isinstance(call, str) and call.startswith("./"):
         local = posixpath.normpath(call[2:].split("@")[0])
     return job, local
+
+
+VERSION_INPUT = re.compile(
+    r"(app|application|image|docker|release|build|artifact|deploy)?[-_]?"
+    r"(version|tag|image[-_]?tag|sha|commit|ref)", re.I)
+"""A workflow_dispatch input naming the version a person deploys (`version`, `app_version`,
+`image_tag`, `sha`)."""
+
+CALL_ENVIRONMENT_INPUTS = ("environment", "environment_name", "target_environment",
+                           "deploy_environment")
+"""Inputs through which a job hands a reusable workflow its environment (`with: environment:
+prod`): the environment itself is set inside the called workflow, which for a workflow of
+another repository (`uses: org/actions/.github/workflows/deploy.yml@v2`, a shared template
+many services call) is not read. They name the job's environments once the job is a deploy
+job for other reasons (its name, the workflow it calls): a lint or test workflow may take
+an environment too."""
+
+
+def _passed_environment(with_: Any) -> Any:
+    """The environment a reusable-workflow call passes in `with`, if it names one."""
+    if not isinstance(with_, dict):
+        return None
+    given = {str(k).lower().replace("-", "_"): v for k, v in with_.items()}
+    return next((given[k] for k in CALL_ENVIRONMENT_INPUTS
+                 if isinstance(given.get(k), (str, int)) and str(given[k]).strip()), None)
 
 
 def _github_env_names(name: str, inputs: Mapping[Any, Any], strategy: Any) -> list[str]:

@@ -80,6 +80,7 @@ def ci_measures(st: State) -> list[Measure]:
     )
 
     basis_name, basis = _production_basis(deploys)
+    regular = _regular_way(basis)
     if not deploys:
         add("ci.production_deploy_automatic", None, applicable=False, note="no deploy job found")
     elif not basis:
@@ -97,7 +98,7 @@ def ci_measures(st: State) -> list[Measure]:
         ]
         add(
             "ci.production_deploy_automatic",
-            any(automatic) if releases else all(automatic),
+            any(automatic) if releases else all(j.gated is None for j in regular),
             basis=basis_name,
             jobs=_cap(
                 [
@@ -105,6 +106,8 @@ def ci_measures(st: State) -> list[Measure]:
                         environments=j.env_names,
                         automatic=automatic[i],
                         waits_for=j.gated,
+                        **({"redeploys_chosen_version": j.version_input}
+                           if j not in regular else {}),
                         **({"triggers": j.triggers} if releases else {}),
                     )
                     for i, j in enumerate(basis)
@@ -113,6 +116,9 @@ def ci_measures(st: State) -> list[Measure]:
             not_visible=NOT_VISIBLE,
         )
 
+    for j in deploys:
+        if j.production and _redeploys_chosen_version(j):
+            j.rollback.append(f"deploys a version a person chooses (input: {j.version_input})")
     rollbacks = [j for j in jobs if j.rollback]
     found_rollback = bool(rollbacks or st.rollback_hits)
     add(
@@ -191,6 +197,21 @@ def _publishes_automatically(job: Job) -> bool:
     return job.system == "gitlab" and own_rules
 
 
+def _regular_way(basis: list[Job]) -> list[Job]:
+    """The production jobs changes take. Beside an automatic one, a deploy a person starts
+    for a version they choose is how an earlier build is brought back (a rollback), not the
+    way changes go to production."""
+    if not any(j.gated is None for j in basis):
+        return basis
+    return [j for j in basis if not _redeploys_chosen_version(j)]
+
+
+def _redeploys_chosen_version(job: Job) -> bool:
+    """A deploy a person starts with the version to deploy as input (GitHub's
+    workflow_dispatch `version`): any earlier build can be deployed again with it."""
+    return job.gated is not None and job.version_input is not None
+
+
 def _production_basis(deploys: list[Job]) -> tuple[str, list[Job]]:
     """The deploy jobs that stand for production, and why: production jobs; else jobs that
     publish on a tag or release (publishing a release is the production release of a
@@ -266,6 +287,7 @@ def _mechanism_measures(
     add: Callable[..., None],
 ) -> None:
     """How the project deploys: copies to hosts, publishes releases, which mechanism."""
+    regular = _regular_way(basis)
     copies = {id(j): _copies(st, j) for j in deploys}
     unread = sorted({p for j in deploys for p in copies[id(j)][1]})
     in_basis = [c for j in basis for c in copies[id(j)][0]]
@@ -325,11 +347,11 @@ def _mechanism_measures(
         reasons += [
             f"{c['job']}: {c['command']} ({where(c['file'], c['line'])})" for c in in_basis
         ]
-    elif any(j.gated for j in basis) and not (
+    elif any(j.gated for j in regular) and not (
         basis_name.startswith("tag/release") and any(_publishes_automatically(j) for j in basis)
     ):
         mechanism = "manual_gate"
-        reasons += [f"{j.name}: waits for {j.gated}" for j in basis if j.gated]
+        reasons += [f"{j.name}: waits for {j.gated}" for j in regular if j.gated]
     else:
         platform = [
             f"{j.name}: {', '.join(sorted(j.deploy_kinds & PLATFORM_KINDS) or j.deploy_actions)}"

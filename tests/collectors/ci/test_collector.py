@@ -393,6 +393,70 @@ def test_github_reusable_workflow_takes_callers_triggers_and_dispatch_input_opti
     assert jobs_of(result, "ci.review_environments_present") == ["preview"]
 
 
+SHARED_DEPLOY = "my-org/shared-actions/.github/workflows/deploy_env.yml@v2"
+DISPATCH_DEPLOY = f"""
+    on:
+      workflow_dispatch:
+        inputs:
+          environment: {{type: choice, options: [dev, preprod, prod]}}
+          version: {{required: true, type: string}}
+    jobs:
+      helm_lint:
+        uses: my-org/shared-actions/.github/workflows/test_helm_lint.yml@v2
+        with: {{environment: "${{{{ inputs.environment }}}}"}}
+      deploy_env:
+        needs: [helm_lint]
+        uses: {SHARED_DEPLOY}
+        with:
+          environment: ${{{{ inputs.environment }}}}
+          app_version: ${{{{ inputs.version }}}}
+    """
+
+
+def test_github_environment_handed_to_a_shared_deploy_workflow():
+    """A template many services use (seen in a UK government service): every deploy job
+    calls another repository's workflow with `with: environment: prod`, which set no
+    environment at all, so production was recognised by job names only, and a manual
+    "deploy a version" workflow made the pipeline read as manual."""
+    result = analyse_texts({
+        ".github/workflows/pipeline.yml": f"""
+            on: {{push: {{branches: ['**']}}}}
+            jobs:
+              helm_lint:
+                uses: my-org/shared-actions/.github/workflows/test_helm_lint.yml@v2
+                with: {{environment: dev}}
+              deploy_dev:
+                needs: [helm_lint]
+                uses: {SHARED_DEPLOY}
+                with: {{environment: 'dev', app_version: '1.0'}}
+              deploy_prod:
+                needs: [deploy_dev]
+                uses: {SHARED_DEPLOY}
+                with: {{environment: 'prod', app_version: '1.0'}}
+            """,
+        ".github/workflows/deploy_to_env.yml": DISPATCH_DEPLOY,
+    })
+    assert details(result, "ci.environments_count")["environments"] == ["dev", "preprod", "prod"]
+    assert "helm_lint" not in jobs_of(result, "ci.deploy_job_present")  # takes one, deploys none
+    # the regular way to production is automatic; the manual one redeploys a chosen version
+    assert values(result)["ci.production_deploy_automatic"] is True
+    assert values(result)["ci.deploy_mechanism"] == "pipeline_to_platform"
+    manual = [j for j in details(result, "ci.production_deploy_automatic")["jobs"]
+              if not j["automatic"]]
+    assert [(j["job"], j["redeploys_chosen_version"]) for j in manual] == [
+        ("deploy_env", "version")]
+    assert values(result)["ci.rollback_job_defined"] is True
+    assert details(result, "ci.rollback_job_defined")["jobs"][0]["reasons"] == [
+        "deploys a version a person chooses (input: version)"]
+
+
+def test_a_manual_deploy_of_a_chosen_version_alone_is_still_manual():
+    result = analyse_texts({".github/workflows/deploy_to_env.yml": DISPATCH_DEPLOY})
+    assert values(result)["ci.production_deploy_automatic"] is False
+    assert values(result)["ci.deploy_mechanism"] == "manual_gate"
+    assert values(result)["ci.rollback_job_defined"] is True  # any earlier build, on demand
+
+
 def test_github_workflow_without_jobs_or_triggers_is_a_problem():
     result = analyse_texts({".github/workflows/x.yml": "name: nothing\n"})
     assert result.problems == [".github/workflows/x.yml:1: workflow has no 'on:' triggers",
