@@ -313,10 +313,13 @@ class Job:
     copy_actions: list[str] = field(default_factory=list)  # GitHub: scp/ssh/ftp actions
     archives_reports: bool = False  # keeps test reports as artifacts
     triggers: list[str] = field(default_factory=list)  # what starts it without a person
+    calls_own_workflow: bool = False  # GitHub: calls a workflow of this repository, whose
+    # own jobs count (github.py)
     version_input: str | None = None
     """GitHub: the workflow_dispatch input that names the version to deploy (`version`,
     `image_tag`): a person can deploy any earlier build with it, which is how such teams
-    roll back."""
+    roll back. None in a workflow that tags or publishes: there it is the number of the
+    release being cut (github.py)."""
     condition: str | None = None  # GitHub: the job's `if:`
 
     def ref(self, **extra: Any) -> dict[str, Any]:
@@ -360,7 +363,8 @@ def classify_job(job: Job) -> None:
             reasons.append((f"script: {command}", False))
         for ref in job.refs.split("\n"):
             tokens = word_tokens(ref.split("@")[0])
-            local = ref.startswith("./")  # a local reusable workflow: its own jobs count
+            local = ref.startswith("./") or (  # a local reusable workflow: its jobs count
+                job.calls_own_workflow and "/.github/workflows/" in ref)
             if (
                 job.system == "github"
                 and ref

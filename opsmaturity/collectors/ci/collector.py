@@ -45,17 +45,18 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   `deploy_environment`). Jenkins has no environments: a deploy stage's environment is the
   environment word in its name ("Deploy to Staging" -> staging).
 - *Manual*: GitLab `when: manual` at the top level or in any rule, `only: [web]`, or job or
-  `workflow:` rules that only run for `$CI_PIPELINE_SOURCE == "web"`; GitHub: a workflow whose
-  triggers are only `workflow_dispatch` (a reusable workflow takes its local callers'
-  triggers), or a job `if:` that only runs on `workflow_dispatch`; Jenkins: a stage with an
-  `input` step or directive (also in an enclosing stage), unless the stage runs on the main
-  branch and the input sits in a `when { branch ... }` or `if (...)` the main branch does not
-  take. An input's message is not read as a command. A deploy also waits for a person
-  when it `needs` a manual job, (GitLab) when a blocking manual job (`allow_failure: false`,
-  the default for `when: manual` in rules; not a stop job) sits in an earlier stage, or
-  (Jenkins) when an `input` comes before its stage. Approvals configured outside the
-  repository (GitHub environment protection rules, GitLab protected environments) are not
-  visible here.
+  `workflow:` rules that only run for `$CI_PIPELINE_SOURCE == "web"`; GitHub: a workflow
+  whose triggers are only `workflow_dispatch` (a reusable workflow takes its local callers'
+  triggers; a call by full name, `owner/repo/.github/workflows/x.yml@ref`, is local when the
+  repository has that workflow), or a job `if:` that only runs on `workflow_dispatch`;
+  Jenkins: a stage with an `input` step or directive (also in an enclosing stage), unless
+  the stage runs on the main branch and the input sits in a `when { branch ... }` or `if
+  (...)` the main branch does not take. An input's message is not read as a command. A
+  deploy also waits for a person when it `needs` a manual job, (GitLab) when a blocking
+  manual job (`allow_failure: false`, the default for `when: manual` in rules; not a stop
+  job) sits in an earlier stage, or (Jenkins) when an `input` comes before its stage.
+  Approvals configured outside the repository (GitHub environment protection rules, GitLab
+  protected environments) are not visible here.
 - *Production basis* (production_deploy_automatic, production_deploy_copies_to_hosts):
   production deploy jobs; else jobs that publish on a tag or release (automatic if one is);
   else deploy jobs that name no non-production environment; else not applicable: review
@@ -77,7 +78,8 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   command `helm rollback`, `kubectl rollout undo`, or the command word `rollback` (not
   `--auto-rollback` style flags). Jenkins: also anywhere in the file, e.g. `post { failure
   { ... } }`. GitHub: a production deploy a person starts with the version to deploy as an
-  input (any earlier build can be deployed again).
+  input (any earlier build can be deployed again), to a named environment, in a workflow
+  that neither tags nor publishes (there the input numbers the release being cut).
 - *Review environments*: GitLab environments (not production) whose name uses
   `$CI_COMMIT_REF_*`, `$CI_MERGE_REQUEST_*`, `$CI_COMMIT_BRANCH` or a commit SHA, starts
   with review/ or preview/, or that have `on_stop` / `auto_stop_in`; GitHub environments named

@@ -20,6 +20,7 @@ from .state import State
 def read_github(state: State, paths: list[str]) -> None:
     state.systems["github"] = paths
     workflows: dict[str, tuple[set[str], list[Job], set[str], int | None]] = {}
+    own = set(paths)
     automatic: dict[str, list[str]] = {}
     for path in paths:
         doc = state.yaml(path)
@@ -42,6 +43,8 @@ def read_github(state: State, paths: list[str]) -> None:
             if not isinstance(raw, dict):
                 continue
             job, call = _github_job(path, str(job_id), raw, lines.get(job_id), inputs, i)
+            call = _own_workflow(call, own)
+            job.calls_own_workflow = call is not None
             jobs.append(job)
             if call:
                 calls.add(call)
@@ -81,9 +84,35 @@ def read_github(state: State, paths: list[str]) -> None:
             if not job.manual:
                 job.triggers = ci_deploy.github_job_triggers(starts, job.condition)
             classify_job(job)
+        if any(_makes_a_release(j) for j in jobs):  # its version input is the new release's
+            for job in jobs:
+                job.version_input = None
         gate_jobs(jobs, stage_blocking=False)
         state.jobs += jobs
 
+
+
+_SAME_NAMED_CALL = re.compile(r"[\w.-]+/[\w.-]+/(\.github/workflows/[^@/]+)@\S+")
+
+
+def _own_workflow(call: str | None, own: set[str]) -> str | None:
+    """The repository's own workflow a job calls: `./.github/workflows/x.yml`, or
+    `owner/repo/.github/workflows/x.yml@ref` when the repository has that file (a workflow
+    calling its own repository by name, as releases pinned to a branch do)."""
+    if call is None:
+        return None
+    if call.startswith("./"):
+        return posixpath.normpath(call[2:].split("@")[0])
+    m = _SAME_NAMED_CALL.fullmatch(call.strip())
+    return m.group(1) if m and m.group(1) in own else None
+
+
+_TAGS = re.compile(r"\bgit\s+tag\b|\bgit\s+push\b[^\n]*(--tags|\brefs/tags/)|\bnpm\s+version\b")
+
+
+def _makes_a_release(job: Job) -> bool:
+    """The job publishes, or makes a tag or version: its workflow cuts a release."""
+    return bool(job.publish) or bool(_TAGS.search(job.text))
 
 
 def _github_triggers(raw: Any) -> tuple[set[str], dict[str, Any]]:
@@ -148,10 +177,7 @@ def _github_job(
     if isinstance(condition, str) and DISPATCH_ONLY.search(condition) and "||" not in condition:
         job.manual = "if: runs only on workflow_dispatch"
     job.condition = condition if isinstance(condition, str) else None
-    local = None
-    if isinstance(call, str) and call.startswith("./"):
-        local = posixpath.normpath(call[2:].split("@")[0])
-    return job, local
+    return job, call if isinstance(call, str) else None
 
 
 VERSION_INPUT = re.compile(

@@ -207,9 +207,10 @@ def _regular_way(basis: list[Job]) -> list[Job]:
 
 
 def _redeploys_chosen_version(job: Job) -> bool:
-    """A deploy a person starts with the version to deploy as input (GitHub's
-    workflow_dispatch `version`): any earlier build can be deployed again with it."""
-    return job.gated is not None and job.version_input is not None
+    """A deploy to a named environment that a person starts with the version to deploy as
+    input (GitHub's workflow_dispatch `version`, see `Job.version_input`): any earlier build
+    can be deployed again with it."""
+    return job.gated is not None and job.version_input is not None and bool(job.env_names)
 
 
 def _production_basis(deploys: list[Job]) -> tuple[str, list[Job]]:

@@ -457,6 +457,66 @@ def test_a_manual_deploy_of_a_chosen_version_alone_is_still_manual():
     assert values(result)["ci.rollback_job_defined"] is True  # any earlier build, on demand
 
 
+def test_a_version_that_a_release_workflow_cuts_is_no_way_back():
+    """stylo: "Release" (dispatch, input `version`) tags, builds and calls the repository's
+    own deploy workflow by its full name; that one can also be started with an existing
+    `release-version`. Production is reached by hand; the deploy workflow is a way back,
+    the release workflow is not."""
+    result = analyse_texts({
+        ".github/workflows/release.yml": """
+            on:
+              workflow_dispatch:
+                inputs:
+                  version: {required: true}
+            jobs:
+              release:
+                steps:
+                  - run: git tag "v${{ inputs.version }}" && git push origin --tags
+              call-deploy-prod:
+                needs: [release]
+                uses: acme/app/.github/workflows/deploy-tag.yml@main
+                with: {release-version: "${{ inputs.version }}"}
+            """,
+        ".github/workflows/deploy-tag.yml": """
+            on:
+              workflow_dispatch:
+                inputs:
+                  release-version: {required: true}
+              workflow_call:
+                inputs:
+                  release-version: {required: true, type: string}
+            jobs:
+              deployment:
+                environment: production
+                steps:
+                  - run: ansible-playbook -i prod site.yml
+            """,
+    })
+    # the called workflow's job takes its caller's trigger: a person starts it
+    assert values(result)["ci.production_deploy_automatic"] is False
+    assert values(result)["ci.deploy_mechanism"] == "manual_gate"
+    assert [(j["job"], j["reasons"]) for j in details(result, "ci.rollback_job_defined")[
+        "jobs"]] == [("deployment", ["deploys a version a person chooses (input: "
+                                     "release-version)"])]
+
+
+def test_a_release_a_person_cuts_with_a_version_number_is_not_a_rollback():
+    """uptime-kuma: a dispatch workflow with input `version` drafts the release."""
+    result = analyse_texts({".github/workflows/release.yml": """
+        on:
+          workflow_dispatch:
+            inputs:
+              version: {required: true}
+        jobs:
+          draft-release:
+            environment: production
+            steps:
+              - run: npm version ${{ inputs.version }} && npm publish
+        """})
+    assert values(result)["ci.rollback_job_defined"] is False
+    assert values(result)["ci.production_deploy_automatic"] is False
+
+
 def test_github_workflow_without_jobs_or_triggers_is_a_problem():
     result = analyse_texts({".github/workflows/x.yml": "name: nothing\n"})
     assert result.problems == [".github/workflows/x.yml:1: workflow has no 'on:' triggers",
