@@ -356,7 +356,8 @@ def classify_job(job: Job) -> None:
             reasons.append((f"stage: {job.stage}", True))
         if "deploy" in word_tokens(job.step_names):
             reasons.append(("step name", True))
-        for kind, command in _named_matches(DEPLOY_COMMANDS, job.text):
+        # an echo or printf saying "skipping deploy" deploys nothing
+        for kind, command in _named_matches(DEPLOY_COMMANDS, ci_deploy.quiet(job.text)):
             if throwaway and kind in CLUSTER_KINDS:
                 continue  # applied to the throwaway cluster the job made
             job.deploy_kinds.add(kind)

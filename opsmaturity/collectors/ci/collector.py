@@ -18,23 +18,24 @@ Heuristics (every match is listed in the measure's `details`, with file and line
 - *Job*: a GitLab job (a top-level mapping that is not a reserved keyword and not a hidden
   `.template`), a GitHub Actions job, or a Jenkins stage that contains no other stage.
 - *Deploy job*: has an environment (GitLab: unless its `action` is stop, prepare, verify or
-  access); or its name (GitLab: or its stage; GitHub: or a step named "deploy ...") has a word
-  deploy/deployment/release/publish/rollout/ship/promote; or its commands run a deploy tool
-  (`kubectl|oc apply|replace|set image|rollout restart`, `helm upgrade|install`, `helmfile
-  apply|sync`, `terraform|tofu|terragrunt apply`, `pulumi up`, `argocd app sync`,
+  access); or its name (GitLab: or its stage; GitHub: or a step named "deploy ...") has a
+  word deploy/deployment/release/publish/rollout/ship/promote; or its commands run a deploy
+  tool (`kubectl|oc apply|replace|set image|rollout restart`, `helm upgrade|install`,
+  `helmfile apply|sync`, `terraform|tofu|terragrunt apply`, `pulumi up`, `argocd app sync`,
   `skaffold run|deploy`, `ansible-playbook`, `aws ecs update-service`, `az webapp deploy`,
-  `cf push`, `gcloud run|app deploy`, `fly|kamal deploy`,
-  `npm|yarn|cargo|poetry|uv ... publish`, `twine upload`, `gem push`, `nuget push`,
-  `gh release create`, `semantic-release`, `goreleaser`, or the command word `deploy` as in
-  `make deploy`, `mvn deploy`, `./deploy.sh`, `firebase deploy`); GitHub: an action whose name
-  says deploy/release/publish or `gh-pages`; a registry push (`docker push`, `buildx --push`,
-  `helm push`) or another publishing command or action (`ci_deploy.PUBLISH_*`); a file copy to
-  a host in its commands (`scp`, `rsync host:`, `lftp`, ...; not a bare `ssh`). Jobs named
-  rollback and GitLab stop jobs are not deploy jobs. `dotnet publish`, `--release` build
-  flags and "publish test results" are not deploys; nor are, when only words say deploy: a
-  test job named e.g. `test-deploy-utils`, and a job that keeps test reports (GitLab
-  `artifacts:reports`, junit uploads, Jenkins `junit`/`archiveArtifacts`). Deploy commands in
-  a job that makes a throwaway cluster (kind, k3d, minikube) are tests of that cluster.
+  `cf push`, `gcloud run|app deploy`, `fly|kamal deploy`, `npm|yarn|cargo|poetry|uv ...
+  publish`, `twine upload`, `gem push`, `nuget push`, `gh release create`,
+  `semantic-release`, `goreleaser`, or the command word `deploy` as in `make deploy`, `mvn
+  deploy`, `./deploy.sh`, `firebase deploy`; not in an echo or printf); GitHub: an action
+  whose name says deploy/release/publish or `gh-pages`; a registry push (`docker push`,
+  `buildx --push`, `helm push`) or another publishing command or action
+  (`ci_deploy.PUBLISH_*`); a file copy to a host in its commands (`scp`, `rsync host:`,
+  `lftp`, ...; not a bare `ssh`). Jobs named rollback and GitLab stop jobs are not deploy
+  jobs. `dotnet publish`, `--release` build flags and "publish test results" are not
+  deploys; nor are, when only words say deploy: a test job named e.g. `test-deploy-utils`,
+  and a job that keeps test reports (GitLab `artifacts:reports`, junit uploads, Jenkins
+  `junit`/`archiveArtifacts`). Deploy commands in a job that makes a throwaway cluster
+  (kind, k3d, minikube) are tests of that cluster.
 - *Production*: an environment name with the token prod/production/prd/live (not "pre-prod"
   or "non-prod"), or `deployment_tier: production`; an explicit staging/testing/development
   tier wins over the name. A deploy job without an environment is judged by its name (and

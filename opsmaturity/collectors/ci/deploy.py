@@ -78,6 +78,19 @@ def quiet(text: str) -> str:
     return _ECHO.sub(lambda m: " " * len(m.group(0)), text)
 
 
+_SHELL_EXT = re.compile(r"\.(?:sh|bash|zsh|ksh|ps1)$", re.I)
+_SHEBANG = re.compile(r"#!\s*(?:/usr)?/bin/(?:env\s+)?(?:ba|z|k|da)?sh\b")
+
+
+def is_shell(path: str, text: str) -> bool:
+    """A script whose lines are commands (a shell or PowerShell script): a Python, Ruby or
+    Perl script is not searched for `scp` or `ssh` (its strings and comments say such words
+    without running them)."""
+    if _SHELL_EXT.search(path):
+        return True
+    return "." not in posixpath.basename(path) and bool(_SHEBANG.match(text))
+
+
 def copies(text: str) -> list[tuple[int, str]]:
     """(offset, command) of each hand-made copy or remote command in shell text, in order."""
     return sorted(_copies(text))

@@ -259,7 +259,7 @@ def _copies(st: State, job: Job) -> tuple[list[dict[str, Any]], list[str]]:
         if text is None:
             unread.append(ref)
             continue
-        for offset, command in ci_deploy.copies(text):
+        for offset, command in ci_deploy.copies(text) if ci_deploy.is_shell(ref, text) else []:
             found.append(
                 job.ref(file=ref, line=ci_deploy.line_in(text, offset), command=command,
                         called_from=caller)

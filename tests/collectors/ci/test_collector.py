@@ -964,6 +964,39 @@ def test_copies_in_scripts_the_deploy_job_calls_are_read_from_the_repository(tmp
         assert values(result)["ci.deploy_mechanism"] == "copy_to_hosts"
 
 
+def test_a_python_script_saying_ssh_and_an_echo_saying_deploy_do_neither(tmp_path: Path):
+    """fdroidserver: a CI job runs tests/key-tricks.py, whose message mentions "SSH keys, so
+    it should only be run in CI" (read as a copy to a host), and GitLab Pages job's printf
+    says "skipping deploy" (read as a deploy command)."""
+    write(tmp_path, {
+        ".gitlab-ci.yml": """
+            mirrors:
+              stage: deploy
+              environment: production
+              script:
+                - ./tests/key-tricks.py
+                - ./tools/push.sh
+            pages:
+              stage: deploy
+              script:
+                - if ! test -d docs; then printf "no docs, skipping deploy.\\n"; exit 0; fi
+                - cp -r docs public
+            """,
+        "tests/key-tricks.py": "#!/usr/bin/env python3\n"
+                               "print('writes SSH keys, so it should only be run in CI')\n",
+        "tools/push": "unused\n",
+        "tools/push.sh": "#!/bin/bash\nrsync -a repo/ mirror.example.org:/srv/repo/\n",
+    })
+    result = collect(tmp_path)
+    copied = details(result, "ci.production_deploy_copies_to_hosts")["jobs"]
+    assert [(c["file"], c["command"]) for c in copied] == [
+        ("tools/push.sh", "rsync -a repo/ mirror.example.org:/srv/repo/")]
+    pages = next(j for j in details(result, "ci.deploy_job_present")["jobs"]
+                 if j["job"] == "pages")
+    assert pages["reasons"] == ["stage: deploy"]  # the stage's word, no deploy command
+    assert "pages" not in jobs_of(result, "ci.deploys_to_environment")
+
+
 def _bare_clone(work: Path) -> Path:
     git("init", "-q", "-b", "main", cwd=work)
     git("add", "-A", cwd=work)
