@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel
 
-from ..git import paths
+from .. import paths
 from .classify import DEPLOY_COMMANDS, PLATFORM_KINDS, scan
 from .deploy import copies, quiet, script_refs
 

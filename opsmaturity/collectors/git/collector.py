@@ -37,8 +37,9 @@ from opsmaturity.core.privacy import pseudonym, without_credentials
 from opsmaturity.core.stats import median, p90
 from opsmaturity.core.times import now_utc
 
+from .. import paths
 from ..base import CollectorError, Progress, no_progress
-from . import blobs, early, manifests, paths, telemetry
+from . import blobs, early, manifests, telemetry
 from .log import Commit, GitLogError, log, stop_started
 from .ownership import Authorship, is_bot, truck_factor
 from .repository import head_commit, is_url, open_repository

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from . import paths
+from .. import paths
 
 MAX_FILES = 400
 _YAML = re.compile(r"\.ya?ml$", re.I)

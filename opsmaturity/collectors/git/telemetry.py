@@ -3,7 +3,7 @@
 Two facts, read from the files at HEAD (outside vendored code, tests and examples): an
 OpenTelemetry SDK or instrumentation among the dependencies, and a structured logger (JSON
 or key-value logs) among the dependencies or in a logging configuration. Like the file-name
-rules in paths.py these are conventions, not certainties: a dependency says the code can
+rules in collectors/paths.py these are conventions, not certainties: a dependency says the code can
 emit traces or structured logs, not that they reach anyone (docs/git-evidence.md).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from . import paths
+from .. import paths
 
 MANIFESTS = re.compile(
     r"(^|/)(requirements[-_.\w]*\.(txt|in)|pyproject\.toml|Pipfile|setup\.cfg|package\.json"

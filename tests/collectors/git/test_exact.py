@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
-from opsmaturity.collectors.git import paths
+from opsmaturity.collectors import paths
 from opsmaturity.core.privacy import pseudonym
 from tests.collectors.git.test_collector import collect, values
 from tests.gitbuilder import T0, RepoBuilder, git

@@ -1,5 +1,8 @@
 """What a path in a repository tells us: test, docs, runbook, infrastructure as code, migrations.
 
+Shared by the collectors that read repositories (git/, ci/): a test, an example or a
+vendored file is one for both.
+
 Conventions, not certainties: each rule is a plain pattern here so that a
 finding can say exactly which files made us think so.
 """
