@@ -91,7 +91,6 @@ def read_github(state: State, paths: list[str]) -> None:
         state.jobs += jobs
 
 
-
 _SAME_NAMED_CALL = re.compile(r"[\w.-]+/[\w.-]+/(\.github/workflows/[^@/]+)@\S+")
 
 
