@@ -149,6 +149,11 @@ PUBLISHING_ENV_WORDS = frozenset(
      "docs", "documentation", "crates", "rubygems", "nuget", "maven", "registry", "dockerhub",
      "ghcr", "package", "packages", "artifacts"}
 )
+# GitHub environments that hold a bot's secrets or an approval for repository chores (an
+# auto-merge of dependency updates), not a place anything is deployed to
+CHORE_ENV_WORDS = frozenset(
+    {"renovate", "dependabot", "automerge", "merge", "bot", "bots", "copilot", "signing"}
+)
 NON_PROD_WORDS = frozenset(
     {"staging", "stage", "stg", "qa", "uat", "dev", "development", "test", "testing", "review",
      "preview", "sandbox", "demo", "testpypi", "pr", "integration", "nonprod", "preprod",
@@ -347,6 +352,7 @@ def classify_job(job: Job) -> None:
     throwaway = ci_deploy.throwaway_cluster(job.text, job.refs)
     job.publish += [f"{kind}: {command}" for kind, command in ci_deploy.publishes(job.text)]
     if not named_rollback and job.env_action not in {"stop", "prepare", "verify", "access"}:
+        job.env_names = [n for n in job.env_names if not _chore_environment(n)]
         if job.env_names:
             job.deploy.append(f"environment: {', '.join(job.env_names)}")
         reasons: list[tuple[str, bool]] = []  # (reason, only a word: name, stage, report action)
@@ -439,6 +445,11 @@ def classify_job(job: Job) -> None:
             job.review.append(f"{name}: environment of a pull_request workflow")
     if job.review_hint and job.deploy:
         job.review.append(job.review_hint)
+
+
+def _chore_environment(name: str) -> bool:
+    """An environment that scopes a chore's secrets (`renovate-auto-merge`), not a target."""
+    return bool(CHORE_ENV_WORDS & set(word_tokens(VARIABLE.sub(" ", name))))
 
 
 def _unit_test_job(job: Job, label: list[str]) -> bool:

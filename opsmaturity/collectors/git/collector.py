@@ -661,14 +661,19 @@ class HeadFacts:
 def _head_facts(repo: str, head: list[str]) -> HeadFacts:
     """One `git cat-file` for every file whose content is asked about."""
     named = [f for f in head if paths.is_runtime_manifest(f)]
+    charts = [f for f in named if paths.iac_kind(f) == "helm"]
+    ci_files = manifests.ci_files(head) if charts else []
     terraform = manifests.terraform_code(named)
-    others = [f for f in named if f not in set(terraform)]
+    others = [f for f in named if f not in {*terraform, *charts}]
     yaml_files = [] if others else manifests.candidates(head)
     dependency_files = telemetry.candidates(head)
     texts = blobs.read_blobs(repo, "HEAD", sorted({*yaml_files, *dependency_files,
-                                                   *terraform}))
+                                                   *terraform, *ci_files}))
+    if not any(manifests.publishes_charts(texts.get(f, "")) for f in ci_files):
+        others += charts
     if any(manifests.is_terraform_root(texts.get(f, "")) for f in terraform):
-        others = named
+        others += terraform
+    others.sort()
     runtime = others or [f for f in yaml_files
                          if f in texts and (manifests.is_kubernetes_object(texts[f])
                                             or manifests.is_cloud_foundry_manifest(f, texts[f]))]

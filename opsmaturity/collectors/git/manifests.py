@@ -13,6 +13,11 @@ it configures a provider or a state backend, or comes with variable values (`.tf
 provider lock file or Terragrunt. A reusable module (terraform-aws-vpc and the like) declares
 only the providers it needs (HashiCorp's guidance: provider configurations belong in root
 modules), so its `.tf` files are infrastructure as code, not a deployment of this team's.
+
+Helm charts that the repository's CI publishes (chart-releaser, `helm push`) are what it
+releases for others to install, as a library publishes packages and an app pushes images:
+they do not say where this team's system runs (prometheus-community/helm-charts read as
+operated). A pipeline that also deploys them shows it in the CI evidence.
 """
 
 from __future__ import annotations
@@ -70,3 +75,20 @@ def is_terraform_root(text: str) -> bool:
     """True when a Terraform file configures a provider or a state backend (`provider "aws"
     {`, `backend "s3" {`, `cloud {`): a root configuration that someone applies."""
     return bool(_TF_CONFIG.search(text))
+
+
+_CI_FILE = re.compile(r"(^|/)(\.github/workflows/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml|Jenkinsfile"
+                      r"|\.circleci/config\.ya?ml)$")
+_CHART_PUBLISHING = re.compile(
+    r"helm/chart-releaser-action|(?<![\w-])cr\s+upload\b|(?<![\w-])helm\s+(?:push|cm-push)\b")
+
+
+def ci_files(head_files: list[str]) -> list[str]:
+    """The CI configurations at HEAD, read for whether they publish Helm charts."""
+    return [f for f in head_files if _CI_FILE.search(f)][:MAX_FILES]
+
+
+def publishes_charts(text: str) -> bool:
+    """True when a CI configuration publishes Helm charts (chart-releaser, `cr upload`,
+    `helm push` / `helm cm-push`)."""
+    return bool(_CHART_PUBLISHING.search(text))

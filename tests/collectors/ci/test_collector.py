@@ -517,6 +517,26 @@ def test_a_release_a_person_cuts_with_a_version_number_is_not_a_rollback():
     assert values(result)["ci.production_deploy_automatic"] is False
 
 
+def test_an_environment_that_scopes_a_chores_secrets_is_no_deploy_target():
+    """prometheus-community/helm-charts approves Renovate's pull requests in a job with
+    `environment: renovate-auto-merge` (for its secrets): it read as a deploy."""
+    result = analyse_texts({".github/workflows/ci.yaml": """
+        on: pull_request
+        jobs:
+          renovate-auto-merge:
+            name: Auto-approve PRs from Renovate
+            environment: renovate-auto-merge
+            steps:
+              - run: gh pr review --approve "$PR"
+          deploy:
+            environment: production
+            steps:
+              - run: ./ship.sh
+        """})
+    assert jobs_of(result, "ci.deploy_job_present") == ["deploy"]
+    assert details(result, "ci.environments_count")["environments"] == ["production"]
+
+
 def test_github_workflow_without_jobs_or_triggers_is_a_problem():
     result = analyse_texts({".github/workflows/x.yml": "name: nothing\n"})
     assert result.problems == [".github/workflows/x.yml:1: workflow has no 'on:' triggers",

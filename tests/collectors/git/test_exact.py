@@ -388,6 +388,28 @@ def test_terraform_runs_something_only_as_a_root_configuration(tmp_path: Path, e
     assert ev["git.iac_present"].value is True  # infrastructure as code all the same
 
 
+CHART = {"charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+         "charts/api/templates/deployment.yaml": K8S_DEPLOYMENT}
+
+
+@pytest.mark.parametrize(("ci", "runtime"), [
+    ({}, ["charts/api/Chart.yaml", "charts/api/templates/deployment.yaml"]),
+    ({".github/workflows/release.yaml": "on: push\njobs:\n  release:\n    steps:\n"
+      "      - uses: helm/chart-releaser-action@v1.7.0\n"}, []),
+    ({".gitlab-ci.yml": "publish:\n  script:\n    - helm package charts/api\n"
+      "    - helm push api-1.0.0.tgz oci://registry.example.org/charts\n"}, []),
+    ({".gitlab-ci.yml": "lint:\n  script:\n    - helm lint charts/api\n"},
+     ["charts/api/Chart.yaml", "charts/api/templates/deployment.yaml"]),
+])
+def test_charts_the_repository_publishes_are_what_it_releases(tmp_path: Path, ci, runtime):
+    """prometheus-community/helm-charts read as "deployed and operated" and was asked about
+    its runbooks: its charts are what it releases, for others to install."""
+    b = RepoBuilder(tmp_path / "r")
+    b.commit("charts", at=2 * D, files={**CHART, **ci})
+    m = by_id(collect(b.build(), tmp_path))["git.runtime_manifests_present"]
+    assert m.value is bool(runtime) and m.details["files"] == runtime
+
+
 def test_settings_yaml_is_not_a_runtime_manifest(tmp_path: Path):
     b = RepoBuilder(tmp_path / "r")
     b.commit("lib", at=2 * D, files={
