@@ -920,7 +920,8 @@ def _measures(
     add("git.runtime_manifests_present", bool(runtime), "", files=runtime[:10],
         definition="Kubernetes, Helm, Terraform, Ansible, Pulumi or CloudFormation files outside "
         "tests, examples and docs (Terraform's .tf files only in a root configuration: a "
-        "provider or state backend configured; a reusable module's do not count); YAML files "
+        "provider or state backend configured; a reusable module's do not count; Helm charts "
+        "not when the repository's CI publishes them); YAML files "
         "elsewhere count when they hold a Kubernetes object (top-level apiVersion and kind) "
         "or are a Cloud Foundry app manifest (manifest*.yml with a top-level applications "
         "list)")
