@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from opsmaturity.core.evidence import Coverage, Measure
 
 from . import deploy as ci_deploy
-from .config import GITLAB_FILE, JENKINS_FILE, WORKFLOW_PATH
+from .config import GITLAB_FILE, JENKINS_PATH, WORKFLOW_PATH
 from .github import read_github
 from .gitlab import read_gitlab
 from .jenkins import read_jenkins
@@ -50,8 +50,8 @@ def run_analysis(files: Mapping[str, str], scripts: Mapping[str, str] | None = N
     workflows = sorted(p for p in files if WORKFLOW_PATH.match(p))
     if workflows:
         read_github(state, workflows)
-    if JENKINS_FILE in files:
-        read_jenkins(state, JENKINS_FILE)
+    for path in sorted(p for p in files if JENKINS_PATH.match(p)):
+        read_jenkins(state, path)
     return state
 
 

@@ -5,7 +5,8 @@ deploy, roll back, wait for a person) without API tokens or pipeline history, so
 any checkout, even a bare mirror. It measures; the catalogue's probes judge.
 
 Files read (from the working tree, or from HEAD of a bare repository): `.gitlab-ci.yml` and
-its local includes, `.github/workflows/*.yml|*.yaml`, and `Jenkinsfile` at the top level; and
+its local includes, `.github/workflows/*.yml|*.yaml`, and Jenkins pipelines
+(`config.JENKINS_PATH`: `Jenkinsfile`, `Jenkinsfile_k8s`, `ci/deploy.jenkinsfile`); and
 the repository scripts that deploy jobs call (bounded, see `deploy.py`), because `scp` in
 `./deploy.sh` decides how the project deploys. docs/ci-evidence.md defines every measure.
 Remote, project, template and component includes are not fetched: they are listed as "not

@@ -6,7 +6,12 @@ from __future__ import annotations
 import re
 
 GITLAB_FILE = ".gitlab-ci.yml"
-JENKINS_FILE = "Jenkinsfile"
+JENKINS_PATH = re.compile(
+    r"^(?:(?:\.?jenkins|\.?ci|pipelines?)/)?"
+    r"(?:Jenkinsfile(?:[._-][\w.-]+)?|[\w.-]+\.[Jj]enkinsfile)$")
+"""Jenkins pipelines: `Jenkinsfile`, and the variants a repository with several pipelines
+names (`Jenkinsfile.release`, `Jenkinsfile_k8s`, `deploy.jenkinsfile`), at the top or in a
+jenkins/, ci/ or pipelines/ folder (a multibranch job can point at any of them)."""
 WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 UNANALYSED_CI: dict[str, re.Pattern[str]] = {
     "azure-pipelines": re.compile(r"^(azure-pipelines[\w.-]*|\.azure-pipelines/.+)\.ya?ml$"),

@@ -16,7 +16,7 @@ from ..base import CollectorError
 from . import deploy as ci_deploy
 from . import handrun
 from .analysis import deploy_script_paths
-from .config import GITLAB_FILE, JENKINS_FILE, MAX_INCLUDES, UNANALYSED_CI, WORKFLOW_PATH
+from .config import GITLAB_FILE, JENKINS_PATH, MAX_INCLUDES, UNANALYSED_CI, WORKFLOW_PATH
 from .gitlab import gitlab_includes, match_pattern, normalise_local
 from .parsing import parse_yaml
 
@@ -199,7 +199,8 @@ def _load_from_git(git_dir: Path, unreadable: list[str] | None = None) -> dict[s
             names.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
             continue  # not nameable from a UTF-8 YAML include either
-    candidates = [n for n in names if n in {GITLAB_FILE, JENKINS_FILE} or WORKFLOW_PATH.match(n)]
+    candidates = [n for n in names
+                  if n == GITLAB_FILE or JENKINS_PATH.match(n) or WORKFLOW_PATH.match(n)]
     return _gather(candidates, lambda paths: _cat_files(git_dir, paths, unreadable),
                    lambda _: names)
 
@@ -228,7 +229,12 @@ def _load_from_disk(root: Path) -> dict[str, str]:
                 break
         return found
 
-    candidates = [GITLAB_FILE, JENKINS_FILE]
+    candidates = [GITLAB_FILE]
+    for folder in ("", "jenkins", ".jenkins", "ci", ".ci", "pipeline", "pipelines"):
+        if (root / folder).is_dir():
+            candidates += sorted(f"{folder}/{p.name}".lstrip("/")
+                                 for p in (root / folder).iterdir()
+                                 if JENKINS_PATH.match(f"{folder}/{p.name}".lstrip("/")))
     workflows = root / ".github" / "workflows"
     if workflows.is_dir():
         candidates += sorted(

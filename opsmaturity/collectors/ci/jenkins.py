@@ -14,7 +14,7 @@ from .state import State
 
 
 def read_jenkins(state: State, path: str) -> None:
-    state.systems["jenkins"] = [path]
+    state.systems.setdefault("jenkins", []).append(path)
     state.found[path] = None
     state.parsed.add(path)
     text = state.files[path]

@@ -77,8 +77,8 @@ def is_terraform_root(text: str) -> bool:
     return bool(_TF_CONFIG.search(text))
 
 
-_CI_FILE = re.compile(r"(^|/)(\.github/workflows/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml|Jenkinsfile"
-                      r"|\.circleci/config\.ya?ml)$")
+_CI_FILE = re.compile(r"(^|/)(\.github/workflows/[^/]+\.ya?ml|\.gitlab-ci\.ya?ml"
+                      r"|Jenkinsfile([._-][\w.-]+)?|[\w.-]+\.[Jj]enkinsfile|\.circleci/config\.ya?ml)$")
 _CHART_PUBLISHING = re.compile(
     r"helm/chart-releaser-action|(?<![\w-])cr\s+upload\b|(?<![\w-])helm\s+(?:push|cm-push)\b")
 

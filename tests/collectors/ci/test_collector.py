@@ -1017,6 +1017,36 @@ def test_a_python_script_saying_ssh_and_an_echo_saying_deploy_do_neither(tmp_pat
     assert "pages" not in jobs_of(result, "ci.deploys_to_environment")
 
 
+def test_jenkins_pipelines_under_other_names_are_read(tmp_path: Path):
+    """jenkins-infra/kubernetes-management applies its clusters from `Jenkinsfile_k8s`; with
+    only `Jenkinsfile` looked for, it read as having no CI and as not operated."""
+    write(tmp_path, {
+        "Jenkinsfile_k8s": """\
+            pipeline {
+              agent any
+              stages {
+                stage('Apply') {
+                  when { branch 'main' }
+                  steps { sh 'helmfile -f clusters/public.yaml apply' }
+                }
+              }
+            }
+            """,
+        "ci/release.jenkinsfile": """\
+            pipeline { agent any
+              stages { stage('Test') { steps { sh 'make test' } } } }
+            """,
+        "src/test/resources/Jenkinsfile": "pipeline { stages { stage('Deploy to prod') "
+                                          "{ steps { sh 'kubectl apply -f x' } } } }\n",
+    })
+    for repo in (tmp_path, _bare_clone(tmp_path)):
+        result = collect(repo)
+        assert details(result, "ci.systems")["files"] == {
+            "jenkins": ["Jenkinsfile_k8s", "ci/release.jenkinsfile"]}, repo
+        assert jobs_of(result, "ci.deploys_to_environment") == ["Apply"]
+        assert values(result)["ci.test_stage_present"] is True
+
+
 def _bare_clone(work: Path) -> Path:
     git("init", "-q", "-b", "main", cwd=work)
     git("add", "-A", cwd=work)
