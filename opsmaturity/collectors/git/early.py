@@ -23,7 +23,7 @@ from opsmaturity.core.times import window_bounds
 from . import log
 from .repository import head_commit, is_url
 
-VERSION = 11  # part of the cache key: bump when a measure changes meaning
+VERSION = 12  # part of the cache key: bump when a measure changes meaning
 LARGE_COMMIT_LINES = 400
 MAIN_AUTHOR_MIN_CHANGES = 10
 

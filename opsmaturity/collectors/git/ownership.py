@@ -26,16 +26,23 @@ DOA_NORMALISED = 0.75
 ORPHAN_SHARE = 0.5
 _BOT_NAMES = re.compile(
     r"^(?:dependabot|renovate|greenkeeper|mergify|imgbot|allcontributors|pyup-bot|snyk-bot"
-    r"|semantic-release-bot|github-actions|gitlab-bot|weblate-bot)\b", re.I)
+    r"|semantic-release-bot|github-actions|actions-user|gitlab-bot|weblate-bot)\b", re.I)
+_AUTOMATION_MAILBOXES = frozenset({
+    "actions@github.com", "action@github.com",  # the identity many workflows commit as
+    "198982749+copilot@users.noreply.github.com",  # GitHub's Copilot coding agent
+})
 
 
 @lru_cache(maxsize=4096)
 def is_bot(name: str, email: str) -> bool:
     """An automated author: a GitHub app (`dependabot[bot]`, `renovate[bot]`,
     `github-actions[bot]`), a GitLab project or group bot (`project_42_bot_...@`), or a
-    name or mailbox that says bot (`Renovate Bot`, `semantic-release-bot@`). Its changes
+    name or mailbox that says bot (`Renovate Bot`, `semantic-release-bot@`), a workflow's
+    `actions-user <actions@github.com>` or the Copilot coding agent. Its changes
     are changes, but not anyone's knowledge: people measures leave them out."""
     if "[bot]" in name.lower() or "[bot]" in email.lower() or _BOT_NAMES.match(name):
+        return True
+    if email.lower() in _AUTOMATION_MAILBOXES:
         return True
     local = email.split("@", 1)[0].lower()
     words = {*re.split(r"[^a-z0-9]+", name.lower()), *re.split(r"[^a-z0-9]+", local)}

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from opsmaturity.app.cli import app
 from opsmaturity.collectors import paths
+from opsmaturity.collectors.git.ownership import is_bot
 from opsmaturity.core.privacy import pseudonym
 from tests.collectors.git.test_collector import collect, values
 from tests.gitbuilder import T0, RepoBuilder, git
@@ -422,6 +423,19 @@ def test_settings_yaml_is_not_a_runtime_manifest(tmp_path: Path):
 # ------------------------------------------------------------------ automated authors
 
 BOT = {"author": "dependabot[bot]", "email": "49699333+dependabot[bot]@users.noreply.github.com"}
+
+
+@pytest.mark.parametrize(("name", "email", "bot"), [
+    ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com", True),
+    ("GoReleaser Bot", "29843943+goreleaserbot@users.noreply.github.com", True),
+    ("actions-user", "actions@github.com", True),  # goreleaser: 54 commits in 180 days
+    ("GitHub Action", "action@github.com", True),
+    ("Copilot", "198982749+Copilot@users.noreply.github.com", True),
+    ("Carlos Alexandro Becker", "caarlos0@users.noreply.github.com", False),
+    ("Abbott", "abbott@example.com", False),  # "bot" inside a word is no bot
+])
+def test_automated_authors(name: str, email: str, bot: bool):
+    assert is_bot(name, email) is bot
 
 
 def test_bots_are_not_people(tmp_path: Path):
