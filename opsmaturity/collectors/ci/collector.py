@@ -63,9 +63,10 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   production deploy jobs; else jobs that publish on a tag or release (automatic if one is);
   else deploy jobs that name no non-production environment; else not applicable: review
   and staging deploys do not stand for production. Beside an automatic production deploy, a
-  GitHub deploy a person starts with the version to deploy as an input (`version`,
-  `app_version`, `image_tag`, `sha`) brings back an earlier build: it is a rollback, not the
-  way changes go, and leaves production_deploy_automatic and the mechanism to the others.
+  GitHub job only a person starts (a dispatch-only workflow: a restore, maintenance mode, a
+  redeploy) is used on demand, not the way changes go: it leaves production_deploy_automatic
+  and the mechanism to the others. With the version to deploy as an input (`version`,
+  `app_version`, `image_tag`, `sha`) it is also a rollback.
 - *Mechanism*: copy_to_hosts (the basis copies files or runs commands on hosts by scp, rsync,
   ssh, ftp, ...), manual_gate, pipeline_to_platform (kubectl, helm, terraform, cloud CLIs,
   deploy actions), publish_to_registry, unrecognised, non_production_only or none.

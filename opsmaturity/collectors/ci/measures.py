@@ -80,7 +80,7 @@ def ci_measures(st: State) -> list[Measure]:
     )
 
     basis_name, basis = _production_basis(deploys)
-    regular = _regular_way(basis)
+    regular = _regular_way(basis_name, basis)
     if not deploys:
         add("ci.production_deploy_automatic", None, applicable=False, note="no deploy job found")
     elif not basis:
@@ -106,8 +106,9 @@ def ci_measures(st: State) -> list[Measure]:
                         environments=j.env_names,
                         automatic=automatic[i],
                         waits_for=j.gated,
+                        **({"on_demand": True} if j not in regular else {}),
                         **({"redeploys_chosen_version": j.version_input}
-                           if j not in regular else {}),
+                           if j not in regular and _redeploys_chosen_version(j) else {}),
                         **({"triggers": j.triggers} if releases else {}),
                     )
                     for i, j in enumerate(basis)
@@ -197,13 +198,23 @@ def _publishes_automatically(job: Job) -> bool:
     return job.system == "gitlab" and own_rules
 
 
-def _regular_way(basis: list[Job]) -> list[Job]:
-    """The production jobs changes take. Beside an automatic one, a deploy a person starts
-    for a version they choose is how an earlier build is brought back (a rollback), not the
-    way changes go to production."""
-    if not any(j.gated is None for j in basis):
+PRODUCTION_JOBS = "production deploy jobs"
+
+
+def _regular_way(basis_name: str, basis: list[Job]) -> list[Job]:
+    """The production jobs changes take. Beside an automatic one, a GitHub workflow a person
+    starts by hand (a redeploy of a chosen version, a restore, maintenance mode) is a tool
+    used on demand, not the way changes go to production. Only among jobs that name
+    production: beside a nightly build, a release someone starts is the release."""
+    if basis_name != PRODUCTION_JOBS or not any(j.gated is None for j in basis):
         return basis
-    return [j for j in basis if not _redeploys_chosen_version(j)]
+    return [j for j in basis if not _on_demand(j)]
+
+
+def _on_demand(job: Job) -> bool:
+    """A GitHub job that only a person starts (its workflow runs only on workflow_dispatch,
+    or its `if:` only then): it is not waiting in the pipeline changes take."""
+    return job.system == "github" and job.manual is not None
 
 
 def _redeploys_chosen_version(job: Job) -> bool:
@@ -220,7 +231,7 @@ def _production_basis(deploys: list[Job]) -> tuple[str, list[Job]]:
     staging deploys say nothing about how production is reached."""
     production = [j for j in deploys if j.production]
     if production:
-        return "production deploy jobs", production
+        return PRODUCTION_JOBS, production
     releases = [j for j in deploys if j.publish and _release_triggered(j)]
     if releases:
         return (
@@ -288,7 +299,7 @@ def _mechanism_measures(
     add: Callable[..., None],
 ) -> None:
     """How the project deploys: copies to hosts, publishes releases, which mechanism."""
-    regular = _regular_way(basis)
+    regular = _regular_way(basis_name, basis)
     copies = {id(j): _copies(st, j) for j in deploys}
     unread = sorted({p for j in deploys for p in copies[id(j)][1]})
     in_basis = [c for j in basis for c in copies[id(j)][0]]

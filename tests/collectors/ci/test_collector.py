@@ -450,6 +450,61 @@ def test_github_environment_handed_to_a_shared_deploy_workflow():
         "deploys a version a person chooses (input: version)"]
 
 
+def test_a_restore_started_by_hand_beside_an_automatic_deploy_is_on_demand():
+    """DFE-Digital/get-into-teaching-app deploys production on every push to main; its
+    restore and maintenance-mode workflows (dispatch only, `environment: production`) made
+    the production deploy read as manual."""
+    result = analyse_texts({
+        ".github/workflows/build.yml": """
+            on: {push: {branches: [main]}}
+            jobs:
+              production:
+                environment: production
+                steps:
+                  - run: make production deploy
+            """,
+        ".github/workflows/postgres-restore.yml": """
+            on:
+              workflow_dispatch:
+                inputs:
+                  environment: {type: choice, options: [test, production]}
+            jobs:
+              restore:
+                environment: ${{ inputs.environment }}
+                steps:
+                  - run: make ${{ inputs.environment }} restore-postgres
+            """,
+    })
+    assert values(result)["ci.production_deploy_automatic"] is True
+    assert values(result)["ci.deploy_mechanism"] != "manual_gate"
+    jobs = {j["job"]: j for j in details(result, "ci.production_deploy_automatic")["jobs"]}
+    assert jobs["restore"]["on_demand"] is True and "on_demand" not in jobs["production"]
+    assert values(result)["ci.rollback_job_defined"] is False  # no version to choose
+
+
+def test_beside_a_nightly_build_a_release_someone_starts_is_the_release():
+    """uptime-kuma: nightly images are pushed automatically, the release is started by hand;
+    neither names production, so the hand-started one is not set aside as on demand."""
+    result = analyse_texts({
+        ".github/workflows/release-nightly.yml": """
+            on: {schedule: [{cron: "0 2 * * *"}]}
+            jobs:
+              release-nightly:
+                steps:
+                  - run: npm run build-docker-nightly
+            """,
+        ".github/workflows/release.yml": """
+            on: {workflow_dispatch: {inputs: {version: {required: true}}}}
+            jobs:
+              draft-release:
+                steps:
+                  - run: npm run release-final
+            """,
+    })
+    assert values(result)["ci.production_deploy_automatic"] is False
+    assert values(result)["ci.deploy_mechanism"] == "manual_gate"
+
+
 def test_a_manual_deploy_of_a_chosen_version_alone_is_still_manual():
     result = analyse_texts({".github/workflows/deploy_to_env.yml": DISPATCH_DEPLOY})
     assert values(result)["ci.production_deploy_automatic"] is False
