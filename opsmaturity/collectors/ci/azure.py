@@ -92,6 +92,7 @@ def read_azure(state: State, paths: list[str]) -> None:
         if pipeline.path in used:
             continue
         state.problems += pipeline.problems
+        state.unresolved += pipeline.unresolved
         state.jobs += jobs[pipeline.path]
 
 
@@ -101,7 +102,9 @@ class _Pipeline:
     def __init__(self, state: State, path: str) -> None:
         self.state, self.path = state, path
         self.templates: set[str] = set()
-        self.problems: list[str] = []  # kept back until the file is known not to be a template
+        # kept back until the file is known not to be another pipeline's template
+        self.problems: list[str] = []
+        self.unresolved: list[str] = []
 
     def read(self) -> list[Job]:
         doc = self.state.yaml(self.path)
@@ -198,18 +201,18 @@ class _Pipeline:
         if (repo and repo != "self") or "$" in name:
             why = _msg("ci.not_fetched" if "$" not in name else "ci.uses_variable")
             self.state.found[f"template:{target}"] = None
-            self.state.unresolved.append(f"{at}: " + _msg(
+            self.unresolved.append(f"{at}: " + _msg(
                 "ci.template_unresolved", target=f"'{target}'", why=why))
             return None
         path = template_path(file, name)
         if path is None or path not in self.state.files:
             if path is not None:
                 self.state.found[path] = None
-            self.state.problems.append(f"{at}: " + _msg("ci.template_not_found",
+            self.problems.append(f"{at}: " + _msg("ci.template_not_found",
                                                            target=f"'{target}'"))
             return None
         if path in chain or len(chain) > MAX_INCLUDE_DEPTH:
-            self.state.problems.append(f"{at}: " + _msg(
+            self.problems.append(f"{at}: " + _msg(
                 "ci.include_loop", loop=" -> ".join([*chain, path])))
             return None
         self.templates.add(path)

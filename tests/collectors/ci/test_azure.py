@@ -429,3 +429,25 @@ def test_the_collector_reads_azure_pipelines_and_templates_from_disk_and_a_bare_
         assert jobs_of(ev, "ci.rollback_job_defined") == ["Rollback.Rollback"]
         assert got["ci.production_deploy_automatic"] is False
         assert got["ci.jobs_count"] == 5
+
+
+def test_a_template_under_azure_pipelines_is_reported_once_not_as_a_pipeline():
+    result = analyse_texts({
+        "azure-pipelines.yml": "stages:\n  - template: .azure-pipelines/build.yml\n",
+        ".azure-pipelines/build.yml": """\
+            stages:
+              - stage: Build
+                jobs:
+                  - job: Build
+                    steps:
+                      - template: steps/restore.yml
+                      - template: steps/sign.yml@eng
+                      - script: npm test
+            """,
+    })
+    assert result.problems == [
+        ".azure-pipelines/build.yml:6: local template 'steps/restore.yml' not found"]
+    assert result.unresolved == [
+        ".azure-pipelines/build.yml:7: template not resolved: 'steps/sign.yml@eng' "
+        "(not fetched)"]
+    assert jobs_of(result, "ci.jobs_count") == ["Build.Build"]
