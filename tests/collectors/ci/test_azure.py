@@ -401,9 +401,9 @@ def test_the_collector_reads_azure_pipelines_and_templates_from_disk_and_a_bare_
             trigger: none
             pr: none
             stages:
-              - template: templates/rollback.yml
+              - template: /ops/rollback.yml
             """,
-        ".azure-pipelines/templates/rollback.yml": """\
+        "ops/rollback.yml": """\
             stages:
               - stage: Rollback
                 jobs:
@@ -421,8 +421,7 @@ def test_the_collector_reads_azure_pipelines_and_templates_from_disk_and_a_bare_
         ev = collect(repo)
         got = values(ev)
         assert details(ev, "ci.systems")["files"] == {"azure": [
-            ".azure-pipelines/release.yml", ".azure-pipelines/templates/rollback.yml",
-            "azure-pipelines.yml"]}, repo
+            ".azure-pipelines/release.yml", "azure-pipelines.yml", "ops/rollback.yml"]}, repo
         assert got["ci.systems"] == "azure"
         assert not ev.partial and ev.coverage.missing == []
         assert got["ci.rollback_job_defined"] is True
