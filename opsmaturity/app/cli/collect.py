@@ -52,7 +52,7 @@ def collect_ci(
     out: EvidenceOutOpt = Path("evidence-ci.json"),
     lang: LangOpt = "en",
 ) -> None:
-    """Analyse CI configuration (GitLab CI, GitHub Actions, Jenkinsfile) into evidence JSON."""
+    """Analyse CI configuration (GitLab, GitHub Actions, Jenkins, Azure) into evidence JSON."""
     repo, _ = open_repository(source)
     sets = [run_collector("ci", {"repo": repo}, "ci")]
     warn_problems(sets[0])

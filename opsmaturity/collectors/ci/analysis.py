@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from opsmaturity.core.evidence import Coverage, Measure
 
 from . import deploy as ci_deploy
-from .config import GITLAB_FILE, JENKINS_PATH, WORKFLOW_PATH
+from .azure import read_azure
+from .config import AZURE_PATH, GITLAB_FILE, JENKINS_PATH, WORKFLOW_PATH
 from .github import read_github
 from .gitlab import read_gitlab
 from .jenkins import read_jenkins
@@ -52,6 +53,9 @@ def run_analysis(files: Mapping[str, str], scripts: Mapping[str, str] | None = N
         read_github(state, workflows)
     for path in sorted(p for p in files if JENKINS_PATH.match(p)):
         read_jenkins(state, path)
+    pipelines = sorted(p for p in files if AZURE_PATH.match(p))
+    if pipelines:
+        read_azure(state, pipelines)
     return state
 
 

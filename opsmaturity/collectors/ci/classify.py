@@ -313,7 +313,7 @@ class Job:
     production: bool = False
     review: list[str] = field(default_factory=list)
     deploy_kinds: set[str] = field(default_factory=set)  # DEPLOY_COMMANDS names matched
-    deploy_actions: list[str] = field(default_factory=list)  # GitHub: deploying actions
+    deploy_actions: list[str] = field(default_factory=list)  # deploying actions or tasks
     publish: list[str] = field(default_factory=list)  # what it publishes (kind: command)
     copy_actions: list[str] = field(default_factory=list)  # GitHub: scp/ssh/ftp actions
     archives_reports: bool = False  # keeps test reports as artifacts
@@ -368,6 +368,8 @@ def classify_job(job: Job) -> None:
                 continue  # applied to the throwaway cluster the job made
             job.deploy_kinds.add(kind)
             reasons.append((f"script: {command}", False))
+        if job.system == "azure":  # deploying tasks, found by azure.py
+            reasons += [(f"task: {task}", False) for task in job.deploy_actions]
         for ref in job.refs.split("\n"):
             tokens = word_tokens(ref.split("@")[0])
             local = ref.startswith("./") or (  # a local reusable workflow: its jobs count

@@ -1,4 +1,4 @@
-"""Static analysis of CI configuration: GitLab CI, GitHub Actions and Jenkins pipelines.
+"""Static analysis of CI configuration: GitLab CI, GitHub Actions, Jenkins and Azure Pipelines.
 
 Why static: the configuration in the repository says what the pipeline *can* do (run tests,
 deploy, roll back, wait for a person) without API tokens or pipeline history, so it works on
@@ -6,18 +6,23 @@ any checkout, even a bare mirror. It measures; the catalogue's probes judge.
 
 Files read (from the working tree, or from HEAD of a bare repository): `.gitlab-ci.yml` and
 its local includes, `.github/workflows/*.yml|*.yaml`, and Jenkins pipelines
-(`config.JENKINS_PATH`: `Jenkinsfile`, `Jenkinsfile_k8s`, `ci/deploy.jenkinsfile`); and
+(`config.JENKINS_PATH`: `Jenkinsfile`, `Jenkinsfile_k8s`, `ci/deploy.jenkinsfile`), Azure
+Pipelines (`config.AZURE_PATH`: `azure-pipelines*.yml`, `.azure-pipelines/**.yml`) and the
+local templates they name; and
 the repository scripts that deploy jobs call (bounded, see `deploy.py`), because `scp` in
 `./deploy.sh` decides how the project deploys. docs/ci-evidence.md defines every measure.
-Remote, project, template and component includes are not fetched: they are listed as "not
-resolved" in coverage.missing, which also makes the evidence partial. Files of CI systems that
-are recognised but not analysed (Azure Pipelines, Bitbucket, CircleCI, ..., `UNANALYSED_CI`)
+Remote, project, template and component includes, and Azure templates of other repositories
+(`x.yml@templates`), are not fetched: they are listed as "not resolved" in coverage.missing,
+which also makes the evidence partial. Files of CI systems that are recognised but not
+analysed (Bitbucket, CircleCI, ..., `UNANALYSED_CI`)
 are listed there too, and leave every measure they could change not measured.
 
 Heuristics (every match is listed in the measure's `details`, with file and line):
 
 - *Job*: a GitLab job (a top-level mapping that is not a reserved keyword and not a hidden
-  `.template`), a GitHub Actions job, or a Jenkins stage that contains no other stage.
+  `.template`), a GitHub Actions job, a Jenkins stage that contains no other stage, or an
+  Azure `- job:` or `- deployment:` (named `stage.job`; top-level `steps:` are one job
+  `Job`), local templates expanded with their parameters, `${{ if }}` blocks opened.
 - *Deploy job*: has an environment (GitLab: unless its `action` is stop, prepare, verify or
   access); or its name (GitLab: or its stage; GitHub: or a step named "deploy ...") has a
   word deploy/deployment/release/publish/rollout/ship/promote; or its commands run a deploy
@@ -28,7 +33,12 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   publish`, `twine upload`, `gem push`, `nuget push`, `gh release create`,
   `semantic-release`, `goreleaser`, or the command word `deploy` as in `make deploy`, `mvn
   deploy`, `./deploy.sh`, `firebase deploy`; not in an echo or printf); GitHub: an action
-  whose name says deploy/release/publish or `gh-pages`; a registry push (`docker push`,
+  whose name says deploy/release/publish or `gh-pages`; Azure: a `deployment:` job (its
+  `environment`), its stage's name, or a deploying task (`AzureWebApp`,
+  `AzureRmWebAppDeployment`, `AzureFunctionApp`, `AzureContainerApps`, `KubernetesManifest`
+  with `action: deploy`, `HelmDeploy` with `command: upgrade|install`, `Kubernetes` with
+  `command: apply`, ..., `azure.DEPLOY_TASKS`; an `AzureCLI` task's `inlineScript` is read
+  as commands); a registry push (`docker push`,
   `buildx --push`, `helm push`) or another publishing command or action
   (`ci_deploy.PUBLISH_*`); a file copy to a host in its commands (`scp`, `rsync host:`,
   `lftp`, ...; not a bare `ssh`). Jobs named rollback and GitLab stop jobs are not deploy
@@ -51,6 +61,11 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   whose triggers are only `workflow_dispatch` (a reusable workflow takes its local callers'
   triggers; a call by full name, `owner/repo/.github/workflows/x.yml@ref`, is local when the
   repository has that workflow), or a job `if:` that only runs on `workflow_dispatch`;
+  Azure: a `ManualValidation` task (an agentless `pool: server` job), a stage `trigger:
+  manual`, a stage or job `condition:` on `eq(variables['Build.Reason'], 'Manual')`, or a
+  pipeline with `trigger: none`, `pr: none`, no schedules and no pipeline resource trigger;
+  stages run in order unless `dependsOn` says otherwise, and each job waits for the jobs
+  of the stages it depends on (and of its own `dependsOn`);
   Jenkins: a stage with an `input` step or directive (also in an enclosing stage), unless
   the stage runs on the main branch and the input sits in a `when { branch ... }` or `if
   (...)` the main branch does not take. An input's message is not read as a command. A
@@ -58,7 +73,8 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   manual job (`allow_failure: false`, the default for `when: manual` in rules; not a stop
   job) sits in an earlier stage, or (Jenkins) when an `input` comes before its stage.
   Approvals configured outside the repository (GitHub environment protection rules, GitLab
-  protected environments) are not visible here.
+  protected environments, Azure DevOps environment approvals and checks) are not visible
+  here.
 - *Production basis* (production_deploy_automatic, production_deploy_copies_to_hosts):
   production deploy jobs; else jobs that publish on a tag or release (automatic if one is);
   else deploy jobs that name no non-production environment; else not applicable: review

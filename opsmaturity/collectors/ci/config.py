@@ -13,8 +13,11 @@ JENKINS_PATH = re.compile(
 names (`Jenkinsfile.release`, `Jenkinsfile_k8s`, `deploy.jenkinsfile`), at the top or in a
 jenkins/, ci/ or pipelines/ folder (a multibranch job can point at any of them)."""
 WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
+AZURE_PATH = re.compile(r"^(azure-pipelines[\w.-]*|\.azure-pipelines/.+)\.ya?ml$")
+"""Azure Pipelines: `azure-pipelines.yml`, `azure-pipelines-release.yml` at the top, or any
+YAML file under `.azure-pipelines/` (templates among them are read as their pipeline's
+parts, see azure.py)."""
 UNANALYSED_CI: dict[str, re.Pattern[str]] = {
-    "azure-pipelines": re.compile(r"^(azure-pipelines[\w.-]*|\.azure-pipelines/.+)\.ya?ml$"),
     "bitbucket-pipelines": re.compile(r"^bitbucket-pipelines\.ya?ml$"),
     "circleci": re.compile(r"^(\.circleci/config\.ya?ml|circle\.ya?ml)$"),  # 2.x; 1.0
     "travis-ci": re.compile(r"^\.travis\.ya?ml$"),
@@ -81,6 +84,6 @@ MAX_INCLUDES = 150  # GitLab's own limit per pipeline
 MAX_DETAILS = 50
 NOT_VISIBLE = (
     "approvals configured outside the repository (GitHub environment protection "
-    "rules, GitLab protected environments and deployment approvals) are not visible "
-    "in CI files"
+    "rules, GitLab protected environments and deployment approvals, Azure DevOps "
+    "environment approvals and checks) are not visible in CI files"
 )

@@ -16,7 +16,15 @@ from ..base import CollectorError
 from . import deploy as ci_deploy
 from . import handrun
 from .analysis import deploy_script_paths
-from .config import GITLAB_FILE, JENKINS_PATH, MAX_INCLUDES, UNANALYSED_CI, WORKFLOW_PATH
+from .azure import template_targets
+from .config import (
+    AZURE_PATH,
+    GITLAB_FILE,
+    JENKINS_PATH,
+    MAX_INCLUDES,
+    UNANALYSED_CI,
+    WORKFLOW_PATH,
+)
 from .gitlab import gitlab_includes, match_pattern, normalise_local
 from .parsing import parse_yaml
 
@@ -163,24 +171,36 @@ def _local_include_targets(text: str) -> list[str]:
     return targets
 
 
+def _azure_template_targets(path: str, text: str) -> list[str]:
+    doc, _ = parse_yaml(path, text)
+    return [] if doc is None else template_targets(path, doc)
+
+
 def _gather(
     candidates: list[str],
     read: Callable[[list[str]], dict[str, str]],
     names: Callable[[str], list[str]],
 ) -> dict[str, str]:
-    """Read the CI files, then follow GitLab local includes (transitively)."""
+    """Read the CI files, then follow GitLab local includes and Azure Pipelines local
+    templates (transitively)."""
     files = read(candidates)
-    pending = [GITLAB_FILE] if GITLAB_FILE in files else []
+    pending = [(GITLAB_FILE, True)] if GITLAB_FILE in files else []
+    pending += [(p, False) for p in files if AZURE_PATH.match(p)]
     done: set[str] = set()
     while pending and len(done) < MAX_INCLUDES:
-        current = pending.pop()
+        current, gitlab = pending.pop()
         if current in done:
             continue
         done.add(current)
+        if not gitlab:
+            targets = _azure_template_targets(current, files[current])
+            files.update(read([t for t in targets if t not in files]))
+            pending += [(t, False) for t in targets if t in files]
+            continue
         for target in _local_include_targets(files[current]):
             matches = match_pattern(target, names(target)) if "*" in target else [target]
             files.update(read([m for m in matches if m not in files]))
-            pending += [m for m in matches if m in files]
+            pending += [(m, True) for m in matches if m in files]
     return files
 
 
@@ -200,7 +220,8 @@ def _load_from_git(git_dir: Path, unreadable: list[str] | None = None) -> dict[s
         except UnicodeDecodeError:
             continue  # not nameable from a UTF-8 YAML include either
     candidates = [n for n in names
-                  if n == GITLAB_FILE or JENKINS_PATH.match(n) or WORKFLOW_PATH.match(n)]
+                  if n == GITLAB_FILE or any(p.match(n)
+                                             for p in (JENKINS_PATH, WORKFLOW_PATH, AZURE_PATH))]
     return _gather(candidates, lambda paths: _cat_files(git_dir, paths, unreadable),
                    lambda _: names)
 
@@ -242,6 +263,9 @@ def _load_from_disk(root: Path) -> dict[str, str]:
             for p in workflows.iterdir()
             if WORKFLOW_PATH.match(f".github/workflows/{p.name}")
         )
+    candidates += sorted(p.name for p in root.iterdir() if AZURE_PATH.match(p.name))
+    if (root / ".azure-pipelines").is_dir():
+        candidates += sorted(n for n in names(".azure-pipelines/*") if AZURE_PATH.match(n))
     return _gather(candidates, read, names)
 
 

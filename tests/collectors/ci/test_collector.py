@@ -1384,30 +1384,30 @@ def test_deploys_to_environment_tells_running_systems_from_publishing():
 
 # ---------------------------------------------------------------- CI systems not analysed
 
-AZURE = """\
-trigger: [main]
-stages:
-  - stage: Deploy
-    jobs:
-      - deployment: prod
-        environment: production
-        strategy: {runOnce: {deploy: {steps: [{script: ./deploy.sh}]}}}
+BITBUCKET = """\
+pipelines:
+  branches:
+    main:
+      - step:
+          name: Deploy to production
+          deployment: production
+          script: [./deploy.sh]
 """
 
 
 def test_ci_of_a_system_not_analysed_leaves_the_measures_unknown(tmp_path: Path):
-    """A repository deploying from Azure Pipelines read as having no pipeline: no deploy job,
-    no tests, so "not operated" and manual deployments suspected."""
-    (tmp_path / "azure-pipelines.yml").write_text(AZURE)
+    """A repository deploying from Bitbucket Pipelines read as having no pipeline: no deploy
+    job, no tests, so "not operated" and manual deployments suspected."""
+    (tmp_path / "bitbucket-pipelines.yml").write_text(BITBUCKET)
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("x = 1\n")
     ev = collect(tmp_path)
     got = values(ev)
-    assert got["ci.present"] is True and got["ci.systems"] == "azure-pipelines"
+    assert got["ci.present"] is True and got["ci.systems"] == "bitbucket-pipelines"
     assert all(got[m] is None for m in MEASURES[2:]), got
     assert ev.partial
     assert ev.coverage.missing == [
-        "azure-pipelines configuration found but not analysed: azure-pipelines.yml"]
+        "bitbucket-pipelines configuration found but not analysed: bitbucket-pipelines.yml"]
 
 
 def test_a_system_not_analysed_beside_github_actions_keeps_what_was_seen(tmp_path: Path):
