@@ -341,11 +341,12 @@ def _resource_triggers(doc: Mapping[Any, Any]) -> bool:
 
 
 def _manual_pipeline(path: str, doc: Mapping[Any, Any]) -> str | None:
-    """`trigger: none` with `pr: none` and no schedules: only a person starts the run."""
-    if (_none(doc.get("trigger")) and _none(doc.get("pr")) and not doc.get("schedules")
-            and not _resource_triggers(doc)):
-        return (f"pipeline runs only when started by hand: trigger: none, pr: none, no "
-                f"schedules ({where(path, doc.key_lines.get('trigger'))})")
+    """`trigger: none`, no schedules and no other pipeline's trigger: only a person starts a
+    run on the main branch. Pull-request runs (`pr:`, or Azure Repos' branch policies, which
+    the YAML does not show) validate a change; they do not release it."""
+    if _none(doc.get("trigger")) and not doc.get("schedules") and not _resource_triggers(doc):
+        return (f"pipeline runs only when started by hand (or for a pull request): trigger: "
+                f"none, no schedules ({where(path, doc.key_lines.get('trigger'))})")
     return None
 
 

@@ -63,7 +63,7 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   repository has that workflow), or a job `if:` that only runs on `workflow_dispatch`;
   Azure: a `ManualValidation` task (an agentless `pool: server` job), a stage `trigger:
   manual`, a stage or job `condition:` on `eq(variables['Build.Reason'], 'Manual')`, or a
-  pipeline with `trigger: none`, `pr: none`, no schedules and no pipeline resource trigger;
+  pipeline with `trigger: none`, no schedules and no pipeline resource trigger;
   stages run in order unless `dependsOn` says otherwise, and each job waits for the jobs
   of the stages it depends on (and of its own `dependsOn`);
   Jenkins: a stage with an `input` step or directive (also in an enclosing stage), unless

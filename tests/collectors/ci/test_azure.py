@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.collectors.ci.test_collector import (
     _bare_clone,
     analyse_texts,
@@ -150,16 +152,19 @@ def test_stages_without_depends_on_run_in_order_and_wait_for_an_earlier_gate():
     assert values(result)["ci.deploy_mechanism"] == "manual_gate"
 
 
-def test_trigger_none_and_pr_none_is_a_pipeline_run_by_hand():
+@pytest.mark.parametrize("pr", ["pr: none\n", "", "pr:\n  branches:\n    include: [main]\n"])
+def test_trigger_none_is_a_pipeline_run_by_hand(pr: str):
+    """Clouds365-BV/azdev-api: `trigger: none` and no `pr:` key. Pull-request runs (the key,
+    or Azure Repos' branch policies) validate a change; they do not release it."""
     text = MULTI_STAGE.replace(
         "trigger:\n  branches:\n    include: [main]\npr:\n  branches:\n    include: [main]\n",
-        "trigger: none\npr: none\n")
+        "trigger: none\n" + pr)
     result = analyse_texts({"azure-pipelines.yml": text})
     got = values(result)
     assert got["ci.manual_jobs_count"] == 3
     reason = details(result, "ci.manual_jobs_count")["jobs"][0]["reason"]
-    assert reason == ("pipeline runs only when started by hand: trigger: none, pr: none, "
-                      "no schedules (azure-pipelines.yml:1)")
+    assert reason == ("pipeline runs only when started by hand (or for a pull request): "
+                      "trigger: none, no schedules (azure-pipelines.yml:1)")
     assert got["ci.production_deploy_automatic"] is False
     assert got["ci.deploy_mechanism"] == "manual_gate"
     scheduled = text + "schedules:\n  - cron: '0 3 * * *'\n    branches: {include: [main]}\n"
