@@ -370,6 +370,8 @@ def classify_job(job: Job) -> None:
             reasons.append((f"script: {command}", False))
         if job.system == "azure":  # deploying tasks, found by azure.py
             reasons += [(f"task: {task}", False) for task in job.deploy_actions]
+        if job.system == "circleci":  # orb commands and jobs named for deploying (circleci.py)
+            reasons += [(f"orb: {ref}", False) for ref in job.deploy_actions]
         for ref in job.refs.split("\n"):
             tokens = word_tokens(ref.split("@")[0])
             local = ref.startswith("./") or (  # a local reusable workflow: its jobs count
@@ -398,7 +400,7 @@ def classify_job(job: Job) -> None:
         job.deploy += [reason for reason, _ in reasons]
     if job.deploy and not job.env_names and job.passed_env_names:
         job.env_names = job.passed_env_names
-    if job.system == "jenkins" and job.deploy and not job.env_names:
+    if job.system in {"jenkins", "circleci"} and job.deploy and not job.env_names:
         job.env_names = sorted({JENKINS_ENVS[t] for t in label if t in JENKINS_ENVS})
 
     if job.stage and job.stage.lower().startswith("test"):

@@ -17,9 +17,11 @@ AZURE_PATH = re.compile(r"^(azure-pipelines[\w.-]*|\.azure-pipelines/.+)\.ya?ml$
 """Azure Pipelines: `azure-pipelines.yml`, `azure-pipelines-release.yml` at the top, or any
 YAML file under `.azure-pipelines/` (templates among them are read as their pipeline's
 parts, see azure.py)."""
+CIRCLECI_PATH = re.compile(r"^\.circleci/config\.ya?ml$")
+"""CircleCI 2.x (version 2 and 2.1); the 1.0 `circle.yml` is not analysed."""
 UNANALYSED_CI: dict[str, re.Pattern[str]] = {
     "bitbucket-pipelines": re.compile(r"^bitbucket-pipelines\.ya?ml$"),
-    "circleci": re.compile(r"^(\.circleci/config\.ya?ml|circle\.ya?ml)$"),  # 2.x; 1.0
+    "circleci-1.0": re.compile(r"^circle\.ya?ml$"),
     "travis-ci": re.compile(r"^\.travis\.ya?ml$"),
     "drone": re.compile(r"^\.drone\.ya?ml$"),
     "woodpecker": re.compile(r"^(\.woodpecker\.ya?ml|\.woodpecker/[^/]+\.ya?ml)$"),
@@ -85,5 +87,6 @@ MAX_DETAILS = 50
 NOT_VISIBLE = (
     "approvals configured outside the repository (GitHub environment protection "
     "rules, GitLab protected environments and deployment approvals, Azure DevOps "
-    "environment approvals and checks) are not visible in CI files"
+    "environment approvals and checks, CircleCI restricted contexts and who may approve an "
+    "approval job) are not visible in CI files"
 )

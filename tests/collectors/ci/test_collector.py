@@ -1422,14 +1422,13 @@ def test_a_system_not_analysed_beside_github_actions_keeps_what_was_seen(tmp_pat
             steps: [{run: pytest}]
         """))
     (work / "cloudbuild.yaml").write_text("steps:\n- name: skaffold\n  args: [run]\n")
-    (work / ".circleci").mkdir()
-    (work / ".circleci" / "config.yml").write_text("version: 2.1\n")
+    (work / ".travis.yml").write_text("language: python\nscript: pytest\n")
     got = values(collect(work))
     assert got["ci.test_stage_present"] is True  # seen in the workflow: stays
     assert got["ci.deploy_job_present"] is None  # the Cloud Build file may deploy
-    assert got["ci.systems"] == "github,circleci,google-cloud-build"
+    assert got["ci.systems"] == "github,google-cloud-build,travis-ci"
     assert details(collect(work), "ci.systems")["not_analysed"] == {
-        "circleci": [".circleci/config.yml"], "google-cloud-build": ["cloudbuild.yaml"]}
+        "google-cloud-build": ["cloudbuild.yaml"], "travis-ci": [".travis.yml"]}
 
 
 def test_a_system_not_analysed_is_found_in_a_bare_repository(tmp_path: Path):
