@@ -83,9 +83,12 @@ class _Config:
                 job.manual = "type: approval waits for a person"
             elif key in self.jobs:
                 job.line = getattr(self.jobs, "key_lines", {}).get(key, line)
+                if as_text(_dict(self.jobs[key]).get("type"), "") == "no-op":
+                    job.label = ""  # a join point (`ok-to-deploy`): runs nothing, deploys nothing
                 self._read(job, _dict(self.jobs[key]), args)
-            elif "/" in key:  # an orb's job: known by name only
-                job.refs = key
+            elif "/" in key:  # an orb's job: known by name only, its pre- and post-steps read
+                self._read(job, {}, args)
+                job.refs = "\n".join(r for r in (key, job.refs) if r)
                 _orb(job, key)
             else:
                 self.state.problems.append(f"{where(self.path, line)}: " + _msg(
@@ -125,6 +128,10 @@ class _Config:
             name = as_text(name, "")
             if name in ("when", "unless"):
                 yield from self._steps(as_list(_dict(args).get("steps")), params, depth)
+            elif name == "steps" and depth < MAX_INCLUDE_DEPTH:  # a `steps` parameter's value
+                whole = _PARAMETER.fullmatch(args.strip()) if isinstance(args, str) else None
+                given = params.get(whole.group(1)) if whole else args
+                yield from self._steps(as_list(given), params, depth + 1)
             elif name in self.commands and depth < MAX_INCLUDE_DEPTH:
                 command = _dict(self.commands[name])
                 given = {str(k): _sub(v, params) for k, v in _dict(args).items()}
