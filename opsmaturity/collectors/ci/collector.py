@@ -14,8 +14,26 @@ the repository scripts that deploy jobs call (bounded, see `deploy.py`), because
 Remote, project, template and component includes, and Azure templates of other repositories
 (`x.yml@templates`), are not fetched: they are listed as "not resolved" in coverage.missing,
 which also makes the evidence partial. Files of CI systems that are recognised but not
-analysed (Bitbucket, CircleCI, ..., `UNANALYSED_CI`)
+analysed (Bitbucket, CircleCI 1.0 `circle.yml`, ..., `UNANALYSED_CI`)
 are listed there too, and leave every measure they could change not measured.
+
+CircleCI 2.x (`config.CIRCLECI_PATH`: `.circleci/config.yml`, version 2 and 2.1, read by
+`circleci.py`): a *job* is each job entry of a workflow (named `workflow.job`, or by the
+entry's `name:`; without `workflows:` the `build` job); its commands are its `run:` (and
+2.0 `deploy:`) steps, with the config's own `commands:` and `steps` parameters expanded and
+`<< parameters.x >>` replaced by what the workflow hands it, `when`/`unless` steps opened,
+the entry's `pre-steps`/`post-steps` included; orb commands and orb jobs
+(`aws-ecs/deploy-service-update`) are references, known by name only (orbs are not
+fetched): one whose command says deploy, update-service, helm-upgrade,
+upgrade/install-helm-chart, create-or-update or rollout deploys, one that says push or
+publish publishes. A `type: approval` entry is manual, and every entry that `requires` it,
+directly or through others, waits for a person; a `type: no-op` job runs nothing.
+`filters` say when an entry runs without a person (every branch by default; `branches:
+only|ignore` by name or `/regex/`; tags only with `tags: only`); a workflow with `triggers:
+- schedule:` runs on its schedule. CircleCI has no environments: a deploy job's environment
+is a `context:` named like one (`shop-production`), else the environment word in its name
+(`deploy_staging`), as for Jenkins. Restricted contexts and who may approve are CircleCI
+settings, not visible here.
 
 Heuristics (every match is listed in the measure's `details`, with file and line):
 
