@@ -9,7 +9,8 @@ from opsmaturity.core.evidence import Coverage, Measure
 
 from . import deploy as ci_deploy
 from .azure import read_azure
-from .config import AZURE_PATH, GITLAB_FILE, JENKINS_PATH, WORKFLOW_PATH
+from .bitbucket import read_bitbucket
+from .config import AZURE_PATH, BITBUCKET_PATH, GITLAB_FILE, JENKINS_PATH, WORKFLOW_PATH
 from .github import read_github
 from .gitlab import read_gitlab
 from .jenkins import read_jenkins
@@ -56,6 +57,8 @@ def run_analysis(files: Mapping[str, str], scripts: Mapping[str, str] | None = N
     pipelines = sorted(p for p in files if AZURE_PATH.match(p))
     if pipelines:
         read_azure(state, pipelines)
+    for path in sorted(p for p in files if BITBUCKET_PATH.match(p)):
+        read_bitbucket(state, path)
     return state
 
 

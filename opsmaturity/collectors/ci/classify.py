@@ -370,6 +370,8 @@ def classify_job(job: Job) -> None:
             reasons.append((f"script: {command}", False))
         if job.system == "azure":  # deploying tasks, found by azure.py
             reasons += [(f"task: {task}", False) for task in job.deploy_actions]
+        if job.system == "bitbucket":  # deploying pipes, found by bitbucket.py
+            reasons += [(f"pipe: {pipe}", False) for pipe in job.deploy_actions]
         for ref in job.refs.split("\n"):
             tokens = word_tokens(ref.split("@")[0])
             local = ref.startswith("./") or (  # a local reusable workflow: its jobs count

@@ -17,8 +17,9 @@ AZURE_PATH = re.compile(r"^(azure-pipelines[\w.-]*|\.azure-pipelines/.+)\.ya?ml$
 """Azure Pipelines: `azure-pipelines.yml`, `azure-pipelines-release.yml` at the top, or any
 YAML file under `.azure-pipelines/` (templates among them are read as their pipeline's
 parts, see azure.py)."""
+BITBUCKET_PATH = re.compile(r"^bitbucket-pipelines\.ya?ml$")
+"""Bitbucket Pipelines: `bitbucket-pipelines.yml` at the top (see bitbucket.py)."""
 UNANALYSED_CI: dict[str, re.Pattern[str]] = {
-    "bitbucket-pipelines": re.compile(r"^bitbucket-pipelines\.ya?ml$"),
     "circleci": re.compile(r"^(\.circleci/config\.ya?ml|circle\.ya?ml)$"),  # 2.x; 1.0
     "travis-ci": re.compile(r"^\.travis\.ya?ml$"),
     "drone": re.compile(r"^\.drone\.ya?ml$"),
@@ -85,5 +86,7 @@ MAX_DETAILS = 50
 NOT_VISIBLE = (
     "approvals configured outside the repository (GitHub environment protection "
     "rules, GitLab protected environments and deployment approvals, Azure DevOps "
-    "environment approvals and checks) are not visible in CI files"
+    "environment approvals and checks"
+    ", Bitbucket deployment permissions"
+    ") are not visible in CI files"
 )

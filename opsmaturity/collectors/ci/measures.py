@@ -10,6 +10,7 @@ from opsmaturity.core.evidence import Measure
 from opsmaturity.core.sources import where
 
 from . import deploy as ci_deploy
+from .bitbucket import CUSTOM
 from .classify import (
     NON_PROD_WORDS,
     PLATFORM_KINDS,
@@ -213,8 +214,10 @@ def _regular_way(basis_name: str, basis: list[Job]) -> list[Job]:
 
 def _on_demand(job: Job) -> bool:
     """A GitHub job that only a person starts (its workflow runs only on workflow_dispatch,
-    or its `if:` only then): it is not waiting in the pipeline changes take."""
-    return job.system == "github" and job.manual is not None
+    or its `if:` only then), or a step of a Bitbucket custom pipeline: it is not waiting in
+    the pipeline changes take."""
+    return (job.system == "github" and job.manual is not None) or (
+        job.system == "bitbucket" and (job.manual or "").startswith(CUSTOM))
 
 
 def _redeploys_chosen_version(job: Job) -> bool:
