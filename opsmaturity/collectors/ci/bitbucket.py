@@ -87,6 +87,8 @@ def _read_pipeline(path: str, kind: str, name: str | None, raw: list[Any]) -> li
                 job.manual = f"{CUSTOM} '{name}' runs only when started by hand"
                 job.version_input = version
             job.needs, job.pr_trigger = list(before), kind == "pull-requests"
+            if job.pr_trigger:  # deploys the change under review, as Jenkins' changeRequest()
+                job.review_hint = f"deploys in the pull-requests pipeline '{name}'"
             if not job.manual:
                 job.triggers = triggers
             classify_job(job)
