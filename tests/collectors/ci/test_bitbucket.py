@@ -53,7 +53,7 @@ pipelines:
       - parallel:
           - step: *test
           - step:
-              name: Security scan
+              name: Dependencies
               script:
                 - pipe: snyk/snyk-scan:1.0.1
                   variables: {SNYK_TOKEN: $SNYK_TOKEN}
@@ -79,12 +79,13 @@ def test_a_branch_pipeline_tests_in_parallel_deploys_staging_and_waits_before_pr
     assert got["ci.systems"] == "bitbucket"
     assert not result.partial, result.problems
     assert jobs_of(result, "ci.jobs_count") == [
-        "default.Test", "branches.main.Test", "branches.main.Security scan",
+        "default.Test", "branches.main.Test", "branches.main.Dependencies",
         "branches.main.Deploy to staging", "branches.main.Deploy to production",
         "pull-requests.**.Test"]
     assert jobs_of(result, "ci.test_stage_present") == [
         "default.Test", "branches.main.Test", "pull-requests.**.Test"]
-    assert jobs_of(result, "ci.security_scanning_present") == ["branches.main.Security scan"]
+    scans = details(result, "ci.security_scanning_present")["jobs"]
+    assert [(j["job"], j["tools"]) for j in scans] == [("branches.main.Dependencies", ["snyk"])]
     deploys = details(result, "ci.deploy_job_present")["jobs"]
     assert [(j["job"], j["line"], j["environments"]) for j in deploys] == [
         ("branches.main.Deploy to staging", 40, ["staging"]),
@@ -322,3 +323,32 @@ def test_the_collector_reads_bitbucket_pipelines_from_disk_and_a_bare_clone(tmp_
         assert got["ci.jobs_count"] == 6
         assert got["ci.production_deploy_automatic"] is False
         assert got["ci.deploy_mechanism"] == "manual_gate"
+
+
+def test_parallel_steps_run_side_by_side_and_after_script_commands_count():
+    result = _analyse("""\
+        pipelines:
+          branches:
+            main:
+              - parallel:
+                  - step:
+                      name: Deploy EU
+                      deployment: production-eu
+                      trigger: manual
+                      script: [helm upgrade shop ./chart --kube-context eu]
+                  - step:
+                      name: Deploy CH
+                      deployment: production
+                      script: [helm upgrade shop ./chart --kube-context ch]
+                      after-script: [trivy image shop:latest]
+              - step:
+                  name: Smoke test
+                  script: [npm run test:smoke]
+        """)
+    waits = {j["job"]: j["waits_for"]
+             for j in details(result, "ci.production_deploy_automatic")["jobs"]}
+    assert waits == {"branches.main.Deploy EU": "step trigger: manual",
+                     "branches.main.Deploy CH": None}
+    assert jobs_of(result, "ci.security_scanning_present") == ["branches.main.Deploy CH"]
+    assert details(result, "ci.test_stage_present")["jobs"][0]["job"] == (
+        "branches.main.Smoke test")
