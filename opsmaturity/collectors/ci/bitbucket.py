@@ -12,7 +12,15 @@ from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import where
 
 from . import deploy as ci_deploy
-from .classify import Job, classify_job, gate_jobs, word_tokens
+from .classify import (
+    NON_PROD_WORDS,
+    PROD_WORDS,
+    Job,
+    _is_production,
+    classify_job,
+    gate_jobs,
+    word_tokens,
+)
 from .github import VERSION_INPUT, _makes_a_release
 from .parsing import as_list, as_text
 from .state import State
@@ -29,6 +37,13 @@ DEPLOY_PIPES: dict[str, str] = {
 COPY_PIPES = frozenset({"atlassian/ssh-run", "atlassian/scp-deploy", "atlassian/rsync-deploy",
                         "atlassian/ftp-deploy"})
 """Pipes that copy files to hosts or run commands on them, as `scp` or `ssh` would."""
+PUBLISH_PIPES: dict[str, str] = {
+    "atlassian/aws-ecr-push-image": "image push",
+    "atlassian/gcr-push-image": "image push",
+    "atlassian/npm-publish": "npm package",
+    "atlassian/pypi-publish": "python package",
+}
+"""Pipes that push to a registry or package index (pipe name -> kind of release)."""
 SCRIPT_KEYS = ("script", "after-script")
 CUSTOM = "custom pipeline"
 """How a custom pipeline's steps are manual (measures.py: run on demand, like a GitHub
@@ -92,6 +107,7 @@ def _read_pipeline(path: str, kind: str, name: str | None, raw: list[Any]) -> li
             if not job.manual:
                 job.triggers = triggers
             classify_job(job)
+            _production_branch(job, name)
             jobs.append(job)
             names.append(job.name)
             if in_order:
@@ -101,6 +117,16 @@ def _read_pipeline(path: str, kind: str, name: str | None, raw: list[Any]) -> li
         for job in jobs:
             job.version_input = None
     return jobs
+
+
+def _production_branch(job: Job, name: str | None) -> None:
+    """A deploy step without `deployment:` whose own name says no environment deploys where
+    its branch or custom pipeline says (`branches: production:`, `custom: deploy-prod:`). Not
+    a step that only publishes: an image pushed from `prod/**` is not yet in production."""
+    words = set(word_tokens(f"{job.label} {job.stage or ''}"))
+    delivers = any(not r.startswith("publishes:") for r in job.deploy)
+    if delivers and not job.env_names and name and not words & (NON_PROD_WORDS | PROD_WORDS):
+        job.production = job.production or _is_production(name)
 
 
 def _version_variable(raw: list[Any]) -> str | None:
@@ -176,6 +202,8 @@ def _pipe(job: Job, pipe: str) -> None:
     if name in DEPLOY_PIPES:
         job.deploy_actions.append(pipe)
         job.deploy_kinds.add(DEPLOY_PIPES[name])
+    elif name in PUBLISH_PIPES:
+        job.publish.append(f"{PUBLISH_PIPES[name]}: pipe {pipe}")
     elif name in COPY_PIPES:
         job.deploy_actions.append(pipe)
         job.copy_actions.append(pipe)

@@ -352,3 +352,33 @@ def test_parallel_steps_run_side_by_side_and_after_script_commands_count():
     assert jobs_of(result, "ci.security_scanning_present") == ["branches.main.Deploy CH"]
     assert details(result, "ci.test_stage_present")["jobs"][0]["job"] == (
         "branches.main.Smoke test")
+
+
+def test_a_branch_named_production_makes_an_unnamed_deploy_step_production():
+    """2hats-co/2hats-admin-portal: `branches: staging:` and `production:` each run one
+    unnamed step ending in `firebase deploy`, without `deployment:`."""
+    result = _analyse("""\
+        pipelines:
+          branches:
+            staging:
+              - step:
+                  script: [yarn install, CI=false yarn build, firebase deploy --only hosting]
+            production:
+              - step:
+                  script: [yarn install, CI=false yarn build, firebase deploy --only hosting]
+            'prod/**':
+              - step:
+                  name: Deploy on Development environment
+                  script: [./deploy.sh dev]
+              - step:
+                  name: Build and Push Docker Image to ECR
+                  script:
+                    - pipe: atlassian/aws-ecr-push-image:2.5.0
+                      variables: {IMAGE_NAME: shop}
+        """)
+    prod = details(result, "ci.production_deploy_automatic")
+    assert prod["basis"] == "production deploy jobs"
+    assert [j["job"] for j in prod["jobs"]] == ["branches.production.step1"]
+    assert values(result)["ci.production_deploy_automatic"] is True
+    assert details(result, "ci.release_published_automatically")["jobs"][0]["publishes"] == [
+        "image push: pipe atlassian/aws-ecr-push-image:2.5.0"]
