@@ -9,8 +9,16 @@ from opsmaturity.core.evidence import Coverage, Measure
 
 from . import deploy as ci_deploy
 from .azure import read_azure
+from .bitbucket import read_bitbucket
 from .circleci import read_circleci
-from .config import AZURE_PATH, CIRCLECI_PATH, GITLAB_FILE, JENKINS_PATH, WORKFLOW_PATH
+from .config import (
+    AZURE_PATH,
+    BITBUCKET_PATH,
+    CIRCLECI_PATH,
+    GITLAB_FILE,
+    JENKINS_PATH,
+    WORKFLOW_PATH,
+)
 from .github import read_github
 from .gitlab import read_gitlab
 from .jenkins import read_jenkins
@@ -59,6 +67,8 @@ def run_analysis(files: Mapping[str, str], scripts: Mapping[str, str] | None = N
         read_azure(state, pipelines)
     for path in sorted(p for p in files if CIRCLECI_PATH.match(p)):
         read_circleci(state, path)
+    for path in sorted(p for p in files if BITBUCKET_PATH.match(p)):
+        read_bitbucket(state, path)
     return state
 
 

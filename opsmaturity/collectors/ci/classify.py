@@ -255,7 +255,7 @@ def _has_rollback_word(tokens: list[str]) -> bool:
     return bool({"revert", "undo"} & set(tokens)) and _has_deploy_word(tokens)
 
 
-def _is_production(name: str, tier: str | None = None) -> bool:
+def is_production(name: str, tier: str | None = None) -> bool:
     if tier:
         if tier.lower() == "production":
             return True
@@ -320,6 +320,10 @@ class Job:
     triggers: list[str] = field(default_factory=list)  # what starts it without a person
     calls_own_workflow: bool = False  # GitHub: calls a workflow of this repository, whose
     # own jobs count (github.py)
+    on_demand: bool = False
+    """Started only by a person, outside the pipeline changes take: a GitHub workflow that
+    runs only on workflow_dispatch (or a job whose `if:` only then), a Bitbucket custom
+    pipeline. Beside an automatic production deploy such a job is a tool (measures.py)."""
     version_input: str | None = None
     """GitHub: the workflow_dispatch input that names the version to deploy (`version`,
     `image_tag`): a person can deploy any earlier build with it, which is how such teams
@@ -372,6 +376,8 @@ def classify_job(job: Job) -> None:
             reasons += [(f"task: {task}", False) for task in job.deploy_actions]
         if job.system == "circleci":  # orb commands and jobs named for deploying (circleci.py)
             reasons += [(f"orb: {ref}", False) for ref in job.deploy_actions]
+        if job.system == "bitbucket":  # deploying pipes, found by bitbucket.py
+            reasons += [(f"pipe: {pipe}", False) for pipe in job.deploy_actions]
         for ref in job.refs.split("\n"):
             tokens = word_tokens(ref.split("@")[0])
             local = ref.startswith("./") or (  # a local reusable workflow: its jobs count
@@ -423,13 +429,13 @@ def classify_job(job: Job) -> None:
 
     if job.deploy:
         if job.env_names:
-            job.production = any(_is_production(n, job.env_tier) for n in job.env_names)
+            job.production = any(is_production(n, job.env_tier) for n in job.env_names)
         else:
-            job.production = _is_production(f"{job.label} {job.stage or ''}")
+            job.production = is_production(f"{job.label} {job.stage or ''}")
     if job.production:
         return
     for name in job.env_names:
-        if _is_production(name, job.env_tier):
+        if is_production(name, job.env_tier):
             continue
         if job.system == "gitlab":
             if _REVIEW_VARIABLE.search(name):
@@ -454,6 +460,21 @@ def classify_job(job: Job) -> None:
 def _chore_environment(name: str) -> bool:
     """An environment that scopes a chore's secrets (`renovate-auto-merge`), not a target."""
     return bool(CHORE_ENV_WORDS & set(word_tokens(VARIABLE.sub(" ", name))))
+
+
+VERSION_INPUT = re.compile(
+    r"(app|application|image|docker|release|build|artifact|deploy)?[-_]?"
+    r"(version|tag|image[-_]?tag|sha|commit|ref)", re.I)
+"""A workflow_dispatch input naming the version a person deploys (`version`, `app_version`,
+`image_tag`, `sha`)."""
+
+_TAGS = re.compile(r"\bgit\s+tag\b|\bgit\s+push\b[^\n]*(--tags|\brefs/tags/)|\bnpm\s+version\b")
+
+
+def makes_a_release(job: Job) -> bool:
+    """The job publishes, or makes a tag or version: its pipeline cuts a release (a version
+    input there numbers the new release, it does not choose an earlier build)."""
+    return bool(job.publish) or bool(_TAGS.search(job.text))
 
 
 def _unit_test_job(job: Job, label: list[str]) -> bool:

@@ -1,4 +1,5 @@
-"""Static analysis of CI configuration: GitLab CI, GitHub Actions, Jenkins and Azure Pipelines.
+"""Static analysis of CI configuration: GitLab CI, GitHub Actions, Jenkins, Azure Pipelines and
+Bitbucket Pipelines.
 
 Why static: the configuration in the repository says what the pipeline *can* do (run tests,
 deploy, roll back, wait for a person) without API tokens or pipeline history, so it works on
@@ -8,13 +9,13 @@ Files read (from the working tree, or from HEAD of a bare repository): `.gitlab-
 its local includes, `.github/workflows/*.yml|*.yaml`, and Jenkins pipelines
 (`config.JENKINS_PATH`: `Jenkinsfile`, `Jenkinsfile_k8s`, `ci/deploy.jenkinsfile`), Azure
 Pipelines (`config.AZURE_PATH`: `azure-pipelines*.yml`, `.azure-pipelines/**.yml`) and the
-local templates they name; and
+local templates they name, Bitbucket Pipelines (`bitbucket-pipelines.yml` at the top); and
 the repository scripts that deploy jobs call (bounded, see `deploy.py`), because `scp` in
 `./deploy.sh` decides how the project deploys. docs/ci-evidence.md defines every measure.
 Remote, project, template and component includes, and Azure templates of other repositories
 (`x.yml@templates`), are not fetched: they are listed as "not resolved" in coverage.missing,
 which also makes the evidence partial. Files of CI systems that are recognised but not
-analysed (Bitbucket, CircleCI 1.0 `circle.yml`, ..., `UNANALYSED_CI`)
+analysed (CircleCI 1.0 `circle.yml`, Travis CI, ..., `UNANALYSED_CI`)
 are listed there too, and leave every measure they could change not measured.
 
 CircleCI 2.x (`config.CIRCLECI_PATH`: `.circleci/config.yml`, version 2 and 2.1, read by
@@ -41,6 +42,9 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   `.template`), a GitHub Actions job, a Jenkins stage that contains no other stage, or an
   Azure `- job:` or `- deployment:` (named `stage.job`; top-level `steps:` are one job
   `Job`), local templates expanded with their parameters, `${{ if }}` blocks opened.
+  Bitbucket: every step of every pipeline (`default`, `branches`, `tags`, `pull-requests`,
+  `custom`), also inside `- parallel:` and `- stage:`, named `branches.main.<name>`;
+  anchors and `<<:` merges resolved.
 - *Deploy job*: has an environment (GitLab: unless its `action` is stop, prepare, verify or
   access); or its name (GitLab: or its stage; GitHub: or a step named "deploy ...") has a
   word deploy/deployment/release/publish/rollout/ship/promote; or its commands run a deploy
@@ -56,7 +60,10 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   `AzureRmWebAppDeployment`, `AzureFunctionApp`, `AzureContainerApps`, `KubernetesManifest`
   with `action: deploy`, `HelmDeploy` with `command: upgrade|install`, `Kubernetes` with
   `command: apply`, ..., `azure.DEPLOY_TASKS`; an `AzureCLI` task's `inlineScript` is read
-  as commands); a registry push (`docker push`,
+  as commands); Bitbucket: a step's `deployment:` (or its stage's), a deploying pipe
+  (`bitbucket.DEPLOY_PIPES`, or a pipe named deploy), a copy pipe (`ssh-run`,
+  `scp-deploy`, `rsync-deploy`, `ftp-deploy`: copies to hosts) or a publishing pipe
+  (`aws-ecr-push-image`); a registry push (`docker push`,
   `buildx --push`, `helm push`) or another publishing command or action
   (`ci_deploy.PUBLISH_*`); a file copy to a host in its commands (`scp`, `rsync host:`,
   `lftp`, ...; not a bare `ssh`). Jobs named rollback and GitLab stop jobs are not deploy
@@ -73,7 +80,9 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   (which is not read) and is a deploy job for other reasons takes the environment it hands
   over (`with: environment: prod`, also `environment_name`, `target_environment`,
   `deploy_environment`). Jenkins has no environments: a deploy stage's environment is the
-  environment word in its name ("Deploy to Staging" -> staging).
+  environment word in its name ("Deploy to Staging" -> staging). A Bitbucket deploy step
+  without `deployment:` whose name names no environment is production when its branch or
+  custom pipeline says so (`branches: production:`), unless it only publishes.
 - *Manual*: GitLab `when: manual` at the top level or in any rule, `only: [web]`, or job or
   `workflow:` rules that only run for `$CI_PIPELINE_SOURCE == "web"`; GitHub: a workflow
   whose triggers are only `workflow_dispatch` (a reusable workflow takes its local callers'
@@ -84,6 +93,9 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   pipeline with `trigger: none`, no schedules and no pipeline resource trigger;
   stages run in order unless `dependsOn` says otherwise, and each job waits for the jobs
   of the stages it depends on (and of its own `dependsOn`);
+  Bitbucket: `trigger: manual` on a step or a stage (its first step), every step of a
+  `custom:` pipeline (run on demand beside an automatic production deploy); steps run in
+  order, so each waits for the steps before it (parallel steps for the group before);
   Jenkins: a stage with an `input` step or directive (also in an enclosing stage), unless
   the stage runs on the main branch and the input sits in a `when { branch ... }` or `if
   (...)` the main branch does not take. An input's message is not read as a command. A
@@ -91,8 +103,8 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   manual job (`allow_failure: false`, the default for `when: manual` in rules; not a stop
   job) sits in an earlier stage, or (Jenkins) when an `input` comes before its stage.
   Approvals configured outside the repository (GitHub environment protection rules, GitLab
-  protected environments, Azure DevOps environment approvals and checks) are not visible
-  here.
+  protected environments, Azure DevOps environment approvals and checks, Bitbucket
+  deployment permissions) are not visible here.
 - *Production basis* (production_deploy_automatic, production_deploy_copies_to_hosts):
   production deploy jobs; else jobs that publish on a tag or release (automatic if one is);
   else deploy jobs that name no non-production environment; else not applicable: review
@@ -121,7 +133,8 @@ Heuristics (every match is listed in the measure's `details`, with file and line
   `$CI_COMMIT_REF_*`, `$CI_MERGE_REQUEST_*`, `$CI_COMMIT_BRANCH` or a commit SHA, starts
   with review/ or preview/, or that have `on_stop` / `auto_stop_in`; GitHub environments named
   review/preview/pr (or keyed on the PR number / head ref) in pull_request workflows; Jenkins
-  deploy stages guarded by `when { changeRequest() }`.
+  deploy stages guarded by `when { changeRequest() }`; Bitbucket deploy steps of
+  `pull-requests:` pipelines.
 - *Environments count*: distinct names, case-insensitive, with variables and `${{ }}`
   expressions replaced by `*` (so `review/$CI_COMMIT_REF_SLUG` counts once).
 - *Security scanning*: GitLab Security/Jobs/Auto-DevOps templates or scanning components,
@@ -242,8 +255,8 @@ def _without_unread(measures: list[Measure], coverage: Coverage, unreadable: lis
                     note: str, systems: dict[str, list[str]] | None = None,
                     ) -> tuple[list[Measure], Coverage]:
     """CI files exist whose content is not read: the repository lacks it (a partial clone, a
-    missing object), or they belong to a CI system this collector does not analyse (Azure
-    Pipelines, Bitbucket Pipelines, ...). What the read files show to exist stays true; every
+    missing object), or they belong to a CI system this collector does not analyse (CircleCI,
+    Drone, ...). What the read files show to exist stays true; every
     other value could be changed by the unread files, so it is not measured. Unknown is not
     zero: a repository deploying from Azure Pipelines must not read as deployed by hand."""
     out = []

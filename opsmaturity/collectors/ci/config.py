@@ -19,8 +19,9 @@ YAML file under `.azure-pipelines/` (templates among them are read as their pipe
 parts, see azure.py)."""
 CIRCLECI_PATH = re.compile(r"^\.circleci/config\.ya?ml$")
 """CircleCI 2.x (version 2 and 2.1); the 1.0 `circle.yml` is not analysed."""
+BITBUCKET_PATH = re.compile(r"^bitbucket-pipelines\.ya?ml$")
+"""Bitbucket Pipelines: `bitbucket-pipelines.yml` at the top (see bitbucket.py)."""
 UNANALYSED_CI: dict[str, re.Pattern[str]] = {
-    "bitbucket-pipelines": re.compile(r"^bitbucket-pipelines\.ya?ml$"),
     "circleci-1.0": re.compile(r"^circle\.ya?ml$"),
     "travis-ci": re.compile(r"^\.travis\.ya?ml$"),
     "drone": re.compile(r"^\.drone\.ya?ml$"),
@@ -88,5 +89,5 @@ NOT_VISIBLE = (
     "approvals configured outside the repository (GitHub environment protection "
     "rules, GitLab protected environments and deployment approvals, Azure DevOps "
     "environment approvals and checks, CircleCI restricted contexts and who may approve an "
-    "approval job) are not visible in CI files"
+    "approval job, Bitbucket deployment permissions) are not visible in CI files"
 )

@@ -19,6 +19,7 @@ from .analysis import deploy_script_paths
 from .azure import template_targets
 from .config import (
     AZURE_PATH,
+    BITBUCKET_PATH,
     CIRCLECI_PATH,
     GITLAB_FILE,
     JENKINS_PATH,
@@ -222,8 +223,8 @@ def _load_from_git(git_dir: Path, unreadable: list[str] | None = None) -> dict[s
             continue  # not nameable from a UTF-8 YAML include either
     candidates = [n for n in names
                   if n == GITLAB_FILE or any(p.match(n)
-                                             for p in (JENKINS_PATH, WORKFLOW_PATH, AZURE_PATH))
-                  or CIRCLECI_PATH.match(n)]
+                                             for p in (JENKINS_PATH, WORKFLOW_PATH, AZURE_PATH,
+                                                       BITBUCKET_PATH, CIRCLECI_PATH))]
     return _gather(candidates, lambda paths: _cat_files(git_dir, paths, unreadable),
                    lambda _: names)
 
@@ -266,6 +267,7 @@ def _load_from_disk(root: Path) -> dict[str, str]:
             if WORKFLOW_PATH.match(f".github/workflows/{p.name}")
         )
     candidates += sorted(p.name for p in root.iterdir() if AZURE_PATH.match(p.name))
+    candidates += sorted(p.name for p in root.iterdir() if BITBUCKET_PATH.match(p.name))
     if (root / ".azure-pipelines").is_dir():
         candidates += sorted(n for n in names(".azure-pipelines/*") if AZURE_PATH.match(n))
     candidates += [".circleci/config.yml", ".circleci/config.yaml"]

@@ -12,7 +12,16 @@ from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import where
 
 from . import deploy as ci_deploy
-from .classify import DISPATCH_ONLY, REPORT_WORDS, Job, classify_job, gate_jobs, word_tokens
+from .classify import (
+    DISPATCH_ONLY,
+    REPORT_WORDS,
+    VERSION_INPUT,
+    Job,
+    classify_job,
+    gate_jobs,
+    makes_a_release,
+    word_tokens,
+)
 from .parsing import as_list, as_text
 from .state import State
 
@@ -78,13 +87,14 @@ def read_github(state: State, paths: list[str]) -> None:
         for job in jobs:
             job.pr_trigger = bool(triggers & {"pull_request", "pull_request_target"})
             if manual_only:
+                job.on_demand = True
                 job.manual = (
                     f"workflow runs only on workflow_dispatch ({where(path, on_line)})"
                 )
             if not job.manual:
                 job.triggers = ci_deploy.github_job_triggers(starts, job.condition)
             classify_job(job)
-        if any(_makes_a_release(j) for j in jobs):  # its version input is the new release's
+        if any(makes_a_release(j) for j in jobs):  # its version input is the new release's
             for job in jobs:
                 job.version_input = None
         gate_jobs(jobs, stage_blocking=False)
@@ -104,14 +114,6 @@ def _own_workflow(call: str | None, own: set[str]) -> str | None:
         return posixpath.normpath(call[2:].split("@")[0])
     m = _SAME_NAMED_CALL.fullmatch(call.strip())
     return m.group(1) if m and m.group(1) in own else None
-
-
-_TAGS = re.compile(r"\bgit\s+tag\b|\bgit\s+push\b[^\n]*(--tags|\brefs/tags/)|\bnpm\s+version\b")
-
-
-def _makes_a_release(job: Job) -> bool:
-    """The job publishes, or makes a tag or version: its workflow cuts a release."""
-    return bool(job.publish) or bool(_TAGS.search(job.text))
 
 
 def _github_triggers(raw: Any) -> tuple[set[str], dict[str, Any]]:
@@ -175,15 +177,10 @@ def _github_job(
     condition = raw.get("if")
     if isinstance(condition, str) and DISPATCH_ONLY.search(condition) and "||" not in condition:
         job.manual = "if: runs only on workflow_dispatch"
+        job.on_demand = True
     job.condition = condition if isinstance(condition, str) else None
     return job, call if isinstance(call, str) else None
 
-
-VERSION_INPUT = re.compile(
-    r"(app|application|image|docker|release|build|artifact|deploy)?[-_]?"
-    r"(version|tag|image[-_]?tag|sha|commit|ref)", re.I)
-"""A workflow_dispatch input naming the version a person deploys (`version`, `app_version`,
-`image_tag`, `sha`)."""
 
 CALL_ENVIRONMENT_INPUTS = ("environment", "environment_name", "target_environment",
                            "deploy_environment")

@@ -212,9 +212,8 @@ def _regular_way(basis_name: str, basis: list[Job]) -> list[Job]:
 
 
 def _on_demand(job: Job) -> bool:
-    """A GitHub job that only a person starts (its workflow runs only on workflow_dispatch,
-    or its `if:` only then): it is not waiting in the pipeline changes take."""
-    return job.system == "github" and job.manual is not None
+    """Only a person starts it, outside the pipeline changes take (`Job.on_demand`)."""
+    return job.on_demand
 
 
 def _redeploys_chosen_version(job: Job) -> bool:

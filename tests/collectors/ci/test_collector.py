@@ -1384,30 +1384,32 @@ def test_deploys_to_environment_tells_running_systems_from_publishing():
 
 # ---------------------------------------------------------------- CI systems not analysed
 
-BITBUCKET = """\
-pipelines:
-  branches:
-    main:
-      - step:
-          name: Deploy to production
-          deployment: production
-          script: [./deploy.sh]
+DRONE = """\
+kind: pipeline
+type: docker
+name: default
+
+steps:
+  - name: deploy
+    image: alpine
+    commands: [./deploy.sh]
+    when:
+      branch: [main]
 """
 
 
 def test_ci_of_a_system_not_analysed_leaves_the_measures_unknown(tmp_path: Path):
-    """A repository deploying from Bitbucket Pipelines read as having no pipeline: no deploy
-    job, no tests, so "not operated" and manual deployments suspected."""
-    (tmp_path / "bitbucket-pipelines.yml").write_text(BITBUCKET)
+    """A repository deploying from Drone read as having no pipeline: no deploy job, no
+    tests, so "not operated" and manual deployments suspected."""
+    (tmp_path / ".drone.yml").write_text(DRONE)
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "app.py").write_text("x = 1\n")
     ev = collect(tmp_path)
     got = values(ev)
-    assert got["ci.present"] is True and got["ci.systems"] == "bitbucket-pipelines"
+    assert got["ci.present"] is True and got["ci.systems"] == "drone"
     assert all(got[m] is None for m in MEASURES[2:]), got
     assert ev.partial
-    assert ev.coverage.missing == [
-        "bitbucket-pipelines configuration found but not analysed: bitbucket-pipelines.yml"]
+    assert ev.coverage.missing == ["drone configuration found but not analysed: .drone.yml"]
 
 
 def test_a_system_not_analysed_beside_github_actions_keeps_what_was_seen(tmp_path: Path):
@@ -1432,10 +1434,9 @@ def test_a_system_not_analysed_beside_github_actions_keeps_what_was_seen(tmp_pat
 
 
 def test_a_system_not_analysed_is_found_in_a_bare_repository(tmp_path: Path):
-    bare, _ = _bare_repo(tmp_path, {"bitbucket-pipelines.yml": "pipelines: {default: []}\n",
+    bare, _ = _bare_repo(tmp_path, {".drone.yml": "kind: pipeline\nsteps: []\n",
                                     "docs/azure-pipelines.md": "not a pipeline\n"})
     ev = collect(bare)
-    assert values(ev)["ci.systems"] == "bitbucket-pipelines"
+    assert values(ev)["ci.systems"] == "drone"
     assert values(ev)["ci.deploy_job_present"] is None
-    assert ev.coverage.missing == [
-        "bitbucket-pipelines configuration found but not analysed: bitbucket-pipelines.yml"]
+    assert ev.coverage.missing == ["drone configuration found but not analysed: .drone.yml"]
