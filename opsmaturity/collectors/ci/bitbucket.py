@@ -46,9 +46,7 @@ PUBLISH_PIPES: dict[str, str] = {
 }
 """Pipes that push to a registry or package index (pipe name -> kind of release)."""
 SCRIPT_KEYS = ("script", "after-script")
-CUSTOM = "custom pipeline"
-"""How a custom pipeline's steps are manual (measures.py: run on demand, like a GitHub
-workflow_dispatch)."""
+CUSTOM = "custom pipeline"  # its steps are manual and on demand, like a workflow_dispatch
 PIPELINE_KINDS = ("default", "branches", "tags", "pull-requests", "custom")
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
