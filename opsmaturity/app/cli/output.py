@@ -107,8 +107,12 @@ def write_out(path: Path | str, text: str, note: str = "") -> None:
     from .common import say  # the command's language; common imports this module
 
     write_atomic(path, text)
-    err_console.print(say("wrote", path=path) + (f" ({note})" if note else ""),
-                      highlight=False, soft_wrap=True)
+    line = say("wrote", path=path) + (f" ({note})" if note else "")
+    if err_console.maybe_terminal():
+        err_console.print(line, highlight=False, soft_wrap=True, markup=False)
+    else:  # a log or a pipe: the line as it is, without loading rich for it
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
 
 def one_stdout(**outputs: Path | str | None) -> str | None:

@@ -339,7 +339,8 @@ class GitCollector:
                                   options.main_author_min_changes)
         if options.use_cache and cached.exists():
             try:
-                progress(_msg("progress.cached"), 1.0)
+                if progress is not no_progress:  # the texts are not read for no one
+                    progress(_msg("progress.cached"), 1.0)
                 return EvidenceSet.from_json(cached.read_text(encoding="utf-8"))
             except ValueError:
                 cached.unlink(missing_ok=True)  # a damaged cache entry is recomputed
@@ -408,7 +409,8 @@ def mine(
                                       reason=again)) from None
     finally:
         stop_started(repo)  # walks started ahead that this run did not need
-    progress(_msg("progress.computing"), 1.0)
+    if progress is not no_progress:  # reading the texts (40 ms) for no one delayed the end
+        progress(_msg("progress.computing"), 1.0)
     measures = _measures(m, refs.result(), tip.result(), facts.result(), since, until, options,
                          line_counts)
     if shallow:

@@ -108,3 +108,28 @@ def test_german_help_in_a_pipe_loads_no_rich_error_reporting():
     modules, out = imported("--lang", "de", "--help")
     assert "Aufruf: opsmaturity" in out
     assert not modules & {*HEAVY, "rich", "markdown_it"}, sorted(modules & {*HEAVY, "rich"})
+
+
+def test_collect_git_to_a_file_in_a_pipe_loads_neither_rich_nor_the_message_texts(
+        tmp_path, monkeypatch):
+    """After `git log` ends, nothing should wait: the "computing" progress text (messages.yaml,
+    40 ms) was read with no progress bar to show it, and rich (30 ms) was imported to print
+    `wrote FILE` into a log."""
+    from tests.gitbuilder import RepoBuilder
+
+    monkeypatch.setenv("OPSMATURITY_CACHE_DIR", str(tmp_path / "cache"))
+    b = RepoBuilder(tmp_path / "service")
+    b.commit("start", at=-86400, files={"app.py": "print(1)\n"})
+    out = tmp_path / "ev.json"
+    probe = PROBE.replace("roots = ", "import opsmaturity.core.messages as msgs\n"
+                          "sys.stderr.write('\\nTEXTS %d\\n' % msgs.table.cache_info().currsize)\n"
+                          "roots = ")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR")}
+    proc = subprocess.run([sys.executable, "-c", probe, json.dumps(
+        ["collect", "git", str(b.build()), "--no-cache", "--out", str(out)])],
+        capture_output=True, text=True, check=False, env=env)
+    assert out.exists(), proc.stderr
+    assert f"wrote {out}" in proc.stderr
+    line = next(ln for ln in proc.stderr.splitlines() if ln.startswith("MODULES "))
+    assert "rich" not in json.loads(line.removeprefix("MODULES "))
+    assert "TEXTS 0" in proc.stderr
