@@ -18,9 +18,9 @@ from .classify import (
     VERSION_INPUT,
     Job,
     classify_job,
+    forget_release_numbers,
     gate_jobs,
     is_production,
-    makes_a_release,
     word_tokens,
 )
 from .parsing import as_list, as_text
@@ -113,9 +113,7 @@ def _read_pipeline(path: str, kind: str, name: str | None, raw: list[Any]) -> li
             if in_order:
                 before = [job.name]
         before = before if in_order else names
-    if any(makes_a_release(j) for j in jobs):  # its version variable numbers the release
-        for job in jobs:
-            job.version_input = None
+    forget_release_numbers(jobs)
     return jobs
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from opsmaturity.core.messages import text as _msg
 from opsmaturity.core.sources import where
 
+from . import deploy as ci_deploy
 from .classify import JENKINS_ENVS, Job, classify_job, gate_jobs, word_tokens
 from .config import MAX_INCLUDE_DEPTH
 from .parsing import as_list, as_text
@@ -30,7 +31,6 @@ ORB_KINDS = {"kubernetes": "kubectl", "k8s": "kubectl", "eks": "kubectl", "helm"
 """An orb's name -> the deploy kind (`DEPLOY_COMMANDS` names) its deploy commands stand for,
 so the mechanism reads as it does for the same command in a script."""
 _PARAMETER = re.compile(r"<<\s*parameters\.([\w-]+)\s*>>")
-_MAIN = ("main", "master", "trunk")
 
 
 def read_circleci(state: State, path: str) -> None:
@@ -186,10 +186,10 @@ def _is_main(pattern: Any) -> bool:
     text = as_text(pattern, "")
     if len(text) > 1 and text.startswith("/") and text.endswith("/"):
         try:
-            return any(re.fullmatch(text[1:-1], b) for b in _MAIN)
+            return any(re.fullmatch(text[1:-1], b) for b in ci_deploy.MAIN_BRANCHES)
         except re.error:
             return False
-    return text in _MAIN
+    return text in ci_deploy.MAIN_BRANCHES
 
 
 def _sub(value: Any, params: Mapping[str, Any]) -> Any:

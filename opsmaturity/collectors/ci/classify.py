@@ -143,6 +143,9 @@ CLUSTER_KINDS = frozenset({"kubectl", "helm", "helmfile", "gitops", "deploy"})
 PLATFORM_KINDS = frozenset(
     {"kubectl", "helm", "helmfile", "terraform apply", "pulumi up", "cloud cli", "paas", "gitops"}
 )
+# what a reader calls the deploying steps it puts in `Job.deploy_actions` (GitHub's are
+# found from its actions' names in classify_job itself)
+READER_ACTIONS = {"azure": "task", "circleci": "orb", "bitbucket": "pipe"}
 # environments that receive packages, releases or documentation, not a running system
 PUBLISHING_ENV_WORDS = frozenset(
     {"pypi", "testpypi", "npm", "npmjs", "release", "releases", "publish", "publishing", "pages",
@@ -372,12 +375,8 @@ def classify_job(job: Job) -> None:
                 continue  # applied to the throwaway cluster the job made
             job.deploy_kinds.add(kind)
             reasons.append((f"script: {command}", False))
-        if job.system == "azure":  # deploying tasks, found by azure.py
-            reasons += [(f"task: {task}", False) for task in job.deploy_actions]
-        if job.system == "circleci":  # orb commands and jobs named for deploying (circleci.py)
-            reasons += [(f"orb: {ref}", False) for ref in job.deploy_actions]
-        if job.system == "bitbucket":  # deploying pipes, found by bitbucket.py
-            reasons += [(f"pipe: {pipe}", False) for pipe in job.deploy_actions]
+        if said := READER_ACTIONS.get(job.system):  # deploying steps its reader found
+            reasons += [(f"{said}: {action}", False) for action in job.deploy_actions]
         for ref in job.refs.split("\n"):
             tokens = word_tokens(ref.split("@")[0])
             local = ref.startswith("./") or (  # a local reusable workflow: its jobs count
@@ -471,10 +470,17 @@ VERSION_INPUT = re.compile(
 _TAGS = re.compile(r"\bgit\s+tag\b|\bgit\s+push\b[^\n]*(--tags|\brefs/tags/)|\bnpm\s+version\b")
 
 
-def makes_a_release(job: Job) -> bool:
-    """The job publishes, or makes a tag or version: its pipeline cuts a release (a version
-    input there numbers the new release, it does not choose an earlier build)."""
+def _makes_a_release(job: Job) -> bool:
+    """The job publishes, or makes a tag or version: its pipeline cuts a release."""
     return bool(job.publish) or bool(_TAGS.search(job.text))
+
+
+def forget_release_numbers(jobs: list[Job]) -> None:
+    """In a pipeline that cuts a release, a version input numbers the new release; it does
+    not choose an earlier build to deploy again (`Job.version_input`)."""
+    if any(_makes_a_release(j) for j in jobs):
+        for job in jobs:
+            job.version_input = None
 
 
 def _unit_test_job(job: Job, label: list[str]) -> bool:

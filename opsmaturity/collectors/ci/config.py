@@ -21,6 +21,8 @@ CIRCLECI_PATH = re.compile(r"^\.circleci/config\.ya?ml$")
 """CircleCI 2.x (version 2 and 2.1); the 1.0 `circle.yml` is not analysed."""
 BITBUCKET_PATH = re.compile(r"^bitbucket-pipelines\.ya?ml$")
 """Bitbucket Pipelines: `bitbucket-pipelines.yml` at the top (see bitbucket.py)."""
+ANALYSED_PATHS = (JENKINS_PATH, WORKFLOW_PATH, AZURE_PATH, BITBUCKET_PATH, CIRCLECI_PATH)
+"""Every analysed CI file but `.gitlab-ci.yml` (and the files it includes)."""
 UNANALYSED_CI: dict[str, re.Pattern[str]] = {
     "circleci-1.0": re.compile(r"^circle\.ya?ml$"),
     "travis-ci": re.compile(r"^\.travis\.ya?ml$"),

@@ -276,9 +276,13 @@ def publish_action(uses: str, with_: Mapping[Any, Any] | None) -> str | None:
 
 # ---------------------------------------------------------------- triggers
 
+MAIN_BRANCHES = ("main", "master", "trunk")
+"""The names a default branch goes by, for filters and triggers that name branches."""
+
+
 def _is_main(pattern: str) -> bool:
     pattern = pattern.strip().removeprefix("refs/heads/").removeprefix("origin/")
-    return any(fnmatch.fnmatchcase(b, pattern) for b in ("main", "master", "trunk"))
+    return any(fnmatch.fnmatchcase(b, pattern) for b in MAIN_BRANCHES)
 
 
 def github_triggers(on: Any) -> list[str]:

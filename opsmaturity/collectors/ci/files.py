@@ -17,16 +17,7 @@ from . import deploy as ci_deploy
 from . import handrun
 from .analysis import deploy_script_paths
 from .azure import template_targets
-from .config import (
-    AZURE_PATH,
-    BITBUCKET_PATH,
-    CIRCLECI_PATH,
-    GITLAB_FILE,
-    JENKINS_PATH,
-    MAX_INCLUDES,
-    UNANALYSED_CI,
-    WORKFLOW_PATH,
-)
+from .config import ANALYSED_PATHS, AZURE_PATH, GITLAB_FILE, MAX_INCLUDES, UNANALYSED_CI
 from .gitlab import gitlab_includes, match_pattern, normalise_local
 from .parsing import parse_yaml
 
@@ -222,9 +213,7 @@ def _load_from_git(git_dir: Path, unreadable: list[str] | None = None) -> dict[s
         except UnicodeDecodeError:
             continue  # not nameable from a UTF-8 YAML include either
     candidates = [n for n in names
-                  if n == GITLAB_FILE or any(p.match(n)
-                                             for p in (JENKINS_PATH, WORKFLOW_PATH, AZURE_PATH,
-                                                       BITBUCKET_PATH, CIRCLECI_PATH))]
+                  if n == GITLAB_FILE or any(p.match(n) for p in ANALYSED_PATHS)]
     return _gather(candidates, lambda paths: _cat_files(git_dir, paths, unreadable),
                    lambda _: names)
 
@@ -253,24 +242,16 @@ def _load_from_disk(root: Path) -> dict[str, str]:
                 break
         return found
 
-    candidates = [GITLAB_FILE]
-    for folder in ("", "jenkins", ".jenkins", "ci", ".ci", "pipeline", "pipelines"):
+    # the top and the folders analysed CI files sit in (.azure-pipelines/ at any depth)
+    listed = [p.name for p in root.iterdir()]
+    for folder in ("jenkins", ".jenkins", "ci", ".ci", "pipeline", "pipelines", ".github/workflows",
+                   ".circleci"):
         if (root / folder).is_dir():
-            candidates += sorted(f"{folder}/{p.name}".lstrip("/")
-                                 for p in (root / folder).iterdir()
-                                 if JENKINS_PATH.match(f"{folder}/{p.name}".lstrip("/")))
-    workflows = root / ".github" / "workflows"
-    if workflows.is_dir():
-        candidates += sorted(
-            f".github/workflows/{p.name}"
-            for p in workflows.iterdir()
-            if WORKFLOW_PATH.match(f".github/workflows/{p.name}")
-        )
-    candidates += sorted(p.name for p in root.iterdir() if AZURE_PATH.match(p.name))
-    candidates += sorted(p.name for p in root.iterdir() if BITBUCKET_PATH.match(p.name))
+            listed += [f"{folder}/{p.name}" for p in (root / folder).iterdir()]
     if (root / ".azure-pipelines").is_dir():
-        candidates += sorted(n for n in names(".azure-pipelines/*") if AZURE_PATH.match(n))
-    candidates += [".circleci/config.yml", ".circleci/config.yaml"]
+        listed += names(".azure-pipelines/*")
+    candidates = [GITLAB_FILE, *sorted(n for n in listed
+                                       if any(p.match(n) for p in ANALYSED_PATHS))]
     return _gather(candidates, read, names)
 
 

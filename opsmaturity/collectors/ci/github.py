@@ -18,8 +18,8 @@ from .classify import (
     VERSION_INPUT,
     Job,
     classify_job,
+    forget_release_numbers,
     gate_jobs,
-    makes_a_release,
     word_tokens,
 )
 from .parsing import as_list, as_text
@@ -94,9 +94,7 @@ def read_github(state: State, paths: list[str]) -> None:
             if not job.manual:
                 job.triggers = ci_deploy.github_job_triggers(starts, job.condition)
             classify_job(job)
-        if any(makes_a_release(j) for j in jobs):  # its version input is the new release's
-            for job in jobs:
-                job.version_input = None
+        forget_release_numbers(jobs)
         gate_jobs(jobs, stage_blocking=False)
         state.jobs += jobs
 

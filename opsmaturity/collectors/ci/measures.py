@@ -164,7 +164,7 @@ def ci_measures(st: State) -> list[Measure]:
     for job in jobs:
         by_system[job.system] = by_system.get(job.system, 0) + 1
     add("ci.jobs_count", len(jobs), by_system=by_system, jobs=_cap([j.ref() for j in jobs]))
-    _mechanism_measures(st, deploys, basis_name, basis, add)
+    _mechanism_measures(st, deploys, basis_name, basis, regular, add)
     return out
 
 
@@ -295,10 +295,11 @@ def _mechanism_measures(
     deploys: list[Job],
     basis_name: str,
     basis: list[Job],
+    regular: list[Job],
     add: Callable[..., None],
 ) -> None:
-    """How the project deploys: copies to hosts, publishes releases, which mechanism."""
-    regular = _regular_way(basis_name, basis)
+    """How the project deploys: copies to hosts, publishes releases, which mechanism
+    (`regular`: the basis without the jobs used on demand, see `_regular_way`)."""
     copies = {id(j): _copies(st, j) for j in deploys}
     unread = sorted({p for j in deploys for p in copies[id(j)][1]})
     in_basis = [c for j in basis for c in copies[id(j)][0]]

@@ -666,7 +666,8 @@ def _head_facts(repo: str, head: list[str]) -> HeadFacts:
     charts = [f for f in named if paths.iac_kind(f) == "helm"]
     ci_files = manifests.ci_files(head) if charts else []
     terraform = manifests.terraform_code(named)
-    others = [f for f in named if f not in {*terraform, *charts}]
+    judged = {*terraform, *charts}  # by what they say, below
+    others = [f for f in named if f not in judged]
     yaml_files = [] if others else manifests.candidates(head)
     dependency_files = telemetry.candidates(head)
     texts = blobs.read_blobs(repo, "HEAD", sorted({*yaml_files, *dependency_files,

@@ -58,7 +58,6 @@ def is_kubernetes_object(text: str) -> bool:
     return bool(_API_VERSION.search(text)) and bool(_KIND.search(text))
 
 
-
 _TF_CODE = re.compile(r"\.tf(\.json)?$")
 _TF_CONFIG = re.compile(  # HCL blocks, and the same keys in Terraform's JSON syntax
     r'^\s*(provider|backend)\s+"[^"]+"\s*\{|^\s*cloud\s*\{'
